@@ -1,0 +1,11 @@
+"""Local and demo settings: SQLite in the data folder, a field key generated on first use."""
+
+from .base import *  # noqa: F401,F403
+from .base import DATA_DIR, GONGZHI_FIELD_KEY
+
+DEBUG = True
+
+if not GONGZHI_FIELD_KEY:
+    from gongzhi.core.keys import load_or_create_key_file
+
+    GONGZHI_FIELD_KEY = load_or_create_key_file(DATA_DIR / "field.key")

@@ -1,0 +1,90 @@
+"""Personal data protection: encryption at rest, keyed hashes for lookup, masking.
+
+Identity numbers and phones are stored as AES-GCM ciphertext (random nonce) and as an
+HMAC-SHA256 keyed hash, so that equal values can be found and matched without being
+readable. Both keys derive from GONGZHI_FIELD_KEY with HKDF, each for its own purpose.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+_VERSION = "v1:"
+
+
+@lru_cache(maxsize=4)
+def _derived(master: str, purpose: bytes) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(master)
+    except Exception as exc:  # pragma: no cover - configuration error
+        raise ImproperlyConfigured("GONGZHI_FIELD_KEY must be urlsafe base64 of 32 bytes") from exc
+    if len(raw) != 32:
+        raise ImproperlyConfigured("GONGZHI_FIELD_KEY must be urlsafe base64 of 32 bytes")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"gongzhi", info=purpose).derive(raw)
+
+
+def _master() -> str:
+    key = settings.GONGZHI_FIELD_KEY
+    if not key:
+        raise ImproperlyConfigured("GONGZHI_FIELD_KEY is not set")
+    return key
+
+
+@lru_cache(maxsize=4)
+def _aead(master: str) -> AESGCM:
+    return AESGCM(_derived(master, b"field-encryption"))
+
+
+def encrypt(value: str | None) -> str:
+    if not value:
+        return ""
+    nonce = os.urandom(12)
+    blob = nonce + _aead(_master()).encrypt(nonce, value.encode(), None)
+    return _VERSION + base64.urlsafe_b64encode(blob).decode()
+
+
+def decrypt(token: str | None) -> str:
+    if not token:
+        return ""
+    if not token.startswith(_VERSION):
+        raise ValueError("unknown ciphertext version")
+    blob = base64.urlsafe_b64decode(token[len(_VERSION) :])
+    return _aead(_master()).decrypt(blob[:12], blob[12:], None).decode()
+
+
+def keyed_hash(value: str | None, *, purpose: str = "lookup") -> str:
+    """A stable keyed hash (hex) of a normalised value; empty for no value."""
+    if not value:
+        return ""
+    key = _derived(_master(), b"hash-" + purpose.encode())
+    return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def mask_id_number(value: str | None) -> str:
+    """3501**********001X: region prefix and the last four stay, the birth date is hidden."""
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    """138****5678 for mobiles; other numbers keep their last four."""
+    if not value:
+        return ""
+    if len(value) == 11:
+        return value[:3] + "****" + value[-4:]
+    if len(value) <= 4:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]

@@ -1,0 +1,35 @@
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.errors import ApplicationError
+
+
+class RegistryError(ApplicationError):
+    pass
+
+
+MESSAGES = {
+    "name_required": _("请填写姓名。"),
+    "name_too_long": _("姓名不能超过50个字。"),
+    "sex_mismatch": _("所填性别与身份号码不符（号码第17位表示性别）。"),
+    "birth_mismatch": _("所填出生日期与身份号码不符（号码第7–14位为出生日期）。"),
+    "duplicate_id_number": _("已有居民登记了这个身份号码，请先查询，避免重复登记。"),
+    "stale": _("这条记录已被他人修改，请刷新后重新编辑。"),
+    "community_required": _("请选择所属社区。"),
+    "not_community": _("居民只能登记在社区（村）一级。"),
+    "dwelling_other_community": _("所选房屋不属于该社区。"),
+    "sex_required": _("没有身份号码时请填写性别。"),
+    "notes_too_long": _("备注不能超过1000个字。"),
+    "field_too_long": _("“%(field)s”不能超过%(n)d个字。"),
+    "grade_range": _("残疾等级应为1–4级。"),
+    "validity_order": _("失效日期不能早于生效日期。"),
+    "already_member": _("该居民已在其他户中，请先将其移出原户。"),
+    "household_other_community": _("户与居民不属于同一社区。"),
+    "head_exists": _("该户已有户主。"),
+}
+
+
+def error(code: str, **params) -> RegistryError:
+    message = MESSAGES[code]
+    if params:
+        message = message % params
+    return RegistryError(code, message)

@@ -1,0 +1,348 @@
+"""Every write to the register: validation, permission, transaction, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gongzhi.core import idnumber, pii
+from gongzhi.core.audit import access_log_record
+from gongzhi.core.history import change_record, diff
+from gongzhi.core.models import AccessAction, Region, RegionLevel
+from gongzhi.core.permissions import require
+from gongzhi.core.roles import CHANGE_PERSON, REVEAL_PERSON
+
+from .codes import ETHNICITIES, PersonStatus, Relationship, ResidenceType, Sex, TagKind
+from .errors import error
+from .models import Dwelling, Household, HouseholdMember, Person, PersonTag
+
+# Fields a person's edit may touch, besides the identity number and phone.
+PLAIN_FIELDS = (
+    "name",
+    "former_names",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "residence_type",
+    "status",
+    "hukou_address",
+    "workplace",
+    "notes",
+    "dwelling",
+    "address",
+)
+_MAX = {
+    "name": 50,
+    "former_names": 100,
+    "hukou_address": 200,
+    "workplace": 100,
+    "address": 200,
+    "notes": 1000,
+}
+_LABELS = {
+    "former_names": "曾用名",
+    "hukou_address": "户籍地址",
+    "workplace": "工作单位",
+    "address": "居住地址",
+}
+
+
+def _clean_text(field: str, value: Any) -> str:
+    text = ("" if value is None else str(value)).strip()
+    limit = _MAX.get(field)
+    if limit and len(text) > limit:
+        if field == "name":
+            raise error("name_too_long")
+        if field == "notes":
+            raise error("notes_too_long")
+        raise error("field_too_long", field=_LABELS.get(field, field), n=limit)
+    return text
+
+
+def person_clean(*, data: dict[str, Any], community: Region) -> dict[str, Any]:
+    """Validate a person's fields; return them cleaned, with `id_number` in 18-character form
+    and sex and birth date derived from it (or checked against what was entered)."""
+    out: dict[str, Any] = {}
+    for field in ("name", "former_names", "hukou_address", "workplace", "notes", "address"):
+        if field in data:
+            out[field] = _clean_text(field, data[field])
+    if "name" in data and not out["name"]:
+        raise error("name_required")
+    raw_id = (data.get("id_number") or "").strip()
+    if "id_number" in data:
+        if raw_id:
+            parsed = idnumber.parse(raw_id)
+            out["id_number"] = parsed.value
+            sex, birth = data.get("sex") or None, data.get("birth_date") or None
+            if sex and sex != parsed.sex:
+                raise error("sex_mismatch")
+            if (
+                birth
+                and (birth if isinstance(birth, dt.date) else dt.date.fromisoformat(str(birth)))
+                != parsed.birth_date
+            ):
+                raise error("birth_mismatch")
+            out["sex"], out["birth_date"] = parsed.sex, parsed.birth_date
+        else:
+            out["id_number"] = ""
+    if "sex" not in out and "sex" in data:
+        if data["sex"] not in Sex.values:
+            raise error("sex_required")
+        out["sex"] = data["sex"]
+    if "birth_date" not in out and data.get("birth_date"):
+        b = data["birth_date"]
+        out["birth_date"] = b if isinstance(b, dt.date) else dt.date.fromisoformat(str(b))
+    if "phone" in data:
+        out["phone"] = idnumber.normalise_phone(data.get("phone") or "")
+    for field, allowed in (
+        ("ethnicity", {c for c, _ in ETHNICITIES}),
+        ("residence_type", set(ResidenceType.values)),
+        ("status", set(PersonStatus.values)),
+    ):
+        if field in data and data[field]:
+            if data[field] not in allowed:
+                from django.utils.translation import gettext as _
+
+                from gongzhi.core.errors import ApplicationError
+
+                raise ApplicationError(
+                    "invalid_choice", _("“%(v)s”不是有效的选项。") % {"v": data[field]}, field=field
+                )
+            out[field] = data[field]
+    if "dwelling" in data:
+        dwelling = data["dwelling"]
+        if dwelling is not None and dwelling.community_id != community.code:
+            raise error("dwelling_other_community")
+        out["dwelling"] = dwelling
+        if dwelling is not None:
+            out["address"] = dwelling.address
+    return out
+
+
+def _check_community(community: Region | None) -> Region:
+    if community is None:
+        raise error("community_required")
+    if community.level != RegionLevel.COMMUNITY:
+        raise error("not_community")
+    return community
+
+
+def _apply(person: Person, cleaned: dict[str, Any]) -> None:
+    for field, value in cleaned.items():
+        if field == "id_number":
+            person.set_id_number(value)
+        elif field == "phone":
+            person.set_phone(value)
+        else:
+            setattr(person, field, value)
+
+
+def _snapshot(person: Person) -> dict[str, Any]:
+    """Comparable values for history; identity number and phone only in masked form."""
+    snap: dict[str, Any] = {}
+    for field in PLAIN_FIELDS:
+        value = getattr(person, field + "_id" if field == "dwelling" else field)
+        snap[field] = value.isoformat() if isinstance(value, dt.date) else value
+    snap["id_number"] = person.id_number_hash and pii.mask_id_number(person.id_number)
+    snap["phone"] = person.phone_hash and pii.mask_phone(person.phone)
+    snap["community"] = person.community_id
+    return snap
+
+
+def _ensure_unique_id(id_hash: str, exclude_pk: int | None = None) -> None:
+    if not id_hash:
+        return
+    qs = Person.objects.filter(id_number_hash=id_hash)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise error("duplicate_id_number")
+
+
+@transaction.atomic
+def person_create(*, by, community: Region, data: dict[str, Any], note: str = "") -> Person:
+    community = _check_community(community)
+    require(by, CHANGE_PERSON, community)
+    cleaned = person_clean(data=data, community=community)
+    if "name" not in cleaned:
+        raise error("name_required")
+    if not cleaned.get("sex"):
+        raise error("sex_required")
+    person = Person(community=community, created_by=by if by and by.is_authenticated else None)
+    _apply(person, cleaned)
+    person.updated_by = person.created_by
+    _ensure_unique_id(person.id_number_hash)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise error("duplicate_id_number") from None
+    change_record(obj=person, by=by, action="create", changes=diff({}, _snapshot(person)), note=note)
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *, by, person: Person, data: dict[str, Any], expected_version: int | None = None, note: str = ""
+) -> Person:
+    """Edit a person. With `expected_version` an edit made on a stale form is refused rather
+    than silently overwriting someone else's change."""
+    require(by, CHANGE_PERSON, person, hide=True)
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise error("stale")
+    before = _snapshot(locked)
+    community = data.get("community") or locked.community
+    if community.code != locked.community_id:
+        _check_community(community)
+        require(by, CHANGE_PERSON, community)
+    cleaned = person_clean(data=data, community=community)
+    if "id_number" in cleaned and not cleaned["id_number"] and locked.id_number_hash:
+        cleaned.pop("id_number")  # an empty box on a masked field keeps the number
+    _apply(locked, cleaned)
+    locked.community = community
+    _ensure_unique_id(locked.id_number_hash, exclude_pk=locked.pk)
+    changes = diff(before, _snapshot(locked))
+    if not changes:
+        return locked
+    locked.version = F("version") + 1
+    locked.updated_by = by if by and by.is_authenticated else None
+    locked.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError:
+        raise error("duplicate_id_number") from None
+    locked.refresh_from_db()
+    change_record(obj=locked, by=by, action="update", changes=changes, note=note)
+    return locked
+
+
+def person_reveal(
+    *, by, person: Person, purpose: str, fields: tuple[str, ...] = ("id_number", "phone")
+) -> dict[str, str]:
+    """The full identity number and phone, for a user with the permission who states a
+    purpose; the view goes into the access log."""
+    require(by, REVEAL_PERSON, person, hide=True)
+    access_log_record(
+        user=by,
+        action=AccessAction.REVEAL,
+        object_type="registry.person",
+        object_id=str(person.pk),
+        community_code=person.community_id,
+        fields=list(fields),
+        purpose=purpose,
+    )
+    values = {"id_number": person.id_number, "phone": person.phone}
+    return {f: values[f] for f in fields}
+
+
+@transaction.atomic
+def person_tag_add(
+    *,
+    by,
+    person: Person,
+    kind: str,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+    grade: int | None = None,
+    disability_category: str = "",
+    source_department=None,
+    source_label: str = "",
+) -> PersonTag:
+    require(by, CHANGE_PERSON, person, hide=True)
+    if kind not in TagKind.values:
+        from django.utils.translation import gettext as _
+
+        from gongzhi.core.errors import ApplicationError
+
+        raise ApplicationError("invalid_tag", _("未知的人群类别：%(k)s") % {"k": kind}, field="kind")
+    if grade is not None and not 1 <= int(grade) <= 4:
+        raise error("grade_range")
+    valid_from = valid_from or timezone.localdate()
+    if valid_to is not None and valid_to < valid_from:
+        raise error("validity_order")
+    tag = PersonTag.objects.create(
+        community_id=person.community_id,
+        person=person,
+        kind=kind,
+        grade=grade,
+        disability_category=disability_category or "",
+        source_department=source_department,
+        source_label=source_label or ("" if source_department else "社区采集"),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    change_record(obj=person, by=by, action="tag_add", changes={"tag": [None, kind]})
+    return tag
+
+
+@transaction.atomic
+def person_tag_end(*, by, tag: PersonTag, on: dt.date | None = None) -> PersonTag:
+    require(by, CHANGE_PERSON, tag.person, hide=True)
+    on = on or timezone.localdate()
+    if on < tag.valid_from:
+        raise error("validity_order")
+    tag.valid_to = on
+    tag.save(update_fields=["valid_to"])
+    change_record(obj=tag.person, by=by, action="tag_end", changes={"tag": [tag.kind, None]})
+    return tag
+
+
+@transaction.atomic
+def household_create(
+    *, by, community: Region, number: str, dwelling: Dwelling | None = None, kind: str = Household.Kind.FAMILY
+) -> Household:
+    community = _check_community(community)
+    require(by, CHANGE_PERSON, community)
+    if dwelling is not None and dwelling.community_id != community.code:
+        raise error("dwelling_other_community")
+    household = Household.objects.create(
+        community=community,
+        number=number.strip(),
+        dwelling=dwelling,
+        kind=kind,
+        created_by=by if by and by.is_authenticated else None,
+    )
+    change_record(obj=household, by=by, action="create", changes={"number": [None, household.number]})
+    return household
+
+
+@transaction.atomic
+def household_member_add(*, by, household: Household, person: Person, relationship: str) -> HouseholdMember:
+    require(by, CHANGE_PERSON, household, hide=True)
+    if person.community_id != household.community_id:
+        raise error("household_other_community")
+    if relationship not in Relationship.values:
+        from django.utils.translation import gettext as _
+
+        from gongzhi.core.errors import ApplicationError
+
+        raise ApplicationError("invalid_relationship", _("与户主关系代码无效。"), field="relationship")
+    if HouseholdMember.objects.filter(person=person).exists():
+        raise error("already_member")
+    if relationship == Relationship.HEAD:
+        if household.head_id:
+            raise error("head_exists")
+        household.head = person
+        household.save(update_fields=["head"])
+    member = HouseholdMember.objects.create(
+        community_id=household.community_id, household=household, person=person, relationship=relationship
+    )
+    change_record(obj=household, by=by, action="member_add", changes={"member": [None, person.pk]})
+    return member
+
+
+@transaction.atomic
+def household_member_remove(*, by, member: HouseholdMember) -> None:
+    household = member.household
+    require(by, CHANGE_PERSON, household, hide=True)
+    if household.head_id == member.person_id:
+        household.head = None
+        household.save(update_fields=["head"])
+    change_record(obj=household, by=by, action="member_remove", changes={"member": [member.person_id, None]})
+    member.delete()

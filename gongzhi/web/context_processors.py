@@ -1,0 +1,10 @@
+"""Navigation: the menu entries a user's roles allow. Apps register entries in web/navigation.py."""
+
+from .navigation import menu_for
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    return {"nav_items": menu_for(user, request.path)}
