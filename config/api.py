@@ -19,9 +19,13 @@ def application_error(request, exc: ApplicationError):
 
 
 def _add_routers() -> None:
+    from gongzhi.demands.api import router as demands_router
+    from gongzhi.integration.api import router as integration_router
     from gongzhi.registry.api import router as registry_router
 
     api.add_router("/registry/", registry_router)
+    api.add_router("/demands/", demands_router)
+    api.add_router("/integration/", integration_router)
 
 
 _add_routers()

@@ -11,6 +11,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", api.urls),
     path("registry/", include("gongzhi.registry.urls")),
+    path("demands/", include("gongzhi.demands.urls")),
+    path("open311/", include("gongzhi.demands.open311.urls")),
+    path("integration/", include("gongzhi.integration.urls")),
     path("", include("gongzhi.web.urls")),
 ]
 if settings.DEBUG:

@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from gongzhi.core.audit import access_log_record, access_log_verify
@@ -55,7 +56,7 @@ def test_deleting_the_newest_entry_is_detected(community_worker):
 def test_entries_cannot_be_edited_through_the_orm(community_worker):
     entry = _write(community_worker, 1)[0]
     entry.purpose = "x"
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         entry.save()
 
 

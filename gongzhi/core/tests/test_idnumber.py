@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from gongzhi.core import idnumber
+from gongzhi.core.errors import ApplicationError
 from gongzhi.core.idnumber import IdNumberError, check_char, compose, parse, upgrade_15
 
 TODAY = dt.date(2026, 11, 22)
@@ -95,5 +96,5 @@ def test_phone_validation(raw, ok):
     if ok:
         assert idnumber.normalise_phone(raw)
     else:
-        with pytest.raises(Exception):
+        with pytest.raises(ApplicationError):
             idnumber.normalise_phone(raw)
