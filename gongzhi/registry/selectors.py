@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import pii
 from gongzhi.core.errors import NotFound
-from gongzhi.core.models import Region
+from gongzhi.core.history import history_for
+from gongzhi.core.models import ChangeRecord, Region
 from gongzhi.core.roles import VIEW_PERSON
 from gongzhi.core.scoping import scoped
 
+from .codes import ETHNICITIES, PersonStatus, ResidenceType, Sex, TagKind
 from .models import Building, Dwelling, Estate, Grid, Household, Person, PersonTag
 
 _ID_TAIL = re.compile(r"^\d{3}[\dXx]$")
@@ -188,3 +192,219 @@ def grid_list(*, user, perm: str = VIEW_PERSON) -> QuerySet[Grid]:
 def communities_in_scope(*, user, perm: str = VIEW_PERSON) -> QuerySet[Region]:
     """The communities a user may work in (for pickers and the drill-down)."""
     return scoped(Region.objects.filter(level=5), user, perm, field="code").order_by("code")
+
+
+def current_tags_prefetch() -> Prefetch:
+    """Prefetch each person's tags that hold today, into `current_tags`."""
+    today = timezone.localdate()
+    return Prefetch(
+        "tags",
+        queryset=PersonTag.objects.filter(valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .order_by("kind"),
+        to_attr="current_tags",
+    )
+
+
+def person_list_page(qs: QuerySet[Person]) -> QuerySet[Person]:
+    """What a list of people shows besides the row itself: community, household, current tags."""
+    return qs.select_related("community", "membership__household").prefetch_related(current_tags_prefetch())
+
+
+def dwelling_households(*, dwelling: Dwelling) -> QuerySet[Household]:
+    return (
+        dwelling.households.select_related("head").annotate(member_count=Count("members")).order_by("number")
+    )
+
+
+def dwelling_residents(*, dwelling: Dwelling) -> QuerySet[Person]:
+    return person_list_page(dwelling.residents.all()).order_by("name", "id")
+
+
+def building_floors(*, building: Building) -> list[dict]:
+    """The dwellings of a building laid out as a grid: one block per entrance, floors from
+    the top, each cell a dwelling with its resident and household counts."""
+    dwellings = list(
+        building.dwellings.annotate(
+            resident_count=Count("residents", distinct=True),
+            household_count=Count("households", distinct=True),
+        ).order_by("entrance", "-floor", "number")
+    )
+    entrances: dict[int, dict[int, list[Dwelling]]] = {}
+    for d in dwellings:
+        entrances.setdefault(d.entrance, {}).setdefault(d.floor, []).append(d)
+    out = []
+    for entrance in sorted(entrances):
+        floors = entrances[entrance]
+        width = max(len(v) for v in floors.values())
+        out.append(
+            {
+                "entrance": entrance,
+                "width": width,
+                "floors": [{"floor": f, "dwellings": floors[f]} for f in sorted(floors, reverse=True)],
+                "residents": sum(d.resident_count for fl in floors.values() for d in fl),
+            }
+        )
+    return out
+
+
+def estate_buildings(*, user, estate: Estate, perm: str = VIEW_PERSON) -> QuerySet[Building]:
+    return (
+        scoped(Building.objects.filter(estate=estate), user, perm)
+        .annotate(
+            dwelling_count=Count("dwellings", distinct=True),
+            resident_count=Count("dwellings__residents", distinct=True),
+        )
+        .select_related("grid")
+        .order_by("name")
+    )
+
+
+def estate_overview(*, user, community: str = "", perm: str = VIEW_PERSON) -> QuerySet[Estate]:
+    qs = scoped(Estate.objects.all(), user, perm)
+    if community:
+        qs = qs.filter(community__code__startswith=community)
+    return (
+        qs.annotate(
+            building_count=Count("buildings", distinct=True),
+            dwelling_count=Count("buildings__dwellings", distinct=True),
+        )
+        .select_related("community")
+        .order_by("community_id", "name")
+    )
+
+
+def registry_summary(*, user, perm: str = VIEW_PERSON) -> dict:
+    """Counts for the home page: residents, households, estates and current group tags in scope."""
+    today = timezone.localdate()
+    people = person_queryset(user=user, perm=perm).filter(status="active")
+    tags = (
+        scoped(PersonTag.objects.all(), user, perm)
+        .filter(valid_from__lte=today, person__status="active")
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .values("kind")
+        .annotate(n=Count("person", distinct=True))
+        .order_by("-n")
+    )
+    labels = dict(TagKind.choices)
+    return {
+        "people": people.count(),
+        "migrants": people.filter(residence_type="migrant").count(),
+        "households": household_queryset(user=user, perm=perm).count(),
+        "estates": scoped(Estate.objects.all(), user, perm).count(),
+        "tags": [{"kind": t["kind"], "label": labels.get(t["kind"], t["kind"]), "n": t["n"]} for t in tags],
+    }
+
+
+def community_table(*, user, perm: str = VIEW_PERSON) -> list[dict]:
+    """One row per community in scope with its resident, household and tagged counts."""
+    communities = list(communities_in_scope(user=user, perm=perm).select_related("parent"))
+    codes = [c.code for c in communities]
+    people = dict(
+        Person.objects.filter(community__in=codes, status="active")
+        .values("community")
+        .annotate(n=Count("id"))
+        .values_list("community", "n")
+    )
+    households = dict(
+        Household.objects.filter(community__in=codes)
+        .values("community")
+        .annotate(n=Count("id"))
+        .values_list("community", "n")
+    )
+    today = timezone.localdate()
+    tagged = dict(
+        PersonTag.objects.filter(community__in=codes, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .values("community")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("community", "n")
+    )
+    return [
+        {
+            "region": c,
+            "people": people.get(c.code, 0),
+            "households": households.get(c.code, 0),
+            "tagged": tagged.get(c.code, 0),
+        }
+        for c in communities
+    ]
+
+
+def recent_changes(*, user, limit: int = 8, perm: str = VIEW_PERSON) -> list[ChangeRecord]:
+    """The newest changes to residents in scope, with the person each one concerns."""
+    records = list(
+        scoped(
+            ChangeRecord.objects.filter(object_type="registry.person"), user, perm, field="community_code"
+        ).select_related("by")[:limit]
+    )
+    names = dict(
+        Person.objects.filter(
+            pk__in=[int(r.object_id) for r in records if r.object_id.isdigit()]
+        ).values_list("pk", "name")
+    )
+    for r in records:
+        r.person_name = names.get(int(r.object_id)) if r.object_id.isdigit() else None
+    return records
+
+
+_HISTORY_LABELS = {
+    "id_number": _("公民身份号码"),
+    "phone": _("联系电话"),
+    "community": _("社区"),
+    "tag": _("人群标签"),
+    "member": _("家庭成员"),
+}
+ACTION_LABELS = {
+    "create": _("新建"),
+    "update": _("修改"),
+    "import": _("导入"),
+    "tag_add": _("添加标签"),
+    "tag_end": _("结束标签"),
+    "member_add": _("加入本户"),
+    "member_remove": _("移出本户"),
+}
+
+
+def _display(field: str, value):
+    if value in (None, ""):
+        return "—"
+    choices = {
+        "sex": dict(Sex.choices),
+        "ethnicity": dict(ETHNICITIES),
+        "residence_type": dict(ResidenceType.choices),
+        "status": dict(PersonStatus.choices),
+        "tag": dict(TagKind.choices),
+    }.get(field)
+    if choices is not None:
+        return choices.get(value, value)
+    return value
+
+
+def person_history(*, person: Person) -> list[dict]:
+    """The edit history of a person, each change with readable field names and values."""
+    rows = []
+    for record in history_for(person):
+        changes = []
+        for field, pair in (record.changes or {}).items():
+            before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            if field in _HISTORY_LABELS:
+                label = _HISTORY_LABELS[field]
+            else:
+                try:
+                    label = Person._meta.get_field(field).verbose_name
+                except FieldDoesNotExist:
+                    label = field
+            changes.append(
+                {"label": label, "before": _display(field, before), "after": _display(field, after)}
+            )
+        rows.append(
+            {
+                "at": record.at,
+                "by": record.by,
+                "action": ACTION_LABELS.get(record.action, record.action),
+                "note": record.note,
+                "changes": changes,
+            }
+        )
+    return rows

@@ -14,11 +14,11 @@ from gongzhi.core.audit import access_log_record
 from gongzhi.core.history import change_record, diff
 from gongzhi.core.models import AccessAction, Region, RegionLevel
 from gongzhi.core.permissions import require
-from gongzhi.core.roles import CHANGE_PERSON, REVEAL_PERSON
+from gongzhi.core.roles import CHANGE_PERSON, MANAGE_PLACES, REVEAL_PERSON
 
 from .codes import ETHNICITIES, PersonStatus, Relationship, ResidenceType, Sex, TagKind
 from .errors import error
-from .models import Dwelling, Household, HouseholdMember, Person, PersonTag
+from .models import Building, Dwelling, Estate, Household, HouseholdMember, Person, PersonTag
 
 # Fields a person's edit may touch, besides the identity number and phone.
 PLAIN_FIELDS = (
@@ -153,6 +153,18 @@ def _snapshot(person: Person) -> dict[str, Any]:
     return snap
 
 
+def _check_against_kept_id(person: Person, cleaned: dict[str, Any]) -> None:
+    """Sex and birth date edited while the identity number is kept must still agree with it."""
+    try:
+        parsed = idnumber.parse(person.id_number)
+    except idnumber.IdNumberError:
+        return  # a legacy number that no longer parses: nothing to compare against
+    if cleaned.get("sex") and cleaned["sex"] != parsed.sex:
+        raise error("sex_mismatch")
+    if cleaned.get("birth_date") and cleaned["birth_date"] != parsed.birth_date:
+        raise error("birth_mismatch")
+
+
 def _ensure_unique_id(id_hash: str, exclude_pk: int | None = None) -> None:
     if not id_hash:
         return
@@ -164,9 +176,13 @@ def _ensure_unique_id(id_hash: str, exclude_pk: int | None = None) -> None:
 
 
 @transaction.atomic
-def person_create(*, by, community: Region, data: dict[str, Any], note: str = "") -> Person:
+def person_create(
+    *, by, community: Region, data: dict[str, Any], note: str = "", perm: str = CHANGE_PERSON
+) -> Person:
+    """Register a person. `perm` is the permission the caller acts under (the spreadsheet
+    import creates people under registry.import_person)."""
     community = _check_community(community)
-    require(by, CHANGE_PERSON, community)
+    require(by, perm, community)
     cleaned = person_clean(data=data, community=community)
     if "name" not in cleaned:
         raise error("name_required")
@@ -187,11 +203,17 @@ def person_create(*, by, community: Region, data: dict[str, Any], note: str = ""
 
 @transaction.atomic
 def person_update(
-    *, by, person: Person, data: dict[str, Any], expected_version: int | None = None, note: str = ""
+    *,
+    by,
+    person: Person,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    note: str = "",
+    perm: str = CHANGE_PERSON,
 ) -> Person:
     """Edit a person. With `expected_version` an edit made on a stale form is refused rather
     than silently overwriting someone else's change."""
-    require(by, CHANGE_PERSON, person, hide=True)
+    require(by, perm, person, hide=True)
     locked = Person.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and locked.version != expected_version:
         raise error("stale")
@@ -199,10 +221,12 @@ def person_update(
     community = data.get("community") or locked.community
     if community.code != locked.community_id:
         _check_community(community)
-        require(by, CHANGE_PERSON, community)
+        require(by, perm, community)
     cleaned = person_clean(data=data, community=community)
     if "id_number" in cleaned and not cleaned["id_number"] and locked.id_number_hash:
         cleaned.pop("id_number")  # an empty box on a masked field keeps the number
+    if "id_number" not in cleaned and locked.id_number_hash:
+        _check_against_kept_id(locked, cleaned)
     _apply(locked, cleaned)
     locked.community = community
     _ensure_unique_id(locked.id_number_hash, exclude_pk=locked.pk)
@@ -253,8 +277,9 @@ def person_tag_add(
     disability_category: str = "",
     source_department=None,
     source_label: str = "",
+    perm: str = CHANGE_PERSON,
 ) -> PersonTag:
-    require(by, CHANGE_PERSON, person, hide=True)
+    require(by, perm, person, hide=True)
     if kind not in TagKind.values:
         from django.utils.translation import gettext as _
 
@@ -295,10 +320,16 @@ def person_tag_end(*, by, tag: PersonTag, on: dt.date | None = None) -> PersonTa
 
 @transaction.atomic
 def household_create(
-    *, by, community: Region, number: str, dwelling: Dwelling | None = None, kind: str = Household.Kind.FAMILY
+    *,
+    by,
+    community: Region,
+    number: str,
+    dwelling: Dwelling | None = None,
+    kind: str = Household.Kind.FAMILY,
+    perm: str = CHANGE_PERSON,
 ) -> Household:
     community = _check_community(community)
-    require(by, CHANGE_PERSON, community)
+    require(by, perm, community)
     if dwelling is not None and dwelling.community_id != community.code:
         raise error("dwelling_other_community")
     household = Household.objects.create(
@@ -313,8 +344,10 @@ def household_create(
 
 
 @transaction.atomic
-def household_member_add(*, by, household: Household, person: Person, relationship: str) -> HouseholdMember:
-    require(by, CHANGE_PERSON, household, hide=True)
+def household_member_add(
+    *, by, household: Household, person: Person, relationship: str, perm: str = CHANGE_PERSON
+) -> HouseholdMember:
+    require(by, perm, household, hide=True)
     if person.community_id != household.community_id:
         raise error("household_other_community")
     if relationship not in Relationship.values:
@@ -346,3 +379,52 @@ def household_member_remove(*, by, member: HouseholdMember) -> None:
         household.save(update_fields=["head"])
     change_record(obj=household, by=by, action="member_remove", changes={"member": [member.person_id, None]})
     member.delete()
+
+
+@transaction.atomic
+def dwelling_locate(
+    *,
+    by,
+    community: Region,
+    estate_name: str,
+    building_name: str,
+    entrance: int,
+    number: str,
+    perm: str = MANAGE_PLACES,
+) -> Dwelling:
+    """The dwelling at estate / building / entrance / number in a community, creating the
+    estate, building and dwelling records that do not exist yet (the import path)."""
+    community = _check_community(community)
+    require(by, perm, community)
+    who = by if by and by.is_authenticated else None
+    estate_name, building_name, number = estate_name.strip(), building_name.strip(), number.strip()
+    estate = Estate.objects.filter(community=community, name=estate_name).first()
+    if estate is None:
+        estate = Estate.objects.create(community=community, name=estate_name, created_by=who)
+        change_record(obj=estate, by=by, action="create", changes={"name": [None, estate_name]})
+    building = Building.objects.filter(estate=estate, name=building_name).first()
+    if building is None:
+        building = Building.objects.create(
+            community=community, estate=estate, name=building_name, entrances=max(entrance, 1), created_by=who
+        )
+        change_record(obj=building, by=by, action="create", changes={"name": [None, building_name]})
+    dwelling = Dwelling.objects.filter(building=building, entrance=entrance, number=number).first()
+    if dwelling is None:
+        floor = int(number[:-2]) if len(number) >= 3 and number[:-2].isdigit() else 1
+        floor = min(max(floor, 1), 200)
+        if floor > building.floors or entrance > building.entrances:
+            building.floors = max(building.floors, floor)
+            building.entrances = max(building.entrances, entrance)
+            building.save(update_fields=["floors", "entrances"])
+        dwelling = Dwelling.objects.create(
+            community=community,
+            building=building,
+            entrance=entrance,
+            floor=floor,
+            number=number,
+            created_by=who,
+        )
+        change_record(obj=dwelling, by=by, action="create", changes={"number": [None, number]})
+    dwelling.building = building
+    building.estate = estate
+    return dwelling
