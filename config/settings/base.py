@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(os.environ.get("GONGZHI_DATA_DIR", BASE_DIR / "var"))
@@ -93,8 +92,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each language is named in itself in the switcher.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Each app keeps its English catalogue in gongzhi/<app>/locale/en (source strings are Chinese).
+LOCALE_PATHS: list = []
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
