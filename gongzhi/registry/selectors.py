@@ -408,3 +408,49 @@ def person_history(*, person: Person) -> list[dict]:
             }
         )
     return rows
+
+
+def with_current_tags(qs: QuerySet[Person]) -> QuerySet[Person]:
+    """Prefetch each person's current group tags into `current_tags` (one query per page)."""
+    from django.db.models import Prefetch
+
+    today = timezone.localdate()
+    current = (
+        PersonTag.objects.filter(valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .order_by("kind")
+    )
+    return qs.prefetch_related(Prefetch("tags", queryset=current, to_attr="current_tags"))
+
+
+def communities_with_resident_counts(*, user, perm: str = VIEW_PERSON) -> QuerySet[Region]:
+    """The communities in the user's scope, each with `resident_count` (active residents)."""
+    from django.db.models import IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    from .codes import PersonStatus
+
+    counts = (
+        Person.objects.filter(community=OuterRef("code"), status=PersonStatus.ACTIVE)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return communities_in_scope(user=user, perm=perm).annotate(
+        resident_count=Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+    )
+
+
+def region_children(*, code: str) -> QuerySet[Region]:
+    """The divisions directly under a region (public reference data); 404 for an unknown code."""
+    if not Region.objects.filter(code=code).exists():
+        raise NotFound()
+    return Region.objects.filter(parent_id=code).order_by("code")
+
+
+def person_tag_get(*, user, pk: int, perm: str = VIEW_PERSON) -> PersonTag:
+    tag = scoped(PersonTag.objects.all(), user, perm).select_related("person").filter(pk=pk).first()
+    if tag is None:
+        raise NotFound()
+    return tag
