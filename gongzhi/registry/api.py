@@ -201,7 +201,7 @@ def person_update(request, person_id: int, payload: PersonPatchIn):
 )
 def person_reveal(request, person_id: int, payload: RevealIn):
     """Requires the reveal permission and a stated purpose; each call is one access-log entry."""
-    user = _caller(request)
+    user = _caller(request, REVEAL_PERSON)
     person = selectors.person_get(user=user, pk=person_id)
     require(user, REVEAL_PERSON, person)  # seen but not revealable: 403
     values = services.person_reveal(by=user, person=person, purpose=payload.purpose)
