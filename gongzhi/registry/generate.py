@@ -153,27 +153,32 @@ _GIVEN = {
     ),
 }
 
-_ESTATE_PREFIX = (
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_ESTATE_PREFIX = _words(
     "温泉 东街 鼓屏 屏山 乌山 西湖 琴亭 湖滨 华林 北大 五一 铜盘 洪山 凤湖 梅峰 杨桥 冶山 文林 "
     "福屏 金牛 乌石 白马 安泰 南营 道山 湖前 树兜 洪甘 三坊 井大 观风 旗山 融侨 金港 江滨 左海"
-).split()
-_ESTATE_SUFFIX = "花园 新村 小区 公寓 大厦 苑 家园 雅居 山庄 名都 嘉园 华庭".split()
-_LANES = "塔 光禄 宫 吉庇 黄 衣锦 文儒 南后 安民 早题 法海 井楼 肃威 旗汛 卫前 仙塔 津泰 丽文".split()
-_UNITS = "邮电 粮食局 二轻 纺织厂 电业局 省建 水利厅 第一医院 师大 橡胶厂 自来水公司 罐头厂 机床厂".split()
-_PROPERTY_COMPANIES = (
+)
+_ESTATE_SUFFIX = _words("花园 新村 小区 公寓 大厦 苑 家园 雅居 山庄 名都 嘉园 华庭")
+_LANES = _words("塔 光禄 宫 吉庇 黄 衣锦 文儒 南后 安民 早题 法海 井楼 肃威 旗汛 卫前 仙塔 津泰 丽文")
+_UNITS = _words("邮电 粮食局 二轻 纺织厂 电业局 省建 水利厅 第一医院 师大 橡胶厂 自来水公司 罐头厂 机床厂")
+_PROPERTY_COMPANIES = _words(
     "福州融侨物业管理有限公司 福州三盛物业服务有限公司 福建永安物业管理有限公司 "
     "福州市鼓楼区城建物业管理有限公司 福建世邦物业服务有限公司 福州华润万象物业服务有限公司"
-).split()
-_WORKPLACES = (
+)
+_WORKPLACES = _words(
     "福州市鼓楼区人民政府 福建省立医院 福州大学 福建师范大学 福州市第一中学 中国移动福建公司 "
     "福州地铁集团 个体经营 自由职业 福州东街口百货 福州外贸集团 福建电力公司"
-).split()
+)
 
 # Mobile prefixes of the three operators.
-_MOBILE_PREFIXES = (
+_MOBILE_PREFIXES = _words(
     "134 135 136 137 138 139 150 151 152 157 158 159 182 183 187 188 "
     "130 131 132 155 156 185 186 133 153 180 181 189 177 199"
-).split()
+)
 
 _DEPARTMENTS = [
     # (code suffix, kind, name pattern); {d} is the district's name
