@@ -1,0 +1,793 @@
+"""Record linkage: recognise the same person across department extracts.
+
+Pipeline (``link``):
+
+1. **Normalise** each record once. Identity numbers: full-width folded, 15 digits upgraded
+   to 18 (``core.idnumber.upgrade_15``), the check character recomputed so that a wrong
+   one is known; birth date and sex taken from the number when the record lacks them.
+   Names: traditional → simplified, separators removed (``names.normalise_name``) and a
+   tone-less pinyin key (``names.name_key``).
+2. **Block**: only records sharing a key are compared — the first 17 digits of the
+   identity number; birth date + name pinyin key; phone; birth date + sex + community.
+   A 15-digit number, a wrong check character and a missing number all still meet their
+   partner in at least one block; a one-digit typo meets it through the name blocks.
+3. **Score** each candidate pair Fellegi–Sunter style: every field comparison falls in a
+   level (see ``LEVELS``) with a weight log2(m/u); the sum plus the prior log-odds gives
+   the match probability. m (how often a level occurs for the same person) and u (for
+   different people) are estimated by EM on the batch's own candidate pairs (see
+   ``estimate_model``); small batches use ``DEFAULT_MODEL``.
+4. **Cluster**: pairs at or above ``MATCH_THRESHOLD`` are merged best first (union-find),
+   but never two groups holding conflicting identity numbers (nor two pool records), so a
+   record without a number cannot chain two different people together; pairs between
+   ``REVIEW_THRESHOLD`` and ``MATCH_THRESHOLD``, and refused merges, go to review.
+
+Everything is vectorised over pairs with numpy; see bench/linkage.py for the benchmark
+that sets the thresholds (bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from gongzhi.core.idnumber import check_char, upgrade_15
+
+from .names import name_key, normalise_name
+
+__all__ = [
+    "LinkRecord",
+    "Match",
+    "ScoredPair",
+    "LinkResult",
+    "Model",
+    "LEVELS",
+    "DEFAULT_MODEL",
+    "MATCH_THRESHOLD",
+    "REVIEW_THRESHOLD",
+    "normalise_name",
+    "name_key",
+    "prepare",
+    "score",
+    "link",
+    "candidate_pairs",
+    "compare",
+    "estimate_model",
+]
+
+
+@dataclass(slots=True)
+class LinkRecord:
+    key: str
+    name: str
+    id_number: str = ""  # raw: "", 15 or 18 characters, possibly mistyped
+    birth_date: dt.date | None = None
+    sex: str = ""  # "M"/"F"/""
+    phone: str = ""
+    address: str = ""
+    community: str = ""  # region code (prefix) if known
+
+
+@dataclass(frozen=True)
+class Match:
+    """A pair's match probability and, per field, the comparison level that produced it
+    (``agreements``) with its weight in bits (``weights``: log2 m/u)."""
+
+    probability: float
+    agreements: dict[str, str]
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+class ScoredPair(NamedTuple):
+    """Two record keys and their match probability; for review pairs, why they are there:
+    "uncertain" (between the thresholds), "conflict" (above the match threshold but the
+    two groups hold different identity numbers) or "pool" (two pool records)."""
+
+    a: str
+    b: str
+    probability: float
+    reason: str = ""
+
+
+@dataclass
+class LinkResult:
+    clusters: list[list[str]]  # every input key exactly once; singletons included
+    matches: list[ScoredPair]  # merged pairs (p ≥ MATCH_THRESHOLD)
+    review: list[ScoredPair]  # REVIEW ≤ p < MATCH, or p ≥ MATCH but the merge was refused
+    model: Model
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def cluster_of(self) -> dict[str, int]:
+        return {k: i for i, members in enumerate(self.clusters) for k in members}
+
+
+# --- comparison levels ----------------------------------------------------------------
+
+# Field → level names, in code order. The last level of every field is "missing" (either
+# side lacks the value): it carries no weight.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "id_number": ("exact", "check_char", "typo", "near_valid", "different", "missing"),
+    "name": ("exact", "pinyin", "one_char", "different", "missing"),
+    "birth_date": ("exact", "near", "different", "missing"),
+    "sex": ("agree", "different", "missing"),
+    "phone": ("agree", "different", "missing"),
+    "address": ("address", "community", "street", "different", "missing"),
+}
+FIELDS = tuple(LEVELS)
+_NLEV = np.array([len(v) for v in LEVELS.values()])
+# Pattern code = mixed-radix number over the field levels.
+_RADIX = np.concatenate([[1], np.cumprod(_NLEV[:-1])]).astype(np.int64)
+N_PATTERNS = int(np.prod(_NLEV))
+
+ID_EXACT, ID_CHECK, ID_TYPO, ID_NEAR, ID_DIFF, ID_MISSING = range(6)
+NAME_EXACT, NAME_PINYIN, NAME_ONE, NAME_DIFF, NAME_MISSING = range(5)
+BIRTH_EXACT, BIRTH_NEAR, BIRTH_DIFF, BIRTH_MISSING = range(4)
+AGREE, DIFFERENT, MISSING3 = range(3)
+ADDR_EXACT, ADDR_COMMUNITY, ADDR_STREET, ADDR_DIFF, ADDR_MISSING = range(5)
+
+
+@dataclass
+class Model:
+    """Fellegi–Sunter parameters: per field, m and u for each non-missing level, and the
+    prior probability that a candidate pair is a match (``prior``)."""
+
+    m: dict[str, list[float]]
+    u: dict[str, list[float]]
+    prior: float
+    source: str = "default"
+    name_tf: bool = False  # term-frequency adjusted u for exact names (set by link)
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """log2(m/u) per level; 0 for missing."""
+        out = {}
+        for f in FIELDS:
+            m = np.asarray(self.m[f], dtype=float)
+            u = np.asarray(self.u[f], dtype=float)
+            out[f] = np.append(np.log2(m / u), 0.0)
+        return out
+
+    def as_dict(self) -> dict:
+        return {"m": self.m, "u": self.u, "prior": self.prior, "source": self.source}
+
+
+# Used by ``score`` and by ``link`` on batches too small for EM. Rounded from the EM
+# estimates of the 1,000,000-record benchmark run (bench/RESULTS.md, "linkage"), so that a
+# pair scored alone gets the same probability it would get in a large batch.
+DEFAULT_MODEL = Model(
+    m={
+        "id_number": [0.86, 0.02, 0.012, 0.00005, 0.002],
+        "name": [0.93, 0.035, 0.02, 0.015],
+        "birth_date": [0.975, 0.02, 0.005],
+        "sex": [0.993, 0.007],
+        "phone": [0.8, 0.2],
+        "address": [0.8, 0.1, 0.05, 0.05],
+    },
+    u={
+        "id_number": [0.005, 0.0002, 0.001, 0.02, 0.97],
+        "name": [0.02, 0.01, 0.05, 0.92],
+        "birth_date": [0.15, 0.05, 0.8],
+        "sex": [0.6, 0.4],
+        "phone": [0.15, 0.85],
+        "address": [0.1, 0.2, 0.2, 0.5],
+    },
+    prior=0.5,
+)
+
+MATCH_THRESHOLD = 0.95
+REVIEW_THRESHOLD = 0.5
+
+
+# --- normalisation ----------------------------------------------------------------------
+
+_ID_FOLD = str.maketrans(
+    {0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF38: "X", 0xFF58: "X", ord("x"): "X"}
+)
+_DIGITS = re.compile(r"^\d+$")
+_ADDR_FOLD = {ord(c): None for c in " \t\u3000-－—_,，.。·"}
+_NAME_WIDTH = 6
+_EMPTY = ""
+
+
+def _norm_id(raw: str) -> tuple[str, str]:
+    """(first 17 digits of the 18-character form, its check character as written — or
+    computed, for an upgraded 15-digit number). ("", "") when absent or unusable; the check
+    character is "" when it was dropped."""
+    if not raw:
+        return _EMPTY, _EMPTY
+    v = raw.strip().translate(_ID_FOLD).replace(" ", "").replace("\u3000", "")
+    n = len(v)
+    if n == 15 and _DIGITS.match(v):
+        full = upgrade_15(v)
+        return full[:17], full[17]
+    if n == 18 and _DIGITS.match(v[:17]):
+        return v[:17], v[17]
+    if n == 17 and _DIGITS.match(v):  # check character dropped
+        return v, _EMPTY
+    return _EMPTY, _EMPTY
+
+
+def _id_birth(id17: str) -> int:
+    y, m, d = int(id17[6:10]), int(id17[10:12]), int(id17[12:14])
+    if 1 <= m <= 12 and 1 <= d <= 31 and 1880 <= y <= 2100:
+        return y * 10000 + m * 100 + d
+    return 0
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _norm_phone(raw: str) -> str:
+    if not raw:
+        return _EMPTY
+    v = "".join(ch for ch in _nfkc(raw) if ch.isdigit())
+    if v.startswith("86") and len(v) == 13:
+        v = v[2:]
+    return v if len(v) >= 7 else _EMPTY
+
+
+def _norm_address(raw: str) -> str:
+    if not raw:
+        return _EMPTY
+    text = _nfkc(raw).translate(_ADDR_FOLD)
+    text = text.replace("号楼", "栋").replace("幢", "栋").replace("座", "栋")
+    return normalise_name(text) if not text.isascii() else text.upper()
+
+
+class Prepared:
+    """Column arrays of normalised records (numpy), the form every step works on."""
+
+    def __init__(self, records: Sequence[LinkRecord], is_pool: Sequence[bool] | None = None):
+        n = len(records)
+        self.n = n
+        self.keys = [r.key for r in records]
+        id17s: list[str] = []
+        id_valid = np.zeros(n, dtype=bool)
+        id_check = np.zeros(n, dtype=np.uint8)
+        births = np.zeros(n, dtype=np.int64)
+        sexes = np.zeros(n, dtype=np.int8)
+        names: list[str] = []
+        nkeys: list[str] = []
+        phones: list[str] = []
+        addrs: list[str] = []
+        comm = np.zeros(n, dtype=np.int64)
+        sex_code = {"M": 1, "F": 2, "男": 1, "女": 2, "1": 1, "2": 2}
+        for i, r in enumerate(records):
+            id17, check = _norm_id(r.id_number)
+            id17s.append(id17)
+            if check:
+                id_check[i] = ord(check)
+                id_valid[i] = check == check_char(id17)
+            b = r.birth_date
+            if b is not None:
+                births[i] = b.year * 10000 + b.month * 100 + b.day
+            elif id17:
+                births[i] = _id_birth(id17)
+            s = sex_code.get(r.sex or "", 0)
+            if not s and id17:
+                s = 1 if int(id17[16]) % 2 else 2
+            sexes[i] = s
+            nm = normalise_name(r.name)
+            names.append(nm)
+            nkeys.append(name_key(nm) if nm else _EMPTY)
+            phones.append(_norm_phone(r.phone))
+            addrs.append(_norm_address(r.address))
+            c = (r.community or "").strip()
+            if c.isdigit():
+                comm[i] = int(c.ljust(12, "0")[:12])
+        self.id17 = id17s
+        self.id_present = np.array([bool(x) for x in id17s], dtype=bool)
+        self.id_valid = id_valid & self.id_present
+        self.id_check = id_check
+        self.id_int = np.array([int(x) if x else -1 for x in id17s], dtype=np.int64)
+        digits = np.zeros((n, 17), dtype=np.uint8)
+        if n:
+            present = np.flatnonzero(self.id_present)
+            if len(present):
+                buf = "".join(id17s[i] for i in present).encode()
+                digits[present] = (np.frombuffer(buf, dtype=np.uint8).reshape(-1, 17) - 48).astype(np.uint8)
+        self.id_digits = digits
+        self.birth = births
+        self.sex = sexes
+        self.names = names
+        self.name_code = _factorize(names)
+        self.nkey_code = _factorize(nkeys)
+        cps = np.zeros((n, _NAME_WIDTH), dtype=np.int32)
+        lens = np.zeros(n, dtype=np.int8)
+        for i, nm in enumerate(names):
+            if nm:
+                cut = nm[:_NAME_WIDTH]
+                lens[i] = len(nm)
+                cps[i, : len(cut)] = [ord(c) for c in cut]
+        self.name_cps = cps
+        self.name_len = lens
+        self.phone_code = _factorize(phones)
+        self.addr_code = _factorize(addrs)
+        self.community = comm
+        self.is_pool = np.zeros(n, dtype=bool) if is_pool is None else np.asarray(is_pool, dtype=bool)
+        # name frequency (records per normalised name), for term-frequency weights
+        counts = np.bincount(self.name_code[self.name_code >= 0], minlength=1) if n else np.zeros(1)
+        self.name_freq = np.where(self.name_code >= 0, counts[np.maximum(self.name_code, 0)], 0)
+
+
+def _factorize(values: list[str]) -> np.ndarray:
+    """Integer code per distinct non-empty string; -1 for empty."""
+    table: dict[str, int] = {"": -1}
+    setdefault = table.setdefault
+    out = np.fromiter((setdefault(v, len(table) - 1) for v in values), dtype=np.int64, count=len(values))
+    return out
+
+
+def prepare(records: Sequence[LinkRecord], is_pool: Sequence[bool] | None = None) -> Prepared:
+    return Prepared(records, is_pool)
+
+
+# --- blocking ---------------------------------------------------------------------------
+
+MAX_BLOCK = 200  # larger blocks (a placeholder phone, a shared office number) are skipped
+
+
+def _block_keys(p: Prepared) -> list[tuple[str, np.ndarray]]:
+    """One int64 key per record per blocking rule; -1 = the record does not take part."""
+    has_birth = p.birth > 0
+    keys = [("id17", p.id_int)]
+    k = np.where(has_birth & (p.nkey_code >= 0), p.birth * 4_000_000 + p.nkey_code, -1)
+    keys.append(("birth+name_key", k))
+    keys.append(("phone", p.phone_code))
+    k = np.where(
+        has_birth & (p.sex > 0) & (p.community > 0),
+        (p.community % 10_000_000) * 1_000_000_000 + p.birth * 3 + p.sex,
+        -1,
+    )
+    keys.append(("birth+sex+community", k))
+    return keys
+
+
+def _pairs_for_key(keys: np.ndarray, max_block: int) -> np.ndarray:
+    """All pairs (i < j) of records sharing a key, encoded i * 2**32 + j."""
+    idx = np.flatnonzero(keys >= 0)
+    if len(idx) < 2:
+        return np.zeros(0, dtype=np.int64)
+    k = keys[idx]
+    order = np.argsort(k, kind="stable")
+    idx = idx[order]
+    k = k[order]
+    n = len(k)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(k[1:], k[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, n))
+    ok = (sizes >= 2) & (sizes <= max_block)
+    starts, sizes = starts[ok], sizes[ok]
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
+    # every position of an eligible group, and how many later members it pairs with
+    pos = np.repeat(starts, sizes) + _ranges(sizes)
+    group_end = np.repeat(starts + sizes, sizes)
+    counts = group_end - pos - 1
+    left = np.repeat(pos, counts)
+    right = left + 1 + _ranges(counts)
+    a, b = idx[left], idx[right]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    return (lo.astype(np.int64) << 32) | hi.astype(np.int64)
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """concatenate(arange(c) for c in counts), vectorised."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    out = np.arange(total, dtype=np.int64)
+    out -= np.repeat(ends - counts, counts)
+    return out
+
+
+def candidate_pairs(p: Prepared, *, max_block: int = MAX_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct candidate pairs (i, j), i < j, from all blocking rules; pairs of two pool
+    records are left out (they were resolved before)."""
+    parts = [_pairs_for_key(k, max_block) for _, k in _block_keys(p)]
+    codes = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    i = (codes >> 32).astype(np.int64)
+    j = (codes & 0xFFFFFFFF).astype(np.int64)
+    if p.is_pool.any():
+        keep = ~(p.is_pool[i] & p.is_pool[j])
+        i, j = i[keep], j[keep]
+    return i, j
+
+
+# --- comparison -------------------------------------------------------------------------
+
+
+def compare(p: Prepared, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Comparison levels, shape (pairs, fields), int8 — see ``LEVELS``."""
+    n = len(i)
+    out = np.empty((n, len(FIELDS)), dtype=np.int8)
+    out[:, 0] = _compare_id(p, i, j)
+    out[:, 1] = _compare_name(p, i, j)
+    out[:, 2] = _compare_birth(p, i, j)
+    si, sj = p.sex[i], p.sex[j]
+    out[:, 3] = np.where((si == 0) | (sj == 0), MISSING3, np.where(si == sj, AGREE, DIFFERENT))
+    pi, pj = p.phone_code[i], p.phone_code[j]
+    out[:, 4] = np.where((pi < 0) | (pj < 0), MISSING3, np.where(pi == pj, AGREE, DIFFERENT))
+    out[:, 5] = _compare_address(p, i, j)
+    return out
+
+
+def _compare_id(p: Prepared, i, j) -> np.ndarray:
+    lev = np.full(len(i), ID_MISSING, dtype=np.int8)
+    both = p.id_present[i] & p.id_present[j]
+    if not both.any():
+        return lev
+    bi, bj = i[both], j[both]
+    vi, vj = p.id_valid[bi], p.id_valid[bj]
+    same17 = p.id_int[bi] == p.id_int[bj]
+    di, dj = p.id_digits[bi], p.id_digits[bj]
+    diff = di != dj
+    ham = diff.sum(axis=1)
+    one = ham == 1
+    # adjacent transposition: exactly two neighbouring positions, swapped
+    two = ham == 2
+    transposed = np.zeros(len(bi), dtype=bool)
+    if two.any():
+        t = np.flatnonzero(two)
+        d2 = diff[t]
+        first = d2.argmax(axis=1)
+        adjacent = (first < 16) & d2[np.arange(len(t)), np.minimum(first + 1, 16)]
+        a, b = di[t], dj[t]
+        r = np.arange(len(t))
+        f1 = np.minimum(first + 1, 16)
+        swapped = (a[r, first] == b[r, f1]) & (a[r, f1] == b[r, first])
+        transposed[t] = adjacent & swapped
+    edit1 = one | transposed
+    sub = np.full(len(bi), ID_DIFF, dtype=np.int8)
+    sub[edit1 & ~(vi & vj)] = ID_TYPO  # one side fails its checksum: a typing error
+    sub[edit1 & vi & vj] = ID_NEAR  # both valid yet one digit apart: twins, siblings
+    # same first 17: exact when the check characters agree as well
+    same_check = same17 & (p.id_check[bi] == p.id_check[bj])
+    sub[same17] = ID_CHECK
+    sub[same_check] = ID_EXACT
+    lev[both] = sub
+    return lev
+
+
+def _compare_name(p: Prepared, i, j) -> np.ndarray:
+    ci, cj = p.name_code[i], p.name_code[j]
+    lev = np.full(len(i), NAME_DIFF, dtype=np.int8)
+    missing = (ci < 0) | (cj < 0)
+    exact = (ci == cj) & ~missing
+    pinyin = (p.nkey_code[i] == p.nkey_code[j]) & ~exact & ~missing
+    rest = np.flatnonzero(~missing & ~exact & ~pinyin)
+    if len(rest):
+        a, b = p.name_cps[i[rest]], p.name_cps[j[rest]]
+        la, lb = p.name_len[i[rest]], p.name_len[j[rest]]
+        same_len = la == lb
+        one_sub = same_len & ((a != b).sum(axis=1) == 1)
+        # one character added or dropped: the shorter equals the longer minus one char
+        one_indel = np.zeros(len(rest), dtype=bool)
+        cand = np.flatnonzero(np.abs(la.astype(int) - lb.astype(int)) == 1)
+        for k in cand:
+            sa = p.names[i[rest[k]]]
+            sb = p.names[j[rest[k]]]
+            if len(sa) < len(sb):
+                sa, sb = sb, sa
+            one_indel[k] = any(sa[:x] + sa[x + 1 :] == sb for x in range(len(sa)))
+        sub = np.full(len(rest), NAME_DIFF, dtype=np.int8)
+        sub[one_sub | one_indel] = NAME_ONE
+        lev[rest] = sub
+    lev[exact] = NAME_EXACT
+    lev[pinyin] = NAME_PINYIN
+    lev[missing] = NAME_MISSING
+    return lev
+
+
+def _compare_birth(p: Prepared, i, j) -> np.ndarray:
+    a, b = p.birth[i], p.birth[j]
+    missing = (a == 0) | (b == 0)
+    lev = np.full(len(i), BIRTH_DIFF, dtype=np.int8)
+    lev[a == b] = BIRTH_EXACT
+    ne = np.flatnonzero((a != b) & ~missing)
+    if len(ne):
+        x, y = a[ne], b[ne]
+        # one digit different
+        ndiff = np.zeros(len(ne), dtype=np.int8)
+        xx, yy = x.copy(), y.copy()
+        for _ in range(8):
+            ndiff += (xx % 10 != yy % 10).astype(np.int8)
+            xx //= 10
+            yy //= 10
+        # month and day swapped
+        swapped = (x // 10000 == y // 10000) & ((x // 100) % 100 == y % 100) & (x % 100 == (y // 100) % 100)
+        near = (ndiff == 1) | swapped
+        lev[ne[near]] = BIRTH_NEAR
+    lev[missing] = BIRTH_MISSING
+    return lev
+
+
+def _compare_address(p: Prepared, i, j) -> np.ndarray:
+    ai, aj = p.addr_code[i], p.addr_code[j]
+    ci, cj = p.community[i], p.community[j]
+    lev = np.full(len(i), ADDR_DIFF, dtype=np.int8)
+    lev[(ci // 1000 == cj // 1000) & (ci > 0) & (cj > 0)] = ADDR_STREET
+    lev[(ci == cj) & (ci > 0)] = ADDR_COMMUNITY
+    lev[(ai == aj) & (ai >= 0)] = ADDR_EXACT
+    missing = ((ai < 0) & (ci == 0)) | ((aj < 0) & (cj == 0))
+    lev[missing] = ADDR_MISSING
+    return lev
+
+
+# --- scoring ----------------------------------------------------------------------------
+
+
+def _pattern_codes(levels: np.ndarray) -> np.ndarray:
+    return levels.astype(np.int64) @ _RADIX
+
+
+def _pattern_levels(codes: np.ndarray) -> np.ndarray:
+    out = np.empty((len(codes), len(FIELDS)), dtype=np.int64)
+    rest = codes.copy()
+    for f, nl in enumerate(_NLEV):
+        out[:, f] = rest % nl
+        rest //= nl
+    return out
+
+
+def _log_odds(model: Model, levels: np.ndarray) -> np.ndarray:
+    w = model.weights()
+    total = np.full(len(levels), math.log2(model.prior / (1 - model.prior)))
+    for f, name in enumerate(FIELDS):
+        total += w[name][levels[:, f]]
+    return total
+
+
+def _prob(log_odds: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -200, 200)))
+
+
+def _tf_adjust(model: Model, p: Prepared, i, j, levels) -> np.ndarray:
+    """Extra weight for exact names: log2(u_exact / frequency of that name). A rare name
+    agreeing says more than 张伟 agreeing; capped at ±5 bits."""
+    adj = np.zeros(len(i))
+    exact = levels[:, 1] == NAME_EXACT
+    if not exact.any():
+        return adj
+    freq = p.name_freq[i[exact]] / max(p.n, 1)
+    u = model.u["name"][NAME_EXACT]
+    adj[exact] = np.clip(np.log2(u / np.maximum(freq, 1e-9)), -5, 5)
+    return adj
+
+
+def _explain(model: Model, levels_row: Sequence[int]) -> tuple[dict[str, str], dict[str, float]]:
+    w = model.weights()
+    agreements = {f: LEVELS[f][int(levels_row[k])] for k, f in enumerate(FIELDS)}
+    weights = {f: round(float(w[f][int(levels_row[k])]), 2) for k, f in enumerate(FIELDS)}
+    return agreements, weights
+
+
+def score(a: LinkRecord, b: LinkRecord, *, model: Model | None = None) -> Match:
+    """Match probability of two records with the per-field comparison levels behind it."""
+    model = model or DEFAULT_MODEL
+    p = Prepared([a, b])
+    i, j = np.array([0]), np.array([1])
+    levels = compare(p, i, j)
+    prob = float(_prob(_log_odds(model, levels))[0])
+    agreements, weights = _explain(model, levels[0])
+    return Match(probability=prob, agreements=agreements, weights=weights)
+
+
+# --- parameter estimation (EM) ----------------------------------------------------------
+
+MIN_PAIRS_FOR_EM = 5_000
+
+
+def estimate_model(
+    levels: np.ndarray,
+    *,
+    start: Model | None = None,
+    iterations: int = 60,
+    tol: float = 1e-6,
+) -> Model:
+    """Estimate m, u and the prior by expectation–maximisation on the candidate pairs'
+    comparison patterns (conditional independence within each class, as in Fellegi–Sunter
+    and Splink). Works on the histogram of patterns, so its cost does not depend on the
+    number of pairs. Missing levels are ignored (they carry no weight).
+    """
+    start = start or DEFAULT_MODEL
+    codes = _pattern_codes(levels)
+    uniq, counts = np.unique(codes, return_counts=True)
+    lev = _pattern_levels(uniq)
+    counts = counts.astype(float)
+    m = {f: np.asarray(start.m[f], dtype=float) for f in FIELDS}
+    u = {f: np.asarray(start.u[f], dtype=float) for f in FIELDS}
+    prior = start.prior
+    for _ in range(iterations):
+        lm = np.full(len(uniq), math.log(prior))
+        lu = np.full(len(uniq), math.log(1 - prior))
+        for k, f in enumerate(FIELDS):
+            mm = np.append(np.log(m[f]), 0.0)
+            uu = np.append(np.log(u[f]), 0.0)
+            lm += mm[lev[:, k]]
+            lu += uu[lev[:, k]]
+        post = 1.0 / (1.0 + np.exp(np.clip(lu - lm, -700, 700)))
+        wm = post * counts
+        wu = (1 - post) * counts
+        new_prior = wm.sum() / counts.sum()
+        change = abs(new_prior - prior)
+        prior = min(max(new_prior, 1e-6), 1 - 1e-6)
+        for k, f in enumerate(FIELDS):
+            nl = len(LEVELS[f]) - 1
+            cm = np.bincount(lev[:, k], weights=wm, minlength=nl + 1)[:nl] + 0.5
+            cu = np.bincount(lev[:, k], weights=wu, minlength=nl + 1)[:nl] + 0.5
+            new_m, new_u = cm / cm.sum(), cu / cu.sum()
+            change = max(change, float(np.abs(new_m - m[f]).max()))
+            m[f], u[f] = new_m, new_u
+        if change < tol:
+            break
+    return Model(
+        m={f: [float(x) for x in m[f]] for f in FIELDS},
+        u={f: [float(x) for x in u[f]] for f in FIELDS},
+        prior=float(prior),
+        source="em",
+    )
+
+
+# --- clustering -------------------------------------------------------------------------
+
+
+class _Guard:
+    """Union-find whose groups remember their identity numbers (first 17 digits) and
+    whether they hold a pool record; two groups with conflicting numbers (different people
+    by their numbers, not a typo apart) or two pool records are never merged."""
+
+    def __init__(self, p: Prepared):
+        self.parent = list(range(p.n))
+        self.p = p
+        self.ids: dict[int, list[tuple[str, bool]]] = {}
+        self.pool: dict[int, bool] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def _ids(self, r: int) -> list[tuple[str, bool]]:
+        got = self.ids.get(r)
+        if got is None:
+            got = [(self.p.id17[r], bool(self.p.id_valid[r]))] if self.p.id17[r] else []
+        return got
+
+    def _pool(self, r: int) -> bool:
+        got = self.pool.get(r)
+        return bool(self.p.is_pool[r]) if got is None else got
+
+    def union(self, a: int, b: int) -> str:
+        """ "" when merged (or already together), else the reason for refusing."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ""
+        if self._pool(ra) and self._pool(rb):
+            return "pool"
+        ia, ib = self._ids(ra), self._ids(rb)
+        for x, vx in ia:
+            for y, vy in ib:
+                if x != y and not _id_compatible(x, y, vx and vy):
+                    return "conflict"
+        self.parent[rb] = ra
+        merged = ia + [y for y in ib if y not in ia]
+        self.ids[ra] = merged
+        self.pool[ra] = self._pool(ra) or self._pool(rb)
+        self.ids.pop(rb, None)
+        self.pool.pop(rb, None)
+        return ""
+
+
+def _id_compatible(x: str, y: str, both_valid: bool) -> bool:
+    """Two different first-17s can be one person's when one is a typing error of the
+    other: one digit apart or two neighbours swapped, and not both with a valid check
+    character (two valid numbers one digit apart belong to twins or siblings)."""
+    if both_valid:
+        return False
+    diff = [k for k in range(17) if x[k] != y[k]]
+    if len(diff) == 1:
+        return True
+    if len(diff) == 2 and diff[1] == diff[0] + 1:
+        return x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]]
+    return False
+
+
+# --- batch linking ----------------------------------------------------------------------
+
+
+def link(
+    records: Sequence[LinkRecord] | Iterable[LinkRecord],
+    *,
+    pool: Sequence[LinkRecord] | Iterable[LinkRecord] | None = None,
+    model: Model | None = None,
+    match_threshold: float | None = None,
+    review_threshold: float | None = None,
+    estimate: bool = True,
+) -> LinkResult:
+    """Link a batch: block, score, cluster.
+
+    ``records`` are the new records (for example one import batch); ``pool`` the records
+    already resolved (for example one per registry person). Pairs within the pool are not
+    compared, and two pool records are never merged with each other; every other pair is.
+    ``model``: parameters to use; by default estimated by EM on this batch's candidate
+    pairs when there are at least ``MIN_PAIRS_FOR_EM`` of them (``estimate=False`` turns
+    that off), else ``DEFAULT_MODEL``.
+    """
+    t0 = time.perf_counter()
+    records = list(records)
+    pool = list(pool or ())
+    all_records = pool + records
+    is_pool = [True] * len(pool) + [False] * len(records)
+    match_t = MATCH_THRESHOLD if match_threshold is None else match_threshold
+    review_t = REVIEW_THRESHOLD if review_threshold is None else review_threshold
+
+    p = Prepared(all_records, is_pool)
+    t1 = time.perf_counter()
+    i, j = candidate_pairs(p)
+    t2 = time.perf_counter()
+    levels = compare(p, i, j)
+    t3 = time.perf_counter()
+    if model is None:
+        model = estimate_model(levels) if estimate and len(i) >= MIN_PAIRS_FOR_EM else DEFAULT_MODEL
+        if model.source == "em":
+            model.name_tf = p.n >= 10 * MIN_PAIRS_FOR_EM
+    log_odds = _log_odds(model, levels)
+    if model.name_tf:
+        log_odds += _tf_adjust(model, p, i, j, levels)
+    prob = _prob(log_odds)
+    t4 = time.perf_counter()
+
+    keys = p.keys
+    matches: list[ScoredPair] = []
+    review: list[ScoredPair] = []
+    guard = _Guard(p)
+    sel = np.flatnonzero(prob >= match_t)
+    sel = sel[np.argsort(-prob[sel], kind="stable")]
+    for k, a, b, pr in zip(sel.tolist(), i[sel].tolist(), j[sel].tolist(), prob[sel].tolist(), strict=True):
+        reason = guard.union(a, b)
+        if reason:
+            review.append(ScoredPair(keys[a], keys[b], pr, reason))
+        else:
+            matches.append(ScoredPair(keys[a], keys[b], pr))
+        del k
+    unsure = np.flatnonzero((prob >= review_t) & (prob < match_t))
+    for a, b, pr in zip(i[unsure].tolist(), j[unsure].tolist(), prob[unsure].tolist(), strict=True):
+        if guard.find(a) != guard.find(b):
+            review.append(ScoredPair(keys[a], keys[b], pr, "uncertain"))
+    groups: dict[int, list[str]] = {}
+    find = guard.find
+    for x in range(p.n):
+        groups.setdefault(find(x), []).append(keys[x])
+    t5 = time.perf_counter()
+    stats = {
+        "records": p.n,
+        "candidate_pairs": len(i),
+        "matches": len(matches),
+        "review": len(review),
+        "clusters": len(groups),
+        "t_prepare": t1 - t0,
+        "t_block": t2 - t1,
+        "t_compare": t3 - t2,
+        "t_score": t4 - t3,
+        "t_cluster": t5 - t4,
+    }
+    result = LinkResult(
+        clusters=list(groups.values()), matches=matches, review=review, model=model, stats=stats
+    )
+    result._pairs = (i, j, prob)  # type: ignore[attr-defined]  # for the benchmark's threshold sweep
+    return result
