@@ -1,0 +1,449 @@
+"""Suggest a demand's category and handling unit from its text.
+
+Features: jieba word tokens (unigrams and bigrams) and character 1–3-grams, each weighted
+by TF-IDF; model: a linear classifier (logistic regression, classes balanced), one for the
+category and one for the handling unit. It is trained on the platform's own closed demands
+(`classifier_train` takes (text, label) pairs), saved under DATA_DIR/models and loaded
+lazily; `demand_classifier_retrain()` rebuilds it (the command `gongzhi demands
+train-classifier`, or a background task).
+
+`classifier_evaluate` scores the model by stratified k-fold cross-validation beside a plain
+baseline (TF-IDF over jieba words + LinearSVC) on the same folds, so an operator can see how
+well routing would work on their own history (`gongzhi demands evaluate-classifier FILE`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import pickle
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jieba
+import numpy as np
+from django.conf import settings
+from django.utils.translation import gettext as _
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from gongzhi.core.errors import ApplicationError
+
+jieba.setLogLevel(logging.WARNING)
+
+MODEL_VERSION = 1
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, numbers folded to one symbol (building 3 and building 12 read alike)."""
+    return _DIGITS.sub("0", (text or "").lower())
+
+
+def words(text: str) -> list[str]:
+    """jieba tokens without punctuation or spaces."""
+    return [w for w in jieba.lcut(normalize(text)) if not _PUNCT.fullmatch(w)]
+
+
+def _char_text(text: str) -> str:
+    return _PUNCT.sub(" ", normalize(text))
+
+
+def _identity(x):
+    return x
+
+
+def features() -> FeatureUnion:
+    return FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    tokenizer=words,
+                    preprocessor=_identity,
+                    token_pattern=None,
+                    lowercase=False,
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    min_df=1,
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    preprocessor=_char_text,
+                    ngram_range=(1, 3),
+                    sublinear_tf=True,
+                    min_df=2,
+                ),
+            ),
+        ]
+    )
+
+
+def model_pipeline() -> Pipeline:
+    """The platform's model: words + character n-grams, logistic regression."""
+    return Pipeline(
+        [
+            ("features", features()),
+            ("clf", LogisticRegression(C=2.0, max_iter=2000, class_weight="balanced")),
+        ]
+    )
+
+
+def baseline_pipeline() -> Pipeline:
+    """The plain baseline: TF-IDF over jieba words, LinearSVC with default settings."""
+    return Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(tokenizer=words, preprocessor=_identity, token_pattern=None, lowercase=False),
+            ),
+            ("clf", LinearSVC()),
+        ]
+    )
+
+
+# --- training and suggesting -------------------------------------------------------------
+
+
+@dataclass
+class TextClassifier:
+    """One fitted pipeline and what it was trained on."""
+
+    pipeline: Pipeline
+    classes: list[str]
+    trained_on: int
+
+    def predict(self, text: str, top: int = 3) -> list[tuple[str, float]]:
+        proba = self.pipeline.predict_proba([text])[0]
+        order = np.argsort(-proba)[:top]
+        return [(str(self.pipeline.classes_[i]), float(proba[i])) for i in order]
+
+
+def classifier_train(samples: Iterable[tuple[str, str]], *, min_per_class: int = 2) -> TextClassifier:
+    """Fit the model on (text, label) pairs; labels with fewer than `min_per_class` examples are left out."""
+    pairs = [(t, str(y)) for t, y in samples if t and str(y).strip()]
+    counts = Counter(y for _t, y in pairs)
+    pairs = [(t, y) for t, y in pairs if counts[y] >= min_per_class]
+    classes = sorted({y for _t, y in pairs})
+    if len(classes) < 2:
+        raise ApplicationError("classifier_too_few_classes", _("训练数据至少需要两个类别，每类至少两条。"))
+    pipeline = model_pipeline()
+    pipeline.fit([t for t, _y in pairs], [y for _t, y in pairs])
+    return TextClassifier(pipeline=pipeline, classes=classes, trained_on=len(pairs))
+
+
+@dataclass
+class DemandClassifier:
+    """The category model and the handling-unit model, saved together."""
+
+    category: TextClassifier | None
+    unit: TextClassifier | None
+    version: int = MODEL_VERSION
+    meta: dict = field(default_factory=dict)
+
+    def suggest(self, text: str, top: int = 3) -> dict:
+        """{"category": [(label, probability)…], "unit": […]} — empty lists when not trained."""
+        return {
+            "category": self.category.predict(text, top) if self.category and text else [],
+            "unit": self.unit.predict(text, top) if self.unit and text else [],
+        }
+
+
+def model_path() -> Path:
+    return Path(settings.DATA_DIR) / "models" / "demand_classifier.pickle"
+
+
+def demand_classifier_build(
+    category_samples: Iterable[tuple[str, str]], unit_samples: Iterable[tuple[str, str]] = ()
+) -> DemandClassifier:
+    category_samples = list(category_samples)
+    unit_samples = list(unit_samples)
+    category = classifier_train(category_samples) if category_samples else None
+    unit = None
+    if len({y for _t, y in unit_samples}) >= 2:
+        unit = classifier_train(unit_samples)
+    return DemandClassifier(category=category, unit=unit)
+
+
+def demand_classifier_save(model: DemandClassifier, path: Path | None = None) -> Path:
+    """Write atomically (a temporary file renamed over the old one) and drop the cached copy."""
+    path = Path(path or model_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    _cache.clear()
+    return path
+
+
+_cache: dict[str, tuple[float, DemandClassifier]] = {}
+_lock = threading.Lock()
+
+
+def demand_classifier_load(path: Path | None = None) -> DemandClassifier | None:
+    """The saved model (reloaded when the file changes), or None before the first training."""
+    path = Path(path or model_path())
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    with _lock:
+        hit = _cache.get(str(path))
+        if hit and hit[0] == mtime:
+            return hit[1]
+        # The file is written only by this module (demand_classifier_save) under the data directory.
+        with open(path, "rb") as f:
+            model = pickle.load(f)  # noqa: S301
+        if getattr(model, "version", None) != MODEL_VERSION:
+            return None
+        _cache[str(path)] = (mtime, model)
+        return model
+
+
+def demand_suggest(text: str, top: int = 3) -> dict:
+    """Suggestions for a new demand's text from the saved model; empty when none is trained yet."""
+    model = demand_classifier_load()
+    if model is None:
+        return {"category": [], "unit": []}
+    return model.suggest(text, top)
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+@dataclass
+class ClassStats:
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass
+class ModelScore:
+    name: str
+    fold_macro_f1: list[float]
+    per_class: list[ClassStats]
+
+    @property
+    def macro_f1(self) -> float:
+        return float(np.mean(self.fold_macro_f1))
+
+    @property
+    def macro_f1_std(self) -> float:
+        return float(np.std(self.fold_macro_f1))
+
+
+@dataclass
+class Evaluation:
+    folds: int
+    samples: int
+    classes: list[str]
+    excluded: dict[str, int]  # label → count, classes with fewer examples than folds
+    chance_macro_f1: float  # macro-F1 of always answering the most frequent class
+    model: ModelScore
+    baseline: ModelScore
+
+    def as_dict(self) -> dict:
+        def score(s: ModelScore) -> dict:
+            return {
+                "name": s.name,
+                "macro_f1": s.macro_f1,
+                "macro_f1_std": s.macro_f1_std,
+                "fold_macro_f1": s.fold_macro_f1,
+                "per_class": [c.__dict__ for c in s.per_class],
+            }
+
+        return {
+            "folds": self.folds,
+            "samples": self.samples,
+            "classes": self.classes,
+            "excluded": self.excluded,
+            "chance_macro_f1": self.chance_macro_f1,
+            "model": score(self.model),
+            "baseline": score(self.baseline),
+        }
+
+
+def _score(
+    name: str, y: np.ndarray, predictions: np.ndarray, fold_f1: list[float], classes: list[str]
+) -> ModelScore:
+    p, r, f, s = precision_recall_fscore_support(y, predictions, labels=classes, zero_division=0)
+    return ModelScore(
+        name=name,
+        fold_macro_f1=fold_f1,
+        per_class=[
+            ClassStats(label=c, precision=float(p[i]), recall=float(r[i]), f1=float(f[i]), support=int(s[i]))
+            for i, c in enumerate(classes)
+        ],
+    )
+
+
+def classifier_evaluate(
+    texts: Sequence[str], labels: Sequence[str], *, folds: int = 5, seed: int = 0, progress=None
+) -> Evaluation:
+    """Stratified k-fold macro-F1 and per-class figures for the model and the baseline, same folds."""
+    if folds < 2:
+        raise ApplicationError("classifier_folds", _("折数至少为 2。"))
+    counts = Counter(labels)
+    excluded = {label: n for label, n in counts.items() if n < folds}
+    keep = [i for i, label in enumerate(labels) if label not in excluded]
+    x = np.array([texts[i] for i in keep], dtype=object)
+    y = np.array([labels[i] for i in keep], dtype=object)
+    classes = sorted(set(y.tolist()))
+    if len(classes) < 2:
+        raise ApplicationError(
+            "classifier_too_few_classes",
+            _("至少需要两个类别，且每个类别的记录数不少于折数（%(folds)s）。") % {"folds": folds},
+        )
+    majority = Counter(y.tolist()).most_common(1)[0][0]
+    chance = float(f1_score(y, np.array([majority] * len(y), dtype=object), average="macro", labels=classes))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    runs = {
+        "model": (model_pipeline, [], np.empty(len(y), dtype=object)),
+        "baseline": (baseline_pipeline, [], np.empty(len(y), dtype=object)),
+    }
+    for k, (train, test) in enumerate(splitter.split(x, y), start=1):
+        for _name, (make, fold_f1, predictions) in runs.items():
+            pipeline = make()
+            pipeline.fit(x[train].tolist(), y[train])
+            predicted = pipeline.predict(x[test].tolist())
+            predictions[test] = predicted
+            fold_f1.append(
+                float(f1_score(y[test], predicted, average="macro", labels=classes, zero_division=0))
+            )
+        if progress:
+            progress(k, folds)
+    return Evaluation(
+        folds=folds,
+        samples=len(y),
+        classes=classes,
+        excluded=excluded,
+        chance_macro_f1=chance,
+        model=_score(
+            _("本平台模型（词 + 字 n-gram，逻辑回归）"), y, runs["model"][2], runs["model"][1], classes
+        ),
+        baseline=_score(
+            _("基线（TF-IDF 词 + LinearSVC）"), y, runs["baseline"][2], runs["baseline"][1], classes
+        ),
+    )
+
+
+# --- reading an operator's file -----------------------------------------------------------
+
+
+@dataclass
+class LabelledTexts:
+    texts: list[str]
+    labels: list[str]
+    skipped: int  # rows without text or without a category
+
+
+def _rows_csv(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly anything
+        raise ApplicationError(
+            "classifier_file_encoding", _("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。")
+        )
+    if "\x00" in text:
+        raise ApplicationError("classifier_file_broken", _("文件不是有效的 CSV 文本文件。"))
+    try:
+        sample = text[:4096]
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise ApplicationError(
+            "classifier_file_broken", _("CSV 文件格式有误：%(error)s") % {"error": exc}
+        ) from exc
+
+
+def _rows_xlsx(path: Path) -> list[list[str]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ApplicationError(
+            "classifier_file_broken", _("无法读取 Excel 文件，文件可能已损坏：%(error)s") % {"error": exc}
+        ) from exc
+    sheet = workbook.worksheets[0]
+    rows = []
+    for row in sheet.iter_rows(values_only=True):
+        cells = ["" if c is None else str(c) for c in row]
+        if any(c.strip() for c in cells):
+            rows.append(cells)
+    workbook.close()
+    return rows
+
+
+def _cell(row: list[str], i: int | None) -> str:
+    return row[i].strip() if i is not None and i < len(row) else ""
+
+
+def read_labelled_file(
+    path: str | Path, *, title_col: str = "标题", body_col: str | None = "内容", category_col: str = "类别"
+) -> LabelledTexts:
+    """Texts (title + body) and categories from a CSV (UTF-8 or GBK) or XLSX file with a header row."""
+    path = Path(path)
+    if not path.is_file():
+        raise ApplicationError("classifier_file_missing", _("找不到文件：%(path)s") % {"path": path})
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        rows = _rows_xlsx(path)
+    elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        rows = _rows_csv(path.read_bytes())
+    else:
+        raise ApplicationError(
+            "classifier_file_type", _("只支持 CSV 或 XLSX 文件：%(path)s") % {"path": path.name}
+        )
+    if not rows:
+        raise ApplicationError("classifier_file_empty", _("文件中没有数据。"))
+    header = [h.strip() for h in rows[0]]
+    wanted = [c for c in (title_col, body_col, category_col) if c]
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        raise ApplicationError(
+            "classifier_column_missing",
+            _("文件中没有列「%(missing)s」；现有的列：%(columns)s")
+            % {"missing": "」「".join(missing), "columns": "、".join(h for h in header if h) or _("（无）")},
+        )
+    ti = header.index(title_col)
+    bi = header.index(body_col) if body_col else None
+    ci = header.index(category_col)
+    texts, labels, skipped = [], [], 0
+    for row in rows[1:]:
+        text = "\n".join(t for t in (_cell(row, ti), _cell(row, bi)) if t)
+        label = _cell(row, ci)
+        if not text or not label:
+            skipped += 1
+            continue
+        texts.append(text)
+        labels.append(label)
+    if not texts:
+        raise ApplicationError("classifier_file_empty", _("文件中没有同时含文本和类别的记录。"))
+    return LabelledTexts(texts=texts, labels=labels, skipped=skipped)
