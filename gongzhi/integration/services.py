@@ -1,0 +1,1170 @@
+"""Every write of the integration app: sources, import batches, linking, field provenance,
+review decisions and sharing rules. Merges live in merging.py.
+
+An import is idempotent and resumable: a batch is keyed by (source, checksum of the file),
+its rows are staged and linked in chunks, each chunk in one transaction together with the
+batch's progress, and a row already staged (batch, row number) is never staged again. So a
+run killed midway and started again ends exactly where an uninterrupted run would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core import idnumber, pii
+from gongzhi.core.errors import ApplicationError, PermissionDenied
+from gongzhi.core.models import Department, Region, RegionLevel, RoleAssignment
+from gongzhi.core.permissions import require
+from gongzhi.core.roles import ROLE_PERMISSIONS
+from gongzhi.core.scoping import in_scope
+from gongzhi.registry import services as registry_services
+from gongzhi.registry.codes import ETHNICITIES, DisabilityCategory, TagKind
+from gongzhi.registry.models import Person, PersonTag
+
+from . import codes, linkage, readers
+from .errors import error
+from .models import (
+    PERSON_FIELDS,
+    PROVENANCE_FIELDS,
+    SENSITIVE_FIELDS,
+    BatchState,
+    CandidateState,
+    Conflict,
+    Field,
+    FieldRule,
+    FieldValue,
+    ImportBatch,
+    LinkCandidate,
+    LinkDecision,
+    RecordStatus,
+    SharedField,
+    SharingRule,
+    Source,
+    SourceRecord,
+)
+from .rules import IMPORT, MANAGE_SHARING, MANAGE_SOURCES, REVIEW
+
+CHUNK_SIZE = 200
+MAX_PUSH_ROWS = 5000
+_REGISTRY_ETHNICITIES = {code for code, _label in ETHNICITIES}
+
+
+# --- sources ---------------------------------------------------------------------------
+
+
+def _clean_source(
+    *,
+    department: Department,
+    name: str,
+    file_format: str,
+    columns: dict[str, str],
+    code_maps: dict[str, dict[str, str]],
+    trust_rank: int,
+    default_community: Region | None,
+    default_tag_kind: str,
+) -> dict[str, Any]:
+    name = (name or "").strip()
+    if not name:
+        raise error("source_name_required")
+    clean_columns: dict[str, str] = {}
+    seen: set[str] = set()
+    for column, target in (columns or {}).items():
+        column = str(column).strip()
+        if not column or not target:
+            continue
+        if target not in Field.values:
+            raise error("unknown_field", column=column, field=target)
+        if target in seen:
+            raise error("duplicate_field", field=Field(target).label)
+        seen.add(target)
+        clean_columns[column] = target
+    if Field.NAME not in seen:
+        raise error("name_column_required")
+    if Field.COMMUNITY not in seen and default_community is None:
+        raise error("community_required")
+    if default_community is not None and (
+        default_community.level != RegionLevel.COMMUNITY
+        or not default_community.code.startswith(department.region_id)
+    ):
+        raise error("community_outside", department=department.name)
+    clean_maps: dict[str, dict[str, str]] = {}
+    for table, mapping in (code_maps or {}).items():
+        if table not in codes.CodeTable.values:
+            raise error("unknown_table", table=table)
+        known = codes.labels(table)
+        clean: dict[str, str] = {}
+        for own, national in (mapping or {}).items():
+            own, national = str(own).strip(), str(national).strip()
+            if not own:
+                continue
+            if national not in known:
+                raise error("unknown_code", table=codes.CodeTable(table).label, code=national)
+            clean[own] = national
+        if clean:
+            clean_maps[table] = clean
+    try:
+        trust_rank = int(trust_rank)
+    except (TypeError, ValueError):
+        raise error("trust_rank") from None
+    if not 1 <= trust_rank <= 99:
+        raise error("trust_rank")
+    if default_tag_kind and default_tag_kind not in TagKind.values:
+        raise error("unknown_tag", kind=default_tag_kind)
+    return {
+        "name": name,
+        "file_format": file_format,
+        "columns": clean_columns,
+        "code_maps": clean_maps,
+        "trust_rank": trust_rank,
+        "default_community": default_community,
+        "default_tag_kind": default_tag_kind or "",
+    }
+
+
+@transaction.atomic
+def source_create(
+    *,
+    by,
+    department: Department,
+    name: str,
+    file_format: str,
+    columns: dict[str, str],
+    code_maps: dict[str, dict[str, str]] | None = None,
+    trust_rank: int = 5,
+    default_community: Region | None = None,
+    default_tag_kind: str = "",
+) -> Source:
+    require(by, MANAGE_SOURCES, department.region_id)
+    cleaned = _clean_source(
+        department=department,
+        name=name,
+        file_format=file_format,
+        columns=columns,
+        code_maps=code_maps or {},
+        trust_rank=trust_rank,
+        default_community=default_community,
+        default_tag_kind=default_tag_kind,
+    )
+    if Source.objects.filter(department=department, name=cleaned["name"]).exists():
+        raise error("source_name_taken")
+    return Source.objects.create(department=department, created_by=by, updated_by=by, **cleaned)
+
+
+@transaction.atomic
+def source_update(*, by, source: Source, **changes) -> Source:
+    require(by, MANAGE_SOURCES, source, hide=True)
+    current = {
+        "name": source.name,
+        "file_format": source.file_format,
+        "columns": source.columns,
+        "code_maps": source.code_maps,
+        "trust_rank": source.trust_rank,
+        "default_community": source.default_community,
+        "default_tag_kind": source.default_tag_kind,
+    }
+    active = changes.pop("active", source.active)
+    current.update(changes)
+    cleaned = _clean_source(department=source.department, **current)
+    if (
+        Source.objects.filter(department=source.department, name=cleaned["name"])
+        .exclude(pk=source.pk)
+        .exists()
+    ):
+        raise error("source_name_taken")
+    for key, value in cleaned.items():
+        setattr(source, key, value)
+    source.active = bool(active)
+    source.updated_by = by
+    source.save()
+    return source
+
+
+def parse_code_map(text: str) -> dict[str, str]:
+    """“部门代码=国家标准代码” per line (the mapping editor's text box)."""
+    out: dict[str, str] = {}
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            raise error("bad_code_line", n=n)
+        own, national = (part.strip() for part in line.split("=", 1))
+        if not own or not national:
+            raise error("bad_code_line", n=n)
+        out[own] = national
+    return out
+
+
+# --- who may import into a source -------------------------------------------------------
+
+
+def user_departments(user, perm: str) -> list[Department]:
+    """Departments the user works for under a role granting `perm`."""
+    if user is None or not user.is_authenticated:
+        return []
+    rows = RoleAssignment.objects.filter(user=user, active=True, department__isnull=False).select_related(
+        "department"
+    )
+    return [a.department for a in rows if perm in ROLE_PERMISSIONS.get(a.role, ())]
+
+
+def _require_import(by, source: Source) -> None:
+    """District staff import into any source of their region; a department's own staff
+    only into their department's sources."""
+    if by is not None and by.is_superuser:
+        return
+    region_roles = RoleAssignment.objects.filter(user=by, active=True, region__isnull=False).values_list(
+        "role", "region_id"
+    )
+    for role, code in region_roles:
+        if IMPORT in ROLE_PERMISSIONS.get(role, ()) and source.region_id.startswith(code):
+            return
+    if any(d.pk == source.department_id for d in user_departments(by, IMPORT)):
+        return
+    if in_scope(by, IMPORT, source.region_id):
+        raise error("wrong_department")
+    raise PermissionDenied()
+
+
+# --- import batches ---------------------------------------------------------------------
+
+
+def _checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@transaction.atomic
+def _batch_get_or_create(
+    *, by, source: Source, data: bytes, filename: str, kind: str, observed_on: dt.date | None
+) -> tuple[ImportBatch, bool]:
+    checksum = _checksum(data)
+    existing = ImportBatch.objects.filter(source=source, checksum=checksum).first()
+    if existing is not None:
+        return existing, False
+    batch = ImportBatch(
+        source=source,
+        region_id=source.region_id,
+        kind=kind,
+        filename=filename[:200],
+        checksum=checksum,
+        observed_on=observed_on or timezone.localdate(),
+        created_by=by if by is not None and by.is_authenticated else None,
+    )
+    batch.file.save(f"{checksum}.{source.file_format}", ContentFile(data), save=False)
+    batch.save()
+    return batch, True
+
+
+def batch_submit(
+    *,
+    by,
+    source: Source,
+    data: bytes,
+    filename: str,
+    kind: str = ImportBatch.Kind.FILE,
+    observed_on: dt.date | None = None,
+    run: bool = True,
+) -> tuple[ImportBatch, bool]:
+    """Take in an extract. The same file for the same source is the same batch: submitting
+    it again returns that batch (new=False) and, if it had not finished, carries on."""
+    _require_import(by, source)
+    if not source.active:
+        raise error("source_inactive")
+    rows = readers.read_rows(source.file_format, data)
+    if next(iter(rows), None) is None:
+        raise error("empty_file")
+    batch, new = _batch_get_or_create(
+        by=by, source=source, data=data, filename=filename, kind=kind, observed_on=observed_on
+    )
+    if run and batch.state != BatchState.DONE:
+        batch_run(batch=batch, by=by)
+        batch.refresh_from_db()
+    return batch, new
+
+
+def batch_push(*, by, source: Source, rows: list[dict], observed_on: dt.date | None = None, name: str = ""):
+    """An API push: JSON rows in the source's own layout, taken in like a file."""
+    if len(rows) > MAX_PUSH_ROWS:
+        raise error("too_many_rows", n=MAX_PUSH_ROWS)
+    data = json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str).encode()
+    if source.file_format != "json":
+        # A push to a file source is read with the JSON reader all the same.
+        source = Source.objects.get(pk=source.pk)
+        source.file_format = "json"
+    return batch_submit(
+        by=by,
+        source=source,
+        data=data,
+        filename=name or f"api-{timezone.localtime():%Y%m%d-%H%M%S}.json",
+        kind=ImportBatch.Kind.API,
+        observed_on=observed_on,
+    )
+
+
+def _batch_format(batch: ImportBatch) -> str:
+    return "json" if batch.kind == ImportBatch.Kind.API else batch.source.file_format
+
+
+def batch_run(*, batch: ImportBatch, by=None, chunk_size: int = CHUNK_SIZE) -> ImportBatch:
+    """Stage and link the rows not yet done, chunk by chunk. Safe to call again after an
+    interruption, and concurrently: a chunk locks the batch row while it works."""
+    by = by or batch.created_by
+    _require_import(by, batch.source)
+    with batch.file.open("rb") as f:
+        data = f.read()
+    ImportBatch.objects.filter(pk=batch.pk).exclude(state=BatchState.DONE).update(state=BatchState.RUNNING)
+    ctx = _Context(batch.source)
+    rows = readers.read_rows(_batch_format(batch), data)
+    total = 0
+    chunk: list[tuple[int, dict[str, str]]] = []
+    try:
+        for index, (number, row) in enumerate(rows, start=1):
+            total = index
+            if index <= batch.rows_done:
+                continue
+            chunk.append((number, row))
+            if len(chunk) >= chunk_size:
+                _run_chunk(batch=batch, chunk=chunk, rows_done=index, by=by, ctx=ctx)
+                chunk = []
+        if chunk:
+            _run_chunk(batch=batch, chunk=chunk, rows_done=total, by=by, ctx=ctx)
+    except Exception as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            state=BatchState.INTERRUPTED, error=str(exc)[:1000] or exc.__class__.__name__
+        )
+        raise
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        batch.total_rows = total
+        batch.state = BatchState.DONE
+        batch.error = ""
+        batch.finished_at = batch.finished_at or timezone.now()
+        batch.save()
+        batch_recount(batch)
+    return batch
+
+
+def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) -> None:
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        done = set(
+            SourceRecord.objects.filter(batch=locked, row_number__in=[n for n, _row in chunk]).values_list(
+                "row_number", flat=True
+            )
+        )
+        for number, row in chunk:
+            if number in done:
+                continue
+            record = stage_row(batch=locked, row_number=number, raw=row, ctx=ctx)
+            if record.status == RecordStatus.ACCEPTED:
+                _link_or_refuse(record=record, by=by)
+        locked.rows_done = max(locked.rows_done, rows_done)
+        locked.save(update_fields=["rows_done"])
+        batch_recount(locked)
+    batch.rows_done = locked.rows_done
+
+
+def _link_or_refuse(*, record: SourceRecord, by) -> None:
+    """Link a staged record; a row the register refuses is kept as rejected with the reason."""
+    try:
+        with transaction.atomic():
+            record_link(record=record, by=by)
+    except ApplicationError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        SourceRecord.objects.filter(pk=record.pk).update(
+            status=RecordStatus.REJECTED,
+            person=None,
+            decision=LinkDecision.NONE,
+            errors=[
+                *record.errors,
+                {"field": exc.field or "", "level": "error", "message": str(exc.message)},
+            ],
+        )
+
+
+def batch_recount(batch: ImportBatch) -> None:
+    """The batch's counts, always computed from its records (never incremented)."""
+    agg = SourceRecord.objects.filter(batch=batch).aggregate(
+        accepted=Count("id", filter=Q(status=RecordStatus.ACCEPTED)),
+        rejected=Count("id", filter=Q(status=RecordStatus.REJECTED)),
+        matched=Count(
+            "id", filter=Q(decision__in=[LinkDecision.EXACT, LinkDecision.PROBABLE, LinkDecision.ACCEPTED])
+        ),
+        created=Count("id", filter=Q(decision__in=[LinkDecision.CREATED, LinkDecision.SEPARATE])),
+        review=Count("id", filter=Q(decision=LinkDecision.REVIEW)),
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(**agg)
+    for key, value in agg.items():
+        setattr(batch, key, value)
+
+
+# --- staging one row ---------------------------------------------------------------------
+
+
+class _Context:
+    """What every row of a batch needs: the source and a cache of its communities."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.region = source.department.region_id
+        self._communities: dict[str, Region | None] = {}
+
+    def community(self, value: str) -> Region | None:
+        value = value.strip()
+        if value not in self._communities:
+            qs = Region.objects.filter(level=RegionLevel.COMMUNITY, code__startswith=self.region)
+            found = qs.filter(code=value).first() if value.isdigit() else None
+            if found is None and not value.isdigit():
+                found = qs.filter(name=value).first()
+                if found is None:
+                    matches = [r for r in qs.filter(name__startswith=value[:2]) if r.short_name == value]
+                    found = matches[0] if len(matches) == 1 else None
+            self._communities[value] = found
+        return self._communities[value]
+
+
+@dataclass
+class Staged:
+    values: dict[str, Any] = field(default_factory=dict)
+    id_raw: str = ""  # as typed, folded (may be mistyped)
+    id_valid: str = ""  # the valid 18-character form, when there is one
+    phone: str = ""
+    community: Region | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def fail(self, field_name: str, message: str) -> None:
+        self.errors.append({"field": field_name, "level": "error", "message": message})
+
+    def warn(self, field_name: str, message: str) -> None:
+        self.errors.append({"field": field_name, "level": "warning", "message": message})
+
+    @property
+    def ok(self) -> bool:
+        return not any(e["level"] == "error" for e in self.errors)
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A date as departments write it; None when it cannot be read (ValueError if empty)."""
+    value = value.strip()
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(value)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+_GRADES = {"一级": 1, "二级": 2, "三级": 3, "四级": 4, "1级": 1, "2级": 2, "3级": 3, "4级": 4}
+_DISABILITY_LABELS = {str(label): value for value, label in DisabilityCategory.choices}
+
+
+def clean_name(raw: str) -> str:
+    """The name the register shows: simplified characters, spaces removed; a middle dot
+    between the parts of a transliterated name is kept in one form."""
+    from .names import _t2s
+
+    text = re.sub(r"\s+", "", raw or "")
+    text = re.sub(r"[•‧・．.･\u00b7\u2022\u30fb]", "·", text)
+    return _t2s().convert(text) if text and not text.isascii() else text
+
+
+def stage_row(*, batch: ImportBatch, row_number: int, raw: dict[str, str], ctx: _Context) -> SourceRecord:
+    """Validate and normalise one row and keep it, accepted or refused with its reasons."""
+    staged = stage_values(raw, ctx)
+    values = staged.values
+    record = SourceRecord(
+        community=staged.community,
+        batch=batch,
+        source=ctx.source,
+        row_number=row_number,
+        external_id=str(values.get(Field.EXTERNAL_ID, ""))[:64],
+        raw_encrypted=pii.encrypt(json.dumps(raw, ensure_ascii=False, sort_keys=True)),
+        values=values,
+        id_number_encrypted=pii.encrypt(staged.id_raw),
+        id_number_hash=pii.keyed_hash(staged.id_valid),
+        phone_encrypted=pii.encrypt(staged.phone),
+        errors=staged.errors,
+        status=RecordStatus.ACCEPTED if staged.ok else RecordStatus.REJECTED,
+    )
+    if staged.id_valid:
+        values["id_valid"] = True
+    record.save()
+    return record
+
+
+def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - one check per field
+    source = ctx.source
+    s = Staged()
+    get = {target: (raw.get(column) or "").strip() for column, target in source.columns.items()}
+    maps = source.code_maps
+
+    external = get.get(Field.EXTERNAL_ID, "")
+    if external:
+        s.values[Field.EXTERNAL_ID] = external
+    name = clean_name(get.get(Field.NAME, ""))
+    if not name:
+        s.fail(Field.NAME, _("姓名为空。"))
+    elif len(name) > 50:
+        s.fail(Field.NAME, _("姓名超过50个字。"))
+    else:
+        s.values[Field.NAME] = name
+
+    # Community: a column (code or name), else the source's default.
+    community_text = get.get(Field.COMMUNITY, "")
+    if community_text:
+        s.community = ctx.community(community_text)
+        if s.community is None:
+            s.fail(
+                Field.COMMUNITY,
+                _("社区“%(c)s”不存在或不在本部门辖区内（请填写12位区划代码或社区名称）。")
+                % {"c": community_text},
+            )
+    elif source.default_community_id:
+        s.community = source.default_community
+    else:
+        s.fail(Field.COMMUNITY, _("没有填写所属社区。"))
+    if s.community is not None:
+        s.values[Field.COMMUNITY] = s.community.code
+
+    # Identity number: a valid one (or a 15-digit one upgraded) is used for exact linking;
+    # a mistyped one is kept for comparison only.
+    id_text = idnumber.normalise(get.get(Field.ID_NUMBER, ""))
+    parsed = None
+    if id_text:
+        s.id_raw = id_text
+        try:
+            parsed = idnumber.parse(id_text)
+            s.id_valid = parsed.value
+            if parsed.upgraded_from_15:
+                s.warn(Field.ID_NUMBER, _("15位身份号码已升为18位。"))
+        except idnumber.IdNumberError as exc:
+            s.warn(
+                Field.ID_NUMBER,
+                _("身份号码无效（%(reason)s），仅用于比对，不写入居民信息。") % {"reason": exc.message},
+            )
+
+    sex_text = get.get(Field.SEX, "")
+    sex = ""
+    if sex_text:
+        national = codes.to_national(codes.CodeTable.SEX, sex_text, maps.get(codes.CodeTable.SEX))
+        if national is None:
+            s.fail(Field.SEX, _("性别代码“%(v)s”无法识别，请在数据源的代码对照中补充。") % {"v": sex_text})
+        else:
+            sex = codes.to_registry(codes.CodeTable.SEX, national)
+    if parsed is not None:
+        if sex and sex != parsed.sex:
+            s.fail(Field.SEX, _("性别与身份号码不符（号码第17位表示性别）。"))
+        sex = parsed.sex
+    if sex:
+        s.values[Field.SEX] = sex
+    elif not s.id_valid and not any(e["field"] == Field.SEX for e in s.errors):
+        s.fail(Field.SEX, _("没有有效身份号码时须填写性别。"))
+
+    birth_text = get.get(Field.BIRTH_DATE, "")
+    birth = None
+    if birth_text:
+        birth = parse_date(birth_text)
+        if birth is None:
+            s.fail(Field.BIRTH_DATE, _("出生日期“%(v)s”无法识别，请写成 1980-05-17。") % {"v": birth_text})
+        elif birth > timezone.localdate():
+            s.fail(Field.BIRTH_DATE, _("出生日期晚于今天。"))
+            birth = None
+    if parsed is not None:
+        if birth and birth != parsed.birth_date:
+            s.fail(Field.BIRTH_DATE, _("出生日期与身份号码不符（号码第7–14位为出生日期）。"))
+        birth = parsed.birth_date
+    if birth:
+        s.values[Field.BIRTH_DATE] = birth.isoformat()
+
+    for target, table in (
+        (Field.ETHNICITY, codes.CodeTable.ETHNICITY),
+        (Field.EDUCATION, codes.CodeTable.EDUCATION),
+        (Field.RELATIONSHIP, codes.CodeTable.RELATIONSHIP),
+    ):
+        text = get.get(target, "")
+        if not text:
+            continue
+        national = codes.to_national(table, text, maps.get(table))
+        if national is None:
+            s.fail(
+                target,
+                _("%(field)s代码“%(v)s”无法识别，请在数据源的代码对照中补充。")
+                % {"field": Field(target).label, "v": text},
+            )
+        else:
+            s.values[target] = national
+
+    phone_text = get.get(Field.PHONE, "")
+    if phone_text:
+        try:
+            s.phone = idnumber.normalise_phone(phone_text)
+        except ApplicationError:
+            s.warn(Field.PHONE, _("电话号码“%(v)s”格式不正确，未采用。") % {"v": pii.mask_phone(phone_text)})
+
+    for target, limit in ((Field.ADDRESS, 200), (Field.HUKOU_ADDRESS, 200), (Field.WORKPLACE, 100)):
+        text = get.get(target, "")
+        if text:
+            if len(text) > limit:
+                s.fail(target, _("%(field)s超过%(n)d个字。") % {"field": Field(target).label, "n": limit})
+            else:
+                s.values[target] = text
+
+    # Group tag: a column, or every row of the source (a disabled persons' federation list).
+    tag_text = get.get(Field.TAG_KIND, "")
+    tag = ""
+    if tag_text:
+        tag = codes.to_national(codes.CodeTable.TAG, tag_text, maps.get(codes.CodeTable.TAG)) or ""
+        if not tag:
+            s.fail(
+                Field.TAG_KIND, _("人群类别“%(v)s”无法识别，请在数据源的代码对照中补充。") % {"v": tag_text}
+            )
+    elif source.default_tag_kind:
+        tag = source.default_tag_kind
+    if tag:
+        s.values[Field.TAG_KIND] = tag
+        grade_text = get.get(Field.TAG_GRADE, "")
+        if grade_text:
+            grade = _GRADES.get(grade_text) or (int(grade_text) if grade_text.isdigit() else 0)
+            if not 1 <= grade <= 4:
+                s.fail(Field.TAG_GRADE, _("残疾等级“%(v)s”应为1–4级。") % {"v": grade_text})
+            else:
+                s.values[Field.TAG_GRADE] = grade
+        category_text = get.get(Field.DISABILITY_CATEGORY, "")
+        if category_text:
+            category = _DISABILITY_LABELS.get(category_text) or (
+                category_text if category_text in DisabilityCategory.values else ""
+            )
+            if not category:
+                s.fail(Field.DISABILITY_CATEGORY, _("残疾类别“%(v)s”无法识别。") % {"v": category_text})
+            else:
+                s.values[Field.DISABILITY_CATEGORY] = category
+        for target in (Field.TAG_VALID_FROM, Field.TAG_VALID_TO):
+            text = get.get(target, "")
+            if text:
+                day = parse_date(text)
+                if day is None:
+                    s.fail(
+                        target, _("%(field)s“%(v)s”无法识别。") % {"field": Field(target).label, "v": text}
+                    )
+                else:
+                    s.values[target] = day.isoformat()
+        start, end = s.values.get(Field.TAG_VALID_FROM), s.values.get(Field.TAG_VALID_TO)
+        if start and end and end < start:
+            s.fail(Field.TAG_VALID_TO, _("失效日期早于认定日期。"))
+    return s
+
+
+# --- linking ----------------------------------------------------------------------------
+
+
+def _link_record_of(record: SourceRecord) -> linkage.LinkRecord:
+    v = record.values
+    return linkage.LinkRecord(
+        key=f"r{record.pk}",
+        name=v.get(Field.NAME, ""),
+        id_number=record.id_number,
+        birth_date=dt.date.fromisoformat(v[Field.BIRTH_DATE]) if v.get(Field.BIRTH_DATE) else None,
+        sex=v.get(Field.SEX, ""),
+        phone=record.phone,
+        address=v.get(Field.ADDRESS, ""),
+        community=record.community_id or "",
+    )
+
+
+def _link_person_of(person: Person) -> linkage.LinkRecord:
+    return linkage.LinkRecord(
+        key=f"p{person.pk}",
+        name=person.name,
+        id_number=person.id_number,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        phone=person.phone,
+        address=person.address,
+        community=person.community_id,
+    )
+
+
+def _raw_birth(id_raw: str) -> dt.date | None:
+    """The birth date written in a mistyped 18- or 15-character number, when it is a date."""
+    try:
+        if len(id_raw) == 18:
+            return dt.date(int(id_raw[6:10]), int(id_raw[10:12]), int(id_raw[12:14]))
+        if len(id_raw) == 15:
+            return dt.date(1900 + int(id_raw[6:8]), int(id_raw[8:10]), int(id_raw[10:12]))
+    except ValueError:
+        return None
+    return None
+
+
+def candidate_people(record: SourceRecord) -> list[Person]:
+    """Registered people who might be the record's person (blocking): in the source's
+    district, with the same birth date, the same name, or the same phone; without a birth
+    date, the same-sounding names of the same community."""
+    v = record.values
+    district = (record.community_id or record.source.region_id)[:6]
+    qs = Person.objects.filter(community__code__startswith=district)
+    name = v.get(Field.NAME, "")
+    births = {v[Field.BIRTH_DATE]} if v.get(Field.BIRTH_DATE) else set()
+    raw_birth = _raw_birth(record.id_number)
+    if raw_birth:
+        births.add(raw_birth.isoformat())
+    q = Q(name=name)
+    if births:
+        q |= Q(birth_date__in=list(births))
+    phone = record.phone
+    if phone:
+        q |= Q(phone_hash=pii.keyed_hash(phone, purpose="phone"))
+    people = list(qs.filter(q)[:500])
+    if not births and record.community_id:
+        key = linkage.name_key(name)
+        seen = {p.pk for p in people}
+        for p in (
+            Person.objects.filter(community_id=record.community_id).exclude(pk__in=seen).only("pk", "name")
+        ):
+            if linkage.name_key(p.name) == key:
+                people.append(Person.objects.get(pk=p.pk))
+    return people
+
+
+def _both_valid_and_different(record: SourceRecord, person: Person) -> bool:
+    return bool(
+        record.id_number_hash and person.id_number_hash and record.id_number_hash != person.id_number_hash
+    )
+
+
+def record_link(*, record: SourceRecord, by) -> SourceRecord:
+    """Link an accepted record: the same identity number is the same person; otherwise
+    the linkage score against the candidates decides — at or above the match threshold
+    it links, in the review band it waits for a reviewer, below it a new person is made."""
+    person = None
+    if record.id_number_hash:
+        person = Person.objects.filter(id_number_hash=record.id_number_hash).first()
+        if person is not None:
+            return _link_to(record=record, person=person, decision=LinkDecision.EXACT, probability=1.0, by=by)
+    this = _link_record_of(record)
+    scored = []
+    for candidate in candidate_people(record):
+        if _both_valid_and_different(record, candidate):
+            continue  # two valid, different numbers: two people, whatever their names
+        match = linkage.score(this, _link_person_of(candidate))
+        if match.probability >= linkage.REVIEW_THRESHOLD:
+            scored.append((match.probability, candidate, match))
+    scored.sort(key=lambda x: (-x[0], x[1].pk))
+    sure = [s for s in scored if s[0] >= linkage.MATCH_THRESHOLD]
+    if len(sure) == 1:
+        probability, person, _match = sure[0]
+        return _link_to(
+            record=record, person=person, decision=LinkDecision.PROBABLE, probability=probability, by=by
+        )
+    if scored:
+        for probability, candidate, match in scored[:5]:
+            LinkCandidate.objects.get_or_create(
+                record=record,
+                person=candidate,
+                defaults={
+                    "community_id": record.community_id,
+                    "probability": probability,
+                    "agreements": match.agreements,
+                },
+            )
+        record.decision = LinkDecision.REVIEW
+        record.probability = scored[0][0]
+        record.save(update_fields=["decision", "probability"])
+        return record
+    return _create_person(record=record, by=by, perm=IMPORT, decision=LinkDecision.CREATED)
+
+
+def _person_data(record: SourceRecord) -> dict[str, Any]:
+    v = record.values
+    data: dict[str, Any] = {"name": v[Field.NAME], "sex": v.get(Field.SEX, "")}
+    if v.get(Field.BIRTH_DATE):
+        data["birth_date"] = v[Field.BIRTH_DATE]
+    if record.id_number_hash:
+        data["id_number"] = idnumber.parse(record.id_number).value
+        data.pop("sex")
+        data.pop("birth_date", None)
+    if record.phone:
+        data["phone"] = record.phone
+    if v.get(Field.ETHNICITY):
+        data["ethnicity"] = _registry_ethnicity(v[Field.ETHNICITY])
+    for target in (Field.ADDRESS, Field.HUKOU_ADDRESS, Field.WORKPLACE):
+        if v.get(target):
+            data[str(target)] = v[target]
+    return data
+
+
+def _registry_ethnicity(code: str) -> str:
+    return code if code in _REGISTRY_ETHNICITIES else "97"
+
+
+def _create_person(*, record: SourceRecord, by, perm: str, decision: str) -> SourceRecord:
+    person = registry_services.person_create(
+        by=by,
+        community=record.community,
+        data=_person_data(record),
+        note=_("由%(source)s导入创建") % {"source": record.source.name},
+        perm=perm,
+    )
+    return _link_to(record=record, person=person, decision=decision, probability=None, by=by, perm=perm)
+
+
+def _link_to(
+    *, record: SourceRecord, person: Person, decision: str, probability: float | None, by, perm: str = IMPORT
+) -> SourceRecord:
+    record.person = person
+    record.decision = decision
+    record.probability = probability
+    if decision in (LinkDecision.ACCEPTED, LinkDecision.SEPARATE):
+        record.decided_by = by
+        record.decided_at = timezone.now()
+    record.save(update_fields=["person", "decision", "probability", "decided_by", "decided_at"])
+    field_values_record(record=record, person=person)
+    if by is not None and by.has_perm(perm, person):
+        person_fields_apply(person=person, by=by, perm=perm)
+        _apply_tag(record=record, person=person, by=by, perm=perm)
+    else:
+        record.errors = [
+            *record.errors,
+            {
+                "field": "",
+                "level": "warning",
+                "message": _("该居民登记在您的辖区以外，已记录来源，未更新居民信息。"),
+            },
+        ]
+        record.save(update_fields=["errors"])
+    return record
+
+
+def _apply_tag(*, record: SourceRecord, person: Person, by, perm: str) -> None:
+    v = record.values
+    kind = v.get(Field.TAG_KIND)
+    if not kind:
+        return
+    department = record.source.department
+    today = timezone.localdate()
+    current = PersonTag.objects.filter(person=person, kind=kind, source_department=department).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    )
+    if current.exists():
+        return
+    valid_from = dt.date.fromisoformat(v[Field.TAG_VALID_FROM]) if v.get(Field.TAG_VALID_FROM) else None
+    valid_to = dt.date.fromisoformat(v[Field.TAG_VALID_TO]) if v.get(Field.TAG_VALID_TO) else None
+    if valid_to is not None and valid_to < today:
+        return  # an expired entitlement: nothing current to show
+    registry_services.person_tag_add(
+        by=by,
+        person=person,
+        kind=kind,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        grade=v.get(Field.TAG_GRADE),
+        disability_category=v.get(Field.DISABILITY_CATEGORY, ""),
+        source_department=department,
+        perm=perm,
+    )
+
+
+# --- field provenance --------------------------------------------------------------------
+
+
+def display_value(field_name: str, plain: str) -> str:
+    if field_name == Field.ID_NUMBER:
+        return pii.mask_id_number(plain)
+    if field_name == Field.PHONE:
+        return pii.mask_phone(plain)
+    if field_name == Field.SEX:
+        return {"M": "男", "F": "女"}.get(plain, plain)
+    table = codes.TABLE_OF_FIELD.get(field_name)
+    if table and table != codes.CodeTable.SEX:
+        return codes.labels(table).get(plain, plain)
+    return plain
+
+
+def field_values_record(*, record: SourceRecord, person: Person) -> None:
+    """Keep what the record says about each field of the person, with the extract's date."""
+    v = record.values
+    plain: dict[str, str] = {
+        f: str(v[f]) for f in PROVENANCE_FIELDS if v.get(f) and f not in SENSITIVE_FIELDS
+    }
+    if record.id_number_hash:
+        plain[Field.ID_NUMBER] = idnumber.parse(record.id_number).value
+    if record.phone:
+        plain[Field.PHONE] = record.phone
+    existing = set(FieldValue.objects.filter(record=record).values_list("field", flat=True))
+    rows = []
+    for name, value in plain.items():
+        if name in existing:
+            continue
+        sensitive = name in SENSITIVE_FIELDS
+        rows.append(
+            FieldValue(
+                community_id=person.community_id,
+                person=person,
+                field=name,
+                value=pii.encrypt(value) if sensitive else value,
+                value_hash=_value_hash(name, value),
+                display=display_value(name, value)[:200],
+                source=record.source,
+                record=record,
+                observed_on=record.batch.observed_on,
+            )
+        )
+    FieldValue.objects.bulk_create(rows)
+
+
+def _value_hash(field_name: str, value: str) -> str:
+    if field_name == Field.PHONE:
+        return pii.keyed_hash(value, purpose="phone")
+    if field_name == Field.ID_NUMBER:
+        return pii.keyed_hash(value)
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _current_values(person: Person) -> dict[str, list[FieldValue]]:
+    """Per field, each source's latest value."""
+    latest: dict[tuple[str, int], FieldValue] = {}
+    for fv in FieldValue.objects.filter(person=person).select_related("source").order_by("observed_on", "id"):
+        latest[(fv.field, fv.source_id)] = fv
+    out: dict[str, list[FieldValue]] = {}
+    for (name, _source), fv in latest.items():
+        out.setdefault(name, []).append(fv)
+    return out
+
+
+def _rules() -> dict[str, str]:
+    return dict(FieldRule.objects.values_list("field", "rule"))
+
+
+def choose(values: list[FieldValue], rule: str) -> FieldValue:
+    if rule == FieldRule.Rule.MOST_RECENT:
+        return max(values, key=lambda fv: (fv.observed_on, -fv.source.trust_rank, fv.id))
+    return min(values, key=lambda fv: (fv.source.trust_rank, -fv.observed_on.toordinal(), -fv.id))
+
+
+def _conflict_summary(values: list[FieldValue]) -> list[dict[str, Any]]:
+    return [
+        {
+            "value_id": fv.pk,
+            "source": str(fv.source),
+            "display": fv.display,
+            "observed_on": fv.observed_on.isoformat(),
+        }
+        for fv in sorted(values, key=lambda fv: (fv.source.trust_rank, fv.pk))
+    ]
+
+
+def shown_values(person: Person) -> dict[str, FieldValue]:
+    """The value each field shows, chosen by the field's rule (or a reviewer's choice)."""
+    rules = _rules()
+    chosen: dict[str, FieldValue] = {}
+    decided = {
+        c.field: c.chosen_id
+        for c in Conflict.objects.filter(
+            person=person, state=Conflict.State.RESOLVED, chosen__isnull=False
+        ).order_by("resolved_at")
+    }
+    for name, values in _current_values(person).items():
+        pick = next((fv for fv in values if fv.pk == decided.get(name)), None)
+        chosen[name] = pick or choose(values, rules.get(name, FieldRule.Rule.MOST_TRUSTED))
+    return chosen
+
+
+def _conflicts_refresh(person: Person, current: dict[str, list[FieldValue]]) -> None:
+    for name, values in current.items():
+        distinct = {fv.value_hash for fv in values}
+        open_conflict = Conflict.objects.filter(person=person, field=name, state=Conflict.State.OPEN).first()
+        if len(distinct) <= 1:
+            if open_conflict is not None:
+                open_conflict.state = Conflict.State.RESOLVED
+                open_conflict.resolved_at = timezone.now()
+                open_conflict.save(update_fields=["state", "resolved_at"])
+            continue
+        summary = _conflict_summary(values)
+        if open_conflict is not None:
+            if open_conflict.values != summary:
+                open_conflict.values = summary
+                open_conflict.save(update_fields=["values"])
+            continue
+        resolved = (
+            Conflict.objects.filter(
+                person=person, field=name, state=Conflict.State.RESOLVED, chosen__isnull=False
+            )
+            .order_by("-resolved_at")
+            .first()
+        )
+        if resolved is not None and resolved.chosen_id in {fv.pk for fv in values}:
+            continue  # a reviewer already chose among these values
+        Conflict.objects.create(community_id=person.community_id, person=person, field=name, values=summary)
+
+
+def person_fields_apply(*, person: Person, by, perm: str) -> Person:
+    """Bring the register's shown values in line with the field rules; list conflicts."""
+    current = _current_values(person)
+    _conflicts_refresh(person, current)
+    chosen = shown_values(person)
+    person = Person.objects.get(pk=person.pk)
+    data: dict[str, Any] = {}
+    for name in PERSON_FIELDS:
+        fv = chosen.get(name)
+        if fv is None:
+            continue
+        if name == Field.ID_NUMBER:
+            if person.id_number_hash != fv.value_hash:
+                data["id_number"] = fv.plain
+        elif name == Field.PHONE:
+            if person.phone_hash != fv.value_hash:
+                data["phone"] = fv.plain
+        elif name == Field.BIRTH_DATE:
+            if (person.birth_date.isoformat() if person.birth_date else "") != fv.value:
+                data["birth_date"] = fv.value
+        elif name == Field.ETHNICITY:
+            if person.ethnicity != _registry_ethnicity(fv.value):
+                data["ethnicity"] = _registry_ethnicity(fv.value)
+        elif name == Field.ADDRESS:
+            if not person.dwelling_id and person.address != fv.value:
+                data["address"] = fv.value
+        elif getattr(person, name) != fv.value:
+            data[str(name)] = fv.value
+    if person.id_number_hash or "id_number" in data:
+        # Sex and birth date follow from the identity number.
+        data.pop("sex", None)
+        data.pop("birth_date", None)
+    for _attempt in range(4):
+        if not data:
+            return person
+        try:
+            with transaction.atomic():
+                return registry_services.person_update(
+                    by=by, person=person, data=data, perm=perm, note=_("按字段来源规则更新")
+                )
+        except ApplicationError as exc:
+            dropped = exc.field or ("id_number" if exc.code == "duplicate_id_number" else None)
+            if dropped not in data:
+                raise
+            data.pop(dropped)
+            if dropped == "id_number":
+                _id_taken_conflict(person, chosen[Field.ID_NUMBER])
+    return person
+
+
+def _id_taken_conflict(person: Person, fv: FieldValue) -> None:
+    """The number a source gives is registered to another person: a likely duplicate."""
+    summary = _conflict_summary([fv]) + [
+        {"value_id": None, "source": "", "display": _("号码已登记在另一位居民名下"), "observed_on": ""}
+    ]
+    Conflict.objects.update_or_create(
+        person=person,
+        field=Field.ID_NUMBER,
+        state=Conflict.State.OPEN,
+        defaults={"community_id": person.community_id, "values": summary},
+    )
+
+
+# --- review -----------------------------------------------------------------------------
+
+
+def _lock_open(candidate: LinkCandidate) -> tuple[LinkCandidate, SourceRecord]:
+    candidate = LinkCandidate.objects.select_for_update().get(pk=candidate.pk)
+    record = (
+        SourceRecord.objects.select_for_update().select_related("source", "batch").get(pk=candidate.record_id)
+    )
+    if candidate.state != CandidateState.OPEN or record.decision != LinkDecision.REVIEW:
+        raise error("already_decided")
+    return candidate, record
+
+
+@transaction.atomic
+def candidate_accept(*, by, candidate: LinkCandidate) -> SourceRecord:
+    """The reviewer says the record is this person: link it and take in its fields."""
+    require(by, REVIEW, candidate, hide=True)
+    candidate, record = _lock_open(candidate)
+    now = timezone.now()
+    LinkCandidate.objects.filter(pk=candidate.pk).update(
+        state=CandidateState.ACCEPTED, decided_by=by, decided_at=now
+    )
+    LinkCandidate.objects.filter(record=record, state=CandidateState.OPEN).update(
+        state=CandidateState.CLOSED, decided_by=by, decided_at=now
+    )
+    record = _link_to(
+        record=record,
+        person=candidate.person,
+        decision=LinkDecision.ACCEPTED,
+        probability=candidate.probability,
+        by=by,
+        perm=REVIEW,
+    )
+    batch_recount(record.batch)
+    return record
+
+
+@transaction.atomic
+def candidate_reject(*, by, candidate: LinkCandidate) -> SourceRecord:
+    """The reviewer says the record is not this person. When no candidate is left, the
+    record is a person of its own and is registered."""
+    require(by, REVIEW, candidate, hide=True)
+    candidate, record = _lock_open(candidate)
+    LinkCandidate.objects.filter(pk=candidate.pk).update(
+        state=CandidateState.REJECTED, decided_by=by, decided_at=timezone.now()
+    )
+    if not LinkCandidate.objects.filter(record=record, state=CandidateState.OPEN).exists():
+        record = _create_person(record=record, by=by, perm=REVIEW, decision=LinkDecision.SEPARATE)
+        batch_recount(record.batch)
+    return record
+
+
+@transaction.atomic
+def conflict_resolve(*, by, conflict: Conflict, value_id: int) -> Conflict:
+    """Choose which source's value the register shows for this person's field."""
+    require(by, REVIEW, conflict, hide=True)
+    conflict = Conflict.objects.select_for_update().get(pk=conflict.pk)
+    if conflict.state != Conflict.State.OPEN:
+        raise error("conflict_resolved")
+    chosen = FieldValue.objects.filter(
+        pk=value_id, person_id=conflict.person_id, field=conflict.field
+    ).first()
+    if chosen is None:
+        raise error("conflict_choice")
+    conflict.state = Conflict.State.RESOLVED
+    conflict.chosen = chosen
+    conflict.resolved_by = by
+    conflict.resolved_at = timezone.now()
+    conflict.save()
+    person_fields_apply(person=conflict.person, by=by, perm=REVIEW)
+    return conflict
+
+
+# --- sharing rules ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sharing_rules_set(*, by, department_kind: str, fields: list[str]) -> list[str]:
+    """Which fields a kind of department may read (replaces the current list)."""
+    require(by, MANAGE_SHARING)
+    fields = sorted({f for f in fields if f in SharedField.values})
+    SharingRule.objects.filter(department_kind=department_kind).exclude(field__in=fields).delete()
+    for f in fields:
+        SharingRule.objects.get_or_create(department_kind=department_kind, field=f)
+    return fields
