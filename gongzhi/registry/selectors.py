@@ -402,6 +402,7 @@ def person_history(*, person: Person) -> list[dict]:
             {
                 "at": record.at,
                 "by": record.by,
+                "code": record.action,
                 "action": ACTION_LABELS.get(record.action, record.action),
                 "note": record.note,
                 "changes": changes,
@@ -454,3 +455,15 @@ def person_tag_get(*, user, pk: int, perm: str = VIEW_PERSON) -> PersonTag:
     if tag is None:
         raise NotFound()
     return tag
+
+
+def person_of_user(*, user) -> Person | None:
+    """The resident record linked to a user account (a resident's own record), if any."""
+    if not getattr(user, "person_id", None):
+        return None
+    return (
+        Person.objects.select_related("community", "dwelling__building__estate", "membership__household")
+        .prefetch_related(current_tags_prefetch())
+        .filter(pk=user.person_id)
+        .first()
+    )

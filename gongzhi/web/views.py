@@ -1,7 +1,35 @@
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from gongzhi.core.models import AccessAction
+
+from . import selectors
+from .home import home_context
 
 
 @login_required
+@require_GET
 def home(request):
-    return render(request, "web/home.html", {})
+    return render(request, "web/home.html", home_context(request.user))
+
+
+@login_required
+@require_GET
+def access_log(request):
+    action = request.GET.get("action", "")
+    if action not in AccessAction.values:
+        action = ""
+    entries = selectors.access_log_entries(user=request.user, action=action)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/access_log.html",
+        {
+            "page": page,
+            "action": action,
+            "actions": AccessAction.choices,
+            "status": selectors.access_log_status(),
+        },
+    )

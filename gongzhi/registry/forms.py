@@ -1,0 +1,183 @@
+"""Forms for the registry pages. They only read and shape input; services validate and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.errors import ApplicationError
+
+from .codes import ETHNICITIES, DisabilityCategory, PersonStatus, ResidenceType, Sex, TagKind
+
+# Registry error codes that belong beside one field of the edit form.
+ERROR_FIELDS = {
+    "name_required": "name",
+    "name_too_long": "name",
+    "sex_mismatch": "sex",
+    "sex_required": "sex",
+    "birth_mismatch": "birth_date",
+    "duplicate_id_number": "id_number",
+    "notes_too_long": "notes",
+    "grade_range": "grade",
+    "validity_order": "valid_to",
+    "invalid_tag": "kind",
+}
+
+
+def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
+    """Show a service's refusal beside the field it concerns (or above the form)."""
+    field = exc.field or ERROR_FIELDS.get(exc.code)
+    if field and field not in form.fields:
+        field = None
+    form.add_error(field, str(exc.message))
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("查询"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("姓名、身份号码后四位、手机号或地址"),
+                "autocomplete": "off",
+                "type": "search",
+            }
+        ),
+    )
+    tag = forms.ChoiceField(
+        label=_("人群标签"), required=False, choices=[("", _("全部人群"))] + TagKind.choices
+    )
+    community = forms.ChoiceField(label=_("社区"), required=False)
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        communities = list(communities or [])
+        if len(communities) > 1:
+            self.fields["community"].choices = [("", _("全部社区"))] + [
+                (c.code, c.short_name) for c in communities
+            ]
+        else:
+            del self.fields["community"]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class PersonForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    former_names = forms.CharField(label=_("曾用名"), max_length=100, required=False)
+    id_number = forms.CharField(
+        label=_("公民身份号码"),
+        max_length=30,
+        required=False,
+        help_text=_("留空表示不修改；填写则替换为新的号码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    sex = forms.ChoiceField(label=_("性别"), choices=Sex.choices)
+    birth_date = forms.DateField(
+        label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ethnicity = forms.ChoiceField(label=_("民族"), choices=ETHNICITIES)
+    phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=20,
+        required=False,
+        help_text=_("留空表示不修改。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    residence_type = forms.ChoiceField(label=_("人口类型"), choices=ResidenceType.choices)
+    status = forms.ChoiceField(label=_("状态"), choices=PersonStatus.choices)
+    address = forms.CharField(
+        label=_("居住地址"), max_length=200, required=False, help_text=_("登记了房屋的居民，地址由房屋生成。")
+    )
+    hukou_address = forms.CharField(label=_("户籍地址"), max_length=200, required=False)
+    workplace = forms.CharField(label=_("工作单位"), max_length=100, required=False)
+    notes = forms.CharField(
+        label=_("备注"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    @classmethod
+    def initial_for(cls, person) -> dict:
+        return {
+            "version": person.version,
+            **{
+                f: getattr(person, f)
+                for f in (
+                    "name",
+                    "former_names",
+                    "sex",
+                    "birth_date",
+                    "ethnicity",
+                    "residence_type",
+                    "status",
+                    "address",
+                    "hukou_address",
+                    "workplace",
+                    "notes",
+                )
+            },
+        }
+
+    def service_data(self, person) -> dict:
+        """What to hand to person_update: empty identity number and phone boxes keep the
+        stored values; the address of a person with a dwelling comes from the dwelling."""
+        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        if not data["phone"]:
+            data.pop("phone")
+        if person.dwelling_id:
+            data.pop("address")
+        return data
+
+
+class RevealForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("查看用途"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("如：核对低保申请材料"), "autocomplete": "off"}),
+    )
+
+
+class TagForm(forms.Form):
+    kind = forms.ChoiceField(label=_("人群类别"), choices=TagKind.choices)
+    valid_from = forms.DateField(
+        label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    grade = forms.IntegerField(label=_("残疾等级"), required=False, min_value=1, max_value=4)
+    disability_category = forms.ChoiceField(
+        label=_("残疾类别"), required=False, choices=[("", "—")] + DisabilityCategory.choices
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("表格文件"), help_text=_("Excel（.xlsx）或 CSV（UTF-8 或 GBK 编码）。"))
+    community = forms.ChoiceField(label=_("导入到社区"), required=False)
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.communities = {c.code: c for c in communities or []}
+        self.fields["community"].choices = [("", _("按表格中的“社区代码”列"))] + [
+            (c.code, c.short_name) for c in self.communities.values()
+        ]
+        if len(self.communities) == 1:
+            self.fields["community"].choices = self.fields["community"].choices[1:]
+            self.fields["community"].required = True
+
+    def community_region(self):
+        return self.communities.get(self.cleaned_data.get("community") or "")
+
+
+class ExportForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("导出用途"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("如：季度走访名单"), "autocomplete": "off"}),
+    )

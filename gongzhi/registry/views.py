@@ -1,0 +1,335 @@
+"""Registry pages: search, the resident record, the drill-down from estate to household,
+import and export. Views only read input, call selectors and services, and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gongzhi.core.errors import ApplicationError, PermissionDenied
+from gongzhi.core.permissions import require
+from gongzhi.core.roles import CHANGE_PERSON, EXPORT_PERSON, IMPORT_PERSON, REVEAL_PERSON, VIEW_PERSON
+
+from . import exports, imports, selectors, services
+from .forms import (
+    ExportForm,
+    ImportForm,
+    PersonForm,
+    PersonSearchForm,
+    RevealForm,
+    TagForm,
+    add_service_error,
+)
+
+PAGE_SIZE = 20
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _search(request, perm: str = VIEW_PERSON):
+    communities = selectors.communities_in_scope(user=request.user, perm=perm)
+    form = PersonSearchForm(request.GET or None, communities=communities if _many(communities) else None)
+    return form, form.filters() if request.GET else {}
+
+
+def _many(qs) -> bool:
+    return qs[:2].count() > 1
+
+
+@login_required
+@require_GET
+def person_list(request):
+    require(request.user, VIEW_PERSON)
+    form, filters = _search(request)
+    qs = selectors.person_list_page(selectors.person_search(user=request.user, **filters))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": bool(filters),
+        "can_export": request.user.has_perm(EXPORT_PERSON),
+    }
+    if _htmx(request) and request.headers.get("HX-Target") == "results":
+        return render(request, "registry/_person_results.html", context)
+    return render(request, "registry/person_list.html", context)
+
+
+def _person_context(request, person, **extra):
+    user = request.user
+    return {
+        "person": person,
+        "tags": selectors.person_tags(person=person),
+        "history": selectors.person_history(person=person),
+        "membership": getattr(person, "membership", None) if hasattr(person, "membership") else None,
+        "can_change": user.has_perm(CHANGE_PERSON, person),
+        "can_reveal": user.has_perm(REVEAL_PERSON, person),
+        "reveal_form": RevealForm(),
+        "tag_form": TagForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def person_detail(request, pk: int):
+    person = selectors.person_get(user=request.user, pk=pk)
+    return render(request, "registry/person_detail.html", _person_context(request, person))
+
+
+@login_required
+@require_POST
+def person_reveal(request, pk: int):
+    person = selectors.person_get(user=request.user, pk=pk)
+    form = RevealForm(request.POST)
+    context = {"person": person, "reveal_form": form, "can_reveal": True}
+    status = 200 if _htmx(request) else 400
+    if not request.user.has_perm(REVEAL_PERSON, person):
+        context.update(can_reveal=False, refused=_("您没有查看完整身份号码和电话的权限。"))
+        return render(request, "registry/_reveal.html", context, status=200 if _htmx(request) else 403)
+    form.is_valid()
+    try:
+        values = services.person_reveal(
+            by=request.user, person=person, purpose=form.cleaned_data.get("purpose", "")
+        )
+    except ApplicationError as exc:
+        add_service_error(form, exc)
+        return render(request, "registry/_reveal.html", context, status=status)
+    context["revealed"] = values
+    return render(request, "registry/_reveal.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk: int):
+    person = selectors.person_get(user=request.user, pk=pk)
+    if not request.user.has_perm(CHANGE_PERSON, person):
+        raise PermissionDenied()
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        if form.is_valid():
+            try:
+                services.person_update(
+                    by=request.user,
+                    person=person,
+                    data=form.service_data(person),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ApplicationError as exc:
+                if exc.status in (403, 404):
+                    raise
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("registry:person_detail", pk=person.pk)
+        status = 400
+    else:
+        form = PersonForm(initial=PersonForm.initial_for(person))
+        status = 200
+    return render(request, "registry/person_edit.html", {"person": person, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def person_tag_add(request, pk: int):
+    person = selectors.person_get(user=request.user, pk=pk)
+    if not request.user.has_perm(CHANGE_PERSON, person):
+        raise PermissionDenied()
+    form = TagForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_tag_add(
+                by=request.user, person=person, **{k: v for k, v in form.cleaned_data.items() if v}
+            )
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            add_service_error(form, exc)
+        else:
+            form = TagForm()
+    context = _person_context(request, person, tag_form=form)
+    if _htmx(request):
+        return render(request, "registry/_tags.html", context)
+    if form.errors:
+        return render(request, "registry/person_detail.html", context, status=400)
+    return redirect("registry:person_detail", pk=person.pk)
+
+
+@login_required
+@require_POST
+def person_tag_end(request, pk: int):
+    tag = selectors.person_tag_get(user=request.user, pk=pk)
+    person = selectors.person_get(user=request.user, pk=tag.person_id)
+    if not request.user.has_perm(CHANGE_PERSON, person):
+        raise PermissionDenied()
+    services.person_tag_end(by=request.user, tag=tag)
+    if _htmx(request):
+        return render(request, "registry/_tags.html", _person_context(request, person))
+    return redirect("registry:person_detail", pk=person.pk)
+
+
+# --- places: estate → building → dwelling → household ------------------------------------
+
+
+@login_required
+@require_GET
+def place_tree(request):
+    require(request.user, VIEW_PERSON)
+    communities = selectors.communities_in_scope(user=request.user)
+    many = _many(communities)
+    community = request.GET.get("community", "") if many else ""
+    estates = selectors.estate_overview(user=request.user, community=community)
+    groups: dict = {}
+    for estate in estates:
+        groups.setdefault(estate.community, []).append(estate)
+    return render(
+        request,
+        "registry/place_tree.html",
+        {
+            "groups": groups,
+            "communities": communities if many else None,
+            "community": community,
+        },
+    )
+
+
+@login_required
+@require_GET
+def estate_detail(request, pk: int):
+    estate = selectors.estate_get(user=request.user, pk=pk)
+    buildings = selectors.estate_buildings(user=request.user, estate=estate)
+    return render(request, "registry/estate_detail.html", {"estate": estate, "buildings": buildings})
+
+
+@login_required
+@require_GET
+def building_detail(request, pk: int):
+    building = selectors.building_get(user=request.user, pk=pk)
+    entrances = selectors.building_floors(building=building)
+    return render(request, "registry/building_detail.html", {"building": building, "entrances": entrances})
+
+
+@login_required
+@require_GET
+def dwelling_detail(request, pk: int):
+    dwelling = selectors.dwelling_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "registry/dwelling_detail.html",
+        {
+            "dwelling": dwelling,
+            "households": selectors.dwelling_households(dwelling=dwelling),
+            "residents": selectors.dwelling_residents(dwelling=dwelling),
+        },
+    )
+
+
+@login_required
+@require_GET
+def household_detail(request, pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "registry/household_detail.html",
+        {"household": household, "members": selectors.household_members(household=household)},
+    )
+
+
+# --- import and export --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_import(request):
+    require(request.user, IMPORT_PERSON)
+    communities = list(selectors.communities_in_scope(user=request.user, perm=IMPORT_PERSON))
+    report = None
+    status = 200
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES, communities=communities)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = imports.person_import(
+                    by=request.user,
+                    data=upload.read(),
+                    filename=upload.name,
+                    community=form.community_region(),
+                )
+            except ApplicationError as exc:
+                if exc.status in (403, 404):
+                    raise
+                add_service_error(form, exc)
+        if form.errors:
+            status = 400
+    else:
+        form = ImportForm(communities=communities)
+    return render(
+        request,
+        "registry/import.html",
+        {
+            "form": form,
+            "report": report,
+            "column_rows": [
+                (c, imports.COLUMN_HELP[c])
+                for c in ([imports.COMMUNITY_COLUMN] if len(communities) > 1 else []) + imports.COLUMNS
+            ],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def import_template(request):
+    require(request.user, IMPORT_PERSON)
+    many = _many(selectors.communities_in_scope(user=request.user, perm=IMPORT_PERSON))
+    response = HttpResponse(imports.template_workbook(with_community_column=many), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="residents-template.xlsx"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_export(request):
+    require(request.user, EXPORT_PERSON)
+    search, filters = _search(request, perm=EXPORT_PERSON)
+    form = ExportForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = exports.person_export(
+                by=request.user, purpose=form.cleaned_data["purpose"], filters=filters
+            )
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            add_service_error(form, exc)
+            status = 400
+        else:
+            response = HttpResponse(export.content, content_type=XLSX)
+            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+            return response
+    count = selectors.person_search(user=request.user, perm=EXPORT_PERSON, **filters).count()
+    return render(
+        request,
+        "registry/export.html",
+        {
+            "form": form,
+            "search": search,
+            "filters": filters,
+            "count": count,
+            "query": request.GET.urlencode(),
+        },
+        status=status,
+    )
