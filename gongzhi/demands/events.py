@@ -1,0 +1,39 @@
+"""The demand timeline: every step records an event (who, when, what, from which state to which)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from .models import Demand, DemandEvent, EventKind, HandlingUnit
+
+# Steps the resident does not see on the tracking page (internal supervision).
+INTERNAL_KINDS = {EventKind.REMINDED, EventKind.SUPERVISED, EventKind.CLASSIFIED}
+
+
+def demand_event_record(
+    *,
+    demand: Demand,
+    kind: str,
+    by=None,
+    from_state: str = "",
+    to_state: str = "",
+    unit: HandlingUnit | None = None,
+    note: str = "",
+    at=None,
+) -> DemandEvent:
+    event = DemandEvent.objects.create(
+        community_id=demand.community_id,
+        demand=demand,
+        at=at or timezone.now(),
+        by=by if by is not None and getattr(by, "is_authenticated", False) else None,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state or from_state,
+        unit=unit if unit is not None else demand.unit,
+        note=note,
+        public=kind not in INTERNAL_KINDS,
+    )
+    from .notifications import notify_event
+
+    notify_event(event)
+    return event

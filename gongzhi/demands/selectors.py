@@ -1,0 +1,138 @@
+"""Every read of demands, scoped: what a user may see is decided here and in core scoping."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from gongzhi.core.errors import NotFound
+from gongzhi.core.scoping import scope_q
+
+from .models import OPEN_STATES, Category, Demand, DemandEvent, DemandState, HandlingUnit, Notification
+from .rules import DISPATCH, REVIEW, VIEW
+from .units import member_unit_ids
+
+LIST_RELATED = ("category", "unit", "community")
+
+
+def demands_visible(user) -> QuerySet[Demand]:
+    """Demands in the user's scope (by community), those dispatched to a unit the user
+    works in, and the user's own."""
+    q = scope_q(user, VIEW)
+    units = member_unit_ids(user)
+    if units:
+        q |= Q(unit_id__in=units)
+    if getattr(user, "is_authenticated", False):
+        q |= Q(submitted_by_id=user.id)
+    return Demand.objects.filter(q)
+
+
+def demand_get(*, user, pk: int) -> Demand:
+    demand = (
+        Demand.objects.select_related("category", "unit", "community", "estate", "building", "submitted_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if demand is None or not user.has_perm(VIEW, demand):
+        raise NotFound()
+    return demand
+
+
+def demand_by_code(code: str) -> Demand:
+    demand = (
+        Demand.objects.select_related("category", "unit", "community")
+        .filter(tracking_code=(code or "").strip().upper())
+        .first()
+    )
+    if demand is None:
+        raise NotFound()
+    return demand
+
+
+def timeline(demand: Demand, *, public_only: bool = False) -> QuerySet[DemandEvent]:
+    qs = demand.events.select_related("by", "unit")
+    return qs.filter(public=True) if public_only else qs
+
+
+def work_list(*, user, state: str | None = None, unit_id: int | None = None) -> QuerySet[Demand]:
+    """The handler's list: demands at the user's units, soonest deadline first."""
+    units = member_unit_ids(user)
+    if unit_id is not None:
+        units = units & {unit_id}
+    states = [state] if state else [*OPEN_STATES, DemandState.REPLIED]
+    return (
+        Demand.objects.filter(unit_id__in=units, state__in=states)
+        .select_related(*LIST_RELATED)
+        .order_by("due_at", "id")
+    )
+
+
+def work_counts(*, user) -> dict[str, int]:
+    from django.db.models import Count
+
+    units = member_unit_ids(user)
+    rows = (
+        Demand.objects.filter(unit_id__in=units, state__in=[*OPEN_STATES, DemandState.REPLIED])
+        .values("state")
+        .annotate(n=Count("id"))
+    )
+    return {r["state"]: r["n"] for r in rows}
+
+
+def dispatch_queue(*, user) -> QuerySet[Demand]:
+    """Demands waiting for the dispatcher: new ones, and answered ones to call back or close."""
+    return (
+        Demand.objects.filter(scope_q(user, DISPATCH))
+        .filter(state__in=[DemandState.SUBMITTED, DemandState.REPLIED, DemandState.CALLED_BACK])
+        .select_related(*LIST_RELATED, "suggested_category", "suggested_unit")
+        .order_by("state", "created_at", "id")
+    )
+
+
+def review_queue(*, user) -> QuerySet[Demand]:
+    """Returns and extensions waiting for a decision by one of the user's units (one level up)."""
+    units = member_unit_ids(user)
+    if not units or not user.has_perm(REVIEW):
+        return Demand.objects.none()
+    below = Q(unit__parent_id__in=units) | Q(unit_id__in=units, unit__parent__isnull=True)
+    return (
+        Demand.objects.filter(below)
+        .filter(
+            Q(state=DemandState.RETURN_PENDING)
+            | Q(state=DemandState.HANDLING, extension_requests__state="pending")
+        )
+        .select_related(*LIST_RELATED)
+        .distinct()
+        .order_by("created_at")
+    )
+
+
+def overdue(*, user, region_code: str | None = None, now=None) -> QuerySet[Demand]:
+    """Open demands past their deadline, most overdue first."""
+    now = now or timezone.now()
+    qs = demands_visible(user).filter(state__in=OPEN_STATES, due_at__lt=now)
+    if region_code:
+        qs = qs.filter(community__code__startswith=region_code)
+    return qs.select_related(*LIST_RELATED).order_by("due_at", "id")
+
+
+def my_demands(*, user) -> QuerySet[Demand]:
+    if not getattr(user, "is_authenticated", False):
+        return Demand.objects.none()
+    return Demand.objects.filter(submitted_by=user).select_related(*LIST_RELATED).order_by("-created_at")
+
+
+def notifications_for(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient=user).select_related("demand")
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def category_leaves() -> QuerySet[Category]:
+    return Category.objects.filter(parent__isnull=False, active=True).select_related("parent")
+
+
+def dispatch_units(demand: Demand) -> QuerySet[HandlingUnit]:
+    """Units that may receive a demand: those serving its community (and above)."""
+    code = demand.community_id
+    prefixes = [code[:n] for n in (6, 9, 12)]
+    return HandlingUnit.objects.filter(region_id__in=prefixes, active=True).order_by("kind", "name")

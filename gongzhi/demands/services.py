@@ -1,0 +1,663 @@
+"""Every write to demands: the lifecycle steps. Each validates, checks the state machine and
+the permission, changes rows in one transaction (the demand row locked) and records a
+DemandEvent. A refused step raises ApplicationError and changes nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from gongzhi.core.errors import NotFound
+from gongzhi.core.models import Region, RegionLevel
+from gongzhi.core.permissions import require
+
+from . import calendar
+from .errors import error
+from .events import demand_event_record
+from .models import (
+    Assignment,
+    Category,
+    Channel,
+    Demand,
+    DemandPhoto,
+    DemandState,
+    EventKind,
+    ExtensionRequest,
+    HandlingUnit,
+    RequestState,
+    ResolutionKind,
+    ReturnRequest,
+    Satisfaction,
+    TimeLimitClass,
+)
+from .rules import INTAKE
+from .workflow import STEPS, check_state
+
+SELF_SERVICE_CHANNELS = {Channel.WEB, Channel.APP, Channel.OPEN311}
+MAX_PHOTOS = 6
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_EXTENSIONS = 2
+MAX_REOPENS = 2
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+
+# Called with each new demand (the classifier registers one to fill the suggestions).
+SUGGESTERS: list[Callable[[Demand], None]] = []
+
+
+def _note(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) > 1000:
+        raise error("note_too_long")
+    return text
+
+
+def _lock(demand: Demand) -> Demand:
+    """Re-read the demand under a row lock, so that concurrent steps queue up."""
+    return Demand.objects.select_for_update().select_related("unit", "community").get(pk=demand.pk)
+
+
+def _step(demand: Demand, by, action: str) -> None:
+    """The state machine first (a clear message), then the permission (404 when out of view)."""
+    if not by.has_perm("demands.view", demand) and not by.has_perm(STEPS[action].perm, demand):
+        raise NotFound()
+    check_state(demand, action)
+    require(by, STEPS[action].perm, demand)
+
+
+def _save(demand: Demand, *fields: str) -> None:
+    demand.save(update_fields=[*fields, "updated_at"])
+
+
+# --------------------------------------------------------------------------- create
+
+
+def _clean_photo(f) -> None:
+    name = (getattr(f, "name", "") or "").lower()
+    if not name.endswith((".jpg", ".jpeg", ".png", ".webp")) or f.size > MAX_PHOTO_BYTES:
+        raise error("bad_photo")
+    head = f.read(12)
+    f.seek(0)
+    if not head.startswith(_PHOTO_MAGIC):
+        raise error("bad_photo")
+
+
+@transaction.atomic
+def demand_create(
+    *,
+    by,
+    channel: str,
+    title: str,
+    body: str,
+    community: Region | None,
+    category: Category | None = None,
+    estate=None,
+    building=None,
+    address: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    person=None,
+    photos: Iterable = (),
+    created_at=None,
+) -> Demand:
+    """Take in a demand from any channel. Residents (and signed-out callers) use the
+    self-service channels; hotline, walk-in and grid-visit intake needs demands.intake."""
+    if channel not in Channel.values:
+        raise error("bad_channel")
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title:
+        raise error("title_required")
+    if len(title) > 100:
+        raise error("title_too_long")
+    if not body:
+        raise error("body_required")
+    if len(body) > 4000:
+        raise error("body_too_long")
+    if building is not None and estate is None:
+        estate = building.estate
+    if community is None and building is not None:
+        community = building.community
+    if community is None:
+        raise error("community_required")
+    if community.level != RegionLevel.COMMUNITY:
+        raise error("not_community")
+    for place in (estate, building):
+        if place is not None and place.community_id != community.code:
+            raise error("place_other_community")
+    has_point = latitude is not None or longitude is not None
+    if has_point and (
+        latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
+    ):
+        raise error("bad_location")
+    contact_phone = re.sub(r"[\s()]", "", contact_phone or "")
+    if contact_phone and not _PHONE.match(contact_phone):
+        raise error("bad_phone")
+    signed_in = by is not None and getattr(by, "is_authenticated", False)
+    if channel in SELF_SERVICE_CHANNELS:
+        if not signed_in and not contact_phone and channel != Channel.OPEN311:
+            raise error("phone_required")
+    else:
+        require(by, INTAKE, community.code)
+    photos = list(photos or [])
+    if len(photos) > MAX_PHOTOS:
+        raise error("too_many_photos", n=MAX_PHOTOS)
+    for f in photos:
+        _clean_photo(f)
+
+    demand = Demand(
+        channel=channel,
+        title=title,
+        body=body,
+        community=community,
+        estate=estate,
+        building=building,
+        address=(address or "").strip()[:200],
+        latitude=latitude,
+        longitude=longitude,
+        person=person,
+        submitted_by=by if signed_in and channel in SELF_SERVICE_CHANNELS else None,
+        created_by=by if signed_in else None,
+        created_at=created_at or timezone.now(),
+    )
+    if signed_in and not contact_name and channel in SELF_SERVICE_CHANNELS:
+        contact_name = by.display_name or ""
+    demand.set_contact(name=(contact_name or "").strip()[:50], phone=contact_phone)
+    if category is not None:
+        demand.category = category
+        demand.time_limit = category.time_limit
+    demand.save()
+    for f in photos:
+        DemandPhoto.objects.create(community=community, demand=demand, file=f)
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.CREATED,
+        by=by,
+        to_state=DemandState.SUBMITTED,
+        note=Channel(channel).label,
+        at=demand.created_at,
+    )
+    for suggest in SUGGESTERS:
+        suggest(demand)
+    return demand
+
+
+def demand_suggest(
+    *, demand: Demand, category: Category | None, unit: HandlingUnit | None, score: float
+) -> Demand:
+    """Store the classifier's suggestion (no event: it is advice to the dispatcher)."""
+    Demand.objects.filter(pk=demand.pk).update(
+        suggested_category=category, suggested_unit=unit, suggestion_score=score
+    )
+    demand.suggested_category, demand.suggested_unit, demand.suggestion_score = category, unit, score
+    return demand
+
+
+# --------------------------------------------------------------------------- dispatcher
+
+
+def _classify(demand: Demand, category: Category, time_limit: str | None) -> None:
+    if category.parent_id is None or not category.active:
+        raise error("category_not_leaf")
+    demand.category = category
+    demand.time_limit = time_limit if time_limit in TimeLimitClass.values else category.time_limit
+
+
+@transaction.atomic
+def demand_classify(*, demand: Demand, category: Category, by, time_limit: str | None = None) -> Demand:
+    demand = _lock(demand)
+    _step(demand, by, "classify")
+    _classify(demand, category, time_limit)
+    _save(demand, "category", "time_limit")
+    demand_event_record(
+        demand=demand, kind=EventKind.CLASSIFIED, by=by, from_state=demand.state, note=str(category)
+    )
+    return demand
+
+
+def _unit_serves(unit: HandlingUnit, community_code: str) -> bool:
+    return community_code.startswith(unit.region_id)
+
+
+@transaction.atomic
+def demand_dispatch(
+    *,
+    demand: Demand,
+    unit: HandlingUnit,
+    by,
+    note: str = "",
+    category: Category | None = None,
+    time_limit: str | None = None,
+) -> Demand:
+    """Send a demand to a unit: the sign-for limit, the return window and the handling
+    deadline start now (deadlines in working time, see calendar.py)."""
+    demand = _lock(demand)
+    _step(demand, by, "dispatch")
+    note = _note(note)
+    if category is not None:
+        _classify(demand, category, time_limit)
+    if demand.category_id is None:
+        raise error("category_required")
+    if not unit.active:
+        raise error("unit_inactive")
+    if not _unit_serves(unit, demand.community_id):
+        raise error("unit_out_of_area")
+    now = timezone.now()
+    limit = demand.time_limit or TimeLimitClass.ORDINARY
+    demand.time_limit = limit
+    demand.unit = unit
+    demand.state = DemandState.DISPATCHED
+    demand.dispatched_at = now
+    demand.sign_deadline = calendar.sign_deadline(now, limit)
+    demand.return_deadline = calendar.return_deadline(now, limit)
+    demand.due_at = calendar.due_at(now, limit)
+    demand.signed_at = None
+    demand.extended = False
+    _save(
+        demand,
+        "category",
+        "time_limit",
+        "unit",
+        "state",
+        "dispatched_at",
+        "sign_deadline",
+        "return_deadline",
+        "due_at",
+        "signed_at",
+        "extended",
+    )
+    Assignment.objects.create(
+        community_id=demand.community_id,
+        demand=demand,
+        unit=unit,
+        dispatched_at=now,
+        dispatched_by=by,
+        sign_deadline=demand.sign_deadline,
+    )
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.DISPATCHED,
+        by=by,
+        from_state=DemandState.SUBMITTED,
+        to_state=DemandState.DISPATCHED,
+        unit=unit,
+        note=note,
+        at=now,
+    )
+    return demand
+
+
+# --------------------------------------------------------------------------- handling unit
+
+
+@transaction.atomic
+def demand_sign(*, demand: Demand, by) -> Demand:
+    """Sign for a dispatched demand. Two handlers at the same moment: exactly one succeeds
+    (the row lock queues the second, and the conditional UPDATE refuses it)."""
+    demand = _lock(demand)
+    if demand.state == DemandState.HANDLING and by.has_perm("demands.handle", demand):
+        raise error("already_signed")
+    _step(demand, by, "sign")
+    now = timezone.now()
+    updated = Demand.objects.filter(
+        pk=demand.pk, state=DemandState.DISPATCHED, unit_id=demand.unit_id
+    ).update(state=DemandState.HANDLING, signed_at=now, updated_at=now)
+    if updated != 1:
+        raise error("already_signed")
+    Assignment.objects.filter(
+        demand=demand, outcome=Assignment.Outcome.ACTIVE, signed_at__isnull=True
+    ).update(signed_at=now, signed_by=by)
+    demand.state, demand.signed_at = DemandState.HANDLING, now
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.SIGNED,
+        by=by,
+        from_state=DemandState.DISPATCHED,
+        to_state=DemandState.HANDLING,
+        at=now,
+    )
+    return demand
+
+
+@transaction.atomic
+def demand_return(
+    *, demand: Demand, by, reason: str, suggested_unit: HandlingUnit | None = None
+) -> ReturnRequest:
+    """Return (退单) a demand as not this unit's business, within the return window after
+    dispatch. The unit one level up decides (return_decide)."""
+    demand = _lock(demand)
+    _step(demand, by, "return")
+    reason = _note(reason)
+    if not reason:
+        raise error("return_reason_required")
+    now = timezone.now()
+    if demand.return_deadline is None or now > demand.return_deadline:
+        window = calendar.RETURN_WINDOWS[demand.time_limit or "ordinary"].label()
+        raise error("return_window_passed", limit=window)
+    if ReturnRequest.objects.filter(
+        demand=demand, unit=demand.unit, state=RequestState.REFUSED, requested_at__gte=demand.dispatched_at
+    ).exists():
+        raise error("return_already_refused")
+    request = ReturnRequest.objects.create(
+        community_id=demand.community_id,
+        demand=demand,
+        unit=demand.unit,
+        reason=reason,
+        suggested_unit=suggested_unit,
+        requested_by=by,
+        requested_at=now,
+        from_state=demand.state,
+    )
+    from_state = demand.state
+    demand.state = DemandState.RETURN_PENDING
+    _save(demand, "state")
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.RETURNED,
+        by=by,
+        from_state=from_state,
+        to_state=demand.state,
+        note=reason,
+        at=now,
+    )
+    return request
+
+
+@transaction.atomic
+def return_decide(*, demand: Demand, by, accept: bool, note: str = "") -> Demand:
+    """Decide a disputed return, one level up: accepted → back to the dispatcher's queue;
+    refused → back to the unit, in the state it was in, deadlines unchanged."""
+    demand = _lock(demand)
+    _step(demand, by, "decide_return")
+    note = _note(note)
+    request = (
+        ReturnRequest.objects.select_for_update().filter(demand=demand, state=RequestState.PENDING).first()
+    )
+    if request is None:
+        raise error("no_pending_return")
+    now = timezone.now()
+    request.state = RequestState.APPROVED if accept else RequestState.REFUSED
+    request.decided_by, request.decided_at, request.decision_note = by, now, note
+    request.save()
+    unit = demand.unit
+    if accept:
+        Assignment.objects.filter(demand=demand, outcome=Assignment.Outcome.ACTIVE).update(
+            outcome=Assignment.Outcome.RETURNED
+        )
+        demand.state = DemandState.SUBMITTED
+        demand.unit = None
+        demand.dispatched_at = demand.sign_deadline = demand.return_deadline = demand.due_at = None
+        demand.signed_at = None
+    else:
+        demand.state = request.from_state
+    _save(demand, "state", "unit", "dispatched_at", "sign_deadline", "return_deadline", "due_at", "signed_at")
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.RETURN_ACCEPTED if accept else EventKind.RETURN_REFUSED,
+        by=by,
+        from_state=DemandState.RETURN_PENDING,
+        to_state=demand.state,
+        unit=unit,
+        note=note,
+        at=now,
+    )
+    return demand
+
+
+@transaction.atomic
+def extension_request(*, demand: Demand, by, reason: str, working_days: int) -> ExtensionRequest:
+    """Ask for more time, before the deadline only; at most MAX_EXTENSIONS per demand."""
+    demand = _lock(demand)
+    _step(demand, by, "request_extension")
+    reason = _note(reason)
+    if not reason:
+        raise error("extension_reason_required")
+    if not isinstance(working_days, int) or not 1 <= working_days <= 30:
+        raise error("extension_days_range")
+    now = timezone.now()
+    if demand.due_at is None or now >= demand.due_at:
+        raise error("extension_after_deadline")
+    if ExtensionRequest.objects.filter(demand=demand, state=RequestState.PENDING).exists():
+        raise error("extension_pending")
+    if ExtensionRequest.objects.filter(demand=demand, state=RequestState.APPROVED).count() >= MAX_EXTENSIONS:
+        raise error("extension_limit", n=MAX_EXTENSIONS)
+    request = ExtensionRequest.objects.create(
+        community_id=demand.community_id,
+        demand=demand,
+        unit=demand.unit,
+        reason=reason,
+        working_days=working_days,
+        requested_by=by,
+        requested_at=now,
+    )
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.EXTENSION_REQUESTED,
+        by=by,
+        from_state=demand.state,
+        note=f"{working_days}个工作日：{reason}",
+        at=now,
+    )
+    return request
+
+
+@transaction.atomic
+def extension_decide(*, demand: Demand, by, approve: bool, note: str = "") -> ExtensionRequest:
+    """Approve (the deadline moves by the working days asked, counted from the current
+    deadline) or refuse a pending extension. The request was made before the deadline; the
+    decision may come after it."""
+    demand = _lock(demand)
+    _step(demand, by, "decide_extension")
+    note = _note(note)
+    request = (
+        ExtensionRequest.objects.select_for_update().filter(demand=demand, state=RequestState.PENDING).first()
+    )
+    if request is None:
+        raise error("no_pending_extension")
+    now = timezone.now()
+    request.state = RequestState.APPROVED if approve else RequestState.REFUSED
+    request.decided_by, request.decided_at, request.decision_note = by, now, note
+    if approve:
+        request.new_due_at = calendar.add_working_days(demand.due_at, request.working_days)
+        demand.due_at = request.new_due_at
+        demand.extended = True
+        _save(demand, "due_at", "extended")
+    request.save()
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REFUSED,
+        by=by,
+        from_state=demand.state,
+        note=note,
+        at=now,
+    )
+    return request
+
+
+@transaction.atomic
+def demand_remind(*, demand: Demand, by, note: str = "") -> Demand:
+    """催办: a nudge before the deadline."""
+    demand = _lock(demand)
+    _step(demand, by, "remind")
+    note = _note(note)
+    if demand.due_at is not None and timezone.now() > demand.due_at:
+        raise error("remind_after_deadline")
+    demand.remind_count += 1
+    _save(demand, "remind_count")
+    demand_event_record(demand=demand, kind=EventKind.REMINDED, by=by, from_state=demand.state, note=note)
+    return demand
+
+
+@transaction.atomic
+def demand_supervise(*, demand: Demand, by, note: str = "") -> Demand:
+    """督办: supervision once the deadline has passed."""
+    demand = _lock(demand)
+    _step(demand, by, "supervise")
+    note = _note(note)
+    if demand.due_at is None or timezone.now() <= demand.due_at:
+        raise error("supervise_before_deadline")
+    demand.supervise_count += 1
+    _save(demand, "supervise_count")
+    demand_event_record(demand=demand, kind=EventKind.SUPERVISED, by=by, from_state=demand.state, note=note)
+    return demand
+
+
+@transaction.atomic
+def demand_reply(*, demand: Demand, by, reply: str, resolution_kind: str) -> Demand:
+    """The unit's answer, with how it was resolved (622: deliberation / social org / referral)."""
+    demand = _lock(demand)
+    _step(demand, by, "reply")
+    reply = (reply or "").strip()
+    if not reply:
+        raise error("reply_required")
+    if len(reply) > 4000:
+        raise error("body_too_long")
+    if resolution_kind not in ResolutionKind.values:
+        raise error("resolution_kind_required")
+    now = timezone.now()
+    demand.reply, demand.resolution_kind, demand.replied_at = reply, resolution_kind, now
+    demand.state = DemandState.REPLIED
+    _save(demand, "reply", "resolution_kind", "replied_at", "state")
+    Assignment.objects.filter(demand=demand, outcome=Assignment.Outcome.ACTIVE).update(
+        outcome=Assignment.Outcome.DONE
+    )
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.REPLIED,
+        by=by,
+        from_state=DemandState.HANDLING,
+        to_state=DemandState.REPLIED,
+        note=reply,
+        at=now,
+    )
+    return demand
+
+
+# --------------------------------------------------------------------------- call-back, rating, closing
+
+
+def _record_callback(demand: Demand, by, satisfaction: str, resolved, note: str) -> Demand:
+    if satisfaction not in Satisfaction.values:
+        raise error("satisfaction_required")
+    if resolved not in (True, False):
+        raise error("resolved_required")
+    now = timezone.now()
+    demand.satisfaction, demand.resolved, demand.called_back_at = satisfaction, resolved, now
+    demand.state = DemandState.CALLED_BACK
+    _save(demand, "satisfaction", "resolved", "called_back_at", "state")
+    label = f"{Satisfaction(satisfaction).label}，{'已解决' if resolved else '未解决'}"
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.CALLED_BACK,
+        by=by,
+        from_state=DemandState.REPLIED,
+        to_state=DemandState.CALLED_BACK,
+        note=f"{label}。{note}" if note else label,
+        at=now,
+    )
+    return demand
+
+
+@transaction.atomic
+def demand_callback(*, demand: Demand, by, satisfaction: str, resolved: bool, note: str = "") -> Demand:
+    """回访: the operator calls the resident and records the rating."""
+    demand = _lock(demand)
+    _step(demand, by, "callback")
+    return _record_callback(demand, by, satisfaction, resolved, _note(note))
+
+
+@transaction.atomic
+def demand_rate(
+    *, demand: Demand, by, satisfaction: str, resolved: bool, note: str = "", phone: str = ""
+) -> Demand:
+    """The resident rates the answer: signed in as the submitter, or (signed out) by giving
+    the phone number left with the demand."""
+    demand = _lock(demand)
+    check_state(demand, "rate")
+    signed_in = by is not None and getattr(by, "is_authenticated", False)
+    if signed_in and demand.submitted_by_id == by.id:
+        pass
+    elif demand.submitted_by_id is None and demand.contact_phone_hash:
+        from gongzhi.core import pii
+
+        phone = re.sub(r"[\s()-]", "", phone or "")
+        if not phone or pii.keyed_hash(phone, purpose="phone") != demand.contact_phone_hash:
+            raise error("phone_mismatch")
+    else:
+        raise error("not_owner")
+    return _record_callback(demand, by if signed_in else None, satisfaction, resolved, _note(note))
+
+
+@transaction.atomic
+def demand_reopen(*, demand: Demand, by, note: str = "") -> Demand:
+    """Back to the same unit for handling again when the resident was unsatisfied or the
+    problem is not solved; a new deadline from now."""
+    demand = _lock(demand)
+    _step(demand, by, "reopen")
+    note = _note(note)
+    if demand.satisfaction != Satisfaction.UNSATISFIED and demand.resolved:
+        raise error("reopen_not_needed")
+    if demand.reopen_count >= MAX_REOPENS:
+        raise error("reopen_limit", n=MAX_REOPENS)
+    now = timezone.now()
+    demand.state = DemandState.HANDLING
+    demand.reopen_count += 1
+    demand.due_at = calendar.due_at(now, demand.time_limit)
+    demand.satisfaction, demand.resolved, demand.called_back_at = "", None, None
+    demand.replied_at = None
+    _save(
+        demand, "state", "reopen_count", "due_at", "satisfaction", "resolved", "called_back_at", "replied_at"
+    )
+    Assignment.objects.filter(demand=demand, unit=demand.unit, outcome=Assignment.Outcome.DONE).update(
+        outcome=Assignment.Outcome.ACTIVE
+    )
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.REOPENED,
+        by=by,
+        from_state=DemandState.CALLED_BACK,
+        to_state=DemandState.HANDLING,
+        note=note,
+        at=now,
+    )
+    return demand
+
+
+@transaction.atomic
+def demand_close(*, demand: Demand, by, note: str = "", force: bool = False) -> Demand:
+    """办结 after the call-back. An unsatisfied or unsolved demand is reopened instead,
+    unless a reviewer (one level up) closes it with force=True and a note."""
+    demand = _lock(demand)
+    _step(demand, by, "close")
+    note = _note(note)
+    if (demand.satisfaction == Satisfaction.UNSATISFIED or not demand.resolved) and not (
+        force and note and by.has_perm("demands.review", demand)
+    ):
+        raise error("close_unsatisfied")
+    now = timezone.now()
+    demand.state, demand.closed_at = DemandState.CLOSED, now
+    _save(demand, "state", "closed_at")
+    demand_event_record(
+        demand=demand,
+        kind=EventKind.CLOSED,
+        by=by,
+        from_state=DemandState.CALLED_BACK,
+        to_state=DemandState.CLOSED,
+        note=note,
+        at=now,
+    )
+    return demand
+
+
+@transaction.atomic
+def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+    from .models import Notification
+
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(id__in=list(ids))
+    return qs.update(read_at=timezone.now())

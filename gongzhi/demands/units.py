@@ -1,0 +1,132 @@
+"""Handling units: derived from regions and departments; who belongs to which unit.
+
+A user belongs to a unit through a role assignment:
+  community unit  ← community worker / community head assigned to that community
+  street unit     ← street staff assigned to that street
+  district unit   ← district staff assigned to that district
+  department unit ← department staff assigned to that department
+The unit one level up (`parent`) decides disputed returns and extensions.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+
+from gongzhi.core.models import Department, Region, RegionLevel, RoleAssignment
+from gongzhi.core.roles import Role
+
+from .models import HandlingLevel, HandlingUnit
+
+LEVEL_KIND = {
+    RegionLevel.COMMUNITY: HandlingLevel.COMMUNITY,
+    RegionLevel.STREET: HandlingLevel.STREET,
+    RegionLevel.DISTRICT: HandlingLevel.DISTRICT,
+}
+KIND_ROLES = {
+    HandlingLevel.COMMUNITY: (Role.COMMUNITY_WORKER, Role.COMMUNITY_HEAD),
+    HandlingLevel.STREET: (Role.STREET_STAFF,),
+    HandlingLevel.DISTRICT: (Role.DISTRICT_STAFF,),
+    HandlingLevel.DEPARTMENT: (Role.DEPARTMENT_STAFF,),
+}
+_CACHE_ATTR = "_gongzhi_demand_units"
+
+
+@transaction.atomic
+def unit_for_region(region: Region) -> HandlingUnit:
+    """The unit of a community, street or district (created with its parents when missing)."""
+    kind = LEVEL_KIND.get(region.level)
+    if kind is None:
+        raise ValueError(f"no handling unit for region level {region.level}")
+    unit = HandlingUnit.objects.filter(kind=kind, region=region, department__isnull=True).first()
+    if unit is not None:
+        return unit
+    parent = None
+    if region.parent_id and region.level > RegionLevel.DISTRICT:
+        parent = unit_for_region(region.parent)
+    name = region.short_name if kind == HandlingLevel.COMMUNITY else region.name
+    return HandlingUnit.objects.create(kind=kind, region=region, name=name, parent=parent)
+
+
+@transaction.atomic
+def unit_for_department(department: Department) -> HandlingUnit:
+    unit = HandlingUnit.objects.filter(department=department).first()
+    if unit is not None:
+        return unit
+    parent = unit_for_region(department.region) if department.region.level in LEVEL_KIND else None
+    return HandlingUnit.objects.create(
+        kind=HandlingLevel.DEPARTMENT,
+        region=department.region,
+        department=department,
+        name=department.name,
+        parent=parent,
+    )
+
+
+def units_sync(district: Region) -> int:
+    """Create the units of a district: itself, its streets and communities, its departments."""
+    before = HandlingUnit.objects.count()
+    for region in Region.objects.filter(
+        code__startswith=district.code, level__gte=RegionLevel.DISTRICT
+    ).order_by("level", "code"):
+        unit_for_region(region)
+    for department in Department.objects.filter(region__code__startswith=district.code):
+        unit_for_department(department)
+    return HandlingUnit.objects.count() - before
+
+
+def member_unit_ids(user) -> set[int]:
+    """The units `user` works in (cached on the user object)."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    ids: set[int] = set()
+    if user is not None and user.is_authenticated and user.is_active:
+        q = Q()
+        found = False
+        for a in RoleAssignment.objects.filter(user=user, active=True):
+            for kind, roles in KIND_ROLES.items():
+                if a.role not in roles:
+                    continue
+                if kind == HandlingLevel.DEPARTMENT and a.department_id:
+                    q |= Q(department_id=a.department_id)
+                    found = True
+                elif kind != HandlingLevel.DEPARTMENT and a.region_id:
+                    q |= Q(kind=kind, region_id=a.region_id, department__isnull=True)
+                    found = True
+        if found:
+            ids = set(HandlingUnit.objects.filter(q).values_list("id", flat=True))
+    try:
+        setattr(user, _CACHE_ATTR, ids)
+    except AttributeError:
+        pass
+    return ids
+
+
+def is_member(user, unit_id: int | None) -> bool:
+    return unit_id is not None and unit_id in member_unit_ids(user)
+
+
+def reviewer_unit_id(unit: HandlingUnit) -> int:
+    """The unit that decides this unit's disputed returns and extensions: its parent, or
+    itself at the top (the district)."""
+    return unit.parent_id or unit.id
+
+
+def unit_members(unit: HandlingUnit):
+    """Users who work in `unit`."""
+    from gongzhi.core.models import User
+
+    roles = KIND_ROLES[unit.kind]
+    if unit.kind == HandlingLevel.DEPARTMENT:
+        q = Q(assignments__department_id=unit.department_id)
+    else:
+        q = Q(assignments__region_id=unit.region_id)
+    return User.objects.filter(
+        q, assignments__role__in=roles, assignments__active=True, is_active=True
+    ).distinct()
+
+
+def units_under(region_code: str):
+    """Units serving a region and below (for pickers and dashboards)."""
+    return HandlingUnit.objects.filter(region__code__startswith=region_code, active=True)
