@@ -37,8 +37,8 @@ MESSAGES = {
 }
 
 
-def error(code: str, **params) -> IntegrationError:
-    message = MESSAGES[code]
+def error(error_code: str, **params) -> IntegrationError:
+    message = MESSAGES[error_code]
     if params:
         message = message % params
-    return IntegrationError(code, message)
+    return IntegrationError(error_code, message)

@@ -431,11 +431,9 @@ def export_rows(*, user, department: Department, source: Source, purpose: str):
     }
     rows = []
     for p in people:
-        row = []
-        for column, target in source.columns.items():
-            row.append(_export_cell(p, target, source, allowed, education, external))
-        del column
-        rows.append(row)
+        rows.append(
+            [_export_cell(p, t, source, allowed, education, external) for t in source.columns.values()]
+        )
     return header, rows
 
 

@@ -316,10 +316,11 @@ def _batch_format(batch: ImportBatch) -> str:
     return "json" if batch.kind == ImportBatch.Kind.API else batch.source.file_format
 
 
-def batch_run(*, batch: ImportBatch, by=None, chunk_size: int = CHUNK_SIZE) -> ImportBatch:
+def batch_run(*, batch: ImportBatch, by=None, chunk_size: int | None = None) -> ImportBatch:
     """Stage and link the rows not yet done, chunk by chunk. Safe to call again after an
     interruption, and concurrently: a chunk locks the batch row while it works."""
     by = by or batch.created_by
+    chunk_size = chunk_size or CHUNK_SIZE
     _require_import(by, batch.source)
     with batch.file.open("rb") as f:
         data = f.read()
@@ -339,7 +340,7 @@ def batch_run(*, batch: ImportBatch, by=None, chunk_size: int = CHUNK_SIZE) -> I
                 chunk = []
         if chunk:
             _run_chunk(batch=batch, chunk=chunk, rows_done=total, by=by, ctx=ctx)
-    except Exception as exc:
+    except BaseException as exc:  # an interrupted run (or a killed one) is taken up again later
         ImportBatch.objects.filter(pk=batch.pk).update(
             state=BatchState.INTERRUPTED, error=str(exc)[:1000] or exc.__class__.__name__
         )
@@ -721,8 +722,8 @@ def _raw_birth(id_raw: str) -> dt.date | None:
 
 def candidate_people(record: SourceRecord) -> list[Person]:
     """Registered people who might be the record's person (blocking): in the source's
-    district, with the same birth date, the same name, or the same phone; without a birth
-    date, the same-sounding names of the same community."""
+    district with the same birth date (also as written in a mistyped number), the same name
+    or the same phone, and the same-sounding names of the record's community."""
     v = record.values
     district = (record.community_id or record.source.region_id)[:6]
     qs = Person.objects.filter(community__code__startswith=district)
@@ -738,14 +739,12 @@ def candidate_people(record: SourceRecord) -> list[Person]:
     if phone:
         q |= Q(phone_hash=pii.keyed_hash(phone, purpose="phone"))
     people = list(qs.filter(q)[:500])
-    if not births and record.community_id:
+    if record.community_id and name:
+        # Homophones (李丽 / 李莉) of the same community, whatever their birth date says.
         key = linkage.name_key(name)
         seen = {p.pk for p in people}
-        for p in (
-            Person.objects.filter(community_id=record.community_id).exclude(pk__in=seen).only("pk", "name")
-        ):
-            if linkage.name_key(p.name) == key:
-                people.append(Person.objects.get(pk=p.pk))
+        same_surname = Person.objects.filter(community_id=record.community_id, name__startswith=name[0])
+        people.extend(p for p in same_surname.exclude(pk__in=seen)[:500] if linkage.name_key(p.name) == key)
     return people
 
 
