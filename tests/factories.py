@@ -23,11 +23,16 @@ def valid_id_number(address: str = "350102", birth: dt.date = dt.date(1980, 5, 1
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.Sequence(lambda n: f"用户{n}")
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @classmethod
+    def _create(cls, model_class, *args, password: str = "correct horse battery", **kwargs):
+        user = model_class(*args, **kwargs)
+        user.set_password(password)
+        user.save()
+        return user
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

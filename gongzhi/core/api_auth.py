@@ -1,4 +1,8 @@
-"""API authentication: a browser session (with CSRF) or a bearer token."""
+"""API authentication: a bearer token, else the browser session (CSRF-checked).
+
+The token is tried first, so that a token client is never asked for a CSRF token; the
+session check applies only when there is a session user, so an anonymous caller gets 401.
+"""
 
 from ninja.security import HttpBearer, SessionAuth
 
@@ -13,4 +17,11 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api_auth = [SessionAuth(), TokenAuth()]
+class BrowserSessionAuth(SessionAuth):
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+api_auth = [TokenAuth(), BrowserSessionAuth()]

@@ -16,9 +16,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.security import SessionAuth
 
-from gongzhi.core.api_auth import TokenAuth
+from gongzhi.core.api_auth import api_auth
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.history import history_for
 from gongzhi.core.models import Region
@@ -49,18 +48,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-class BrowserSessionAuth(SessionAuth):
-    """The browser session, CSRF-checked — but only when there is a session user, so that a
-    bearer-token client is never asked for a CSRF token and an anonymous caller gets 401."""
-
-    def __call__(self, request):
-        if not request.user.is_authenticated:
-            return None
-        return super().__call__(request)
-
-
 # An explicit bearer token is tried first; then the browser session.
-router = Router(tags=["registry"], auth=[TokenAuth(), BrowserSessionAuth()])
+router = Router(tags=["registry"], auth=api_auth)
 
 READ_ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -156,11 +156,6 @@ def test_anonymous_write_is_401_not_a_csrf_error(person):
 # The project-wide default (config/api.py uses core.api_auth.api_auth) -------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core.api_auth.api_auth tries SessionAuth first; its CSRF check rejects a bearer-token "
-    "POST with 403 before TokenAuth is tried. The registry router orders token first.",
-)
 def test_default_api_auth_accepts_a_bearer_token_on_post(worker):
     from ninja import NinjaAPI
 

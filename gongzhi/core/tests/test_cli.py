@@ -15,14 +15,12 @@ GONGZHI = Path(sys.executable).with_name("gongzhi")
 def test_regions_import_through_the_console_command(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env["GONGZHI_DATA_DIR"] = str(tmp_path)
-    run = lambda *args: subprocess.run(
-        [str(GONGZHI), *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,  # noqa: E731
-        text=True,
-        timeout=120,
-    )
+
+    def run(*args):
+        return subprocess.run(
+            [str(GONGZHI), *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+
     assert run("migrate", "-v0").returncode == 0
     bad = tmp_path / "bad.csv"
     bad.write_text("code,name\n35,福建省\n3501,福州市\n35019,坏\n", encoding="utf-8")
