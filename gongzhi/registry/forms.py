@@ -54,9 +54,14 @@ class PersonSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         communities = list(communities or [])
         if len(communities) > 1:
-            self.fields["community"].choices = [("", _("全部社区"))] + [
-                (c.code, c.short_name) for c in communities
-            ]
+            streets = {c.parent_id: c.parent for c in communities if c.parent_id}
+            choices: list = [("", _("全部社区"))]
+            if len(streets) > 1:
+                choices += [
+                    (code, _("%(name)s（全部）") % {"name": s.name}) for code, s in sorted(streets.items())
+                ]
+            choices += [(c.code, c.short_name) for c in communities]
+            self.fields["community"].choices = choices
         else:
             del self.fields["community"]
 

@@ -236,16 +236,31 @@ def building_floors(*, building: Building) -> list[dict]:
     out = []
     for entrance in sorted(entrances):
         floors = entrances[entrance]
-        width = max(len(v) for v in floors.values())
+        # Columns are the position on the floor (302 and 502 share "02"), so that a missing
+        # dwelling leaves a gap instead of shifting its neighbours.
+        columns = sorted({_position(d) for fl in floors.values() for d in fl}, key=_natural)
+        rows = []
+        for f in sorted(floors, reverse=True):
+            at = {_position(d): d for d in floors[f]}
+            extra = [d for d in floors[f] if at.get(_position(d)) is not d]
+            rows.append({"floor": f, "cells": [at.get(c) for c in columns] + extra})
         out.append(
             {
                 "entrance": entrance,
-                "width": width,
-                "floors": [{"floor": f, "dwellings": floors[f]} for f in sorted(floors, reverse=True)],
+                "floors": rows,
                 "residents": sum(d.resident_count for fl in floors.values() for d in fl),
+                "dwellings": sum(len(fl) for fl in floors.values()),
             }
         )
     return out
+
+
+def _position(d: Dwelling) -> str:
+    return d.number[-2:] if len(d.number) >= 3 else d.number
+
+
+def _natural(text: str) -> tuple:
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
 
 
 def estate_buildings(*, user, estate: Estate, perm: str = VIEW_PERSON) -> QuerySet[Building]:
@@ -297,38 +312,44 @@ def registry_summary(*, user, perm: str = VIEW_PERSON) -> dict:
 
 
 def community_table(*, user, perm: str = VIEW_PERSON) -> list[dict]:
-    """One row per community in scope with its resident, household and tagged counts."""
+    """One row per community in scope with its resident, household and tagged counts; for a
+    scope wider than one street, one row per street (a district has a hundred communities)."""
     communities = list(communities_in_scope(user=user, perm=perm).select_related("parent"))
     codes = [c.code for c in communities]
-    people = dict(
-        Person.objects.filter(community__in=codes, status="active")
-        .values("community")
-        .annotate(n=Count("id"))
-        .values_list("community", "n")
-    )
-    households = dict(
-        Household.objects.filter(community__in=codes)
-        .values("community")
-        .annotate(n=Count("id"))
-        .values_list("community", "n")
-    )
     today = timezone.localdate()
-    tagged = dict(
-        PersonTag.objects.filter(community__in=codes, valid_from__lte=today)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .values("community")
-        .annotate(n=Count("person", distinct=True))
-        .values_list("community", "n")
-    )
-    return [
-        {
-            "region": c,
-            "people": people.get(c.code, 0),
-            "households": households.get(c.code, 0),
-            "tagged": tagged.get(c.code, 0),
-        }
-        for c in communities
-    ]
+    counts = {
+        "people": dict(
+            Person.objects.filter(community__in=codes, status="active")
+            .values("community")
+            .annotate(n=Count("id"))
+            .values_list("community", "n")
+        ),
+        "households": dict(
+            Household.objects.filter(community__in=codes)
+            .values("community")
+            .annotate(n=Count("id"))
+            .values_list("community", "n")
+        ),
+        "tagged": dict(
+            PersonTag.objects.filter(community__in=codes, valid_from__lte=today)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+            .values("community")
+            .annotate(n=Count("person", distinct=True))
+            .values_list("community", "n")
+        ),
+    }
+    by_street = len({c.parent_id for c in communities}) > 1
+    rows: dict[str, dict] = {}
+    for c in communities:
+        region = c.parent if by_street and c.parent_id else c
+        row = rows.setdefault(
+            region.code,
+            {"region": region, "communities": 0, "people": 0, "households": 0, "tagged": 0},
+        )
+        row["communities"] += 1
+        for key, values in counts.items():
+            row[key] += values.get(c.code, 0)
+    return list(rows.values())
 
 
 def recent_changes(*, user, limit: int = 8, perm: str = VIEW_PERSON) -> list[ChangeRecord]:
@@ -381,6 +402,13 @@ def _display(field: str, value):
     return value
 
 
+def _region_name(code):
+    if not code:
+        return code
+    region = Region.objects.filter(code=code).first()
+    return region.short_name if region else code
+
+
 def person_history(*, person: Person) -> list[dict]:
     """The edit history of a person, each change with readable field names and values."""
     rows = []
@@ -388,6 +416,10 @@ def person_history(*, person: Person) -> list[dict]:
         changes = []
         for field, pair in (record.changes or {}).items():
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            if field == "dwelling" or (record.action == "create" and after in (None, "")):
+                continue  # the address says where; a new record lists what it has
+            if field == "community":
+                before, after = _region_name(before), _region_name(after)
             if field in _HISTORY_LABELS:
                 label = _HISTORY_LABELS[field]
             else:

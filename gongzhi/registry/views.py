@@ -35,7 +35,7 @@ def _htmx(request) -> bool:
 
 
 def _search(request, perm: str = VIEW_PERSON):
-    communities = selectors.communities_in_scope(user=request.user, perm=perm)
+    communities = selectors.communities_in_scope(user=request.user, perm=perm).select_related("parent")
     form = PersonSearchForm(request.GET or None, communities=communities if _many(communities) else None)
     return form, form.filters() if request.GET else {}
 

@@ -55,6 +55,7 @@ def home_context(user) -> dict:
         context["recent"] = registry.recent_changes(user=user, limit=8)
         if context["kind"] == "region":
             context["communities"] = registry.community_table(user=user)
+            context["by_street"] = any(len(r["region"].code) < 12 for r in context["communities"])
         context["shortcuts"] = _shortcuts(user)
         return context
     person = registry.person_of_user(user=user)
