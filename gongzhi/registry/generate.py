@@ -459,6 +459,12 @@ def _households(rng: random.Random, people: list[_P]) -> list[_H]:
                 hh = rng.choice(bucket)
                 if ok(hh):
                     return hh
+        ages = [a for a in range(lo, hi + 1) if a in index]  # small communities: look at them all
+        rng.shuffle(ages)
+        for a in ages:
+            for hh in index[a]:
+                if ok(hh):
+                    return hh
         return None
 
     singles = [p for p in people if p.hh is None]
@@ -994,7 +1000,9 @@ def copy_rows(
     col_sql = ", ".join(qn(c) for c in cols)
     n = 0
     if connection.vendor == "postgresql":
+        # In a savepoint: a row refused half-way leaves the caller's transaction usable.
         with (
+            transaction.atomic(),
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {qn(table)} ({col_sql}) FROM STDIN") as cp,
         ):

@@ -1,0 +1,90 @@
+"""`gongzhi demo`: one account per role with the right scope, usable only in demo mode."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from gongzhi.core.demo import DEMO_ACCOUNTS
+from gongzhi.core.models import RoleAssignment, User
+from gongzhi.core.roles import VIEW_PERSON
+from gongzhi.registry.models import Grid, Person
+from gongzhi.registry.selectors import person_search
+
+EXPECTED = {
+    "resident": ("resident", "region", "350102004001"),
+    "grid": ("grid_worker", "region", "350102004001"),
+    "community": ("community_worker", "region", "350102004001"),
+    "head": ("community_head", "region", "350102004001"),
+    "street": ("street_staff", "region", "350102004"),
+    "district": ("district_staff", "region", "350102"),
+    "department": ("department_staff", "department", "350102"),
+    "socialorg": ("social_org_staff", "organization", "350102004001"),
+    "expert": ("expert", "region", "350102"),
+    "admin": ("system_admin", "region", "350102"),
+}
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo", "--no-serve", "--skip-migrate", "--residents", "400", "--seed", "1")
+
+
+def test_one_account_per_role_with_its_scope(demo):
+    assert {a.username for a in DEMO_ACCOUNTS} == set(EXPECTED)
+    assert len({a.role for a in DEMO_ACCOUNTS}) == len(DEMO_ACCOUNTS)  # every role once
+    for username, (role, kind, code) in EXPECTED.items():
+        user = User.objects.get(username=username)
+        assert user.is_demo_account
+        (a,) = RoleAssignment.objects.filter(user=user)
+        assert a.role == role and a.active
+        if kind == "region":
+            assert a.region_id == code
+        elif kind == "department":
+            assert a.department.region_id == code and a.department.name == "鼓楼区民政局"
+        else:
+            assert a.organization.region_id == code and a.organization.kind == "social_org"
+    resident = User.objects.get(username="resident")
+    assert resident.person is not None and resident.person.community_id == "350102004001"
+    grid = Grid.objects.get(worker__username="grid")
+    assert grid.community_id == "350102004001"
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and not admin.is_superuser
+    assert not User.objects.filter(is_demo_account=True, is_staff=True).exclude(username="admin").exists()
+
+
+def test_scopes_decide_what_each_account_sees(demo):
+    community = person_search(user=User.objects.get(username="community"))
+    street = person_search(user=User.objects.get(username="street"))
+    district = person_search(user=User.objects.get(username="district"))
+    assert set(community.values_list("community_id", flat=True)) == {"350102004001"}
+    assert {c[:9] for c in street.values_list("community_id", flat=True)} == {"350102004"}
+    assert district.count() == Person.objects.filter(community__code__startswith="350102").count() == 400
+    assert community.count() < street.count() < district.count()
+    assert person_search(user=User.objects.get(username="resident"), perm=VIEW_PERSON).count() == 0
+
+
+def test_demo_accounts_log_in_only_in_demo_mode(demo, client):
+    with override_settings(GONGZHI_DEMO=False):
+        assert authenticate(None, username="community", password="demo") is None
+        assert not client.login(username="community", password="demo")
+    with override_settings(GONGZHI_DEMO=True):
+        assert authenticate(None, username="community", password="demo").username == "community"
+        assert authenticate(None, username="community", password="wrong") is None
+        assert client.login(username="admin", password="demo")
+
+
+def test_demo_is_idempotent(demo):
+    people = Person.objects.count()
+    call_command("demo", "--no-serve", "--skip-migrate", "--residents", "400")
+    assert Person.objects.count() == people
+    assert RoleAssignment.objects.filter(user__is_demo_account=True).count() == len(EXPECTED)
+
+
+def test_demo_refuses_to_take_over_a_real_account(db):
+    User.objects.create_user("admin", password="a real password")
+    with pytest.raises(CommandError, match="admin"):
+        call_command("demo", "--no-serve", "--skip-migrate", "--residents", "50")
+    assert not User.objects.get(username="admin").is_demo_account
