@@ -43,7 +43,9 @@ def _deserialise(data: list):
 def _repoint(absorbed: Person, kept: Person) -> tuple[list, list]:
     moved: list = []
     removed: list = []
-    for rel in Person._meta.related_objects:
+    # Every relation to Person, the hidden ones (related_name="+") included.
+    relations = [f for f in Person._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+    for rel in relations:
         if rel.many_to_many:
             continue
         model = rel.related_model
