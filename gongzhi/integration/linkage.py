@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -38,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from gongzhi.core.idnumber import check_char, upgrade_15
+from gongzhi.core.idnumber import CHECK_CHARS, WEIGHTS, upgrade_15
 
 from .names import name_key, normalise_name
 
@@ -143,6 +142,10 @@ class Model:
     prior: float
     source: str = "default"
     name_tf: bool = False  # term-frequency adjusted u for exact names (set by link)
+    # name level → extra bits when the name agrees at that level *and* the birth date is
+    # exact: different people sharing a common name and birth date are more frequent than
+    # the two fields' separate u values imply (a dependence Fellegi–Sunter ignores).
+    name_birth: dict[str, float] = field(default_factory=dict)
 
     def weights(self) -> dict[str, np.ndarray]:
         """log2(m/u) per level; 0 for missing."""
@@ -154,7 +157,14 @@ class Model:
         return out
 
     def as_dict(self) -> dict:
-        return {"m": self.m, "u": self.u, "prior": self.prior, "source": self.source}
+        return {
+            "m": self.m,
+            "u": self.u,
+            "prior": self.prior,
+            "source": self.source,
+            "name_tf": self.name_tf,
+            "name_birth": self.name_birth,
+        }
 
 
 # Used by ``score`` and by ``link`` on batches too small for EM. Rounded from the EM
@@ -189,7 +199,6 @@ REVIEW_THRESHOLD = 0.5
 _ID_FOLD = str.maketrans(
     {0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF38: "X", 0xFF58: "X", ord("x"): "X"}
 )
-_DIGITS = re.compile(r"^\d+$")
 _ADDR_FOLD = {ord(c): None for c in " \t\u3000-－—_,，.。·"}
 _NAME_WIDTH = 6
 _EMPTY = ""
@@ -201,23 +210,21 @@ def _norm_id(raw: str) -> tuple[str, str]:
     character is "" when it was dropped."""
     if not raw:
         return _EMPTY, _EMPTY
+    if len(raw) == 18 and raw.isascii() and raw[:17].isdigit():  # the common case
+        c = raw[17]
+        return raw[:17], "X" if c == "x" else c
     v = raw.strip().translate(_ID_FOLD).replace(" ", "").replace("\u3000", "")
     n = len(v)
-    if n == 15 and _DIGITS.match(v):
+    if not v.isascii():
+        return _EMPTY, _EMPTY
+    if n == 15 and v.isdigit():
         full = upgrade_15(v)
         return full[:17], full[17]
-    if n == 18 and _DIGITS.match(v[:17]):
+    if n == 18 and v[:17].isdigit():
         return v[:17], v[17]
-    if n == 17 and _DIGITS.match(v):  # check character dropped
+    if n == 17 and v.isdigit():  # check character dropped
         return v, _EMPTY
     return _EMPTY, _EMPTY
-
-
-def _id_birth(id17: str) -> int:
-    y, m, d = int(id17[6:10]), int(id17[10:12]), int(id17[12:14])
-    if 1 <= m <= 12 and 1 <= d <= 31 and 1880 <= y <= 2100:
-        return y * 10000 + m * 100 + d
-    return 0
 
 
 def _nfkc(text: str) -> str:
@@ -227,6 +234,8 @@ def _nfkc(text: str) -> str:
 def _norm_phone(raw: str) -> str:
     if not raw:
         return _EMPTY
+    if len(raw) == 11 and raw.isascii() and raw.isdigit():
+        return raw
     v = "".join(ch for ch in _nfkc(raw) if ch.isdigit())
     if v.startswith("86") and len(v) == 13:
         v = v[2:]
@@ -234,11 +243,18 @@ def _norm_phone(raw: str) -> str:
 
 
 def _norm_address(raw: str) -> str:
+    """Addresses are compared for equality only: fold widths, spaces and punctuation, and
+    the usual spellings of a building (号楼/幢/座 → 栋)."""
     if not raw:
         return _EMPTY
     text = _nfkc(raw).translate(_ADDR_FOLD)
     text = text.replace("号楼", "栋").replace("幢", "栋").replace("座", "栋")
-    return normalise_name(text) if not text.isascii() else text.upper()
+    return text.upper()
+
+
+_WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
+_CHECK_CODES = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8)
+_SEX_CODES = {"M": 1, "F": 2, "男": 1, "女": 2, "1": 1, "2": 2, "m": 1, "f": 2}
 
 
 class Prepared:
@@ -248,81 +264,102 @@ class Prepared:
         n = len(records)
         self.n = n
         self.keys = [r.key for r in records]
-        id17s: list[str] = []
-        id_valid = np.zeros(n, dtype=bool)
-        id_check = np.zeros(n, dtype=np.uint8)
-        births = np.zeros(n, dtype=np.int64)
-        sexes = np.zeros(n, dtype=np.int8)
-        names: list[str] = []
-        nkeys: list[str] = []
-        phones: list[str] = []
-        addrs: list[str] = []
-        comm = np.zeros(n, dtype=np.int64)
-        sex_code = {"M": 1, "F": 2, "男": 1, "女": 2, "1": 1, "2": 2}
-        for i, r in enumerate(records):
-            id17, check = _norm_id(r.id_number)
-            id17s.append(id17)
-            if check:
-                id_check[i] = ord(check)
-                id_valid[i] = check == check_char(id17)
-            b = r.birth_date
-            if b is not None:
-                births[i] = b.year * 10000 + b.month * 100 + b.day
-            elif id17:
-                births[i] = _id_birth(id17)
-            s = sex_code.get(r.sex or "", 0)
-            if not s and id17:
-                s = 1 if int(id17[16]) % 2 else 2
-            sexes[i] = s
-            nm = normalise_name(r.name)
-            names.append(nm)
-            nkeys.append(name_key(nm) if nm else _EMPTY)
-            phones.append(_norm_phone(r.phone))
-            addrs.append(_norm_address(r.address))
-            c = (r.community or "").strip()
-            if c.isdigit():
-                comm[i] = int(c.ljust(12, "0")[:12])
+
+        # identity numbers: first 17 digits, check character as written, validity
+        ids = [_norm_id(r.id_number) for r in records]
+        id17s = [x[0] for x in ids]
         self.id17 = id17s
-        self.id_present = np.array([bool(x) for x in id17s], dtype=bool)
-        self.id_valid = id_valid & self.id_present
-        self.id_check = id_check
-        self.id_int = np.array([int(x) if x else -1 for x in id17s], dtype=np.int64)
+        present = np.fromiter((bool(x) for x in id17s), dtype=bool, count=n)
+        self.id_present = present
+        self.id_check = np.fromiter((ord(x[1]) if x[1] else 0 for x in ids), dtype=np.uint8, count=n)
         digits = np.zeros((n, 17), dtype=np.uint8)
-        if n:
-            present = np.flatnonzero(self.id_present)
-            if len(present):
-                buf = "".join(id17s[i] for i in present).encode()
-                digits[present] = (np.frombuffer(buf, dtype=np.uint8).reshape(-1, 17) - 48).astype(np.uint8)
+        rows = np.flatnonzero(present)
+        if len(rows):
+            buf = "".join([id17s[k] for k in rows.tolist()]).encode()
+            digits[rows] = np.frombuffer(buf, dtype=np.uint8).reshape(-1, 17) - 48
         self.id_digits = digits
-        self.birth = births
-        self.sex = sexes
+        expected = _CHECK_CODES[(digits.astype(np.int64) @ _WEIGHTS) % 11]
+        self.id_valid = present & (self.id_check == expected)
+        place = np.array([10**k for k in range(16, -1, -1)], dtype=np.int64)
+        self.id_int = np.where(present, digits.astype(np.int64) @ place, -1)
+
+        # birth date (from the number when the record has none) and sex (likewise)
+        births = np.fromiter(
+            ((b.year * 10000 + b.month * 100 + b.day) if b else 0 for b in (r.birth_date for r in records)),
+            dtype=np.int64,
+            count=n,
+        )
+        d = digits.astype(np.int64)
+        id_birth = d[:, 6:14] @ np.array([10**k for k in range(7, -1, -1)], dtype=np.int64)
+        plausible = (
+            present
+            & (id_birth // 10000 >= 1880)
+            & (id_birth // 100 % 100 >= 1)
+            & (id_birth // 100 % 100 <= 12)
+            & (id_birth % 100 >= 1)
+            & (id_birth % 100 <= 31)
+        )
+        self.birth = np.where((births == 0) & plausible, id_birth, births)
+        sex = np.fromiter((_SEX_CODES.get(r.sex, 0) if r.sex else 0 for r in records), dtype=np.int8, count=n)
+        id_sex = np.where(d[:, 16] % 2 == 1, 1, 2).astype(np.int8)
+        self.sex = np.where((sex == 0) & present, id_sex, sex).astype(np.int8)
+
+        # names: normalised once per distinct spelling
+        names = [normalise_name(r.name) for r in records]
         self.names = names
-        self.name_code = _factorize(names)
-        self.nkey_code = _factorize(nkeys)
-        cps = np.zeros((n, _NAME_WIDTH), dtype=np.int32)
-        lens = np.zeros(n, dtype=np.int8)
-        for i, nm in enumerate(names):
-            if nm:
-                cut = nm[:_NAME_WIDTH]
-                lens[i] = len(nm)
-                cps[i, : len(cut)] = [ord(c) for c in cut]
-        self.name_cps = cps
-        self.name_len = lens
-        self.phone_code = _factorize(phones)
+        self.name_code, distinct = _factorize_with_values(names)
+        key_of = [name_key(x) for x in distinct]
+        key_codes, _ = _factorize_with_values(key_of)
+        self.nkey_code = (
+            np.where(self.name_code >= 0, key_codes[np.maximum(self.name_code, 0)], -1)
+            if len(distinct)
+            else np.full(n, -1, dtype=np.int64)
+        )
+        cps = np.zeros((max(len(distinct), 1), _NAME_WIDTH), dtype=np.int32)
+        lens = np.zeros(max(len(distinct), 1), dtype=np.int8)
+        for k, nm in enumerate(distinct):
+            cut = nm[:_NAME_WIDTH]
+            lens[k] = min(len(nm), 127)
+            cps[k, : len(cut)] = [ord(c) for c in cut]
+        safe = np.maximum(self.name_code, 0)
+        self.name_cps = np.where((self.name_code >= 0)[:, None], cps[safe], 0)
+        self.name_len = np.where(self.name_code >= 0, lens[safe], 0).astype(np.int8)
+        counts = np.bincount(self.name_code[self.name_code >= 0], minlength=1)
+        self.name_freq = np.where(self.name_code >= 0, counts[safe], 0)
+
+        # phone, address, community
+        self.phone_code = _factorize([_norm_phone(r.phone) for r in records])
+        cache: dict[str, str] = {}
+        addrs = []
+        for r in records:
+            a = r.address
+            got = cache.get(a)
+            if got is None:
+                got = cache[a] = _norm_address(a)
+            addrs.append(got)
         self.addr_code = _factorize(addrs)
-        self.community = comm
+        self.community = np.fromiter(
+            (
+                int(c.ljust(12, "0")[:12]) if c and c.isascii() and c.isdigit() else 0
+                for c in (r.community for r in records)
+            ),
+            dtype=np.int64,
+            count=n,
+        )
         self.is_pool = np.zeros(n, dtype=bool) if is_pool is None else np.asarray(is_pool, dtype=bool)
-        # name frequency (records per normalised name), for term-frequency weights
-        counts = np.bincount(self.name_code[self.name_code >= 0], minlength=1) if n else np.zeros(1)
-        self.name_freq = np.where(self.name_code >= 0, counts[np.maximum(self.name_code, 0)], 0)
 
 
 def _factorize(values: list[str]) -> np.ndarray:
     """Integer code per distinct non-empty string; -1 for empty."""
+    return _factorize_with_values(values)[0]
+
+
+def _factorize_with_values(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """(code per value, the distinct non-empty values in code order); "" → -1."""
     table: dict[str, int] = {"": -1}
     setdefault = table.setdefault
-    out = np.fromiter((setdefault(v, len(table) - 1) for v in values), dtype=np.int64, count=len(values))
-    return out
+    codes = np.fromiter((setdefault(v, len(table) - 1) for v in values), dtype=np.int64, count=len(values))
+    return codes, [v for v in table if v]
 
 
 def prepare(records: Sequence[LinkRecord], is_pool: Sequence[bool] | None = None) -> Prepared:
@@ -545,7 +582,18 @@ def _log_odds(model: Model, levels: np.ndarray) -> np.ndarray:
     total = np.full(len(levels), math.log2(model.prior / (1 - model.prior)))
     for f, name in enumerate(FIELDS):
         total += w[name][levels[:, f]]
+    if model.name_birth:
+        total += _name_birth_bits(model, levels)
     return total
+
+
+def _name_birth_bits(model: Model, levels: np.ndarray) -> np.ndarray:
+    bits = np.zeros(len(levels))
+    birth_exact = levels[:, 2] == BIRTH_EXACT
+    for level_name, b in model.name_birth.items():
+        code = LEVELS["name"].index(level_name)
+        bits[birth_exact & (levels[:, 1] == code)] = b
+    return bits
 
 
 def _prob(log_odds: np.ndarray) -> np.ndarray:
@@ -569,6 +617,10 @@ def _explain(model: Model, levels_row: Sequence[int]) -> tuple[dict[str, str], d
     w = model.weights()
     agreements = {f: LEVELS[f][int(levels_row[k])] for k, f in enumerate(FIELDS)}
     weights = {f: round(float(w[f][int(levels_row[k])]), 2) for k, f in enumerate(FIELDS)}
+    if model.name_birth:
+        extra = float(_name_birth_bits(model, np.asarray([levels_row]))[0])
+        if extra:
+            weights["name+birth_date"] = round(extra, 2)
     return agreements, weights
 
 
@@ -637,6 +689,123 @@ def estimate_model(
         prior=float(prior),
         source="em",
     )
+
+
+MIN_RECORDS_TO_ESTIMATE = 2_000
+RANDOM_PAIRS = 1_000_000
+
+
+def _random_pairs(p: Prepared, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    i = rng.integers(0, p.n, size=count)
+    j = rng.integers(0, p.n, size=count)
+    keep = i != j
+    i, j = i[keep], j[keep]
+    if p.is_pool.any():
+        keep = ~(p.is_pool[i] & p.is_pool[j])
+        i, j = i[keep], j[keep]
+    return np.minimum(i, j), np.maximum(i, j)
+
+
+def _level_shares(levels: np.ndarray, field_index: int, mask: np.ndarray | None = None) -> list[float]:
+    """Share of each non-missing level of one field, with half a pair added to every level
+    so that no level has probability 0."""
+    f = FIELDS[field_index]
+    nl = len(LEVELS[f]) - 1
+    col = levels[:, field_index] if mask is None else levels[mask, field_index]
+    counts = np.bincount(col, minlength=nl + 1)[:nl] + 0.5
+    return [float(x) for x in counts / counts.sum()]
+
+
+def _same_birth_pairs(p: Prepared, window: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of records born the same day with different names (pinyin): neighbours in
+    birth-date order, up to ``window`` apart."""
+    order = np.argsort(p.birth, kind="stable")
+    order = order[p.birth[order] > 0]
+    out_i, out_j = [], []
+    for w in range(1, window + 1):
+        a, b = order[:-w], order[w:]
+        keep = (p.birth[a] == p.birth[b]) & (p.nkey_code[a] != p.nkey_code[b])
+        out_i.append(a[keep])
+        out_j.append(b[keep])
+    i, j = np.concatenate(out_i), np.concatenate(out_j)
+    return np.minimum(i, j), np.maximum(i, j)
+
+
+def estimate_model_anchored(
+    p: Prepared, i: np.ndarray, j: np.ndarray, levels: np.ndarray, *, seed: int = 1
+) -> Model:
+    """Estimate the model from the batch itself, without labels:
+
+    - **u** (how often two *different* people agree at each level) from random record
+      pairs, which are different people all but never (Splink does the same);
+    - **m** (how often the *same* person's two records fall at each level) from anchor
+      pairs: for the name, birth date, sex, phone and address, the candidate pairs whose
+      identity numbers agree exactly (an identity number belongs to one person); for the
+      identity number itself, the pairs agreeing on name (or its pinyin), birth date and
+      phone or address. Each field's errors are assumed independent of the others';
+    - the **prior** (share of all record pairs that match) by EM with m and u fixed, over
+      every pair: pairs left out by blocking count as non-matches.
+
+    Plain two-class EM on the candidate pairs (``estimate_model``) was tried first and
+    fails here: different people sharing a common name and birth date are frequent among
+    the candidates and EM explains them as matches with a wrong number (bench/RESULTS.md).
+    """
+    count = int(min(RANDOM_PAIRS, p.n * (p.n - 1) // 2))
+    ri, rj = _random_pairs(p, count, seed)
+    rlev = compare(p, ri, rj)
+    u = {f: _level_shares(rlev, k) for k, f in enumerate(FIELDS)}
+    # An identity number contains the birth date, so for people born the same day (twins
+    # above all) numbers one digit apart are common: take the number's u from pairs of
+    # different people born on the same day (same birth date, different name).
+    bi, bj = _same_birth_pairs(p)
+    if len(bi) >= 1000:
+        blev = compare(p, bi, bj)
+        u["id_number"] = _level_shares(blev, 0, blev[:, 0] != ID_MISSING)
+
+    id_anchor = levels[:, 0] == ID_EXACT
+    other_anchor = (
+        ((levels[:, 1] == NAME_EXACT) | (levels[:, 1] == NAME_PINYIN))
+        & (levels[:, 2] == BIRTH_EXACT)
+        & ((levels[:, 4] == AGREE) | (levels[:, 5] == ADDR_EXACT))
+    )
+    m = {"id_number": _level_shares(levels, 0, other_anchor & (levels[:, 0] != ID_MISSING))}
+    for k, f in enumerate(FIELDS[1:], start=1):
+        missing = len(LEVELS[f]) - 1
+        m[f] = _level_shares(levels, k, id_anchor & (levels[:, k] != missing))
+
+    model = Model(m=m, u=u, prior=0.5, source="anchored")
+    total_pairs = p.n * (p.n - 1) / 2
+    if p.is_pool.any():
+        k = int(p.is_pool.sum())
+        total_pairs -= k * (k - 1) / 2
+    # name × birth date dependence: count the candidate pairs of *different* people (both
+    # numbers present and different) agreeing on name and birth date, scale to all pairs
+    # of records with numbers, and compare with what the separate u values predict.
+    with_id = float(p.id_present.mean())
+    different = (levels[:, 0] == ID_DIFF) | (levels[:, 0] == ID_NEAR)
+    birth_exact = levels[:, 2] == BIRTH_EXACT
+    for code, level_name in ((NAME_EXACT, "exact"), (NAME_PINYIN, "pinyin")):
+        seen = float((different & birth_exact & (levels[:, 1] == code)).sum())
+        if seen < 5 or with_id == 0:
+            continue
+        joint = seen / (total_pairs * with_id * with_id)
+        independent = u["name"][code] * u["birth_date"][BIRTH_EXACT]
+        model.name_birth[level_name] = float(min(0.0, math.log2(independent / joint)))
+    evidence = _log_odds(model, levels) - math.log2(model.prior / (1 - model.prior))
+    if model.name_tf or p.n >= MIN_RECORDS_TO_ESTIMATE:
+        evidence = evidence + _tf_adjust(model, p, i, j, levels)
+    prior = max(float(id_anchor.sum()), 1.0) / total_pairs
+    for _ in range(50):
+        post = _prob(evidence + math.log2(prior / (1 - prior)))
+        new = max(float(post.sum()), 1.0) / total_pairs
+        if abs(new - prior) <= 1e-4 * prior:
+            prior = new
+            break
+        prior = new
+    model.prior = prior
+    model.name_tf = True
+    return model
 
 
 # --- clustering -------------------------------------------------------------------------
@@ -724,9 +893,9 @@ def link(
     ``records`` are the new records (for example one import batch); ``pool`` the records
     already resolved (for example one per registry person). Pairs within the pool are not
     compared, and two pool records are never merged with each other; every other pair is.
-    ``model``: parameters to use; by default estimated by EM on this batch's candidate
-    pairs when there are at least ``MIN_PAIRS_FOR_EM`` of them (``estimate=False`` turns
-    that off), else ``DEFAULT_MODEL``.
+    ``model``: parameters to use; by default estimated from this batch
+    (``estimate_model_anchored``) when it has at least ``MIN_RECORDS_TO_ESTIMATE`` records
+    (``estimate=False`` turns that off), else ``DEFAULT_MODEL``.
     """
     t0 = time.perf_counter()
     records = list(records)
@@ -743,9 +912,10 @@ def link(
     levels = compare(p, i, j)
     t3 = time.perf_counter()
     if model is None:
-        model = estimate_model(levels) if estimate and len(i) >= MIN_PAIRS_FOR_EM else DEFAULT_MODEL
-        if model.source == "em":
-            model.name_tf = p.n >= 10 * MIN_PAIRS_FOR_EM
+        if estimate and p.n >= MIN_RECORDS_TO_ESTIMATE and len(i):
+            model = estimate_model_anchored(p, i, j, levels)
+        else:
+            model = DEFAULT_MODEL
     log_odds = _log_odds(model, levels)
     if model.name_tf:
         log_odds += _tf_adjust(model, p, i, j, levels)

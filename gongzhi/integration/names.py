@@ -14,13 +14,15 @@ so a homophone written for the surname still lands in the same group.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import opencc
 from pypinyin.pinyin_dict import pinyin_dict as _PINYIN_DICT
 
-__all__ = ["normalise_name", "name_key", "char_key", "SURNAME_READINGS"]
+__all__ = ["normalise_name", "name_key", "char_key", "t2s", "SURNAME_READINGS"]
 
 # Characters removed from names: spaces and the separators used in transliterated names.
 _SEPARATORS = {
@@ -77,6 +79,42 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _t2s_starts() -> frozenset[str] | None:
+    """Every character a t2s dictionary entry starts with (read from the package's
+    dictionary files). A text with none of them is left unchanged by OpenCC, so it need
+    not go through its slow parser. None when the files cannot be read: always convert."""
+    base = Path(opencc.__file__).parent
+    try:
+        config = json.loads((base / "config" / "t2s.json").read_text(encoding="utf-8"))
+        files: list[str] = []
+
+        def walk(node: dict) -> None:
+            if node.get("type") == "group":
+                for sub in node["dicts"]:
+                    walk(sub)
+            else:
+                files.append(node["file"])
+
+        for step in config["conversion_chain"]:
+            walk(step["dict"])
+        starts: set[str] = set()
+        for name in files:
+            with open(base / "dictionary" / name, encoding="utf-8") as fh:
+                starts.update(line[0] for line in fh if line.strip())
+        return frozenset(starts)
+    except (OSError, KeyError, ValueError):  # pragma: no cover - a changed package layout
+        return None
+
+
+def t2s(text: str) -> str:
+    """Traditional → simplified (OpenCC t2s), skipping texts OpenCC would not change."""
+    starts = _t2s_starts()
+    if text.isascii() or (starts is not None and starts.isdisjoint(text)):
+        return text
+    return _t2s().convert(text)
+
+
 @lru_cache(maxsize=1 << 20)
 def normalise_name(name: str | None) -> str:
     """One written form: NFKC (full-width → half-width), traditional → simplified,
@@ -86,9 +124,7 @@ def normalise_name(name: str | None) -> str:
     text = unicodedata.normalize("NFKC", name).translate(_SEPARATORS)
     if not text:
         return ""
-    if not text.isascii():
-        text = _t2s().convert(text)
-    return text.upper()
+    return t2s(text).upper()
 
 
 @lru_cache(maxsize=1 << 16)
