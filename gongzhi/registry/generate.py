@@ -738,13 +738,6 @@ def district_plan(
                             )
         # Households into dwellings (in building order, so grids follow the buildings).
         chosen = sorted(rng.sample(range(len(community_dwellings)), n_households))
-        n_grids = max(1, round(n_households / HOUSEHOLDS_PER_GRID))
-        per_grid = max(1, math.ceil(n_households / n_grids)) if n_households else 1
-        grid_ids = []
-        for g in range(1, n_grids + 1):
-            grid_id += 1
-            grid_ids.append(grid_id)
-            plan.grids.append((grid_id, code, f"{short}第{g}网格"))
         building_households = [0] * len(community_buildings)
         joined = _days_ago(today, rng, 30, 3650)
         for i, (hh, slot) in enumerate(zip(households, chosen, strict=True)):
@@ -819,13 +812,25 @@ def district_plan(
                 )
             )
             tag_id = _tags(plan, rng, hh, code, tag_id, today, disability_cum)
-        # Grids: consecutive buildings until about `per_grid` households.
-        g, count = 0, 0
+        # Grids: about 250 households each, of whole buildings taken in order (a grid never
+        # splits a building, so a community has at most one grid per occupied building).
+        occupied = sum(1 for c in building_households if c)
+        n_grids = max(1, min(round(n_households / HOUSEHOLDS_PER_GRID), occupied))
+        grid_ids = []
+        for g in range(1, n_grids + 1):
+            grid_id += 1
+            grid_ids.append(grid_id)
+            plan.grids.append((grid_id, code, f"{short}第{g}网格"))
+        g, count, left, occupied_left = 0, 0, n_households, occupied
         for b_index, building in enumerate(community_buildings):
-            if count >= per_grid and g < len(grid_ids) - 1:
-                g, count = g + 1, 0
+            here = building_households[b_index]
+            # next grid when this one is full, or when every grid left needs a building
+            full = count >= left / (n_grids - g) or occupied_left <= n_grids - g - 1
+            if here and count and g < n_grids - 1 and full:
+                g, left, count = g + 1, left - count, 0
             building[3] = grid_ids[g]
-            count += building_households[b_index]
+            count += here
+            occupied_left -= 1 if here else 0
         if progress:
             progress(f"  {short}：{n} 人，{n_households} 户，{n_grids} 个网格")
     plan.buildings = [tuple(b) for b in plan.buildings]

@@ -210,10 +210,11 @@ def test_grids_split_communities_by_household_count(db, monkeypatch):
     for h in plan.households:
         per_grid[building_grid[dwelling_building[h[4]]]] += 1
     counts = sorted(per_grid.values())
-    assert len(plan.grids) > 1.5 * len(plan.communities)
-    assert len(counts) >= 0.9 * len(plan.grids)  # nearly every grid has households
+    # A grid never splits a building, so small communities get fewer, larger grids.
+    assert len(plan.grids) > 1.3 * len(plan.communities)
+    assert len(counts) == len(plan.grids)  # no empty grid
     median = counts[len(counts) // 2]
-    assert 15 <= median <= 40
+    assert 15 <= median <= 60
 
 
 def test_refuses_when_data_exists_and_resets_on_request(district):
