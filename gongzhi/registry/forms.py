@@ -162,7 +162,11 @@ class TagForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("表格文件"), help_text=_("Excel（.xlsx）或 CSV（UTF-8 或 GBK 编码）。"))
+    file = forms.FileField(
+        label=_("表格文件"),
+        help_text=_("Excel（.xlsx）或 CSV（UTF-8 或 GBK 编码）。"),
+        error_messages={"empty": _("文件是空的。"), "required": _("请选择要导入的表格文件。")},
+    )
     community = forms.ChoiceField(label=_("导入到社区"), required=False)
 
     def __init__(self, *args, communities=None, **kwargs):

@@ -1,0 +1,88 @@
+"""Exporting residents: masked, only what the user may see and what the search selects,
+a purpose required, every export one access-log entry with its count."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from gongzhi.core.models import AccessLogEntry
+from gongzhi.registry.models import Person
+
+from .test_pages_support import (
+    EXPORTERS,
+    ROLES,
+    login,
+    scope_for,
+    world_fixture,  # noqa: F401  (the `world` fixture)
+)
+
+
+def _sheet(response) -> list[list]:
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    return [[c for c in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def test_export_is_masked_scoped_and_logged(world, community_worker):
+    person = Person.objects.get(pk=world.inside.person.pk)
+    person.set_phone("13812345678")
+    person.save()
+    response = login(community_worker).post(reverse("registry:export"), {"purpose": "季度走访名单"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = _sheet(response)
+    body = rows[1:]
+    names = {r[0] for r in body}
+    assert names == {world.inside.person.name, world.inside.spouse.name}
+    text = repr(rows)
+    assert person.id_number not in text and "13812345678" not in text
+    assert person.id_number_masked in text and "138****5678" in text
+    entry = AccessLogEntry.objects.get()
+    assert (entry.action, entry.count, entry.purpose, entry.user) == (
+        "export",
+        2,
+        "季度走访名单",
+        community_worker,
+    )
+    assert entry.community_code == "350102004001"
+
+
+def test_export_follows_the_search_filters(world, community_worker):
+    response = login(community_worker).post(
+        reverse("registry:export") + "?tag=elderly_alone", {"purpose": "独居老人关爱"}
+    )
+    assert [r[0] for r in _sheet(response)[1:]] == [world.inside.person.name]
+    assert AccessLogEntry.objects.get().count == 1
+
+
+def test_export_without_a_purpose_is_refused_and_not_logged(world, community_worker):
+    response = login(community_worker).post(reverse("registry:export"), {"purpose": ""})
+    assert response.status_code == 400
+    assert "请说明查看或导出的用途" in response.content.decode()
+    assert AccessLogEntry.objects.count() == 0
+
+
+def test_street_export_covers_its_communities_and_logs_the_street(world, make_user):
+    from tests.factories import PersonFactory
+
+    PersonFactory(community_id="350102004003", name="大根居民")
+    user = make_user("street_staff", "350102004")
+    rows = _sheet(login(user).post(reverse("registry:export"), {"purpose": "街道汇总"}))
+    names = {r[0] for r in rows[1:]}
+    assert "大根居民" in names and world.inside.person.name in names
+    assert world.outside.person.name not in names
+    assert AccessLogEntry.objects.get().community_code == "350102004"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_exporters_may_export(world, make_user, role):
+    response = login(make_user(role, scope_for(role))).post(
+        reverse("registry:export"), {"purpose": "核对名单"}
+    )
+    if role in EXPORTERS:
+        assert response.status_code == 200 and AccessLogEntry.objects.count() == 1
+    else:
+        assert response.status_code == 403 and AccessLogEntry.objects.count() == 0
