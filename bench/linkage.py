@@ -336,7 +336,7 @@ def markdown(r: dict) -> str:
         "",
         "| linker | threshold | precision | recall | F1 | wall time (s) |",
         "|---|---|---|---|---|---|",
-        f"| gongzhi linkage (EM, guarded clustering) | match ≥ {o['at_thresholds']['match']} | {fmt(o['metrics'])} "
+        f"| gongzhi linkage (anchored m/u, EM prior, guarded clustering) | match ≥ {o['at_thresholds']['match']} | {fmt(o['metrics'])} "
         f"| {o['wall']:.1f} |",
     ]
     if "splink" in r:

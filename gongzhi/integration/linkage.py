@@ -142,10 +142,11 @@ class Model:
     prior: float
     source: str = "default"
     name_tf: bool = False  # term-frequency adjusted u for exact names (set by link)
-    # name level → extra bits when the name agrees at that level *and* the birth date is
-    # exact: different people sharing a common name and birth date are more frequent than
-    # the two fields' separate u values imply (a dependence Fellegi–Sunter ignores).
-    name_birth: dict[str, float] = field(default_factory=dict)
+    # Extra bits (≤ 0) for combinations of agreements that different people share more
+    # often than the fields' separate u values imply — a dependence plain Fellegi–Sunter
+    # ignores: a common name with the same birth date; the phone and address of one
+    # household; a birth date shared within a household (twins). See ``INTERACTIONS``.
+    interactions: dict[str, float] = field(default_factory=dict)
 
     def weights(self) -> dict[str, np.ndarray]:
         """log2(m/u) per level; 0 for missing."""
@@ -163,7 +164,7 @@ class Model:
             "prior": self.prior,
             "source": self.source,
             "name_tf": self.name_tf,
-            "name_birth": self.name_birth,
+            "interactions": self.interactions,
         }
 
 
@@ -582,17 +583,36 @@ def _log_odds(model: Model, levels: np.ndarray) -> np.ndarray:
     total = np.full(len(levels), math.log2(model.prior / (1 - model.prior)))
     for f, name in enumerate(FIELDS):
         total += w[name][levels[:, f]]
-    if model.name_birth:
-        total += _name_birth_bits(model, levels)
+    if model.interactions:
+        total += _interaction_bits(model, levels)
     return total
 
 
-def _name_birth_bits(model: Model, levels: np.ndarray) -> np.ndarray:
+# name → (which pairs it applies to, the u of that combination were the fields independent)
+INTERACTIONS = {
+    "name+birth_date": (
+        lambda lv: (lv[:, 1] == NAME_EXACT) & (lv[:, 2] == BIRTH_EXACT),
+        lambda u: u["name"][NAME_EXACT] * u["birth_date"][BIRTH_EXACT],
+    ),
+    "pinyin+birth_date": (
+        lambda lv: (lv[:, 1] == NAME_PINYIN) & (lv[:, 2] == BIRTH_EXACT),
+        lambda u: u["name"][NAME_PINYIN] * u["birth_date"][BIRTH_EXACT],
+    ),
+    "phone+address": (
+        lambda lv: (lv[:, 4] == AGREE) & (lv[:, 5] == ADDR_EXACT),
+        lambda u: u["phone"][AGREE] * u["address"][ADDR_EXACT],
+    ),
+    "birth_date+household": (
+        lambda lv: (lv[:, 2] == BIRTH_EXACT) & ((lv[:, 4] == AGREE) | (lv[:, 5] == ADDR_EXACT)),
+        lambda u: u["birth_date"][BIRTH_EXACT] * (u["phone"][AGREE] + u["address"][ADDR_EXACT]),
+    ),
+}
+
+
+def _interaction_bits(model: Model, levels: np.ndarray) -> np.ndarray:
     bits = np.zeros(len(levels))
-    birth_exact = levels[:, 2] == BIRTH_EXACT
-    for level_name, b in model.name_birth.items():
-        code = LEVELS["name"].index(level_name)
-        bits[birth_exact & (levels[:, 1] == code)] = b
+    for name, b in model.interactions.items():
+        bits[INTERACTIONS[name][0](levels)] += b
     return bits
 
 
@@ -617,10 +637,10 @@ def _explain(model: Model, levels_row: Sequence[int]) -> tuple[dict[str, str], d
     w = model.weights()
     agreements = {f: LEVELS[f][int(levels_row[k])] for k, f in enumerate(FIELDS)}
     weights = {f: round(float(w[f][int(levels_row[k])]), 2) for k, f in enumerate(FIELDS)}
-    if model.name_birth:
-        extra = float(_name_birth_bits(model, np.asarray([levels_row]))[0])
-        if extra:
-            weights["name+birth_date"] = round(extra, 2)
+    row = np.asarray([levels_row])
+    for name, b in model.interactions.items():
+        if INTERACTIONS[name][0](row)[0]:
+            weights[name] = round(b, 2)
     return agreements, weights
 
 
@@ -760,8 +780,12 @@ def estimate_model_anchored(
     # different people born on the same day (same birth date, different name).
     bi, bj = _same_birth_pairs(p)
     if len(bi) >= 1000:
-        blev = compare(p, bi, bj)
-        u["id_number"] = _level_shares(blev, 0, blev[:, 0] != ID_MISSING)
+        blev = compare(p, bi, bj)[:, 0]
+        # pairs with equal numbers here are one person with a misspelt name: keep exact and
+        # check-character from the random pairs, share the rest as seen on this day
+        rest = np.bincount(blev[blev >= ID_TYPO], minlength=ID_MISSING)[ID_TYPO:ID_MISSING] + 0.5
+        mass = 1.0 - u["id_number"][ID_EXACT] - u["id_number"][ID_CHECK]
+        u["id_number"][ID_TYPO:] = [float(x) for x in rest / rest.sum() * mass]
 
     id_anchor = levels[:, 0] == ID_EXACT
     other_anchor = (
@@ -779,19 +803,17 @@ def estimate_model_anchored(
     if p.is_pool.any():
         k = int(p.is_pool.sum())
         total_pairs -= k * (k - 1) / 2
-    # name × birth date dependence: count the candidate pairs of *different* people (both
-    # numbers present and different) agreeing on name and birth date, scale to all pairs
-    # of records with numbers, and compare with what the separate u values predict.
+    # Dependent agreements: count the candidate pairs of *different* people (both numbers
+    # present, not one typo apart) showing the combination, scale to all pairs of records
+    # with numbers, and compare with what the separate u values predict.
     with_id = float(p.id_present.mean())
     different = (levels[:, 0] == ID_DIFF) | (levels[:, 0] == ID_NEAR)
-    birth_exact = levels[:, 2] == BIRTH_EXACT
-    for code, level_name in ((NAME_EXACT, "exact"), (NAME_PINYIN, "pinyin")):
-        seen = float((different & birth_exact & (levels[:, 1] == code)).sum())
+    for name, (applies, independent) in INTERACTIONS.items():
+        seen = float((different & applies(levels)).sum())
         if seen < 5 or with_id == 0:
             continue
         joint = seen / (total_pairs * with_id * with_id)
-        independent = u["name"][code] * u["birth_date"][BIRTH_EXACT]
-        model.name_birth[level_name] = float(min(0.0, math.log2(independent / joint)))
+        model.interactions[name] = float(min(0.0, math.log2(independent(u) / joint)))
     evidence = _log_odds(model, levels) - math.log2(model.prior / (1 - model.prior))
     if model.name_tf or p.n >= MIN_RECORDS_TO_ESTIMATE:
         evidence = evidence + _tf_adjust(model, p, i, j, levels)
