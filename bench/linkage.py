@@ -110,7 +110,7 @@ def run_ours(data, truth: np.ndarray) -> dict:
     out = {"wall": wall, "stats": result.stats, "model": result.model.as_dict()}
     out["at_thresholds"] = {"match": linkage.MATCH_THRESHOLD, "review": linkage.REVIEW_THRESHOLD}
     out["metrics"] = pairwise(labels, truth)
-    i, j, prob = result._pairs
+    i, j, prob = result.pairs
     same = truth[i] == truth[j]
     out["bands"] = band_precision(prob, same)
     # candidate recall: true pairs that blocking put in front of the scorer

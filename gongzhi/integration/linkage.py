@@ -102,6 +102,9 @@ class LinkResult:
     review: list[ScoredPair]  # REVIEW ≤ p < MATCH, or p ≥ MATCH but the merge was refused
     model: Model
     stats: dict[str, float] = field(default_factory=dict)
+    # every candidate pair: (index i, index j, probability) into pool + records, in that
+    # order — for evaluation and threshold studies
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def cluster_of(self) -> dict[str, int]:
         return {k: i for i, members in enumerate(self.clusters) for k in members}
@@ -771,7 +774,7 @@ def estimate_model_anchored(
     fails here: different people sharing a common name and birth date are frequent among
     the candidates and EM explains them as matches with a wrong number (bench/RESULTS.md).
     """
-    count = int(min(RANDOM_PAIRS, p.n * (p.n - 1) // 2))
+    count = int(min(RANDOM_PAIRS, p.n * (p.n - 1) // 2, max(100_000, 20 * p.n)))
     ri, rj = _random_pairs(p, count, seed)
     rlev = compare(p, ri, rj)
     u = {f: _level_shares(rlev, k) for k, f in enumerate(FIELDS)}
@@ -978,8 +981,11 @@ def link(
         "t_score": t4 - t3,
         "t_cluster": t5 - t4,
     }
-    result = LinkResult(
-        clusters=list(groups.values()), matches=matches, review=review, model=model, stats=stats
+    return LinkResult(
+        clusters=list(groups.values()),
+        matches=matches,
+        review=review,
+        model=model,
+        stats=stats,
+        pairs=(i, j, prob),
     )
-    result._pairs = (i, j, prob)  # type: ignore[attr-defined]  # for the benchmark's threshold sweep
-    return result

@@ -247,3 +247,48 @@ def test_em_recovers_parameters_from_the_data():
     assert abs(model.prior - n_match / (n_match + n_non)) < 0.03
     assert model.m["id_number"][0] > 0.7
     assert model.u["id_number"][0] < 0.05
+
+
+def test_link_estimates_its_model_on_a_large_batch():
+    """Above MIN_RECORDS_TO_ESTIMATE records link() estimates m/u from the batch itself and
+    still finds every person: 1,500 people, each in two extracts with typical noise."""
+    import random
+
+    from gongzhi.integration.linkage import MIN_RECORDS_TO_ESTIMATE
+
+    rng = random.Random(7)
+    surnames, given = "陈林黄张李王吴刘郑杨", "伟强磊军芳娜敏静丽艳娟霞秀玲桂英"
+    records, truth = [], {}
+    for k in range(1500):
+        birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(25000))
+        sex = rng.choice("MF")
+        number = compose("350102", birth, rng.randrange(0, 999, 2) + (sex == "M"))
+        name = rng.choice(surnames) + "".join(rng.choices(given, k=2))
+        phone = f"138{k:08d}"
+        variants = [
+            dict(name=name, id_number=number),
+            rng.choice(
+                [
+                    dict(name=name.replace("伟", "偉").replace("丽", "麗"), id_number=number),
+                    dict(name=name, id_number=wrong_check(number)),
+                    # 15-digit numbers were only issued to people born in the 1900s
+                    dict(name=name, id_number=number[:6] + number[8:17] if birth.year < 2000 else ""),
+                    dict(name=name, id_number=""),
+                ]
+            ),
+        ]
+        for v, variant in enumerate(variants):
+            key = f"{k}-{v}"
+            truth[key] = k
+            records.append(
+                LinkRecord(
+                    key=key, birth_date=birth, sex=sex, phone=phone, community="350102004001", **variant
+                )
+            )
+    assert len(records) >= MIN_RECORDS_TO_ESTIMATE
+    result = link(records)
+    assert result.model.source == "anchored"
+    assert result.model.m["id_number"][0] > result.model.u["id_number"][0]
+    assert {frozenset(c) for c in result.clusters} == {frozenset({f"{k}-0", f"{k}-1"}) for k in range(1500)}
+    i, j, prob = result.pairs
+    assert len(i) == len(j) == len(prob) >= 1500
