@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from gongzhi.core.permissions import require
 
@@ -143,7 +143,7 @@ def push_rows(request: HttpRequest, source_id: int, payload: PushIn):
     batch, new = services.batch_push(
         by=request.user, source=source, rows=payload.rows, observed_on=payload.observed_on, name=payload.name
     )
-    return (201 if new else 200), _batch_out(batch, new)
+    return Status(201 if new else 200, _batch_out(batch, new))
 
 
 @router.get("/batches/{batch_id}", response=BatchOut)
