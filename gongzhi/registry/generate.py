@@ -1100,10 +1100,19 @@ def departments_ensure(district: Region) -> dict[str, Department]:
 class LoadReport:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    offsets: dict = field(default_factory=dict)
 
 
-def plan_load(plan: Plan, *, progress: Callable[[str], None] | None = None) -> LoadReport:
-    """Write a plan to the database in one transaction."""
+def plan_load(
+    plan: Plan,
+    *,
+    progress: Callable[[str], None] | None = None,
+    only: Iterable[str] | None = None,
+    offsets: dict | None = None,
+) -> LoadReport:
+    """Write a plan to the database in one transaction. `only` loads some of the tables
+    (grids, estates, buildings, dwellings, persons, households, members, tags) — a plan loaded
+    in parts passes the `offsets` of the first part's report to the later ones."""
     report = LoadReport()
     now = timezone.now()
     say = progress or (lambda _m: None)
@@ -1118,10 +1127,11 @@ def plan_load(plan: Plan, *, progress: Callable[[str], None] | None = None) -> L
                     name=name, kind=OrganizationKind.PROPERTY_COMPANY, region=district
                 )
             companies.append(org.pk)
-        off = {
+        off = offsets or {
             m: _next_ids(m)
             for m in (Grid, Estate, Building, Dwelling, Person, Household, HouseholdMember, PersonTag)
         }
+        report.offsets = off
         dept_ids = {k: d.pk for k, d in depts.items()}
         steps = [
             ("grids", Grid, GRID_COLUMNS, plan.grids, {0: off[Grid]}),
@@ -1158,6 +1168,8 @@ def plan_load(plan: Plan, *, progress: Callable[[str], None] | None = None) -> L
             ("tags", PersonTag, TAG_COLUMNS, plan.tags, {0: off[PersonTag], 2: off[Person], 6: dept_ids}),
         ]
         for label, model, columns, rows, shift in steps:
+            if only is not None and label not in only:
+                continue
             t = time.perf_counter()
             shifted = _shift(rows, shift)
             if model is Person:
