@@ -23,7 +23,7 @@ class SourceOut(Schema):
     department: str
     department_kind: str
     file_format: str
-    columns: dict[str, str]
+    columns: list[list[str]]  # [column, register field] in the sheet's order
     trust_rank: int
 
 

@@ -132,7 +132,9 @@ class Source(TimeStampedModel):
     )
     name = models.CharField(_("数据源名称"), max_length=80)
     file_format = models.CharField(_("文件格式"), max_length=10, choices=FileFormat.choices)
-    columns = models.JSONField(_("列与字段对应"), default=dict, blank=True)
+    columns = models.JSONField(
+        _("列与字段对应"), default=list, blank=True
+    )  # [[column, field], …] in sheet order
     code_maps = models.JSONField(_("代码对照"), default=dict, blank=True)
     trust_rank = models.PositiveSmallIntegerField(
         _("可信度排序"), default=5, help_text=_("1 为最可信；字段规则为“最可信来源”时，排序靠前者优先。")
@@ -165,8 +167,16 @@ class Source(TimeStampedModel):
         """The region the source covers (its department's): what scoping checks."""
         return self.department.region_id
 
+    @property
+    def column_names(self) -> list[str]:
+        return [column for column, _target in self.columns]
+
+    @property
+    def column_fields(self) -> list[str]:
+        return [target for _column, target in self.columns]
+
     def column_for(self, field: str) -> str | None:
-        for column, target in self.columns.items():
+        for column, target in self.columns:
             if target == field:
                 return column
         return None

@@ -408,7 +408,7 @@ def export_rows(*, user, department: Department, source: Source, purpose: str):
     if source.department_id != department.pk:
         raise NotFound()
     allowed = set(shared_fields(department))
-    header = list(source.columns)
+    header = source.column_names
     people = list(department_people(user=user, department=department))
     access_log_record(
         user=user,
@@ -416,7 +416,7 @@ def export_rows(*, user, department: Department, source: Source, purpose: str):
         object_type="registry.person",
         community_code=department.region_id,
         fields=sorted(
-            {str(_EXPORT_SHARED[t]) for t in source.columns.values() if t in _EXPORT_SHARED} & allowed
+            {str(_EXPORT_SHARED[t]) for t in source.column_fields if t in _EXPORT_SHARED} & allowed
         ),
         count=len(people),
         purpose=purpose,
@@ -431,9 +431,7 @@ def export_rows(*, user, department: Department, source: Source, purpose: str):
     }
     rows = []
     for p in people:
-        rows.append(
-            [_export_cell(p, t, source, allowed, education, external) for t in source.columns.values()]
-        )
+        rows.append([_export_cell(p, t, source, allowed, education, external) for t in source.column_fields])
     return header, rows
 
 

@@ -68,7 +68,7 @@ def _clean_source(
     department: Department,
     name: str,
     file_format: str,
-    columns: dict[str, str],
+    columns: dict[str, str] | list,
     code_maps: dict[str, dict[str, str]],
     trust_rank: int,
     default_community: Region | None,
@@ -77,9 +77,10 @@ def _clean_source(
     name = (name or "").strip()
     if not name:
         raise error("source_name_required")
-    clean_columns: dict[str, str] = {}
+    clean_columns: list[list[str]] = []
     seen: set[str] = set()
-    for column, target in (columns or {}).items():
+    pairs = columns.items() if isinstance(columns, dict) else columns or []
+    for column, target in pairs:
         column = str(column).strip()
         if not column or not target:
             continue
@@ -88,7 +89,7 @@ def _clean_source(
         if target in seen:
             raise error("duplicate_field", field=Field(target).label)
         seen.add(target)
-        clean_columns[column] = target
+        clean_columns.append([column, target])
     if Field.NAME not in seen:
         raise error("name_column_required")
     if Field.COMMUNITY not in seen and default_community is None:
@@ -139,7 +140,7 @@ def source_create(
     department: Department,
     name: str,
     file_format: str,
-    columns: dict[str, str],
+    columns: dict[str, str] | list,
     code_maps: dict[str, dict[str, str]] | None = None,
     trust_rank: int = 5,
     default_community: Region | None = None,
@@ -519,7 +520,7 @@ def stage_row(*, batch: ImportBatch, row_number: int, raw: dict[str, str], ctx: 
 def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - one check per field
     source = ctx.source
     s = Staged()
-    get = {target: (raw.get(column) or "").strip() for column, target in source.columns.items()}
+    get = {target: (raw.get(column) or "").strip() for column, target in source.columns}
     maps = source.code_maps
 
     external = get.get(Field.EXTERNAL_ID, "")

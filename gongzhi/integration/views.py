@@ -68,12 +68,12 @@ def _departments(user):
     return scoped(Department.objects.all(), user, MANAGE_SOURCES, field="region_id").order_by("name")
 
 
-def _mapping_from_post(post) -> tuple[dict, dict]:
-    columns: dict[str, str] = {}
+def _mapping_from_post(post) -> tuple[list, dict]:
+    columns: list[list[str]] = []
     for column, target in zip(post.getlist("column"), post.getlist("target"), strict=False):
         column = column.strip()
         if column and target:
-            columns[column] = target
+            columns.append([column, target])
     code_maps = {table: services.parse_code_map(post.get(f"codes_{table}", "")) for table in MAPPED_TABLES}
     return columns, {k: v for k, v in code_maps.items() if v}
 
@@ -91,7 +91,7 @@ def _community_from_post(post, department: Department | None) -> Region | None:
 
 
 def _form_context(source=None, post=None) -> dict:
-    columns = list((source.columns if source else {}).items())
+    columns = [tuple(pair) for pair in (source.columns if source else [])]
     if post is not None:
         columns = [
             (c, t) for c, t in zip(post.getlist("column"), post.getlist("target"), strict=False) if c or t
