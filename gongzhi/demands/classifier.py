@@ -28,6 +28,7 @@ from pathlib import Path
 import jieba
 import numpy as np
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -214,12 +215,91 @@ def demand_classifier_load(path: Path | None = None) -> DemandClassifier | None:
         return model
 
 
-def demand_suggest(text: str, top: int = 3) -> dict:
+def suggest_text(text: str, top: int = 3) -> dict:
     """Suggestions for a new demand's text from the saved model; empty when none is trained yet."""
     model = demand_classifier_load()
     if model is None:
         return {"category": [], "unit": []}
     return model.suggest(text, top)
+
+
+# --- the platform's own history -----------------------------------------------------------------
+
+TRAINING_LIMIT = 100_000  # the most recent closed demands
+MIN_TRAINING = 30
+
+
+def unit_label(unit) -> str:
+    """A handling unit as a label that holds across communities: its level, or the department."""
+    if unit.kind == "department":
+        return f"department:{unit.department_id}"
+    return unit.kind
+
+
+def unit_for_label(label: str, community_code: str):
+    """The unit a label means for a demand in `community_code` (None when there is none)."""
+    from .models import HandlingUnit
+
+    if label.startswith("department:"):
+        return HandlingUnit.objects.filter(department_id=int(label.split(":", 1)[1]), active=True).first()
+    region = {"community": community_code, "street": community_code[:9], "district": community_code[:6]}.get(
+        label
+    )
+    if region is None:
+        return None
+    return HandlingUnit.objects.filter(
+        kind=label, region_id=region, department__isnull=True, active=True
+    ).first()
+
+
+def training_samples(limit: int = TRAINING_LIMIT) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(text, category code) and (text, unit label) pairs from closed, classified demands."""
+    from .models import Demand, DemandState
+
+    rows = (
+        Demand.objects.filter(state=DemandState.CLOSED, category__isnull=False)
+        .select_related("category", "unit")
+        .only("title", "body", "category__code", "unit__kind", "unit__department_id")
+        .order_by("-closed_at", "-id")[:limit]
+    )
+    categories, units = [], []
+    for d in rows:
+        text = f"{d.title}\n{d.body}"
+        categories.append((text, d.category.code))
+        if d.unit_id:
+            units.append((text, unit_label(d.unit)))
+    return categories, units
+
+
+def demand_classifier_retrain(*, limit: int = TRAINING_LIMIT, path: Path | None = None) -> DemandClassifier:
+    """Train on the closed demands and save; for the command and for a background task."""
+    categories, units = training_samples(limit)
+    if len(categories) < MIN_TRAINING:
+        raise ApplicationError(
+            "classifier_too_little_history",
+            _("已办结并分类的诉求只有 %(n)s 件，至少需要 %(min)s 件才能训练。")
+            % {"n": len(categories), "min": MIN_TRAINING},
+        )
+    model = demand_classifier_build(categories, units)
+    model.meta = {"trained_at": timezone.now().isoformat(), "samples": len(categories)}
+    demand_classifier_save(model, path)
+    return model
+
+
+def demand_suggestion_fill(demand) -> None:
+    """Store the model's suggested category and unit on a new demand (a demand_create hook)."""
+    from .models import Category
+    from .services import demand_suggest
+
+    suggestion = suggest_text(f"{demand.title}\n{demand.body}", top=1)
+    if not suggestion["category"] and not suggestion["unit"]:
+        return
+    category, score = None, None
+    if suggestion["category"]:
+        code, score = suggestion["category"][0]
+        category = Category.objects.filter(code=code, active=True).first()
+    unit = unit_for_label(suggestion["unit"][0][0], demand.community_id) if suggestion["unit"] else None
+    demand_suggest(demand=demand, category=category, unit=unit, score=score)
 
 
 # --- evaluation ---------------------------------------------------------------------------

@@ -23,9 +23,18 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.db import transaction
+from django.utils.translation import gettext as _
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.scoping import scope_q
+
 from .classifier import words
+from .models import Channel, Demand
+from .rules import VIEW_RATES
+from .selectors import demands_visible
+from .services import demand_create
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -33,7 +42,98 @@ _DIGITS = re.compile(r"\d+")
 
 # Words that say nothing about the problem: how callers open and close, and how long it lasted.
 STOPWORDS = frozenset(
-    ["的", "了", "是", "我", "你", "您", "在", "有", "和", "就", "都", "也", "还", "又", "很", "非常", "特别", "一个", "一直", "已经", "这个", "那个", "这样", "一下", "什么", "怎么", "您好", "你好", "市民", "来电", "反映", "来电人", "住户", "居民", "小区", "社区", "希望", "请", "请求", "麻烦", "烦请", "恳请", "盼望", "尽快", "赶紧", "早日", "马上", "处理", "解决", "处置", "整治", "答复", "谢谢", "多次", "未果", "着急", "问题", "情况", "最近", "每天", "之前", "没有", "上个月", "开始", "持续", "网站", "留言", "号楼", "单元", "号", "天", "次", "想", "称", "通过", "一周", "就是", "给", "个", "说法", "一", "我们", "他们", "这", "那", "上", "下", "不", "没", "人"]
+    [
+        "的",
+        "了",
+        "是",
+        "我",
+        "你",
+        "您",
+        "在",
+        "有",
+        "和",
+        "就",
+        "都",
+        "也",
+        "还",
+        "又",
+        "很",
+        "非常",
+        "特别",
+        "一个",
+        "一直",
+        "已经",
+        "这个",
+        "那个",
+        "这样",
+        "一下",
+        "什么",
+        "怎么",
+        "您好",
+        "你好",
+        "市民",
+        "来电",
+        "反映",
+        "来电人",
+        "住户",
+        "居民",
+        "小区",
+        "社区",
+        "希望",
+        "请",
+        "请求",
+        "麻烦",
+        "烦请",
+        "恳请",
+        "盼望",
+        "尽快",
+        "赶紧",
+        "早日",
+        "马上",
+        "处理",
+        "解决",
+        "处置",
+        "整治",
+        "答复",
+        "谢谢",
+        "多次",
+        "未果",
+        "着急",
+        "问题",
+        "情况",
+        "最近",
+        "每天",
+        "之前",
+        "没有",
+        "上个月",
+        "开始",
+        "持续",
+        "网站",
+        "留言",
+        "号楼",
+        "单元",
+        "号",
+        "天",
+        "次",
+        "想",
+        "称",
+        "通过",
+        "一周",
+        "就是",
+        "给",
+        "个",
+        "说法",
+        "一",
+        "我们",
+        "他们",
+        "这",
+        "那",
+        "上",
+        "下",
+        "不",
+        "没",
+        "人",
+    ]
 )
 
 
@@ -109,15 +209,13 @@ def _clean(record: IssueRecord) -> str:
     return _DIGITS.sub(" ", text)
 
 
-_WORDS_SEEN: dict[str, bool] = {}
+_BIGRAM = "\x01"  # marks character bigrams apart from words (keywords are words only)
 
 
 def _tokens(text: str) -> list[str]:
     tokens = [w for w in words(text) if w not in STOPWORDS and not _PUNCT.fullmatch(w) and w != "0"]
-    for w in tokens:
-        _WORDS_SEEN[w] = True
     chars = _PUNCT.sub("", "".join(tokens))
-    return tokens + [chars[i : i + 2] for i in range(len(chars) - 1)]
+    return tokens + [_BIGRAM + chars[i : i + 2] for i in range(len(chars) - 1)]
 
 
 def _vectorize(records: Sequence[IssueRecord]):
@@ -133,59 +231,139 @@ def _identity(x):
 
 
 def cluster_records(records: Iterable[IssueRecord], params: ClusterParams | None = None) -> list[Cluster]:
-    """Cluster the records; largest clusters first (ties: earliest first). Singletons included."""
+    """Cluster the records; largest clusters first (ties: earliest first). Singletons included.
+
+    A cluster's centroid is the sum of its members' (unit) vectors, so a record's cosine to it
+    is the sum of its similarities to the members over the centroid's norm; both are kept
+    incrementally from the record-to-record similarities, computed in blocks of rows.
+    """
     params = params or ClusterParams()
     records = sorted(records, key=lambda r: (r.at, str(r.id)))
-    if not records:
+    n = len(records)
+    if not n:
         return []
     matrix, vectorizer = _vectorize(records)
     vocabulary = np.array(vectorizer.get_feature_names_out(), dtype=object)
-    is_word = np.array([bool(_WORDS_SEEN.get(t)) for t in vocabulary])
-    clusters: list[Cluster] = []
-    centroids: list[np.ndarray] = []
-    open_by_street: dict[str, list[int]] = defaultdict(list)
-    for i, record in enumerate(records):
-        vector = matrix[i].toarray().ravel()
-        best, best_score = None, -1.0
-        still_open = []
-        for c in open_by_street[record.street]:
-            cluster = clusters[c]
-            if record.at - cluster.last_at > params.window:
-                continue  # closed for good: records come in time order
-            still_open.append(c)
-            threshold = params.threshold
-            estate = cluster.estate
-            if record.estate and estate and record.estate != estate:
-                continue
-            if not record.estate or not estate:
-                threshold += params.unknown_place_penalty
-            norm = np.linalg.norm(centroids[c])
-            score = float(vector @ centroids[c] / norm) if norm else 0.0
-            if (
-                record.building
-                and record.estate
-                and record.building in cluster.buildings
-                and estate == record.estate
-            ):
-                score += params.same_building_bonus
-            if score >= threshold and score > best_score:
-                best, best_score = c, score
-        open_by_street[record.street] = still_open
-        if best is None:
-            clusters.append(Cluster(street=record.street, records=[record]))
-            centroids.append(vector.copy())
-            open_by_street[record.street].append(len(clusters) - 1)
-        else:
-            clusters[best].records.append(record)
-            centroids[best] += vector
-    index = {r.id: i for i, r in enumerate(records)}
-    for cluster, centroid in zip(clusters, centroids, strict=True):
+    is_word = np.array([not t.startswith(_BIGRAM) for t in vocabulary], dtype=bool)
+    streets = {s: k for k, s in enumerate(sorted({r.street for r in records}))}
+    street_of = np.array([streets[r.street] for r in records])
+    times = np.array([r.at.timestamp() for r in records])
+    window = params.window.total_seconds()
+    label = np.full(n, -1, dtype=np.int64)
+    members: list[list[int]] = []
+    norm2: list[float] = []  # squared norm of each centroid
+    last_at: list[float] = []
+    estate: list[str] = []  # the first estate named in the cluster
+    buildings: list[set[str]] = []
+    block = 512
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        sims = (matrix[start:stop] @ matrix[:stop].T).toarray()
+        for i in range(start, stop):
+            record, row = records[i], sims[i - start, :i]
+            earlier = np.nonzero((row > 0) & (street_of[:i] == street_of[i]))[0]
+            best, best_score = -1, -1.0
+            if len(earlier):
+                sums = np.bincount(label[earlier], weights=row[earlier])
+                for c in np.nonzero(sums)[0]:
+                    if times[i] - last_at[c] > window:
+                        continue
+                    if record.estate and estate[c] and record.estate != estate[c]:
+                        continue
+                    threshold = params.threshold
+                    if not record.estate or not estate[c]:
+                        threshold += params.unknown_place_penalty
+                    score = sums[c] / np.sqrt(norm2[c])
+                    if record.building and record.estate == estate[c] and record.building in buildings[c]:
+                        score += params.same_building_bonus
+                    if score >= threshold and score > best_score:
+                        best, best_score = int(c), float(score)
+            if best < 0:
+                label[i] = len(members)
+                members.append([i])
+                norm2.append(float(sims[i - start, i]) or 1.0)
+                last_at.append(times[i])
+                estate.append(record.estate)
+                buildings.append({record.building} if record.building else set())
+            else:
+                dot = float(np.sum(row[members[best]]))
+                label[i] = best
+                members[best].append(i)
+                norm2[best] += 2 * dot + float(sims[i - start, i])
+                last_at[best] = times[i]
+                estate[best] = estate[best] or record.estate
+                if record.building:
+                    buildings[best].add(record.building)
+    members = _merge(matrix, records, members, estate, buildings, params)
+    clusters = []
+    for rows in members:
+        centroid = np.asarray(matrix[rows].sum(axis=0)).ravel()
+        cluster = Cluster(street=records[rows[0]].street, records=[records[k] for k in rows])
         cluster.keywords = _keywords(np.where(is_word, centroid, 0.0), vocabulary, params.keywords)
-        rows = [index[r.id] for r in cluster.records]
-        sims = matrix[rows] @ centroid
-        cluster.representative = cluster.records[int(np.argmax(sims))]
+        cluster.representative = records[rows[int(np.argmax(matrix[rows] @ centroid))]]
+        clusters.append(cluster)
     clusters.sort(key=lambda c: (-c.count, c.first_at))
     return clusters
+
+
+def _merge(matrix, records, members, estate, buildings, params: ClusterParams) -> list[list[int]]:
+    """One pass joining clusters of the same street whose centroids are similar (the first pass
+    sees each record against the clusters formed before it; here the same problem told two
+    ways, each gathered in its own cluster, comes together). Same rules: place and window."""
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
+    count = len(members)
+    if count < 2:
+        return members
+    rows = np.concatenate([np.full(len(m), c) for c, m in enumerate(members)])
+    cols = np.concatenate([np.array(m) for m in members])
+    assign = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(count, matrix.shape[0]))
+    centroids = normalize(assign @ matrix)
+    first = np.array([records[m[0]].at.timestamp() for m in members])
+    last = np.array([records[m[-1]].at.timestamp() for m in members])
+    window = params.window.total_seconds()
+    parent = list(range(count))
+
+    def root(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    by_street: dict[str, list[int]] = defaultdict(list)
+    for c, m in enumerate(members):
+        by_street[records[m[0]].street].append(c)
+    for street_clusters in by_street.values():
+        if len(street_clusters) < 2:
+            continue
+        idx = np.array(street_clusters)
+        sims = (centroids[idx] @ centroids[idx].T).toarray()
+        np.fill_diagonal(sims, 0.0)
+        a_idx, b_idx = np.nonzero(np.triu(sims) >= params.threshold - params.same_building_bonus)
+        pairs = sorted(zip(a_idx, b_idx, strict=True), key=lambda p: -sims[p[0], p[1]])
+        for a, b in pairs:
+            ca, cb = int(idx[a]), int(idx[b])
+            ra, rb = root(ca), root(cb)
+            if ra == rb:
+                continue
+            if first[rb] - last[ra] > window or first[ra] - last[rb] > window:
+                continue
+            ea, eb = estate[ra], estate[rb]
+            if ea and eb and ea != eb:
+                continue
+            threshold = params.threshold + (0.0 if ea and eb else params.unknown_place_penalty)
+            score = sims[a, b] + (params.same_building_bonus if ea and buildings[ra] & buildings[rb] else 0.0)
+            if score < threshold:
+                continue
+            parent[rb] = ra
+            first[ra], last[ra] = min(first[ra], first[rb]), max(last[ra], last[rb])
+            estate[ra] = ea or eb
+            buildings[ra] |= buildings[rb]
+    merged: dict[int, list[int]] = defaultdict(list)
+    for c, m in enumerate(members):
+        merged[root(c)].extend(m)
+    return [sorted(m) for m in merged.values()]
 
 
 def _keywords(centroid: np.ndarray, vocabulary: np.ndarray, n: int) -> list[str]:
@@ -232,3 +410,101 @@ def weekly_hot_issues(
         items.sort(key=lambda h: (-h.count, -h.total, h.cluster.first_at))
         out[key] = items[:top]
     return dict(sorted(out.items()))
+
+
+# --- over the platform's demands -------------------------------------------------------------------
+
+CONTEXT_WEEKS = 4  # earlier weeks read along with the asked one: recurrence, and a steadier IDF
+MAX_RECORDS = 20000
+
+
+def demand_records(demands) -> list[IssueRecord]:
+    """IssueRecords from a Demand queryset (place names dropped from the text)."""
+    rows = demands.select_related("estate", "building", "community").only(
+        "id",
+        "title",
+        "body",
+        "community",
+        "estate",
+        "building",
+        "created_at",
+        "estate__name",
+        "building__name",
+        "community__name",
+    )
+    out = []
+    for d in rows[:MAX_RECORDS]:
+        names = [d.community.name, d.community.short_name]
+        if d.estate_id:
+            names.append(d.estate.name)
+        if d.building_id:
+            names.append(d.building.name)
+        out.append(
+            IssueRecord(
+                id=d.pk,
+                text=f"{d.title}\n{d.body}",
+                street=d.community_id[:9],
+                at=d.created_at,
+                estate=str(d.estate_id or ""),
+                building=str(d.building_id or ""),
+                place_names=tuple(names),
+            )
+        )
+    return out
+
+
+def hot_issues_week(*, user, region_code: str, week: dt.date, top: int = 10, min_count: int = 2):
+    """Hot issues of one week in the streets under `region_code` that `user` may see the rates of.
+
+    Returns {street code: [WeeklyHotIssue…]} for that week, clustered over the week and the
+    CONTEXT_WEEKS before it (so a recurring issue says in how many earlier weeks it came up).
+    """
+    monday = week - dt.timedelta(days=week.weekday())
+    start = dt.datetime.combine(monday - dt.timedelta(weeks=CONTEXT_WEEKS), dt.time.min, tzinfo=SHANGHAI)
+    end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time.min, tzinfo=SHANGHAI)
+    demands = Demand.objects.filter(
+        scope_q(user, VIEW_RATES),
+        community__code__startswith=region_code,
+        created_at__gte=start,
+        created_at__lt=end,
+    )
+    report = weekly_hot_issues(demand_records(demands), top=top, min_count=min_count)
+    return {street: items for (street, w), items in report.items() if w == monday}
+
+
+def hot_issue_task_create(*, by, demand_ids: Sequence[int], title: str = "", note: str = ""):
+    """未诉先办: turn a cluster of demands into a proactive task, a new demand taken in by staff
+    (through demand_create, so it has its timeline, deadline and dispatch like any other)."""
+    ids = sorted({int(i) for i in demand_ids})
+    with transaction.atomic():
+        sources = list(
+            demands_visible(by)
+            .filter(pk__in=ids)
+            .select_related("community", "estate", "category")
+            .order_by("created_at")
+        )
+        if len(sources) < 2 or len(sources) != len(ids):
+            raise ApplicationError("hot_issue_sources", _("请选择至少两件您有权查看的诉求。"))
+        community = Counter(d.community_id for d in sources).most_common(1)[0][0]
+        community = next(d.community for d in sources if d.community_id == community)
+        estates = {d.estate_id for d in sources}
+        estate = sources[0].estate if len(estates) == 1 and sources[0].estate_id else None
+        categories = Counter(d.category for d in sources if d.category_id)
+        category = categories.most_common(1)[0][0] if categories else None
+        title = (title or "").strip() or sources[0].title
+        lines = [note.strip()] if note and note.strip() else []
+        lines.append(
+            _("由热点问题生成的未诉先办任务，涉及诉求 %(n)s 件：%(codes)s")
+            % {"n": len(sources), "codes": "、".join(d.tracking_code for d in sources)}
+        )
+        # The model has no proactive channel yet: staff-initiated intake, marked in the title.
+        channel = getattr(Channel, "PROACTIVE", Channel.GRID_VISIT)
+        return demand_create(
+            by=by,
+            channel=channel,
+            title=(_("【未诉先办】") + title)[:100],
+            body="\n".join(lines),
+            community=community,
+            estate=estate,
+            category=category,
+        )

@@ -86,17 +86,17 @@ def test_suggests_category_and_unit(corpus, tmp_path, settings):
     )
     classifier.demand_classifier_save(model)
     assert classifier.model_path().exists()
-    suggestion = classifier.demand_suggest("阳光花园3号楼电梯坏了好几天，老人下不了楼，请督促物业维修")
+    suggestion = classifier.suggest_text("阳光花园3号楼电梯坏了好几天，老人下不了楼，请督促物业维修")
     assert suggestion["category"][0][0] == "物业管理"
     assert suggestion["unit"][0][0] == "社区居委会"
     probabilities = [p for _label, p in suggestion["category"]]
     assert probabilities == sorted(probabilities, reverse=True) and 0 < probabilities[0] <= 1
-    assert classifier.demand_suggest("五四路工地半夜还在打桩施工，噪音太大")["category"][0][0] == "环境保护"
+    assert classifier.suggest_text("五四路工地半夜还在打桩施工，噪音太大")["category"][0][0] == "环境保护"
 
 
 def test_no_model_no_suggestion(tmp_path, settings):
     settings.DATA_DIR = tmp_path
-    assert classifier.demand_suggest("电梯坏了") == {"category": [], "unit": []}
+    assert classifier.suggest_text("电梯坏了") == {"category": [], "unit": []}
 
 
 # --- the command and its files ---------------------------------------------------------------

@@ -199,3 +199,28 @@ def test_week_starts_on_monday_in_shanghai_time():
 def test_empty_input():
     assert cluster_records([]) == []
     assert weekly_hot_issues([]) == {}
+
+
+def test_one_lift_told_in_different_ways_is_one_issue(rnd):
+    t = topic("lift")
+    lift = [
+        record(
+            hotline_demand(
+                rnd,
+                t,
+                estate="阳光花园",
+                building="5号楼",
+                problem=t.problems[k % len(t.problems)],
+                at=MONDAY + dt.timedelta(hours=rnd.randint(0, 96)),
+            ),
+            STREETS[0],
+            f"lift{k}",
+        )
+        for k in range(8)
+    ]
+    garbage = burst(
+        rnd, "garbage", 4, estate="阳光花园", building="5号楼", street=STREETS[0], start=MONDAY, prefix="g"
+    )
+    clusters = cluster_records(background() + lift + garbage)
+    assert sorted(cluster_of(clusters, "lift0").ids) == sorted(r.id for r in lift)
+    assert not set(cluster_of(clusters, "g0").ids) & {r.id for r in lift}

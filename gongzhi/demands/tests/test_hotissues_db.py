@@ -1,0 +1,119 @@
+"""Hot issues over the platform's demands: the weekly report, scoped; a cluster → 未诉先办 task."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from gongzhi.core.errors import ApplicationError
+from gongzhi.core.models import Region
+from gongzhi.demands.corpus import hotline_corpus, hotline_demand, topic
+from gongzhi.demands.hotissues import hot_issue_task_create, hot_issues_week
+from gongzhi.demands.models import Channel, DemandState, EventKind
+from gongzhi.demands.services import demand_create
+
+from .conftest import DAGEN, JUNMEN, STREET, at
+
+WEEK = dt.date(2026, 3, 16)  # a Monday
+
+
+@pytest.fixture
+def district_week(db, people, units):
+    """Five weeks of varied demands in 东街街道, and six about one lift in the asked week."""
+    from tests.factories import BuildingFactory, EstateFactory
+
+    rnd = random.Random(5)
+    junmen, dagen = Region.objects.get(code=JUNMEN), Region.objects.get(code=DAGEN)
+    estate = EstateFactory(name="阳光花园", community=junmen)
+    building = BuildingFactory(estate=estate, name="5号楼")
+    other = EstateFactory(name="金山苑", community=junmen)
+    start = at(2026, 2, 16, 8)
+    staff = people["street_staff"]
+    for k, d in enumerate(hotline_corpus(160, seed=9)):
+        if d.estate in ("阳光花园", "金山苑"):
+            continue
+        demand_create(
+            by=staff,
+            channel="hotline",
+            title=d.title,
+            body=d.body,
+            community=junmen if k % 7 == 0 else (junmen, dagen)[k % 2],
+            estate=other if k % 7 == 0 else None,
+            created_at=start + dt.timedelta(hours=rnd.randint(0, 24 * 34)),
+        )
+    lift = []
+    for _k in range(6):
+        d = hotline_demand(
+            rnd, topic("lift"), estate="阳光花园", building="5号楼", problem=topic("lift").problems[0]
+        )
+        lift.append(
+            demand_create(
+                by=staff,
+                channel="hotline",
+                title=d.title,
+                body=d.body,
+                community=junmen,
+                building=building,
+                created_at=at(2026, 3, 16, 9) + dt.timedelta(hours=rnd.randint(0, 96)),
+            )
+        )
+    return {"lift": lift, "estate": estate, "building": building}
+
+
+def test_weekly_report_puts_the_lift_first(district_week, people):
+    report = hot_issues_week(user=people["street_staff"], region_code=STREET, week=WEEK)
+    assert list(report) == [STREET]
+    top = report[STREET][0]
+    assert sorted(top.ids) == sorted(d.pk for d in district_week["lift"])
+    assert top.count == 6 and top.cluster.estate == str(district_week["estate"].pk)
+    # the estate's name is not what made them similar: it is dropped from the text
+    assert "阳光花园" not in top.cluster.keywords
+    # a date in the middle of the week asks for the same week
+    again = hot_issues_week(user=people["street_staff"], region_code=STREET, week=WEEK + dt.timedelta(days=3))
+    assert [h.ids for h in again[STREET]] == [h.ids for h in report[STREET]]
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("street_staff", True),
+        ("district_staff", True),
+        ("community_head", True),  # its own community's demands
+        ("community_worker", False),  # no right to the rates and hot issues
+        ("other_street_staff", False),
+        ("resident", False),
+    ],
+)
+def test_weekly_report_is_scoped(district_week, people, who, sees):
+    report = hot_issues_week(user=people[who], region_code="350102", week=WEEK)
+    found = any(
+        set(h.ids) == {d.pk for d in district_week["lift"]} for items in report.values() for h in items
+    )
+    assert found is sees
+
+
+def test_cluster_becomes_a_proactive_task(district_week, people):
+    lift = district_week["lift"]
+    task = hot_issue_task_create(
+        by=people["street_staff"], demand_ids=[d.pk for d in lift], note="统一检修电梯"
+    )
+    assert task.title.startswith("【未诉先办】")
+    assert task.channel in (getattr(Channel, "PROACTIVE", None), Channel.GRID_VISIT)
+    assert task.community_id == JUNMEN and task.estate == district_week["estate"]
+    assert task.state == DemandState.SUBMITTED
+    assert all(d.tracking_code in task.body for d in lift) and "统一检修电梯" in task.body
+    assert [e.kind for e in task.events.all()] == [EventKind.CREATED]
+
+
+@pytest.mark.parametrize("who", ["other_street_staff", "resident", "dagen_worker"])
+def test_proactive_task_refused_out_of_scope(district_week, people, who):
+    with pytest.raises(ApplicationError):
+        hot_issue_task_create(by=people[who], demand_ids=[d.pk for d in district_week["lift"]])
+
+
+def test_proactive_task_needs_two_demands(district_week, people):
+    with pytest.raises(ApplicationError) as exc:
+        hot_issue_task_create(by=people["street_staff"], demand_ids=[district_week["lift"][0].pk])
+    assert exc.value.code == "hot_issue_sources"
