@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import idnumber
 from gongzhi.core.errors import ApplicationError
 
 from .codes import ETHNICITIES, DisabilityCategory, PersonStatus, ResidenceType, Sex, TagKind
@@ -70,6 +71,17 @@ class PersonSearchForm(forms.Form):
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v}
 
+    def describe(self) -> list[str]:
+        """The filters in words, for the export page."""
+        out = []
+        for key, value in self.filters().items():
+            field = self.fields[key]
+            if isinstance(field, forms.ChoiceField):
+                out.append(f"{field.label}：{dict(field.choices).get(value, value)}")
+            else:
+                out.append(f"{field.label}：{value}")
+        return out
+
 
 class PersonForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -84,7 +96,7 @@ class PersonForm(forms.Form):
     )
     sex = forms.ChoiceField(label=_("性别"), choices=Sex.choices)
     birth_date = forms.DateField(
-        label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     ethnicity = forms.ChoiceField(label=_("民族"), choices=ETHNICITIES)
     phone = forms.CharField(
@@ -104,6 +116,24 @@ class PersonForm(forms.Form):
     notes = forms.CharField(
         label=_("备注"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"].strip()
+        if value:
+            try:
+                idnumber.parse(value)
+            except ApplicationError as exc:
+                raise forms.ValidationError(str(exc.message)) from None
+        return value
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        if value:
+            try:
+                idnumber.normalise_phone(value)
+            except ApplicationError as exc:
+                raise forms.ValidationError(str(exc.message)) from None
+        return value
 
     @classmethod
     def initial_for(cls, person) -> dict:
@@ -150,10 +180,10 @@ class RevealForm(forms.Form):
 class TagForm(forms.Form):
     kind = forms.ChoiceField(label=_("人群类别"), choices=TagKind.choices)
     valid_from = forms.DateField(
-        label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     valid_to = forms.DateField(
-        label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     grade = forms.IntegerField(label=_("残疾等级"), required=False, min_value=1, max_value=4)
     disability_category = forms.ChoiceField(

@@ -326,8 +326,7 @@ def person_export(request):
         "registry/export.html",
         {
             "form": form,
-            "search": search,
-            "filters": filters,
+            "filters": search.describe() if filters else [],
             "count": count,
             "query": request.GET.urlencode(),
         },

@@ -23,6 +23,8 @@ def access_log(request):
         action = ""
     entries = selectors.access_log_entries(user=request.user, action=action)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.field_labels = selectors.field_labels(entry.fields)
     return render(
         request,
         "web/access_log.html",
