@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,23 @@ from .models import Building, Dwelling, Estate, Grid, Household, Person, PersonT
 _ID_TAIL = re.compile(r"^\d{3}[\dXx]$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _ID_FULL = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
+# What makes a search word look like (part of) an address rather than a name.
+_ADDRESS_HINT = re.compile(r"[0-9０-９路街巷弄里坊号楼栋幢座单元室院村区苑园厦期]")
+
+
+def _name_key():
+    """Names compared by code point: on PostgreSQL COLLATE "C" (indexed in migration 0002),
+    so that a prefix is an index range whatever the database's collation; SQLite compares
+    by code point already."""
+    return Collate("name", "C") if connection.vendor == "postgresql" else F("name")
+
+
+def _name_prefix_q(prefix: str) -> Q:
+    """name LIKE 'prefix%' written as a range on the code-point key, which an index serves."""
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF or 0xD7FF <= last < 0xE000:
+        return Q(name__startswith=prefix)
+    return Q(name_key__gte=prefix, name_key__lt=prefix[:-1] + chr(last + 1))
 
 
 def person_queryset(*, user, perm: str = VIEW_PERSON) -> QuerySet[Person]:
@@ -52,8 +71,9 @@ def person_search(
 ) -> QuerySet[Person]:
     """Search the residents the user may see. `q` is read as what it looks like: four
     characters of an identity number, a mobile number, a full identity number, or a name
-    (prefix) / address fragment."""
-    qs = person_queryset(user=user, perm=perm)
+    (prefix) — or, when it has digits or address words (路, 巷, 号, 楼, 村…), a name prefix
+    or an address fragment."""
+    qs = person_queryset(user=user, perm=perm).alias(name_key=_name_key())
     q = (q or "").strip()
     if q:
         if _ID_TAIL.match(q):
@@ -69,9 +89,10 @@ def person_search(
                 value = q.upper()
             qs = qs.filter(id_number_hash=pii.keyed_hash(value))
         else:
-            qs = qs.filter(Q(name__startswith=q) | Q(address__contains=q))
-    if name:
-        qs = qs.filter(name__startswith=name.strip())
+            by_name = _name_prefix_q(q)
+            qs = qs.filter(by_name | Q(address__contains=q) if _ADDRESS_HINT.search(q) else by_name)
+    if name.strip():
+        qs = qs.filter(_name_prefix_q(name.strip()))
     if id_tail:
         qs = qs.filter(id_tail=id_tail.strip().upper())
     if phone:
@@ -89,7 +110,7 @@ def person_search(
         qs = qs.filter(community__code__startswith=community)
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("community").order_by("name", "id")
+    return qs.select_related("community").order_by("name_key", "id")
 
 
 def person_get(*, user, pk: int, perm: str = VIEW_PERSON) -> Person:
