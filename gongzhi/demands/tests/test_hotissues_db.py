@@ -6,17 +6,28 @@ import datetime as dt
 import random
 
 import pytest
+from django.urls import include, path
 
+from config import urls as project_urls
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Region
+from gongzhi.demands import hotissues_views
+from gongzhi.demands import urls as demand_urls
 from gongzhi.demands.corpus import hotline_corpus, hotline_demand, topic
 from gongzhi.demands.hotissues import hot_issue_task_create, hot_issues_week
-from gongzhi.demands.models import Channel, DemandState, EventKind
+from gongzhi.demands.models import Channel, Demand, DemandState, EventKind
 from gongzhi.demands.services import demand_create
 
 from .conftest import DAGEN, JUNMEN, STREET, at
 
 WEEK = dt.date(2026, 3, 16)  # a Monday
+
+# The page's URLs included as demands/urls.py will include them (for the page tests below).
+urlpatterns = [
+    path("demands/", include((demand_urls.urlpatterns + hotissues_views.urlpatterns, "demands"))),
+    *[p for p in project_urls.urlpatterns if getattr(p, "app_name", None) != "demands"],
+]
+page = pytest.mark.urls(__name__)
 
 
 @pytest.fixture
@@ -117,3 +128,63 @@ def test_proactive_task_needs_two_demands(district_week, people):
     with pytest.raises(ApplicationError) as exc:
         hot_issue_task_create(by=people["street_staff"], demand_ids=[district_week["lift"][0].pk])
     assert exc.value.code == "hot_issue_sources"
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+URL = "/demands/hot-issues/"
+
+
+@page
+def test_street_staff_sees_the_weeks_hot_issues(client, people, district_week):
+    client.force_login(people["street_staff"])
+    response = client.get(URL, {"region": STREET, "week": WEEK.isoformat()})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "热点问题" in page and "阳光花园" in page and "5号楼" in page
+    for d in district_week["lift"]:
+        assert d.tracking_code in page
+    # the top row counts the six complaints of the week
+    top = response.context["streets"][0]["rows"][0]
+    assert top["issue"].count == 6 and top["estate"] == "阳光花园"
+
+
+@page
+def test_other_week_has_no_lift(client, people, district_week):
+    client.force_login(people["street_staff"])
+    response = client.get(URL, {"region": STREET, "week": "2026-03-30"})
+    assert response.status_code == 200
+    assert all(d.tracking_code not in response.content.decode() for d in district_week["lift"])
+
+
+@pytest.mark.parametrize("who", ["community_worker", "resident", "department_staff"])
+@page
+def test_page_refused_without_the_rates_permission(client, people, who):
+    client.force_login(people[who])
+    assert client.get(URL).status_code == 403
+
+
+@page
+def test_button_turns_the_cluster_into_a_task(client, people, district_week):
+    client.force_login(people["street_staff"])
+    ids = ",".join(str(d.pk) for d in district_week["lift"])
+    back = f"{URL}?region={STREET}&week={WEEK.isoformat()}"
+    before = Demand.objects.count()
+    response = client.post(
+        URL + "task/", {"ids": ids, "title": "阳光花园5号楼电梯", "next": back}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == back
+    task = Demand.objects.latest("id")
+    assert Demand.objects.count() == before + 1
+    assert task.title == "【未诉先办】阳光花园5号楼电梯"
+    assert task.tracking_code in response.content.decode()
+
+
+@page
+def test_button_refused_out_of_scope_changes_nothing(client, people, district_week):
+    client.force_login(people["other_street_staff"])
+    ids = ",".join(str(d.pk) for d in district_week["lift"])
+    before = Demand.objects.count()
+    response = client.post(URL + "task/", {"ids": ids})
+    assert response.status_code in (302, 400, 403, 404)
+    assert Demand.objects.count() == before
