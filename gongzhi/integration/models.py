@@ -175,6 +175,13 @@ class Source(TimeStampedModel):
     def column_fields(self) -> list[str]:
         return [target for _column, target in self.columns]
 
+    @property
+    def column_labels(self) -> list[tuple[str, str]]:
+        return [
+            (column, str(Field(target).label) if target in Field.values else target)
+            for column, target in self.columns
+        ]
+
     def column_for(self, field: str) -> str | None:
         for column, target in self.columns:
             if target == field:

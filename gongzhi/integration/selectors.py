@@ -18,6 +18,7 @@ from gongzhi.registry.models import Person, PersonTag
 from . import codes
 from .errors import error
 from .models import (
+    PERSON_FIELDS,
     PROVENANCE_FIELDS,
     CandidateState,
     Conflict,
@@ -217,17 +218,24 @@ def person_provenance(person: Person, *, user=None) -> dict:
         if not rows:
             continue
         chosen = shown.get(name)
+        # What the register shows (for its own fields), which may follow from the identity
+        # number rather than from a source (sex, birth date); the values that agree with it.
+        current = _register_hash(person, name) if name in PERSON_FIELDS else None
         fields.append(
             {
                 "field": name,
                 "label": Field(name).label,
-                "shown": chosen.display if chosen else "",
+                "shown": _register_display(person, name)
+                if current is not None
+                else (chosen.display if chosen else ""),
                 "values": [
                     {
                         "source": str(fv.source),
                         "display": fv.display,
                         "observed_on": fv.observed_on,
-                        "chosen": chosen is not None and fv.pk == chosen.pk,
+                        "chosen": fv.value_hash == current
+                        if current is not None
+                        else chosen is not None and fv.pk == chosen.pk,
                     }
                     for fv in rows
                 ],
@@ -243,6 +251,37 @@ def person_provenance(person: Person, *, user=None) -> dict:
     )
     conflicts = list(Conflict.objects.filter(person=person, state=Conflict.State.OPEN))
     return {"person": person, "fields": fields, "tags": tags, "records": records, "conflicts": conflicts}
+
+
+def _register_value(person: Person, name: str) -> str:
+    if name == Field.BIRTH_DATE:
+        return person.birth_date.isoformat() if person.birth_date else ""
+    if name == Field.ID_NUMBER:
+        return person.id_number
+    if name == Field.PHONE:
+        return person.phone
+    return getattr(person, name) or ""
+
+
+def _register_hash(person: Person, name: str) -> str:
+    from .services import _value_hash
+
+    if name == Field.ID_NUMBER:
+        return person.id_number_hash
+    if name == Field.PHONE:
+        return person.phone_hash
+    value = _register_value(person, name)
+    return _value_hash(name, value) if value else ""
+
+
+def _register_display(person: Person, name: str) -> str:
+    from .services import display_value
+
+    if name == Field.ID_NUMBER:
+        return person.id_number_masked
+    if name == Field.PHONE:
+        return person.phone_masked
+    return display_value(name, _register_value(person, name))
 
 
 # --- departments: what they may read -------------------------------------------------------

@@ -388,7 +388,7 @@ def department_data(request):
         context.update(
             {
                 "fields": [(f, SharedField(f).label) for f in fields],
-                "rows": [[_cell(r.get(f)) for f in fields] for r in rows],
+                "rows": [[_cell(r.get(f), f) for f in fields] for r in rows],
                 "total": total,
                 "page": page,
                 "has_next": page * 50 < total,
@@ -470,7 +470,11 @@ def _int(value) -> int | None:
         return None
 
 
-def _cell(value) -> str:
+def _cell(value, field_name: str = "") -> str:
+    if field_name in (SharedField.SEX, SharedField.ETHNICITY, SharedField.EDUCATION) and value:
+        return services.display_value(field_name, value)
+    if field_name == SharedField.COMMUNITY and value:
+        return Region.objects.filter(code=value).values_list("name", flat=True).first() or value
     if isinstance(value, list):  # group tags
         return "；".join(f"{t['label']}（{t['source']}）" if t["source"] else t["label"] for t in value)
     return "" if value is None else str(value)

@@ -183,3 +183,18 @@ def test_api_push_reports_rejected_rows(client, officer, civil_source):
         content_type="application/json",
     )
     assert again.status_code == 200 and again.json()["id"] == body["id"]
+
+
+def test_provenance_marks_the_values_the_register_shows(officer, civil_source):
+    from gongzhi.integration.selectors import person_provenance
+
+    first = csv_bytes([row(phone="13800000001")])
+    batch_submit(by=officer, source=civil_source, data=first, filename="a.csv")
+    batch_submit(
+        by=officer, source=civil_source, data=csv_bytes([row(phone="13900000002")]), filename="b.csv"
+    )
+    person = Person.objects.get()
+    fields = {f["field"]: f for f in person_provenance(person)["fields"]}
+    assert fields["phone"]["shown"] == "139****0002"
+    assert [v["chosen"] for v in fields["phone"]["values"]] == [True, False]
+    assert fields["birth_date"]["shown"] == "1980-05-17"
