@@ -67,7 +67,8 @@ class Command(BaseCommand):
         w = self.stdout.write
         w(_("各类别（汇总各折的预测）：精确率 / 召回率 / F1，模型 | 基线"))
         width = max(len(c.label) for c in model.per_class) + 2
-        w(f"{_('类别'):<{width}}{_('样本'):>6}   P      R      F1   |  P      R      F1")
+        label, support = _("类别"), _("样本")
+        w(f"{label:<{width}}{support:>6}   P      R      F1   |  P      R      F1")
         for m, b in zip(model.per_class, baseline.per_class, strict=True):
             w(
                 f"{m.label:<{width}}{m.support:>6}  {m.precision:.3f}  {m.recall:.3f}  {m.f1:.3f} | "
