@@ -4,9 +4,9 @@ and demands brought to any state through the services."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
-from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
 JUNMEN = "350102004001"  # 军门社区, 东街街道
@@ -116,7 +116,9 @@ def demand_in(db, people, units, category, junmen):
         d = services.demand_sign(demand=d, by=handler)
         if state == "handling":
             return d
-        d = services.demand_reply(demand=d, by=handler, reply="已联系物业维修。", resolution_kind="deliberation")
+        d = services.demand_reply(
+            demand=d, by=handler, reply="已联系物业维修。", resolution_kind="deliberation"
+        )
         if state == "replied":
             return d
         d = services.demand_callback(

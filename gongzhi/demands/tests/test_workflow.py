@@ -36,7 +36,9 @@ ACTOR = {
 
 def run(action: str, demand, user, units):
     if action == "classify":
-        return services.demand_classify(demand=demand, category=Category.objects.get(code="env-noise"), by=user)
+        return services.demand_classify(
+            demand=demand, category=Category.objects.get(code="env-noise"), by=user
+        )
     if action == "dispatch":
         cat = Category.objects.get(code="property-leaks")
         return services.demand_dispatch(demand=demand, unit=units["community"], by=user, category=cat)
@@ -71,9 +73,13 @@ def prepare(action: str, state: str, demand_in, people):
     """A demand in `state`, with what the step needs besides the state (an unsatisfied
     rating to reopen, a pending extension to decide)."""
     unsatisfied = action == "reopen"
-    demand = demand_in(state, satisfaction="unsatisfied" if unsatisfied else "satisfied", resolved=not unsatisfied)
+    demand = demand_in(
+        state, satisfaction="unsatisfied" if unsatisfied else "satisfied", resolved=not unsatisfied
+    )
     if action == "decide_extension" and state == "handling":
-        services.extension_request(demand=demand, by=people["community_worker"], reason="需协调", working_days=2)
+        services.extension_request(
+            demand=demand, by=people["community_worker"], reason="需协调", working_days=2
+        )
     return demand
 
 
@@ -132,7 +138,13 @@ ALLOWED = {
     "close": DISPATCHERS,
 }
 # Out of scope: the demand is not even shown (404); in scope without the right: 403.
-HIDDEN = {"dagen_worker", "other_street_staff", "other_community_worker", "other_resident", "department_staff"}
+HIDDEN = {
+    "dagen_worker",
+    "other_street_staff",
+    "other_community_worker",
+    "other_resident",
+    "department_staff",
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -162,8 +174,12 @@ def test_department_handles_its_own_demand(demand_in, people):
     demand = demand_in("dispatched", unit="department")
     services.demand_sign(demand=demand, by=people["department_staff"])
     with pytest.raises(PermissionDenied):
-        services.demand_reply(demand=demand, by=people["community_worker"], reply="x", resolution_kind="referral")
-    services.demand_reply(demand=demand, by=people["department_staff"], reply="已修复", resolution_kind="referral")
+        services.demand_reply(
+            demand=demand, by=people["community_worker"], reply="x", resolution_kind="referral"
+        )
+    services.demand_reply(
+        demand=demand, by=people["department_staff"], reply="已修复", resolution_kind="referral"
+    )
     # A department's disputed returns are decided by the district, not by a street.
     other = demand_in("return_pending", unit="department")
     with pytest.raises(PermissionDenied):
@@ -239,7 +255,9 @@ def test_dispatch_needs_a_category_and_a_unit_serving_the_place(demand_in, peopl
     assert exc.value.code == "category_required"
     cat = Category.objects.get(code="env-noise")
     with pytest.raises(ApplicationError) as exc:
-        services.demand_dispatch(demand=demand, unit=units["other_community"], by=people["street_staff"], category=cat)
+        services.demand_dispatch(
+            demand=demand, unit=units["other_community"], by=people["street_staff"], category=cat
+        )
     assert exc.value.code == "unit_out_of_area"
     with pytest.raises(ApplicationError) as exc:
         services.demand_classify(demand=demand, category=cat.parent, by=people["street_staff"])
@@ -250,7 +268,9 @@ def test_notifications_go_to_the_resident_and_the_unit(demand_in, people):
     from gongzhi.demands.models import Notification
 
     demand = demand_in("dispatched")
-    resident_kinds = set(Notification.objects.filter(recipient=people["resident"]).values_list("kind", flat=True))
+    resident_kinds = set(
+        Notification.objects.filter(recipient=people["resident"]).values_list("kind", flat=True)
+    )
     # Not told of their own submission (they saw the confirmation page), told of the dispatch.
     assert resident_kinds == {"dispatched"}
     assert Notification.objects.filter(recipient=people["community_worker"], kind="dispatched").count() == 1
@@ -266,7 +286,11 @@ def test_signed_out_resident_is_told_by_sms_through_the_console_backend(people, 
     from django.contrib.auth.models import AnonymousUser
 
     demand = services.demand_create(
-        by=AnonymousUser(), channel="web", title="路灯不亮", body="巷口路灯坏了", community=junmen,
+        by=AnonymousUser(),
+        channel="web",
+        title="路灯不亮",
+        body="巷口路灯坏了",
+        community=junmen,
         contact_phone="13912345678",
     )
     assert ConsoleBackend.sent[-1]["to"] == "139****5678"
