@@ -105,6 +105,18 @@ class LinkResult:
     # every candidate pair: (index i, index j, probability) into pool + records, in that
     # order — for evaluation and threshold studies
     pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    levels: np.ndarray | None = field(default=None, repr=False)  # comparison levels of those pairs
+    prepared: Prepared | None = field(default=None, repr=False)
+
+    def recluster(self, match_threshold: float, review_threshold: float | None = None) -> LinkResult:
+        """The same pairs clustered at other thresholds (no re-scoring)."""
+        assert self.pairs is not None and self.levels is not None and self.prepared is not None
+        i, j, prob = self.pairs
+        review_t = REVIEW_THRESHOLD if review_threshold is None else review_threshold
+        matches, review, labels = _cluster(self.prepared, i, j, prob, self.levels, match_threshold, review_t)
+        return LinkResult(
+            clusters=_groups(self.prepared, labels), matches=matches, review=review, model=self.model
+        )
 
     def cluster_of(self) -> dict[str, int]:
         return {k: i for i, members in enumerate(self.clusters) for k in members}
@@ -171,31 +183,50 @@ class Model:
         }
 
 
-# Used by ``score`` and by ``link`` on batches too small for EM. Rounded from the EM
-# estimates of the 1,000,000-record benchmark run (bench/RESULTS.md, "linkage"), so that a
-# pair scored alone gets the same probability it would get in a large batch.
+# Used by ``score`` and by ``link`` on batches too small to estimate from: the parameters
+# ``estimate_model_anchored`` found on the 1,000,000-record benchmark (bench/linkage.py,
+# bench/RESULTS.md "Record linkage"), rounded to three digits. The prior is per pair of
+# records in a district-sized register of a million records. ``score`` has no name
+# frequencies, so no term-frequency adjustment (``link`` on a large batch has them).
 DEFAULT_MODEL = Model(
     m={
-        "id_number": [0.86, 0.02, 0.012, 0.00005, 0.002],
-        "name": [0.93, 0.035, 0.02, 0.015],
-        "birth_date": [0.975, 0.02, 0.005],
-        "sex": [0.993, 0.007],
-        "phone": [0.8, 0.2],
-        "address": [0.8, 0.1, 0.05, 0.05],
+        "id_number": [0.939, 0.035, 0.0243, 0.00124, 0.000167],
+        "name": [0.933, 0.0498, 0.0169, 0.00039],
+        "birth_date": [0.983, 0.0165, 3.54e-05],
+        "sex": [0.994, 0.00592],
+        "phone": [0.658, 0.342],
+        "address": [0.854, 0.0484, 0.00879, 0.0892],
     },
     u={
-        "id_number": [0.005, 0.0002, 0.001, 0.02, 0.97],
-        "name": [0.02, 0.01, 0.05, 0.92],
-        "birth_date": [0.15, 0.05, 0.8],
-        "sex": [0.6, 0.4],
-        "phone": [0.15, 0.85],
-        "address": [0.1, 0.2, 0.2, 0.5],
+        "id_number": [1.63e-06, 5.42e-07, 0.000461, 0.0108, 0.989],
+        "name": [0.000141, 3.25e-05, 0.00929, 0.991],
+        "birth_date": [3.45e-05, 0.000919, 0.999],
+        "sex": [0.499, 0.501],
+        "phone": [3.25e-06, 1.0],
+        "address": [2.5e-06, 0.0131, 0.0911, 0.896],
     },
-    prior=0.5,
+    prior=1.4e-06,
+    source="default",
+    interactions={
+        "name+birth_date": -2.31,
+        "pinyin+birth_date": -0.85,
+        "phone+address": -14.67,
+        "birth_date+household": -6.5,
+    },
 )
 
-MATCH_THRESHOLD = 0.95
-REVIEW_THRESHOLD = 0.5
+# Thresholds on the match probability, read off the 1,000,000-record benchmark's table
+# of candidate pairs by probability band (bench/RESULTS.md, "Record linkage"):
+#
+# - MATCH_THRESHOLD: merge without a person looking. A wrong merge mixes two residents'
+#   data, a missed one only costs a review, so merging needs near-certainty: at 0.99 and
+#   above 99.96% of the pairs were one person, while in the band just below (0.95–0.99)
+#   only about 56% were — those go to review instead.
+# - REVIEW_THRESHOLD: below the match threshold and at or above this, a reviewer decides.
+#   Between 0.3 and 0.99 roughly 57% of the pairs were one person (worth a reviewer's
+#   minute); in 0.1–0.3 fewer than 10%, and below 0.1 under 0.5% — not worth the queue.
+MATCH_THRESHOLD = 0.99
+REVIEW_THRESHOLD = 0.3
 
 
 # --- normalisation ----------------------------------------------------------------------
@@ -648,13 +679,22 @@ def _explain(model: Model, levels_row: Sequence[int]) -> tuple[dict[str, str], d
 
 
 def score(a: LinkRecord, b: LinkRecord, *, model: Model | None = None) -> Match:
-    """Match probability of two records with the per-field comparison levels behind it."""
+    """Match probability of two records with the per-field comparison levels behind it.
+
+    Two records whose identity numbers are both valid and different belong, by the
+    numbering system, to two people (twins' numbers are one digit apart): however much
+    else agrees, such a pair is kept below ``MATCH_THRESHOLD`` so that a person decides —
+    the same rule ``link``'s clustering guard applies (``agreements["rule"]`` says so).
+    """
     model = model or DEFAULT_MODEL
     p = Prepared([a, b])
     i, j = np.array([0]), np.array([1])
     levels = compare(p, i, j)
     prob = float(_prob(_log_odds(model, levels))[0])
     agreements, weights = _explain(model, levels[0])
+    if p.id_valid.all() and p.id17[0] != p.id17[1] and prob >= MATCH_THRESHOLD:
+        prob = math.nextafter(MATCH_THRESHOLD, 0.0)
+        agreements["rule"] = "two_valid_numbers"
     return Match(probability=prob, agreements=agreements, weights=weights)
 
 
@@ -901,6 +941,77 @@ def _id_compatible(x: str, y: str, both_valid: bool) -> bool:
     return False
 
 
+def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Connected components by vectorised label propagation with pointer jumping: the
+    smallest member index labels each component."""
+    labels = np.arange(n)
+    while len(i):
+        low = np.minimum(labels[i], labels[j])
+        new = labels.copy()
+        np.minimum.at(new, i, low)
+        np.minimum.at(new, j, low)
+        np.minimum.at(new, labels, new)  # carry the lower label to the old root
+        new = new[new]
+        while True:
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
+
+
+def _groups(p: Prepared, labels: np.ndarray) -> list[list[str]]:
+    keys = p.keys
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return [[keys[x] for x in part] for part in np.split(order, bounds)] if p.n else []
+
+
+def _cluster(p: Prepared, i, j, prob, levels, match_t: float, review_t: float):
+    """Merge pairs at or above ``match_t`` best first, refusing merges the guard forbids.
+
+    Pairs whose numbers agree on all 17 digits can never bring a conflict (their group
+    has one number), so when there is no pool they are merged first in one vectorised
+    pass; the guarded union-find then only walks the remaining pairs."""
+    keys = p.keys
+    matches: list[ScoredPair] = []
+    review: list[ScoredPair] = []
+    guard = _Guard(p)
+    sel = np.flatnonzero(prob >= match_t)
+    sel = sel[np.argsort(-prob[sel], kind="stable")]
+    if not p.is_pool.any() and len(sel):
+        safe = (levels[sel, 0] == ID_EXACT) | (levels[sel, 0] == ID_CHECK)
+        s = sel[safe]
+        labels = _components(p.n, i[s], j[s])
+        guard.parent = labels.tolist()
+        roots = np.unique(labels[i[s]])
+        valid = np.zeros(p.n, dtype=bool)
+        np.logical_or.at(valid, labels, p.id_valid)
+        id17 = p.id17
+        guard.ids = {r: [(id17[r], bool(valid[r]))] for r in roots.tolist()}
+        matches.extend(
+            ScoredPair(keys[a], keys[b], pr)
+            for a, b, pr in zip(i[s].tolist(), j[s].tolist(), prob[s].tolist(), strict=True)
+        )
+        sel = sel[~safe]
+    for a, b, pr in zip(i[sel].tolist(), j[sel].tolist(), prob[sel].tolist(), strict=True):
+        reason = guard.union(a, b)
+        if reason:
+            review.append(ScoredPair(keys[a], keys[b], pr, reason))
+        else:
+            matches.append(ScoredPair(keys[a], keys[b], pr))
+    find = guard.find
+    unsure = np.flatnonzero((prob >= review_t) & (prob < match_t))
+    for a, b, pr in zip(i[unsure].tolist(), j[unsure].tolist(), prob[unsure].tolist(), strict=True):
+        if find(a) != find(b):
+            review.append(ScoredPair(keys[a], keys[b], pr, "uncertain"))
+    labels = np.fromiter((find(x) for x in range(p.n)), dtype=np.int64, count=p.n)
+    return matches, review, labels
+
+
 # --- batch linking ----------------------------------------------------------------------
 
 
@@ -947,27 +1058,8 @@ def link(
     prob = _prob(log_odds)
     t4 = time.perf_counter()
 
-    keys = p.keys
-    matches: list[ScoredPair] = []
-    review: list[ScoredPair] = []
-    guard = _Guard(p)
-    sel = np.flatnonzero(prob >= match_t)
-    sel = sel[np.argsort(-prob[sel], kind="stable")]
-    for k, a, b, pr in zip(sel.tolist(), i[sel].tolist(), j[sel].tolist(), prob[sel].tolist(), strict=True):
-        reason = guard.union(a, b)
-        if reason:
-            review.append(ScoredPair(keys[a], keys[b], pr, reason))
-        else:
-            matches.append(ScoredPair(keys[a], keys[b], pr))
-        del k
-    unsure = np.flatnonzero((prob >= review_t) & (prob < match_t))
-    for a, b, pr in zip(i[unsure].tolist(), j[unsure].tolist(), prob[unsure].tolist(), strict=True):
-        if guard.find(a) != guard.find(b):
-            review.append(ScoredPair(keys[a], keys[b], pr, "uncertain"))
-    groups: dict[int, list[str]] = {}
-    find = guard.find
-    for x in range(p.n):
-        groups.setdefault(find(x), []).append(keys[x])
+    matches, review, labels = _cluster(p, i, j, prob, levels, match_t, review_t)
+    groups = _groups(p, labels)
     t5 = time.perf_counter()
     stats = {
         "records": p.n,
@@ -982,10 +1074,12 @@ def link(
         "t_cluster": t5 - t4,
     }
     return LinkResult(
-        clusters=list(groups.values()),
+        clusters=groups,
         matches=matches,
         review=review,
         model=model,
         stats=stats,
         pairs=(i, j, prob),
+        levels=levels,
+        prepared=p,
     )
