@@ -42,7 +42,7 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount("expert", Role.EXPERT, "评审专家", "region"),
     DemoAccount("admin", Role.SYSTEM_ADMIN, "系统管理员", "region"),
 ]
-_REGION_SCOPE = {
+_REGION_SCOPE: dict[str, str] = {
     Role.RESIDENT: COMMUNITY,
     Role.GRID_WORKER: COMMUNITY,
     Role.COMMUNITY_WORKER: COMMUNITY,

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -276,14 +277,14 @@ class Plan:
     today: dt.date
     communities: list[str]
     property_companies: list[str]
-    grids: list[tuple] = field(default_factory=list)
-    estates: list[tuple] = field(default_factory=list)
-    buildings: list[tuple] = field(default_factory=list)
-    dwellings: list[tuple] = field(default_factory=list)
-    persons: list[tuple] = field(default_factory=list)
-    households: list[tuple] = field(default_factory=list)
-    members: list[tuple] = field(default_factory=list)
-    tags: list[tuple] = field(default_factory=list)
+    grids: list[Any] = field(default_factory=list)
+    estates: list[Any] = field(default_factory=list)
+    buildings: list[Any] = field(default_factory=list)
+    dwellings: list[Any] = field(default_factory=list)
+    persons: list[Any] = field(default_factory=list)
+    households: list[Any] = field(default_factory=list)
+    members: list[Any] = field(default_factory=list)
+    tags: list[Any] = field(default_factory=list)
 
 
 class _P:
@@ -293,7 +294,7 @@ class _P:
 
     def __init__(self, age: int, sex: str):
         self.age, self.sex = age, sex
-        self.birth: dt.date | None = None
+        self.birth = dt.date.min  # set once the household is placed
         self.hh: _H | None = None
         self.rel = ""
         self.migrant = False
@@ -443,14 +444,14 @@ def _households(rng: random.Random, people: list[_P]) -> list[_H]:
             pairs = [(men[i * len(men) // len(women)], w) for i, w in enumerate(women)]
         for man, woman in pairs:
             if rng.random() < 0.78:
-                hh = _H(man)
-                hh.add(woman, Relationship.WIFE)
+                couple = _H(man)
+                couple.add(woman, Relationship.WIFE)
             else:
-                hh = _H(woman)
-                hh.add(man, Relationship.HUSBAND)
-            households.append(hh)
-            by_wife_age.setdefault(woman.age, []).append(hh)
-            by_head_age.setdefault(hh.head.age, []).append(hh)
+                couple = _H(woman)
+                couple.add(man, Relationship.HUSBAND)
+            households.append(couple)
+            by_wife_age.setdefault(woman.age, []).append(couple)
+            by_head_age.setdefault(couple.head.age, []).append(couple)
 
     def find(index: dict[int, list[_H]], lo: int, hi: int, ok: Callable[[_H], bool]) -> _H | None:
         for _ in range(10):
@@ -511,13 +512,13 @@ def _households(rng: random.Random, people: list[_P]) -> list[_H]:
         households.append(_H(p))  # no family at all in a tiny community
     for p in singles:
         if p.hh is None:
-            hh = _H(p)
-            households.append(hh)
-            by_head_age.setdefault(p.age, []).append(hh)
+            own = _H(p)
+            households.append(own)
+            by_head_age.setdefault(p.age, []).append(own)
             p.alone = True
-    for hh in households:
-        if len(hh.members) > 1:
-            hh.head.alone = False
+    for h in households:
+        if len(h.members) > 1:
+            h.head.alone = False
     return households
 
 
@@ -954,7 +955,7 @@ def person_rows(records: Iterable[Sequence], *, today: dt.date | None = None) ->
     phone must be valid; the encrypted values and hashes come from the model's own setters."""
     parse, normalise_phone = idnumber.parse, idnumber.normalise_phone
     set_id, set_phone = Person.set_id_number, Person.set_phone
-    holder = _Pii()
+    holder: Any = _Pii()
     today = today or timezone.localdate()
     for r in records:
         parsed = parse(r[11], today=today)
@@ -987,7 +988,7 @@ def _constant_columns(model: type[models.Model], given: Sequence[str], now) -> t
             value = None
         else:
             value = ""
-        names.append(f.column)
+        names.append(str(f.column))
         values.append(value)
     return names, tuple(values)
 
@@ -1050,7 +1051,7 @@ def _next_ids(model: type[models.Model]) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE")
-    return model.objects.aggregate(m=models.Max("id"))["m"] or 0
+    return model._default_manager.aggregate(m=models.Max("id"))["m"] or 0
 
 
 def _shift(rows: Iterable[tuple], positions: dict[int, int | dict]) -> Iterator[tuple]:
@@ -1175,7 +1176,7 @@ def plan_load(
             if model is Person:
                 n = persons_load(shifted, now=now, today=plan.today)
             else:
-                n = copy_rows(model, columns, shifted, now=now)
+                n = copy_rows(model, columns or (), shifted, now=now)
             report.counts[label] = n
             report.seconds[label] = time.perf_counter() - t
             say(f"  写入 {label}: {n} 行，{report.seconds[label]:.1f} 秒")
@@ -1205,7 +1206,7 @@ def district_reset(district: str) -> dict[str, int]:
         Household.objects.filter(community__code__startswith=district).update(head=None)
         for model in _REGISTRY_MODELS:
             n, _ = model.objects.filter(community__code__startswith=district).delete()
-            deleted[model._meta.model_name] = n
+            deleted[str(model._meta.model_name)] = n
     return deleted
 
 
