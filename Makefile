@@ -20,10 +20,11 @@ node_modules/.installed: package.json package-lock.json
 install: $(BIN)/.installed assets
 assets: node_modules/.installed
 
-# Debian packages the tests use: Chromium for browser tests, gettext to compile translations.
+# Debian packages the tests use: Chromium and a Chinese font for browser tests, gettext to compile translations.
 system:
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Sex(models.TextChoices):
@@ -34,31 +35,69 @@ class Relationship(models.TextChoices):
     NON_RELATIVE = "99", _("非亲属")
 
 
-# GB/T 3304 民族代码: the most common; the full table lives in integration's code tables.
-ETHNICITIES = [
-    ("01", _("汉族")),
-    ("02", _("蒙古族")),
-    ("03", _("回族")),
-    ("04", _("藏族")),
-    ("05", _("维吾尔族")),
-    ("06", _("苗族")),
-    ("07", _("彝族")),
-    ("08", _("壮族")),
-    ("09", _("布依族")),
-    ("10", _("朝鲜族")),
-    ("11", _("满族")),
-    ("12", _("侗族")),
-    ("13", _("瑶族")),
-    ("14", _("白族")),
-    ("15", _("土家族")),
-    ("16", _("哈尼族")),
-    ("17", _("哈萨克族")),
-    ("18", _("傣族")),
-    ("19", _("黎族")),
-    ("22", _("畲族")),
-    ("97", _("其他")),
-    ("98", _("外国血统中国籍人士")),
-]
+# GB/T 3304-1991 民族代码: the 56 nationalities, 97 other, 98 foreign-born Chinese citizens.
+# The names are marked for the catalogue here and translated when shown.
+ETHNICITY_NAMES: dict[str, str] = {
+    "01": gettext_noop("汉族"),
+    "02": gettext_noop("蒙古族"),
+    "03": gettext_noop("回族"),
+    "04": gettext_noop("藏族"),
+    "05": gettext_noop("维吾尔族"),
+    "06": gettext_noop("苗族"),
+    "07": gettext_noop("彝族"),
+    "08": gettext_noop("壮族"),
+    "09": gettext_noop("布依族"),
+    "10": gettext_noop("朝鲜族"),
+    "11": gettext_noop("满族"),
+    "12": gettext_noop("侗族"),
+    "13": gettext_noop("瑶族"),
+    "14": gettext_noop("白族"),
+    "15": gettext_noop("土家族"),
+    "16": gettext_noop("哈尼族"),
+    "17": gettext_noop("哈萨克族"),
+    "18": gettext_noop("傣族"),
+    "19": gettext_noop("黎族"),
+    "20": gettext_noop("傈僳族"),
+    "21": gettext_noop("佤族"),
+    "22": gettext_noop("畲族"),
+    "23": gettext_noop("高山族"),
+    "24": gettext_noop("拉祜族"),
+    "25": gettext_noop("水族"),
+    "26": gettext_noop("东乡族"),
+    "27": gettext_noop("纳西族"),
+    "28": gettext_noop("景颇族"),
+    "29": gettext_noop("柯尔克孜族"),
+    "30": gettext_noop("土族"),
+    "31": gettext_noop("达斡尔族"),
+    "32": gettext_noop("仫佬族"),
+    "33": gettext_noop("羌族"),
+    "34": gettext_noop("布朗族"),
+    "35": gettext_noop("撒拉族"),
+    "36": gettext_noop("毛南族"),
+    "37": gettext_noop("仡佬族"),
+    "38": gettext_noop("锡伯族"),
+    "39": gettext_noop("阿昌族"),
+    "40": gettext_noop("普米族"),
+    "41": gettext_noop("塔吉克族"),
+    "42": gettext_noop("怒族"),
+    "43": gettext_noop("乌孜别克族"),
+    "44": gettext_noop("俄罗斯族"),
+    "45": gettext_noop("鄂温克族"),
+    "46": gettext_noop("德昂族"),
+    "47": gettext_noop("保安族"),
+    "48": gettext_noop("裕固族"),
+    "49": gettext_noop("京族"),
+    "50": gettext_noop("塔塔尔族"),
+    "51": gettext_noop("独龙族"),
+    "52": gettext_noop("鄂伦春族"),
+    "53": gettext_noop("赫哲族"),
+    "54": gettext_noop("门巴族"),
+    "55": gettext_noop("珞巴族"),
+    "56": gettext_noop("基诺族"),
+    "97": gettext_noop("其他"),
+    "98": gettext_noop("外国血统中国籍人士"),
+}
+ETHNICITIES = [(code, _(name)) for code, name in ETHNICITY_NAMES.items()]
 
 
 class ResidenceType(models.TextChoices):

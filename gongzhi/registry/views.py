@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.core.permissions import require
 from gongzhi.core.roles import CHANGE_PERSON, EXPORT_PERSON, IMPORT_PERSON, REVEAL_PERSON, VIEW_PERSON
+from gongzhi.integration import selectors as integration_selectors
+from gongzhi.integration.rules import VIEW_PROVENANCE
 
 from . import exports, imports, selectors, services
 from .forms import (
@@ -67,7 +69,12 @@ def person_list(request):
 
 def _person_context(request, person, **extra):
     user = request.user
+    # Where each field came from (department imports), for those who may see it.
+    provenance = None
+    if user.has_perm(VIEW_PROVENANCE, person):
+        provenance = integration_selectors.person_provenance(person)
     return {
+        "provenance": provenance,
         "person": person,
         "tags": selectors.person_tags(person=person),
         "history": selectors.person_history(person=person),
