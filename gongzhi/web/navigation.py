@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 class MenuEntry:
     label: object
     url_name: str
-    perm: str | None  # None: every signed-in user
+    perm: str | tuple[str, ...] | None  # shown when the user holds any of them; None: every signed-in user
 
 
 MENU: list[MenuEntry] = [
@@ -20,7 +20,11 @@ MENU: list[MenuEntry] = [
     MenuEntry(_("居民查询"), "registry:person_list", "registry.view_person"),
     MenuEntry(_("楼栋房屋"), "registry:place_tree", "registry.view_person"),
     MenuEntry(_("导入居民"), "registry:import", "registry.import_person"),
-    MenuEntry(_("访问日志"), "web:access_log", "core.view_access_log"),
+    MenuEntry(
+        _("访问日志"),
+        "web:access_log",
+        ("core.view_access_log", "registry.reveal_person", "registry.export_person"),
+    ),
 ]
 
 
@@ -31,7 +35,8 @@ def register(entry: MenuEntry) -> None:
 def menu_for(user, path: str) -> list[dict]:
     items = []
     for entry in MENU:
-        if entry.perm and not user.has_perm(entry.perm):
+        perms = (entry.perm,) if isinstance(entry.perm, str) else entry.perm or ()
+        if perms and not any(user.has_perm(p) for p in perms):
             continue
         try:
             url = reverse(entry.url_name)

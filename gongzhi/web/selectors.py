@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.audit import VerifyResult, access_log_verify
 from gongzhi.core.errors import PermissionDenied
-from gongzhi.core.models import AccessLogEntry
+from gongzhi.core.models import AccessLogEntry, AccessLogHead
 from gongzhi.core.roles import VIEW_ACCESS_LOG
-from gongzhi.core.scoping import has_anywhere, scoped
+from gongzhi.core.scoping import has_anywhere, scope_q
 
 
-def access_log_entries(*, user, action: str = "") -> QuerySet[AccessLogEntry]:
-    """Access-log entries for regions within the user's scope (by community-code prefix)."""
-    if not has_anywhere(user, VIEW_ACCESS_LOG):
+def access_log_entries(*, user, action: str = "", mine: bool = False) -> QuerySet[AccessLogEntry]:
+    """Access-log entries for regions within the user's scope (by community-code prefix), and
+    always the user's own: whoever looks at personal data can see what they have looked at."""
+    if not user.is_authenticated:
         raise PermissionDenied()
-    qs = scoped(AccessLogEntry.objects.all(), user, VIEW_ACCESS_LOG, field="community_code")
+    own = Q(user=user)
+    if mine or not has_anywhere(user, VIEW_ACCESS_LOG):
+        qs = AccessLogEntry.objects.filter(own)
+    else:
+        qs = AccessLogEntry.objects.filter(scope_q(user, VIEW_ACCESS_LOG, field="community_code") | own)
     if action:
         qs = qs.filter(action=action)
     return qs.select_related("user").order_by("-id")
 
 
 def access_log_status() -> VerifyResult:
-    """Whether the whole chain still verifies (it is one chain for all regions)."""
-    return access_log_verify()
+    """Whether the whole chain still verifies (it is one chain for all regions). Walking it is
+    linear in its length, so a result is kept for a minute per chain head; `gongzhi audit
+    verify` is the authoritative check."""
+    head = AccessLogHead.objects.filter(id=1).first()
+    if head is None:
+        return access_log_verify()
+    return cache.get_or_set(f"access-log-verify:{head.entries}:{head.last_hash}", access_log_verify, 60)
 
 
 FIELD_LABELS = {

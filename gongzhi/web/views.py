@@ -4,6 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from gongzhi.core.models import AccessAction
+from gongzhi.core.roles import VIEW_ACCESS_LOG
+from gongzhi.core.scoping import has_anywhere
 
 from . import selectors
 from .home import home_context
@@ -21,7 +23,8 @@ def access_log(request):
     action = request.GET.get("action", "")
     if action not in AccessAction.values:
         action = ""
-    entries = selectors.access_log_entries(user=request.user, action=action)
+    own_only = not has_anywhere(request.user, VIEW_ACCESS_LOG)
+    entries = selectors.access_log_entries(user=request.user, action=action, mine=own_only)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.field_labels = selectors.field_labels(entry.fields)
@@ -33,5 +36,6 @@ def access_log(request):
             "action": action,
             "actions": AccessAction.choices,
             "status": selectors.access_log_status(),
+            "own_only": own_only,
         },
     )

@@ -113,14 +113,25 @@ def test_access_log_page_is_scoped_by_community_code(
     _log(community_worker, other_community.code, "核对外区")
     user = make_user(role, scope() if callable(scope) else scope)
     response = _login(user).get(reverse("web:access_log"))
-    if not allowed:
-        assert response.status_code == 403
-        return
     page = response.content.decode()
     assert response.status_code == 200
+    if not allowed:  # only their own entries, and they have none
+        assert "核对军门" not in page and "核对大根" not in page and "核对外区" not in page
+        assert "您本人" in page
+        return
     assert "核对军门" in page and "核对外区" not in page
     assert ("核对大根" in page) == (role != "community_head")
     assert "日志链条完整" in page
+
+
+def test_everyone_sees_their_own_entries_and_only_those(make_user, community_worker):
+    _log(community_worker, COMMUNITY, "我自己核对")
+    colleague = make_user("community_worker", COMMUNITY)
+    _log(colleague, COMMUNITY, "同事核对")
+    page = _login(community_worker).get(reverse("web:access_log")).content.decode()
+    assert "我自己核对" in page and "同事核对" not in page
+    head_page = _login(make_user("community_head", COMMUNITY)).get(reverse("web:access_log")).content.decode()
+    assert "我自己核对" in head_page and "同事核对" in head_page
 
 
 def test_access_log_page_shows_a_broken_chain(make_user, community_worker):

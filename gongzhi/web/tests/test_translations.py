@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-CATALOGUES = sorted(p for p in ROOT.glob("**/locale/en/LC_MESSAGES/django.po") if ".venv" not in p.parts
-                    and "node_modules" not in p.parts)
+CATALOGUES = sorted(
+    p
+    for p in ROOT.glob("**/locale/en/LC_MESSAGES/django.po")
+    if ".venv" not in p.parts and "node_modules" not in p.parts
+)
 
 
 def _entries(po: Path):
