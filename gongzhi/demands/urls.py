@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "demands"
-urlpatterns: list = []
+urlpatterns = [
+    path("submit/", views.submit, name="submit"),
+    path("submit/buildings/", views.buildings, name="buildings"),
+    path("track/", views.track, name="track_lookup"),
+    path("track/<str:code>/", views.track, name="track"),
+    path("mine/", views.mine, name="mine"),
+    path("intake/", views.intake, name="intake"),
+    path("work/", views.work_list, name="work_list"),
+    path("queue/", views.queue, name="queue"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/act/<str:action>/", views.act, name="act"),
+    path("rates/", views.rates_dashboard, name="rates"),
+    path("rates/demands/", views.rates_drill, name="rates_drill"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+]
