@@ -13,8 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def world():
-    from gongzhi.core.regions import regions_import
     from conftest import REGION_DIR
+    from gongzhi.core.regions import regions_import
 
     if not Region.objects.filter(code="350102004001").exists():  # transactional tests start empty
         regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
