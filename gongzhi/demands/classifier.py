@@ -21,8 +21,9 @@ import pickle
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -53,7 +54,12 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """jieba tokens without punctuation or spaces."""
-    return [w for w in jieba.lcut(normalize(text)) if not _PUNCT.fullmatch(w)]
+    return list(_words(text))
+
+
+@lru_cache(maxsize=50_000)  # cross-validation tokenizes each text once per fold and model
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in jieba.lcut(normalize(text)) if not _PUNCT.fullmatch(w))
 
 
 def _char_text(text: str) -> str:
@@ -264,6 +270,8 @@ def training_samples(limit: int = TRAINING_LIMIT) -> tuple[list[tuple[str, str]]
     )
     categories, units = [], []
     for d in rows:
+        if d.category is None:
+            continue
         text = f"{d.title}\n{d.body}"
         categories.append((text, d.category.code))
         if d.unit_id:
@@ -294,10 +302,12 @@ def demand_suggestion_fill(demand) -> None:
     suggestion = suggest_text(f"{demand.title}\n{demand.body}", top=1)
     if not suggestion["category"] and not suggestion["unit"]:
         return
-    category, score = None, None
+    category, score = None, 0.0
     if suggestion["category"]:
         code, score = suggestion["category"][0]
         category = Category.objects.filter(code=code, active=True).first()
+    elif suggestion["unit"]:
+        score = suggestion["unit"][0][1]
     unit = unit_for_label(suggestion["unit"][0][0], demand.community_id) if suggestion["unit"] else None
     demand_suggest(demand=demand, category=category, unit=unit, score=score)
 
@@ -394,7 +404,7 @@ def classifier_evaluate(
     majority = Counter(y.tolist()).most_common(1)[0][0]
     chance = float(f1_score(y, np.array([majority] * len(y), dtype=object), average="macro", labels=classes))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    runs = {
+    runs: dict[str, tuple[Callable[[], Pipeline], list[float], np.ndarray]] = {
         "model": (model_pipeline, [], np.empty(len(y), dtype=object)),
         "baseline": (baseline_pipeline, [], np.empty(len(y), dtype=object)),
     }

@@ -78,22 +78,27 @@ def resolve_place(data, jurisdiction: str, lat: float | None, lon: float | None)
         kind, _sep, ident = address_id.partition(":")
         if not ident and address_id.isdigit() and len(address_id) == 12:
             return _community(address_id, jurisdiction), None, None
-        if kind in ("building", "estate") and ident.isdigit():
-            model = Building if kind == "building" else Estate
-            place = model.objects.filter(pk=int(ident), community__code__startswith=jurisdiction).first()
-            if place is not None:
-                if kind == "building":
-                    return place.community, place.estate, place
-                return place.community, place, None
+        if kind == "building" and ident.isdigit():
+            building = Building.objects.filter(
+                pk=int(ident), community__code__startswith=jurisdiction
+            ).first()
+            if building is not None:
+                return building.community, building.estate, building
+        if kind == "estate" and ident.isdigit():
+            estate = Estate.objects.filter(pk=int(ident), community__code__startswith=jurisdiction).first()
+            if estate is not None:
+                return estate.community, estate, None
         raise Open311Error(400, _("无法识别的地址编号 address_id：%(id)s") % {"id": address_id})
     if lat is not None and lon is not None:
-        nearest, best = None, NEAREST_ESTATE_M
+        nearest, best = None, float(NEAREST_ESTATE_M)
         estates = Estate.objects.filter(
             community__code__startswith=jurisdiction,
             latitude__range=(lat - 0.02, lat + 0.02),
             longitude__range=(lon - 0.02, lon + 0.02),
         ).select_related("community")
         for estate in estates:
+            if estate.latitude is None or estate.longitude is None:
+                continue
             d = _distance_m(lat, lon, estate.latitude, estate.longitude)
             if d <= best:
                 nearest, best = estate, d

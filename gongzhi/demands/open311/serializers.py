@@ -28,7 +28,7 @@ def w3c(value: dt.datetime | None) -> str | None:
 
 
 def service(category: Category) -> dict:
-    group = category.parent.name if category.parent_id else None
+    group = category.parent.name if category.parent is not None else None
     return {
         "service_code": category.code,
         "service_name": category.name,
@@ -80,15 +80,13 @@ def _status(state: str) -> str:
 
 def service_request(demand: Demand, *, user=None, request=None) -> dict:
     full = can_read_full(user, demand)
-    notes = DemandState(demand.state).label
+    notes = str(DemandState(demand.state).label)
     if full and demand.reply:
         notes = f"{notes}：{demand.reply}"
     address = demand.community.short_name
     media_url = None
     if full:
-        place = (
-            str(demand.building) if demand.building_id else (demand.estate.name if demand.estate_id else "")
-        )
+        place = str(demand.building) if demand.building_id else (demand.estate.name if demand.estate else "")
         address = "，".join(p for p in (demand.address, place, demand.community.short_name) if p)
         photos = list(demand.photos.all())
         if photos and request is not None:
@@ -101,7 +99,7 @@ def service_request(demand: Demand, *, user=None, request=None) -> dict:
         "service_name": category.name if category else _("待分类"),
         "service_code": category.code if category else UNCLASSIFIED,
         "description": demand.body if full else None,
-        "agency_responsible": demand.unit.name if demand.unit_id else None,
+        "agency_responsible": demand.unit.name if demand.unit else None,
         "service_notice": (
             _("办理时限：%(limit)s") % {"limit": TimeLimitClass(demand.time_limit).label}
             if demand.time_limit
