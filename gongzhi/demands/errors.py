@@ -18,6 +18,7 @@ MESSAGES = {
     "body_too_long": _("诉求内容不能超过4000个字。"),
     "community_required": _("请选择诉求所在的社区。"),
     "not_community": _("诉求所在地必须是社区（村）一级。"),
+    "building_not_found": _("所选楼栋不存在。"),
     "place_other_community": _("所选小区或楼栋不属于该社区。"),
     "bad_location": _("位置坐标无效。"),
     "bad_phone": _("联系电话格式不正确，请填写11位手机号或带区号的固定电话。"),
