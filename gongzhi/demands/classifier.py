@@ -294,8 +294,43 @@ def demand_classifier_retrain(*, limit: int = TRAINING_LIMIT, path: Path | None 
     return model
 
 
+_retraining = threading.Lock()
+logger = logging.getLogger(__name__)
+
+
+def demand_classifier_retrain_in_background() -> threading.Thread | None:
+    """Retrain in a daemon thread (one at a time); None when a retraining is already running."""
+    if not _retraining.acquire(blocking=False):
+        return None
+
+    def run() -> None:
+        from django.db import connection
+
+        try:
+            demand_classifier_retrain()
+        except ApplicationError as exc:
+            logger.info("classifier not retrained: %s", exc)
+        except Exception:  # a background run must not die silently
+            logger.exception("classifier retraining failed")
+        finally:
+            connection.close()
+            _retraining.release()
+
+    thread = threading.Thread(target=run, name="gongzhi-classifier-retrain", daemon=True)
+    thread.start()
+    return thread
+
+
 def demand_suggestion_fill(demand) -> None:
-    """Store the model's suggested category and unit on a new demand (a demand_create hook)."""
+    """Store the model's suggested category and unit on a new demand (a demand_create hook).
+    A missing or broken model never stops a demand from being taken in."""
+    try:
+        _fill(demand)
+    except Exception:
+        logger.exception("classifier suggestion failed for demand %s", demand.pk)
+
+
+def _fill(demand) -> None:
     from .models import Category
     from .services import demand_suggest
 

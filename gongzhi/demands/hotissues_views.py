@@ -84,7 +84,7 @@ def hot_issues(request):
                     "issue": issue,
                     "estate": estate_names.get(int(c.estate)) if c.estate else "",
                     "buildings": [building_names[int(b)] for b in c.buildings if int(b) in building_names],
-                    "codes": [codes_by_id.get(i, "") for i in issue.ids],
+                    "demands": [(i, codes_by_id.get(i, "")) for i in issue.ids],
                     "ids": ",".join(str(i) for i in issue.ids),
                     "title": c.representative.text.splitlines()[0] if c.representative else c.title,
                 }

@@ -11,6 +11,7 @@ import datetime as dt
 from functools import wraps
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -214,7 +215,10 @@ def requests_(request, *, fmt: str):
     else:
         service_codes = [c.strip() for c in (request.GET.get("service_code") or "").split(",") if c.strip()]
         if service_codes:
-            qs = qs.filter(category__code__in=service_codes)
+            wanted_q = Q(category__code__in=service_codes)
+            if serializers.UNCLASSIFIED in service_codes:
+                wanted_q |= Q(category__isnull=True)
+            qs = qs.filter(wanted_q)
         start = _parse_when(request.GET.get("start_date"), "start_date")
         end = _parse_when(request.GET.get("end_date"), "end_date")
         if start and end and start > end:

@@ -113,3 +113,42 @@ def test_retrain_refuses_too_little_history(db, settings, tmp_path):
         call_command("demands_train_classifier", stdout=StringIO())
     assert "至少需要" in str(exc.value)
     assert not classifier.model_path().exists()
+
+
+def test_a_broken_model_never_stops_intake(db, people, junmen, settings, tmp_path):
+    from gongzhi.demands import services
+
+    settings.DATA_DIR = tmp_path
+    classifier.model_path().parent.mkdir(parents=True)
+    classifier.model_path().write_bytes(b"not a model")
+    services.SUGGESTERS.append(classifier.demand_suggestion_fill)
+    try:
+        demand = demand_create(
+            by=people["resident"], channel="web", title="电梯坏了", body="电梯停运", community=junmen
+        )
+    finally:
+        services.SUGGESTERS.remove(classifier.demand_suggestion_fill)
+    demand.refresh_from_db()
+    assert demand.pk and demand.suggested_category is None and demand.suggestion_score is None
+
+
+def test_background_retraining_runs_one_at_a_time(monkeypatch):
+    import threading
+
+    started, release, runs = threading.Event(), threading.Event(), []
+
+    def slow_retrain():
+        runs.append(1)
+        started.set()
+        release.wait(5)
+
+    monkeypatch.setattr(classifier, "demand_classifier_retrain", slow_retrain)
+    first = classifier.demand_classifier_retrain_in_background()
+    assert first is not None and started.wait(5)
+    assert classifier.demand_classifier_retrain_in_background() is None  # still running
+    release.set()
+    first.join(5)
+    second = classifier.demand_classifier_retrain_in_background()
+    assert second is not None
+    second.join(5)
+    assert len(runs) == 2
