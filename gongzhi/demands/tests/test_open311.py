@@ -440,11 +440,12 @@ def test_requests_filters(client, world, schemas):
         str(closed.pk),
         str(submitted.pk),
     }
-    # the unclassified demand has no service code yet
+    # the unclassified demand has no service code yet: it answers to `unclassified`
     assert _ids(client.get(q + f"&service_code={world['category'].code}")) == {
         str(closed.pk),
         str(handling.pk),
     }
+    assert _ids(client.get(q + "&service_code=unclassified")) == {str(submitted.pk)}
     Demand.objects.filter(pk=submitted.pk).update(created_at=timezone.now() - dt.timedelta(days=40))
     start = (timezone.now() - dt.timedelta(days=45)).isoformat()
     end = (timezone.now() - dt.timedelta(days=35)).isoformat()
