@@ -12,13 +12,20 @@ Pipeline (``link``):
    A 15-digit number, a wrong check character and a missing number all still meet their
    partner in at least one block; a one-digit typo meets it through the name blocks.
 3. **Score** each candidate pair Fellegi–Sunter style: every field comparison falls in a
-   level (see ``LEVELS``) with a weight log2(m/u); the sum plus the prior log-odds gives
-   the match probability. m (how often a level occurs for the same person) and u (for
-   different people) are estimated by EM on the batch's own candidate pairs (see
-   ``estimate_model``); small batches use ``DEFAULT_MODEL``.
+   level (see ``LEVELS``) with a weight log2(m/u); the sum, the interaction terms and the
+   prior log-odds give the match probability. The parameters come from the batch itself
+   (``estimate_model_anchored``): u from random record pairs (and, for the identity
+   number, from pairs born the same day), m from pairs anchored by an identical identity
+   number (for the other fields) or by name + birth date + phone/address (for the
+   number), the prior by EM. Not from the benchmark generator's noise rates: those are
+   unknown for a real department's extract and differ between departments and years, and
+   fitting them would only measure the generator. Plain two-class EM on the candidate
+   pairs (``estimate_model``) was tried and put same-name-same-birth-date strangers in the
+   match class (ten times the wrong merges at the same F1). Batches too small to estimate from use ``DEFAULT_MODEL``.
 4. **Cluster**: pairs at or above ``MATCH_THRESHOLD`` are merged best first (union-find),
-   but never two groups holding conflicting identity numbers (nor two pool records), so a
-   record without a number cannot chain two different people together; pairs between
+   but never two groups holding conflicting identity numbers (two valid different ones,
+   or invalid ones more than a typo apart) nor two pool records, so a record without a
+   number cannot chain two different people together; pairs between
    ``REVIEW_THRESHOLD`` and ``MATCH_THRESHOLD``, and refused merges, go to review.
 
 Everything is vectorised over pairs with numpy; see bench/linkage.py for the benchmark
@@ -810,9 +817,11 @@ def estimate_model_anchored(
     - the **prior** (share of all record pairs that match) by EM with m and u fixed, over
       every pair: pairs left out by blocking count as non-matches.
 
-    Plain two-class EM on the candidate pairs (``estimate_model``) was tried first and
-    fails here: different people sharing a common name and birth date are frequent among
-    the candidates and EM explains them as matches with a wrong number (bench/RESULTS.md).
+    Plain two-class EM on the candidate pairs (``estimate_model``) was tried first: the
+    different people sharing a common name and birth date are frequent among the candidates
+    and EM explains them as matches with a mistyped number (it finds 1.5% of one person's
+    numbers "different"); at the same F1 it merged wrong pairs about ten times as often
+    (bench/RESULTS.md, "Record linkage").
     """
     count = int(min(RANDOM_PAIRS, p.n * (p.n - 1) // 2, max(100_000, 20 * p.n)))
     ri, rj = _random_pairs(p, count, seed)
