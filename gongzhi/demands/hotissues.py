@@ -16,6 +16,7 @@ demands). Weekly reports count each cluster's demands per (street, ISO week).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -23,12 +24,15 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from gongzhi.core.errors import ApplicationError
-from gongzhi.core.scoping import scope_q
+from gongzhi.core.models import Region, RegionLevel
+from gongzhi.core.scoping import scope_prefixes
 
 from .classifier import words
 from .models import Channel, Demand
@@ -37,6 +41,7 @@ from .selectors import demands_visible
 from .services import demand_create
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+logger = logging.getLogger(__name__)
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 
@@ -148,6 +153,7 @@ class IssueRecord:
     estate: str = ""  # estate id or name; empty when unknown
     building: str = ""  # building id or name within the estate; empty when unknown
     place_names: tuple[str, ...] = ()  # words to drop from the text (estate, building, road names)
+    community: str = ""  # 12-digit community code, when known
 
 
 @dataclass
@@ -415,7 +421,8 @@ def weekly_hot_issues(
 # --- over the platform's demands -------------------------------------------------------------------
 
 CONTEXT_WEEKS = 4  # earlier weeks read along with the asked one: recurrence, and a steadier IDF
-MAX_RECORDS = 20000
+MAX_RECORDS = 20000  # per street and five weeks; beyond it the most recent are clustered (logged)
+CACHE_SECONDS = 24 * 3600
 
 
 def demand_records(demands) -> list[IssueRecord]:
@@ -433,7 +440,13 @@ def demand_records(demands) -> list[IssueRecord]:
         "community__name",
     )
     out = []
-    for d in rows[:MAX_RECORDS]:
+    rows = list(rows[: MAX_RECORDS + 1])
+    if len(rows) > MAX_RECORDS:
+        logger.warning(
+            "hot issues: more than %s demands in one batch; the most recent are clustered", MAX_RECORDS
+        )
+        rows = rows[:MAX_RECORDS]
+    for d in rows:
         names = [d.community.name, d.community.short_name]
         if d.estate_id:
             names.append(d.estate.name)
@@ -444,6 +457,7 @@ def demand_records(demands) -> list[IssueRecord]:
                 id=d.pk,
                 text=f"{d.title}\n{d.body}",
                 street=d.community_id[:9],
+                community=d.community_id,
                 at=d.created_at,
                 estate=str(d.estate_id or ""),
                 building=str(d.building_id or ""),
@@ -453,23 +467,93 @@ def demand_records(demands) -> list[IssueRecord]:
     return out
 
 
-def hot_issues_week(*, user, region_code: str, week: dt.date, top: int = 10, min_count: int = 2):
-    """Hot issues of one week in the streets under `region_code` that `user` may see the rates of.
+def _streets_in_view(user, region_code: str) -> list[str]:
+    """Street codes under `region_code` where the user may see some demands' rates."""
+    streets: set[str] = set()
+    for prefix in scope_prefixes(user, VIEW_RATES):
+        if len(prefix) >= 9:
+            if prefix[:9].startswith(region_code) or region_code.startswith(prefix[:9]):
+                streets.add(prefix[:9])
+        else:
+            below = region_code if region_code.startswith(prefix) else prefix
+            if below.startswith(region_code) or region_code.startswith(below):
+                streets.update(
+                    Region.objects.filter(code__startswith=below, level=RegionLevel.STREET).values_list(
+                        "code", flat=True
+                    )
+                )
+    return sorted(s for s in streets if s.startswith(region_code[:9]) or region_code.startswith(s))
 
-    Returns {street code: [WeeklyHotIssue…]} for that week, clustered over the week and the
-    CONTEXT_WEEKS before it (so a recurring issue says in how many earlier weeks it came up).
-    """
-    monday = week - dt.timedelta(days=week.weekday())
+
+def street_hot_issues(street: str, monday: dt.date, *, top: int, min_count: int) -> list[WeeklyHotIssue]:
+    """One street's hot issues of the week over all its demands, cached until its demands change."""
     start = dt.datetime.combine(monday - dt.timedelta(weeks=CONTEXT_WEEKS), dt.time.min, tzinfo=SHANGHAI)
     end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time.min, tzinfo=SHANGHAI)
     demands = Demand.objects.filter(
-        scope_q(user, VIEW_RATES),
-        community__code__startswith=region_code,
-        created_at__gte=start,
-        created_at__lt=end,
+        community__code__startswith=street, created_at__gte=start, created_at__lt=end
     )
-    report = weekly_hot_issues(demand_records(demands), top=top, min_count=min_count)
-    return {street: items for (street, w), items in report.items() if w == monday}
+    state = demands.aggregate(n=Count("id"), last=Max("id"), changed=Max("updated_at"))
+    changed = state["changed"].timestamp() if state["changed"] else 0
+    key = (
+        f"hotissues:v1:{street}:{monday.isoformat()}:{top}:{min_count}:{state['n']}:{state['last']}:{changed}"
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    records = demand_records(demands.order_by("-created_at", "-id"))
+    report = weekly_hot_issues(records, top=top, min_count=min_count)
+    result = report.get((street, monday), [])
+    cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def _restrict(issue: WeeklyHotIssue, prefixes: list[str], min_count: int) -> WeeklyHotIssue | None:
+    """The issue as a user sees it: only the demands of the communities in the user's scope."""
+    if all(r.community.startswith(tuple(prefixes)) for r in issue.cluster.records):
+        return issue
+    records = [r for r in issue.cluster.records if r.community.startswith(tuple(prefixes))]
+    in_week = [r for r in records if week_start(r.at) == issue.week]
+    if len(in_week) < min_count:
+        return None
+    cluster = Cluster(
+        street=issue.street,
+        records=records,
+        keywords=issue.cluster.keywords,
+        representative=issue.cluster.representative
+        if issue.cluster.representative in records
+        else in_week[0],
+    )
+    earlier = len({week_start(r.at) for r in records if week_start(r.at) < issue.week})
+    return WeeklyHotIssue(issue.street, issue.week, len(in_week), len(records), earlier, cluster)
+
+
+def hot_issues_week(*, user, region_code: str, week: dt.date, top: int = 10, min_count: int = 2):
+    """Hot issues of one week in the streets under `region_code`, as `user` may see them.
+
+    Returns {street code: [WeeklyHotIssue…]} for that week. Each street is clustered over the
+    week and the CONTEXT_WEEKS before it (so a recurring issue says in how many earlier weeks
+    it came up) over all its demands; a user whose scope is a community sees the issues made
+    of that community's demands.
+    """
+    monday = week - dt.timedelta(days=week.weekday())
+    scope = scope_prefixes(user, VIEW_RATES)
+    # what the user may see within the region asked for
+    prefixes = sorted(
+        {p for p in scope if p.startswith(region_code)}
+        | ({region_code} if any(region_code.startswith(p) for p in scope) else set())
+    )
+    if not prefixes:
+        return {}
+    out = {}
+    for street in _streets_in_view(user, region_code):
+        issues = [
+            restricted
+            for issue in street_hot_issues(street, monday, top=top, min_count=min_count)
+            if (restricted := _restrict(issue, prefixes, min_count)) is not None
+        ]
+        if issues:
+            out[street] = sorted(issues, key=lambda h: (-h.count, -h.total, h.cluster.first_at))
+    return out
 
 
 def hot_issue_task_create(*, by, demand_ids: Sequence[int], title: str = "", note: str = ""):

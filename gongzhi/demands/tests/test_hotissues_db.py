@@ -105,6 +105,46 @@ def test_weekly_report_is_scoped(district_week, people, who, sees):
     assert found is sees
 
 
+def test_a_community_sees_its_own_part_of_a_street_issue(district_week, people, make_user):
+    """Six complaints about one road's lights, three from each community of the street."""
+    rnd = random.Random(11)
+    t = topic("street_light")
+    lights = []
+    for k in range(6):
+        d = hotline_demand(rnd, t, estate="东街口", problem=t.problems[0], at=at(2026, 3, 17, 9 + k))
+        community = Region.objects.get(code=(JUNMEN, DAGEN)[k % 2])
+        lights.append(
+            demand_create(
+                by=people["street_staff"],
+                channel="hotline",
+                title=d.title,
+                body=d.body,
+                community=community,
+                created_at=d.created_at,
+            )
+        )
+    whole = hot_issues_week(user=people["street_staff"], region_code=STREET, week=WEEK)
+    issue = next(h for h in whole[STREET] if lights[0].pk in h.ids)
+    assert sorted(issue.ids) == sorted(d.pk for d in lights) and issue.count == 6
+    head = hot_issues_week(user=people["community_head"], region_code="350102", week=WEEK)
+    part = next(h for h in head[STREET] if lights[0].pk in h.ids)
+    assert sorted(part.ids) == sorted(d.pk for d in lights if d.community_id == JUNMEN) and part.count == 3
+    # asked for the other community, the 军门 head sees nothing
+    assert hot_issues_week(user=people["community_head"], region_code=DAGEN, week=WEEK) == {}
+    # a new complaint changes the (cached) answer
+    d = hotline_demand(rnd, t, estate="东街口", problem=t.problems[0], at=at(2026, 3, 18, 9))
+    extra = demand_create(
+        by=people["street_staff"],
+        channel="hotline",
+        title=d.title,
+        body=d.body,
+        community=Region.objects.get(code=JUNMEN),
+        created_at=d.created_at,
+    )
+    again = hot_issues_week(user=people["street_staff"], region_code=STREET, week=WEEK)
+    assert extra.pk in next(h for h in again[STREET] if lights[0].pk in h.ids).ids
+
+
 def test_cluster_becomes_a_proactive_task(district_week, people):
     lift = district_week["lift"]
     task = hot_issue_task_create(
