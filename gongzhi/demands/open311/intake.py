@@ -136,6 +136,12 @@ def open311_request_create(*, user, jurisdiction: str, data) -> Demand:
         raise Open311Error(400, _("请提供位置：lat/long、address_string 或 address_id。"))
     community, estate, building = resolve_place(data, jurisdiction, lat, lon)
     description = (data.get("description") or "").strip()
+    media_url = (data.get("media_url") or "").strip()
+    if media_url:
+        if not re.match(r"^https?://\S+$", media_url) or len(media_url) > 500:
+            raise Open311Error(400, _("media_url 不是有效的网址。"))
+        if description:
+            description = f"{description}\n" + _("附件：%(url)s") % {"url": media_url}
     title = attributes(data).get("title") or (description.splitlines()[0][:30] if description else "")
     name = " ".join(
         p for p in ((data.get("last_name") or "").strip(), (data.get("first_name") or "").strip()) if p

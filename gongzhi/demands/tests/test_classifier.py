@@ -57,6 +57,17 @@ def test_baseline_reported_on_same_folds_with_per_class_figures(evaluation, corp
     assert evaluation.baseline.macro_f1 > evaluation.chance_macro_f1 + 0.5
 
 
+def test_model_and_baseline_are_scored_on_the_same_folds(corpus, monkeypatch):
+    """With the baseline swapped for the model itself, every fold's score must match exactly;
+    it would not if the two were scored on different splits."""
+    texts, labels = [d.text for d in corpus[:200]], [d.category for d in corpus[:200]]
+    monkeypatch.setattr(classifier, "baseline_pipeline", classifier.model_pipeline)
+    result = classifier.classifier_evaluate(texts, labels, folds=3, seed=9)
+    assert result.model.fold_macro_f1 == result.baseline.fold_macro_f1
+    other_seed = classifier.classifier_evaluate(texts, labels, folds=3, seed=10)
+    assert other_seed.model.fold_macro_f1 != result.model.fold_macro_f1
+
+
 def test_evaluation_is_deterministic(corpus, evaluation):
     again = classifier.classifier_evaluate(
         [d.text for d in corpus], [d.category for d in corpus], folds=3, seed=4

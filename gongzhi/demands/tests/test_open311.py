@@ -344,6 +344,7 @@ def test_jurisdiction_required_when_several_are_served(client, world, schemas):
         ({"description": ""}, "描述"),
         ({"phone": "12345"}, "联系电话"),
         ({"lat": "north", "long": "119.3"}, "lat"),
+        ({"media_url": "javascript:alert(1)"}, "media_url"),
     ],
 )
 def test_post_bad_input_is_400_with_a_message_and_changes_nothing(client, world, schemas, extra, fragment):
@@ -394,6 +395,11 @@ def test_post_creates_a_demand_with_a_timeline_event(client, world, schemas):
     assert [e.kind for e in events] == [EventKind.CREATED]
     assert events[0].to_state == DemandState.SUBMITTED
     assert data[0]["token"] in data[0]["service_notice"]
+    with_photo = good_post(world, "json", media_url="https://img.example.org/leak.jpg")
+    body = check(schemas, post(client, "json", **with_photo), "post", "json")
+    assert (
+        "https://img.example.org/leak.jpg" in Demand.objects.get(pk=int(body[0]["service_request_id"])).body
+    )
     # the token resolves to the request
     token = check(schemas, client.get(f"{BASE}/tokens/{data[0]['token']}.json"), "token", "json")
     assert token == [{"service_request_id": str(demand.pk), "token": demand.tracking_code}]
