@@ -142,7 +142,8 @@ def _extract():
             row(name="王芳", id_number=idn(seq=42), sex="女", phone="13700000002"),  # a duplicate row
             row(name="刘强", id_number=idn(seq=53)),
             row(name="陈静", id_number="", sex="女", birth="1990-02-03", phone=""),
-            row(name="陈敬", id_number="", sex="女", birth="1990-02-04", phone=""),
+            # the same name, born a day later, in another building: uncertain, for review
+            row(name="陈静", id_number="", sex="女", birth="1990-02-04", phone="", 住址="军门社区5号楼302"),
             row(name="林涛", id_number=idn(seq=65)),
         ]
     )
