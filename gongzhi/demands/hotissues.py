@@ -10,7 +10,9 @@ same street, not in different estates (a shared building makes joining easier, a
 place harder) and within a time window of the cluster's latest demand. Records are taken in
 time order and each joins the most similar open cluster or starts a new one (a leader
 algorithm against centroids, so a chain of slightly similar texts does not merge unrelated
-demands). Weekly reports count each cluster's demands per (street, ISO week).
+demands); one more pass joins clusters whose centroids are alike under the same rules (the
+same problem told in two ways). Weekly reports count each cluster's demands per (street,
+ISO week).
 """
 
 from __future__ import annotations
@@ -46,100 +48,12 @@ _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 
 # Words that say nothing about the problem: how callers open and close, and how long it lasted.
-STOPWORDS = frozenset(
-    [
-        "的",
-        "了",
-        "是",
-        "我",
-        "你",
-        "您",
-        "在",
-        "有",
-        "和",
-        "就",
-        "都",
-        "也",
-        "还",
-        "又",
-        "很",
-        "非常",
-        "特别",
-        "一个",
-        "一直",
-        "已经",
-        "这个",
-        "那个",
-        "这样",
-        "一下",
-        "什么",
-        "怎么",
-        "您好",
-        "你好",
-        "市民",
-        "来电",
-        "反映",
-        "来电人",
-        "住户",
-        "居民",
-        "小区",
-        "社区",
-        "希望",
-        "请",
-        "请求",
-        "麻烦",
-        "烦请",
-        "恳请",
-        "盼望",
-        "尽快",
-        "赶紧",
-        "早日",
-        "马上",
-        "处理",
-        "解决",
-        "处置",
-        "整治",
-        "答复",
-        "谢谢",
-        "多次",
-        "未果",
-        "着急",
-        "问题",
-        "情况",
-        "最近",
-        "每天",
-        "之前",
-        "没有",
-        "上个月",
-        "开始",
-        "持续",
-        "网站",
-        "留言",
-        "号楼",
-        "单元",
-        "号",
-        "天",
-        "次",
-        "想",
-        "称",
-        "通过",
-        "一周",
-        "就是",
-        "给",
-        "个",
-        "说法",
-        "一",
-        "我们",
-        "他们",
-        "这",
-        "那",
-        "上",
-        "下",
-        "不",
-        "没",
-        "人",
-    ]
-)
+_STOPWORD_TEXT = """
+的 了 是 我 你 您 在 有 和 就 都 也 还 又 很 非常 特别 一个 一直 已经 这个 那个 这样 一下 什么 怎么 您好 你好 市民 来电 反映 来电人 住户 居民 小区
+社区 希望 请 请求 麻烦 烦请 恳请 盼望 尽快 赶紧 早日 马上 处理 解决 处置 整治 答复 谢谢 多次 未果 着急 问题 情况 最近 每天 之前 没有 上个月 开始 持续
+网站 留言 号楼 单元 号 天 次 想 称 通过 一周 就是 给 个 说法 一 我们 他们 这 那 上 下 不 没 人
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @dataclass(frozen=True)
