@@ -568,3 +568,24 @@ def test_demo_key_works_only_in_the_demo(client, world, schemas, settings):
     assert Demand.objects.get(pk=int(body[0]["service_request_id"])).submitted_by.username == "open311-demo"
     # the demo account cannot sign in with a password
     assert not client.login(username="open311-demo", password="demo")
+
+
+def test_request_list_queries_do_not_grow_with_the_rows(client, world, demand_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    public = f"{BASE}/requests.json?jurisdiction_id=350102"
+    keyed = public + f"&api_key={world['key']}"
+    staff_key = api_token_create(user=world["people"]["district_staff"], name="district")[1]
+    staff = public + f"&api_key={staff_key}"
+    for url in (public, keyed, staff):  # the first use of a key records when it was last used
+        client.get(url)
+    before = [count(public), count(keyed), count(staff)]
+    for _k in range(4):
+        demand_in("handling")
+    assert [count(public), count(keyed), count(staff)] == before
