@@ -193,7 +193,15 @@ def create(request, payload: DemandIn):
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
     )
-    return Status(201, _detail(request, demand))
+    # The new demand is at hand: answer without reading it back (intake is the hot path).
+    from .workflow import allowed_actions
+
+    body = {
+        **_out(demand),
+        "events": _events(demand, public_only=False),
+        "allowed_actions": allowed_actions(demand, request.auth),
+    }
+    return Status(201, body)
 
 
 class ListFilters(Schema):
