@@ -320,12 +320,29 @@ class PersonTag(models.Model):
     valid_from = models.DateField(_("生效日期"), default=timezone.localdate)
     valid_to = models.DateField(_("失效日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    # The person's status, copied here (as `community` is) by the services that change
+    # either, so that "how many people in scope carry this tag" is counted on the tags alone.
+    person_status = models.CharField(
+        max_length=12, choices=PersonStatus.choices, default=PersonStatus.ACTIVE, editable=False
+    )
 
     class Meta:
         verbose_name = _("人群标签")
         verbose_name_plural = _("人群标签")
         ordering = ["kind"]
-        indexes = [models.Index(fields=["kind", "community"], name="tag_kind_community_idx")]
+        indexes = [
+            models.Index(fields=["kind", "community"], name="tag_kind_community_idx"),
+            # Group counts and group searches: equality on kind and the person's status, a
+            # prefix range on the community (pattern opclass: the database collation is not
+            # C), and the rest included for an index-only scan. PostgreSQL only; elsewhere
+            # opclasses and INCLUDE are ignored.
+            models.Index(
+                fields=["kind", "person_status", "community"],
+                opclasses=["", "", "varchar_pattern_ops"],
+                include=["person_id", "valid_from", "valid_to"],
+                name="tag_kind_status_community_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(grade__isnull=True) | Q(grade__gte=1, grade__lte=4), name="tag_grade_range"
