@@ -325,6 +325,8 @@ class PersonTag(models.Model):
     person_status = models.CharField(
         max_length=12, choices=PersonStatus.choices, default=PersonStatus.ACTIVE, editable=False
     )
+    # And the person's name, for "surname + tag" counted on the tags (index in migration 0005).
+    person_name = models.CharField(max_length=50, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("人群标签")
