@@ -130,3 +130,19 @@ def unit_members(unit: HandlingUnit):
 def units_under(region_code: str):
     """Units serving a region and below (for pickers and dashboards)."""
     return HandlingUnit.objects.filter(region__code__startswith=region_code, active=True)
+
+
+def units_ensure_for_community(community: Region) -> None:
+    """Make sure the units that may receive a demand in `community` exist: the community,
+    its street, its district and the district's departments (created on first need)."""
+    district_code = community.code[:6]
+    have = set(
+        HandlingUnit.objects.filter(region_id__in=[community.code, community.code[:9], district_code]).values_list(
+            "region_id", flat=True
+        )
+    )
+    if len(have) < 3:
+        unit_for_region(community)
+    missing = Department.objects.filter(region__code__startswith=district_code, handling_unit__isnull=True)
+    for department in missing:
+        unit_for_department(department)

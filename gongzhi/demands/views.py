@@ -24,6 +24,7 @@ from . import rates, selectors, services
 from .forms import DemandForm, IntakeForm, RateForm
 from .models import OPEN_STATES, Category, Channel, DemandState, HandlingUnit, ResolutionKind, Satisfaction
 from .rules import DISPATCH, INTAKE, SUPERVISE, VIEW_RATES
+from .units import units_ensure_for_community
 from .workflow import STEPS, allowed_actions
 
 PAGE_SIZE = 30
@@ -248,6 +249,8 @@ def work_list(request):
 
 def _detail_context(request, demand, error: str = "") -> dict:
     actions = allowed_actions(demand, request.user)
+    if "dispatch" in actions:
+        units_ensure_for_community(demand.community)
     pending_extension = demand.extension_requests.filter(state="pending").first()
     pending_return = demand.return_requests.filter(state="pending").first()
     if not pending_extension and "decide_extension" in actions:
