@@ -18,6 +18,7 @@ from ninja import Query, Router, Schema, Status
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.errors import NotFound
 from gongzhi.core.models import Region
+from gongzhi.core.schemas import ErrorOut
 from gongzhi.registry.models import Building
 
 from . import selectors, services
@@ -27,11 +28,6 @@ from .models import Category, Demand, HandlingUnit
 router = Router(tags=["demands"], auth=api_auth)
 
 MAX_LIMIT = 200
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}

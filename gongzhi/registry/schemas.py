@@ -8,13 +8,9 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from gongzhi.core.schemas import ErrorOut  # noqa: F401  (re-exported for the registry router)
+
 from . import selectors
-
-
-class ErrorOut(Schema):
-    code: str = Field(..., description="机器可读的错误代码，例如 name_required、id_checksum")
-    message: str = Field(..., description="给人看的说明（中文；Accept-Language: en 时为英文）")
-    field: str | None = Field(None, description="出错的字段（如有）")
 
 
 class RegionOut(Schema):
