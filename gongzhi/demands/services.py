@@ -57,7 +57,9 @@ def _note(text: str) -> str:
 
 def _lock(demand: Demand) -> Demand:
     """Re-read the demand under a row lock, so that concurrent steps queue up."""
-    return Demand.objects.select_for_update(of=("self",)).select_related("unit", "community").get(pk=demand.pk)
+    return (
+        Demand.objects.select_for_update(of=("self",)).select_related("unit", "community").get(pk=demand.pk)
+    )
 
 
 def _step(demand: Demand, by, action: str) -> None:

@@ -137,9 +137,9 @@ def units_ensure_for_community(community: Region) -> None:
     its street, its district and the district's departments (created on first need)."""
     district_code = community.code[:6]
     have = set(
-        HandlingUnit.objects.filter(region_id__in=[community.code, community.code[:9], district_code]).values_list(
-            "region_id", flat=True
-        )
+        HandlingUnit.objects.filter(
+            region_id__in=[community.code, community.code[:9], district_code]
+        ).values_list("region_id", flat=True)
     )
     if len(have) < 3:
         unit_for_region(community)
