@@ -88,3 +88,12 @@ def test_demo_refuses_to_take_over_a_real_account(db):
     with pytest.raises(CommandError, match="admin"):
         call_command("demo", "--no-serve", "--skip-migrate", "--residents", "50")
     assert not User.objects.get(username="admin").is_demo_account
+
+
+def test_demo_open311_key_works_only_in_demo_mode(demo, client):
+    with override_settings(GONGZHI_DEMO=True):
+        ok = client.post("/open311/v2/requests.json", {"api_key": "demo", "jurisdiction_id": "350102"})
+    with override_settings(GONGZHI_DEMO=False):
+        refused = client.post("/open311/v2/requests.json", {"api_key": "demo", "jurisdiction_id": "350102"})
+    assert ok.status_code == 400  # the key is accepted; the request lacks a service_code
+    assert refused.status_code == 403

@@ -83,6 +83,12 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from None
         self.print_accounts(rows)
+        from gongzhi.demands.open311.auth import open311_demo_key_ensure
+        from gongzhi.demands.units import units_sync
+
+        units_sync(Region.objects.get(code=DISTRICT))  # the district, streets, communities, departments
+        open311_demo_key_ensure()
+        self.stdout.write("  Open311 接口密钥（api_key）：demo   (/open311/discovery.json)")
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         self.stdout.write(
             f"\n准备完成（{time.perf_counter() - started:.0f} 秒）。网址：http://{host}/   密码：demo"
