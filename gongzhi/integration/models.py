@@ -152,6 +152,9 @@ class Source(TimeStampedModel):
         _("默认人群类别"), max_length=30, blank=True, help_text=_("如残联名单的每一行都是残疾人。")
     )
     active = models.BooleanField(_("启用"), default=True)
+    # The built-in source "社区采集" of a district: what community staff enter or correct on
+    # the registry pages (services.manual_observation_record). It takes no files.
+    builtin = models.BooleanField(_("内置来源"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("数据源")
@@ -160,6 +163,8 @@ class Source(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["department", "name"], name="source_unique_name")]
 
     def __str__(self) -> str:
+        if self.builtin:
+            return str(_("社区采集"))
         return f"{self.department.name} · {self.name}"
 
     @property
@@ -389,7 +394,8 @@ class Merge(models.Model):
 
 
 class FieldValue(models.Model):
-    """What one source said about one field of one person, and when."""
+    """What one source said about one field of one person, and when. A value entered on the
+    registry pages (the built-in source 社区采集) has no source record but who entered it."""
 
     community = _community_fk()
     person = models.ForeignKey(Person, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="+")
@@ -399,9 +405,22 @@ class FieldValue(models.Model):
     display = models.CharField(_("显示值"), max_length=200, blank=True)  # masked for personal data
     source = models.ForeignKey(Source, verbose_name=_("数据源"), on_delete=models.PROTECT, related_name="+")
     record = models.ForeignKey(
-        SourceRecord, verbose_name=_("源记录"), on_delete=models.CASCADE, related_name="+"
+        SourceRecord,
+        verbose_name=_("源记录"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     observed_on = models.DateField(_("数据日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,6 +1,11 @@
 """Every write of the integration app: sources, import batches, linking, field provenance,
 review decisions and sharing rules. Merges live in merging.py.
 
+Edits made on the registry pages are observations too: registry.services.person_create and
+person_update hand what changed to manual_observation_record, which keeps it as the value of
+the district's built-in source 社区采集, so that a later import weighs it like any other
+source instead of silently overwriting a worker's correction.
+
 An import is idempotent and resumable: a batch is keyed by (source, checksum of the file),
 its rows are staged and linked in chunks, each chunk in one transaction together with the
 batch's progress, and a row already staged (batch, row number) is never staged again. So a
@@ -13,18 +18,21 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import idnumber, pii
 from gongzhi.core.errors import ApplicationError, PermissionDenied
-from gongzhi.core.models import Department, Region, RegionLevel, RoleAssignment
+from gongzhi.core.models import Department, DepartmentKind, Region, RegionLevel, RoleAssignment
 from gongzhi.core.permissions import require
 from gongzhi.core.roles import ROLE_PERMISSIONS
 from gongzhi.core.scoping import in_scope
@@ -58,6 +66,27 @@ from .rules import IMPORT, MANAGE_SHARING, MANAGE_SOURCES, REVIEW
 CHUNK_SIZE = 200
 MAX_PUSH_ROWS = 5000
 _REGISTRY_ETHNICITIES = {code for code, _label in ETHNICITIES}
+# Fields where a value entered on the registry pages is never replaced by a field rule alone:
+# when a department disagrees, the register keeps the community's value and the conflict
+# waits for a reviewer.
+HELD_FIELDS = (Field.ID_NUMBER, Field.NAME, Field.BIRTH_DATE, Field.SEX, Field.PHONE)
+# 社区采集 ranks first by default: community staff check at the door, and a correction is
+# deliberate. A district can rank a department above it on the source page.
+BUILTIN_TRUST_RANK = 1
+BUILTIN_SOURCE_NAME = "社区采集"
+
+# Set while this app writes the register itself (applying field rules, creating a person
+# from a record, merging): such writes are not observations of the community.
+_applying_sources: ContextVar[bool] = ContextVar("integration_applying_sources", default=False)
+
+
+@contextmanager
+def applying_sources() -> Iterator[None]:
+    token = _applying_sources.set(True)
+    try:
+        yield
+    finally:
+        _applying_sources.reset(token)
 
 
 # --- sources ---------------------------------------------------------------------------
@@ -165,6 +194,8 @@ def source_create(
 @transaction.atomic
 def source_update(*, by, source: Source, **changes) -> Source:
     require(by, MANAGE_SOURCES, source, hide=True)
+    if source.builtin:
+        return _builtin_source_update(by=by, source=source, trust_rank=changes.get("trust_rank"))
     current = {
         "name": source.name,
         "file_format": source.file_format,
@@ -189,6 +220,58 @@ def source_update(*, by, source: Source, **changes) -> Source:
     source.updated_by = by
     source.save()
     return source
+
+
+def _builtin_source_update(*, by, source: Source, trust_rank) -> Source:
+    """社区采集 has no layout to edit: only how far it is trusted."""
+    if trust_rank is not None:
+        try:
+            trust_rank = int(trust_rank)
+        except (TypeError, ValueError):
+            raise error("trust_rank") from None
+        if not 1 <= trust_rank <= 99:
+            raise error("trust_rank")
+        source.trust_rank = trust_rank
+    source.updated_by = by
+    source.save(update_fields=["trust_rank", "updated_by", "updated_at"])
+    return source
+
+
+def builtin_source(community_code: str) -> Source:
+    """The district's 社区采集 source (with its department), created on first need.
+
+    One per district rather than one for the whole system: trust ranks are weighed among a
+    district's sources, sources are scoped by their department's region, and so each
+    district's data officer sees it on the sources page and can rank it against the
+    departments of that district."""
+    district_code = community_code[:6]
+    found = Source.objects.select_related("department").filter(
+        builtin=True, department__region_id=district_code
+    )
+    source = found.first()
+    if source is not None:
+        return source
+    district = Region.objects.filter(code=district_code).first() or Region.objects.get(code=community_code)
+    try:
+        with transaction.atomic():
+            department, _new = Department.objects.get_or_create(
+                code=f"community-{district.code}",
+                defaults={
+                    "name": f"{district.name}各社区",
+                    "kind": DepartmentKind.OTHER,
+                    "region": district,
+                },
+            )
+            return Source.objects.create(
+                department=department,
+                name=BUILTIN_SOURCE_NAME,
+                file_format="json",
+                columns=[],
+                trust_rank=BUILTIN_TRUST_RANK,
+                builtin=True,
+            )
+    except IntegrityError:  # created by a concurrent edit meanwhile
+        return found.get()
 
 
 def parse_code_map(text: str) -> dict[str, str]:
@@ -280,6 +363,8 @@ def batch_submit(
     """Take in an extract. The same file for the same source is the same batch: submitting
     it again returns that batch (new=False) and, if it had not finished, carries on."""
     _require_import(by, source)
+    if source.builtin:
+        raise error("source_builtin")
     if not source.active:
         raise error("source_inactive")
     rows = readers.read_rows(source.file_format, data)
@@ -317,9 +402,16 @@ def _batch_format(batch: ImportBatch) -> str:
     return "json" if batch.kind == ImportBatch.Kind.API else batch.source.file_format
 
 
-def batch_run(*, batch: ImportBatch, by=None, chunk_size: int | None = None) -> ImportBatch:
+def batch_run(
+    *,
+    batch: ImportBatch,
+    by=None,
+    chunk_size: int | None = None,
+    progress: Callable[[ImportBatch], None] | None = None,
+) -> ImportBatch:
     """Stage and link the rows not yet done, chunk by chunk. Safe to call again after an
-    interruption, and concurrently: a chunk locks the batch row while it works."""
+    interruption, and concurrently: a chunk locks the batch row while it works.
+    `progress` is called with the batch (its counts as committed) after each chunk."""
     by = by or batch.created_by
     chunk_size = chunk_size or CHUNK_SIZE
     _require_import(by, batch.source)
@@ -337,10 +429,14 @@ def batch_run(*, batch: ImportBatch, by=None, chunk_size: int | None = None) -> 
                 continue
             chunk.append((number, row))
             if len(chunk) >= chunk_size:
-                _run_chunk(batch=batch, chunk=chunk, rows_done=index, by=by, ctx=ctx)
+                done = _run_chunk(batch=batch, chunk=chunk, rows_done=index, by=by, ctx=ctx)
                 chunk = []
+                if progress is not None:
+                    progress(done)
         if chunk:
-            _run_chunk(batch=batch, chunk=chunk, rows_done=total, by=by, ctx=ctx)
+            done = _run_chunk(batch=batch, chunk=chunk, rows_done=total, by=by, ctx=ctx)
+            if progress is not None:
+                progress(done)
     except BaseException as exc:  # an interrupted run (or a killed one) is taken up again later
         ImportBatch.objects.filter(pk=batch.pk).update(
             state=BatchState.INTERRUPTED, error=str(exc)[:1000] or exc.__class__.__name__
@@ -357,7 +453,7 @@ def batch_run(*, batch: ImportBatch, by=None, chunk_size: int | None = None) -> 
     return batch
 
 
-def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) -> None:
+def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) -> ImportBatch:
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         done = set(
@@ -375,6 +471,7 @@ def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) 
         locked.save(update_fields=["rows_done"])
         batch_recount(locked)
     batch.rows_done = locked.rows_done
+    return locked
 
 
 def _link_or_refuse(*, record: SourceRecord, by) -> None:
@@ -821,13 +918,14 @@ def _registry_ethnicity(code: str) -> str:
 
 
 def _create_person(*, record: SourceRecord, by, perm: str, decision: str) -> SourceRecord:
-    person = registry_services.person_create(
-        by=by,
-        community=record.community,
-        data=_person_data(record),
-        note=_("由%(source)s导入创建") % {"source": record.source.name},
-        perm=perm,
-    )
+    with applying_sources():
+        person = registry_services.person_create(
+            by=by,
+            community=record.community,
+            data=_person_data(record),
+            note=_("由%(source)s导入创建") % {"source": record.source.name},
+            perm=perm,
+        )
     return _link_to(record=record, person=person, decision=decision, probability=None, by=by, perm=perm)
 
 
@@ -935,6 +1033,65 @@ def field_values_record(*, record: SourceRecord, person: Person) -> None:
     FieldValue.objects.bulk_create(rows)
 
 
+def _register_plain(person: Person, name: str) -> tuple[str, str]:
+    """A register field of the person as (plain value, value hash)."""
+    if name == Field.ID_NUMBER:
+        return person.id_number, person.id_number_hash
+    if name == Field.PHONE:
+        return person.phone, person.phone_hash
+    if name == Field.BIRTH_DATE:
+        value = person.birth_date.isoformat() if person.birth_date else ""
+    else:
+        value = str(getattr(person, name) or "")
+    return value, _value_hash(name, value) if value else ""
+
+
+def manual_observation_record(*, person: Person, changes, by) -> list[FieldValue]:
+    """Keep what community staff entered on the registry pages as values of the district's
+    built-in source 社区采集, dated the day of the edit (the time and who are kept too).
+
+    Called by registry.services.person_create (every field given) and person_update (the
+    fields that changed), inside their transaction; `changes` is anything keyed by the
+    register's field names. Writes this app makes itself (applying field rules, creating a
+    person from a department's record, merging) are not observations and are skipped.
+    Where a department already says otherwise, the conflict is listed at once."""
+    if _applying_sources.get():
+        return []
+    names = [f for f in PERSON_FIELDS if str(f) in changes]
+    if not names:
+        return []
+    source = builtin_source(person.community_id)
+    who = by if by is not None and by.is_authenticated else None
+    today, now = timezone.localdate(), timezone.now()
+    rows = []
+    for name in names:
+        plain, value_hash = _register_plain(person, name)
+        if not plain and name in (Field.NAME, Field.ID_NUMBER, Field.SEX):
+            continue  # kept as it was (an empty identity-number box keeps the number)
+        sensitive = name in SENSITIVE_FIELDS
+        rows.append(
+            FieldValue(
+                community_id=person.community_id,
+                person=person,
+                field=name,
+                value=pii.encrypt(plain) if sensitive and plain else plain,
+                value_hash=value_hash,
+                display=(display_value(name, plain) if plain else _("（已清空）"))[:200],
+                source=source,
+                record=None,
+                observed_on=today,
+                recorded_by=who,
+                created_at=now,
+            )
+        )
+    created = FieldValue.objects.bulk_create(rows)
+    observed = [fv.field for fv in rows]
+    if FieldValue.objects.filter(person=person, field__in=observed, source__builtin=False).exists():
+        current = _current_values(person)
+        _conflicts_refresh(person, {name: current[name] for name in observed if name in current})
+    return created
+
+
 def _value_hash(field_name: str, value: str) -> str:
     if field_name == Field.PHONE:
         return pii.keyed_hash(value, purpose="phone")
@@ -976,19 +1133,46 @@ def _conflict_summary(values: list[FieldValue]) -> list[dict[str, Any]]:
     ]
 
 
+def _latest_manual(values: list[FieldValue]) -> FieldValue | None:
+    """The newest value entered on the registry pages (社区采集) among a field's values."""
+    manual = [fv for fv in values if fv.source.builtin]
+    return max(manual, key=lambda fv: (fv.created_at, fv.pk)) if manual else None
+
+
+def _manual_since(values: list[FieldValue], decision: Conflict) -> bool:
+    """A worker entered a different value after the reviewer's decision: it stands again."""
+    manual = _latest_manual(values)
+    return (
+        manual is not None
+        and manual.pk != decision.chosen_id
+        and decision.resolved_at is not None
+        and manual.created_at > decision.resolved_at
+    )
+
+
 def shown_values(person: Person) -> dict[str, FieldValue]:
-    """The value each field shows, chosen by the field's rule (or a reviewer's choice)."""
+    """The value each field shows: a reviewer's choice; else the field's rule — except that
+    for the held fields a value entered by the community stays until a reviewer decides
+    when a department disagrees with it."""
     rules = _rules()
     chosen: dict[str, FieldValue] = {}
     decided = {
-        c.field: c.chosen_id
+        c.field: c
         for c in Conflict.objects.filter(
             person=person, state=Conflict.State.RESOLVED, chosen__isnull=False
         ).order_by("resolved_at")
     }
     for name, values in _current_values(person).items():
-        pick = next((fv for fv in values if fv.pk == decided.get(name)), None)
-        chosen[name] = pick or choose(values, rules.get(name, FieldRule.Rule.MOST_TRUSTED))
+        decision = decided.get(name)
+        pick = None
+        if decision is not None and not _manual_since(values, decision):
+            pick = next((fv for fv in values if fv.pk == decision.chosen_id), None)
+        if pick is None:
+            pick = choose(values, rules.get(name, FieldRule.Rule.MOST_TRUSTED))
+            manual = _latest_manual(values) if name in HELD_FIELDS else None
+            if manual is not None and pick.value_hash != manual.value_hash:
+                pick = manual  # held for review (the conflict is listed)
+        chosen[name] = pick
     return chosen
 
 
@@ -1015,7 +1199,11 @@ def _conflicts_refresh(person: Person, current: dict[str, list[FieldValue]]) -> 
             .order_by("-resolved_at")
             .first()
         )
-        if resolved is not None and resolved.chosen_id in {fv.pk for fv in values}:
+        if (
+            resolved is not None
+            and resolved.chosen_id in {fv.pk for fv in values}
+            and not _manual_since(values, resolved)
+        ):
             continue  # a reviewer already chose among these values
         Conflict.objects.create(community_id=person.community_id, person=person, field=name, values=summary)
 
@@ -1056,7 +1244,7 @@ def person_fields_apply(*, person: Person, by, perm: str) -> Person:
         if not data:
             return person
         try:
-            with transaction.atomic():
+            with transaction.atomic(), applying_sources():
                 return registry_services.person_update(
                     by=by, person=person, data=data, perm=perm, note=_("按字段来源规则更新")
                 )

@@ -198,6 +198,9 @@ def person_create(
     except IntegrityError:
         raise error("duplicate_id_number") from None
     change_record(obj=person, by=by, action="create", changes=diff({}, _snapshot(person)), note=note)
+    from gongzhi.integration.services import manual_observation_record  # integration imports this module
+
+    manual_observation_record(person=person, changes=cleaned, by=by)  # 社区采集 in field provenance
     return person
 
 
@@ -243,6 +246,9 @@ def person_update(
         raise error("duplicate_id_number") from None
     locked.refresh_from_db()
     change_record(obj=locked, by=by, action="update", changes=changes, note=note)
+    from gongzhi.integration.services import manual_observation_record  # integration imports this module
+
+    manual_observation_record(person=locked, changes=changes, by=by)  # 社区采集 in field provenance
     return locked
 
 
