@@ -1177,11 +1177,24 @@ def plan_load(
                 n = persons_load(shifted, now=now, today=plan.today)
             else:
                 n = copy_rows(model, columns or (), shifted, now=now)
+            if model is PersonTag:
+                _tag_names_fill(after_id=off[PersonTag])
             report.counts[label] = n
             report.seconds[label] = time.perf_counter() - t
             say(f"  写入 {label}: {n} 行，{report.seconds[label]:.1f} 秒")
         _reset_sequences([Grid, Estate, Building, Dwelling, Person, Household, HouseholdMember, PersonTag])
     return report
+
+
+def _tag_names_fill(*, after_id: int) -> None:
+    """Copy each loaded tag's person name onto it (PersonTag.person_name; the community and
+    status are planned with the tag: the person's, and active)."""
+    with connection.cursor() as c:
+        c.execute(
+            "UPDATE registry_persontag SET person_name = (SELECT p.name FROM registry_person p"
+            " WHERE p.id = registry_persontag.person_id) WHERE id > %s",
+            [after_id],
+        )
 
 
 # --------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FullResultSet
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Collate
@@ -16,7 +16,7 @@ from gongzhi.core.errors import NotFound
 from gongzhi.core.history import history_for
 from gongzhi.core.models import ChangeRecord, Region
 from gongzhi.core.roles import VIEW_PERSON
-from gongzhi.core.scoping import scoped
+from gongzhi.core.scoping import scope_q, scoped
 
 from .codes import ETHNICITIES, PersonStatus, ResidenceType, Sex, TagKind
 from .models import Building, Dwelling, Estate, Grid, Household, Person, PersonTag
@@ -24,23 +24,28 @@ from .models import Building, Dwelling, Estate, Grid, Household, Person, PersonT
 _ID_TAIL = re.compile(r"^\d{3}[\dXx]$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _ID_FULL = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
-# What makes a search word look like (part of) an address rather than a name.
-_ADDRESS_HINT = re.compile(r"[0-9０-９路街巷弄里坊号楼栋幢座单元室院村区苑园厦期]")
+# What makes a search word look like (part of) an address rather than a name: digits, road
+# and house words, and the words estates and courtyards are named with (小区, 花园, 苑, 园, 院,
+# 里, 坊, 新村, 公寓, 大厦, 广场, 街, 巷…).
+_ADDRESS_HINT = re.compile(
+    r"[0-9０-９路街巷弄里坊号楼栋幢座单元室院村区苑园厦期寓]|广场|宿舍|安置房|山庄|名都|雅居|华庭"
+)
 
 
-def _name_key():
-    """Names compared by code point: on PostgreSQL COLLATE "C" (indexed in migration 0002),
-    so that a prefix is an index range whatever the database's collation; SQLite compares
-    by code point already."""
-    return Collate("name", "C") if connection.vendor == "postgresql" else F("name")
+def _name_key(field: str = "name"):
+    """Names compared by code point: on PostgreSQL COLLATE "C" (indexed in migrations 0002
+    and 0005), so that a prefix is an index range whatever the database's collation; SQLite
+    compares by code point already."""
+    return Collate(field, "C") if connection.vendor == "postgresql" else F(field)
 
 
-def _name_prefix_q(prefix: str) -> Q:
-    """name LIKE 'prefix%' written as a range on the code-point key, which an index serves."""
+def _name_prefix_q(prefix: str, field: str = "name") -> Q:
+    """name LIKE 'prefix%' written as a range on the code-point key (`<field>_key`, aliased
+    by the caller), which an index serves."""
     last = ord(prefix[-1])
     if last >= 0x10FFFF or 0xD7FF <= last < 0xE000:
-        return Q(name__startswith=prefix)
-    return Q(name_key__gte=prefix, name_key__lt=prefix[:-1] + chr(last + 1))
+        return Q(**{f"{field}__startswith": prefix})
+    return Q(**{f"{field}_key__gte": prefix, f"{field}_key__lt": prefix[:-1] + chr(last + 1)})
 
 
 def person_queryset(*, user, perm: str = VIEW_PERSON) -> QuerySet[Person]:
@@ -48,12 +53,69 @@ def person_queryset(*, user, perm: str = VIEW_PERSON) -> QuerySet[Person]:
 
 
 def current_tags_q(kind: str) -> Q:
-    today = timezone.localdate()
-    return Exists(
-        PersonTag.objects.filter(person=OuterRef("pk"), kind=kind, valid_from__lte=today).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    return Exists(_current_tags(kind).filter(person=OuterRef("pk")))
+
+
+class PersonSearch(QuerySet):
+    """The people a search finds. A search by group tag and nothing else besides the scope,
+    community and status is counted on the tags alone (`tag_kind_status_community_idx`,
+    index-only): the tags carry the person's community and status, kept in line by the
+    services. The count stays exact; it is read this way only while the filters are those
+    person_search set (a caller that narrows the search further is counted on the people)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._count_by_tags: tuple[QuerySet, tuple] | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._count_by_tags = self._count_by_tags
+        return clone
+
+    def _shape(self) -> tuple:
+        query = self.query
+        try:
+            sql, params = query.get_compiler(self.db).compile(query.where)
+        except (EmptyResultSet, FullResultSet) as empty_or_full:
+            sql, params = type(empty_or_full).__name__, ()
+        return (
+            sql,
+            tuple(params),
+            query.distinct,
+            query.combinator,
+            query.is_sliced,
+            query.group_by,
+            bool(query.extra),
         )
+
+    def count(self) -> int:
+        if self._result_cache is None and self._count_by_tags is not None:
+            tags, shape = self._count_by_tags
+            if self._shape() == shape:
+                return tags.values("person_id").distinct().count()
+        return super().count()
+
+
+def _current_tags(kind: str) -> QuerySet[PersonTag]:
+    today = timezone.localdate()
+    return PersonTag.objects.filter(kind=kind, valid_from__lte=today).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
     )
+
+
+def _estate_q(user, perm: str, text: str) -> Q | None:
+    """People living in the estates of the user's scope whose name is or starts with `text`
+    (two characters or more: a single one is read as a surname), through their dwelling."""
+    if len(text) < 2:
+        return None
+    estates = list(
+        scoped(Estate.objects.all(), user, perm)
+        .filter(name__startswith=text)
+        .values_list("id", flat=True)[:50]
+    )
+    if not estates:
+        return None
+    return Q(dwelling_id__in=Dwelling.objects.filter(building__estate_id__in=estates).values("id"))
 
 
 def person_search(
@@ -71,10 +133,13 @@ def person_search(
 ) -> QuerySet[Person]:
     """Search the residents the user may see. `q` is read as what it looks like: four
     characters of an identity number, a mobile number, a full identity number, or a name
-    (prefix) — or, when it has digits or address words (路, 巷, 号, 楼, 村…), a name prefix
-    or an address fragment."""
-    qs = person_queryset(user=user, perm=perm).alias(name_key=_name_key())
+    (prefix) — or, when it has digits or address words (路, 巷, 号, 楼, 村, 小区, 花园, 苑…), a
+    name prefix or an address fragment; text that is (the start of) the name of an estate in
+    the user's scope also finds the people living there."""
+    qs = PersonSearch(Person).filter(scope_q(user, perm)).alias(name_key=_name_key())
     q = (q or "").strip()
+    # What the tags alone can count: the tag, scope, community, status and name prefixes.
+    by_tags, prefixes = bool(tag), []
     if q:
         if _ID_TAIL.match(q):
             id_tail = q.upper()
@@ -88,11 +153,23 @@ def person_search(
             except IdNumberError:
                 value = q.upper()
             qs = qs.filter(id_number_hash=pii.keyed_hash(value))
+            by_tags = False
         else:
-            by_name = _name_prefix_q(q)
-            qs = qs.filter(by_name | Q(address__contains=q) if _ADDRESS_HINT.search(q) else by_name)
+            where = _name_prefix_q(q)
+            prefixes.append(q)
+            if _ADDRESS_HINT.search(q):
+                where |= Q(address__contains=q)
+                by_tags = False
+            estate = _estate_q(user, perm, q)
+            if estate is not None:
+                where |= estate
+                by_tags = False
+            qs = qs.filter(where)
     if name.strip():
         qs = qs.filter(_name_prefix_q(name.strip()))
+        prefixes.append(name.strip())
+    if id_tail or phone or address:
+        by_tags = False
     if id_tail:
         qs = qs.filter(id_tail=id_tail.strip().upper())
     if phone:
@@ -110,7 +187,19 @@ def person_search(
         qs = qs.filter(community__code__startswith=community)
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("community").order_by("name_key", "id")
+    qs = qs.select_related("community").order_by("name_key", "id")
+    if by_tags:
+        tags = _current_tags(tag).filter(scope_q(user, perm))
+        if community:
+            tags = tags.filter(community__code__startswith=community)
+        if status:
+            tags = tags.filter(person_status=status)
+        if prefixes:
+            tags = tags.alias(person_name_key=_name_key("person_name"))
+            for prefix in prefixes:
+                tags = tags.filter(_name_prefix_q(prefix, "person_name"))
+        qs._count_by_tags = (tags, qs._shape())
+    return qs
 
 
 def person_get(*, user, pk: int, perm: str = VIEW_PERSON) -> Person:

@@ -245,11 +245,19 @@ def person_update(
     except IntegrityError:
         raise error("duplicate_id_number") from None
     locked.refresh_from_db()
+    _tags_follow(locked)
     change_record(obj=locked, by=by, action="update", changes=changes, note=note)
     from gongzhi.integration.services import manual_observation_record  # integration imports this module
 
     manual_observation_record(person=locked, changes=changes, by=by)  # 社区采集 in field provenance
     return locked
+
+
+def _tags_follow(person: Person) -> None:
+    """Keep the person's tags on the person's community, status and name (what group counts
+    read on the tags alone)."""
+    now = {"community_id": person.community_id, "person_status": person.status, "person_name": person.name}
+    PersonTag.objects.filter(person=person).exclude(**now).update(**now)
 
 
 def person_reveal(
@@ -297,8 +305,14 @@ def person_tag_add(
     valid_from = valid_from or timezone.localdate()
     if valid_to is not None and valid_to < valid_from:
         raise error("validity_order")
+    # The tag carries the person's community, status and name as they are now (see PersonTag).
+    community_id, person_status, person_name = Person.objects.values_list(
+        "community_id", "status", "name"
+    ).get(pk=person.pk)
     tag = PersonTag.objects.create(
-        community_id=person.community_id,
+        community_id=community_id,
+        person_status=person_status,
+        person_name=person_name,
         person=person,
         kind=kind,
         grade=grade,
