@@ -330,9 +330,13 @@ class Demand(models.Model):
             models.Index(fields=["unit", "state", "due_at"], name="demand_unit_state_due_idx"),
             models.Index(fields=["state", "due_at"], name="demand_state_due_idx"),
             models.Index(fields=["unit", "closed_at"], name="demand_unit_closed_idx"),
-            models.Index(fields=["unit", "called_back_at"], name="demand_unit_called_back_idx"),
             models.Index(fields=["community", "closed_at"], name="demand_community_closed_idx"),
-            models.Index(fields=["community", "called_back_at"], name="demand_community_cb_idx"),
+            # The three rates of a whole district for a period: one range scan, index only.
+            models.Index(
+                fields=["closed_at"],
+                include=["unit", "community", "resolved", "satisfaction", "resolution_kind"],
+                name="demand_closed_rates_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -441,6 +445,11 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["unit", "dispatched_at"], name="assignment_unit_time_idx"),
             models.Index(fields=["community", "dispatched_at"], name="assignment_community_time_idx"),
+            models.Index(
+                fields=["dispatched_at"],
+                include=["unit", "community", "signed_at", "sign_deadline"],
+                name="assignment_rates_idx",
+            ),
         ]
 
     @property

@@ -211,6 +211,19 @@ def rates_total(region: Region, period: Period) -> Rates:
     return total
 
 
+def rates_sum(region: Region, rows: list[Rates]) -> Rates:
+    """The region's total from its areas' rows (every demand lies in one of them)."""
+    total = Rates(key=region.code, name=region.name, kind="total")
+    for r in rows:
+        total.dispatched += r.dispatched
+        total.signed_in_time += r.signed_in_time
+        total.closed += r.closed
+        total.resolved += r.resolved
+        total.rated += r.rated
+        total.satisfied += r.satisfied
+    return total
+
+
 def rank(items: list[Rates]) -> list[Rates]:
     """Best first by the mean rate; units without any demand last, by name."""
     items.sort(key=lambda r: (r.score is None, -(r.score or 0), r.name))

@@ -436,7 +436,7 @@ def rates_dashboard(request):
     period = rates.Period.parse(request.GET.get("period"))
     by_unit = rates.rates_by_unit(region, period)
     by_area = rates.rates_by_area(region, period) if len(region.code) < 12 else []
-    total = rates.rates_total(region, period)
+    total = rates.rates_sum(region, by_area) if by_area else rates.rates_total(region, period)
     chart_rows = by_area or by_unit
     chart = {
         "names": [r.name for r in chart_rows],

@@ -116,6 +116,14 @@ def test_rates_by_area_and_total(march):
     assert (area.satisfied, area.rated) == (3, 4)
     total = rates.rates_total(district, march)
     assert (total.dispatched, total.closed, total.rated) == (7, 4, 4)
+    summed = rates.rates_sum(district, rates.rates_by_area(district, march))
+    assert (summed.dispatched, summed.signed_in_time, summed.closed, summed.resolved, summed.satisfied) == (
+        7,
+        3,
+        4,
+        2,
+        3,
+    )
 
 
 def test_other_period_is_empty(march):
