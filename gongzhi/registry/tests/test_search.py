@@ -199,6 +199,17 @@ def test_status_community_and_name_changes_reach_the_tags(register, editor, dist
         assert qs.count() == _people_count(qs)
 
 
+def test_a_tag_moved_to_another_person_takes_that_person(register):
+    """Merging records re-points the absorbed person's tags (integration.merging): migration
+    0006's trigger gives them the kept person's community, status and name."""
+    kept, absorbed = register["chen"], register["gone"]
+    moved = PersonTag.objects.filter(person=absorbed).update(person=kept)
+    assert moved == 1
+    assert _in_line()
+    PersonTag.objects.filter(person=kept).update(person=absorbed)  # and back
+    assert _in_line()
+
+
 # The single box: estates and courtyards ------------------------------------------------------
 
 
