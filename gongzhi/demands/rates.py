@@ -132,8 +132,11 @@ def _assignment_counts(region_code: str, period: Period, group):
         .annotate(g=group)
         .values("g")
         .annotate(
-            dispatched=Count("id"),
-            in_time=Count("id", filter=Q(signed_at__isnull=False, signed_at__lte=F("sign_deadline"))),
+            # Counting the range column (never null here) keeps the scan on the covering index.
+            dispatched=Count("dispatched_at"),
+            in_time=Count(
+                "dispatched_at", filter=Q(signed_at__isnull=False, signed_at__lte=F("sign_deadline"))
+            ),
         )
         .order_by()
     )
@@ -149,10 +152,10 @@ def _demand_counts(region_code: str, period: Period, group):
         .annotate(g=group)
         .values("g")
         .annotate(
-            closed=Count("id"),
-            resolved=Count("id", filter=Q(resolved=True)),
-            rated=Count("id", filter=~Q(satisfaction="")),
-            satisfied=Count("id", filter=Q(satisfaction__in=_GOOD)),
+            closed=Count("closed_at"),
+            resolved=Count("closed_at", filter=Q(resolved=True)),
+            rated=Count("closed_at", filter=~Q(satisfaction="")),
+            satisfied=Count("closed_at", filter=Q(satisfaction__in=_GOOD)),
         )
         .order_by()
     )
@@ -242,7 +245,7 @@ def shares_622(region: Region, period: Period) -> list[dict]:
         )
         .exclude(resolution_kind="")
         .values("community_id", "resolution_kind")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("closed_at"))
         .order_by()
     )
     names = dict(Region.objects.filter(code__startswith=region.code, level=5).values_list("code", "name"))
