@@ -251,6 +251,7 @@ def _detail_context(request, demand, error: str = "") -> dict:
     actions = allowed_actions(demand, request.user)
     if "dispatch" in actions:
         units_ensure_for_community(demand.community)
+        actions.remove("classify")  # the dispatch form sets the category as well
     pending_extension = demand.extension_requests.filter(state="pending").first()
     pending_return = demand.return_requests.filter(state="pending").first()
     if not pending_extension and "decide_extension" in actions:
