@@ -23,6 +23,7 @@ MESSAGES = {
     "empty_file": _("文件中没有数据行。"),
     "wrong_department": _("只能向本部门的数据源导入数据。"),
     "source_inactive": _("该数据源已停用。"),
+    "source_builtin": _("“社区采集”记录的是社区在居民信息页面录入的内容，不能导入文件。"),
     "already_decided": _("这条记录已经核对过了。"),
     "same_person": _("不能把一位居民与自己合并。"),
     "different_id_numbers": _("两人的身份号码不同且都有效，不能合并。"),

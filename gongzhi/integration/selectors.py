@@ -209,7 +209,7 @@ def person_provenance(person: Person, *, user=None) -> dict:
     shown = shown_values(person)
     values = list(
         FieldValue.objects.filter(person=person)
-        .select_related("source", "source__department")
+        .select_related("source", "source__department", "recorded_by")
         .order_by("field", "-observed_on", "-id")
     )
     fields = []
@@ -233,6 +233,7 @@ def person_provenance(person: Person, *, user=None) -> dict:
                         "source": str(fv.source),
                         "display": fv.display,
                         "observed_on": fv.observed_on,
+                        "by": _who(fv.recorded_by) if fv.source.builtin else "",
                         "chosen": fv.value_hash == current
                         if current is not None
                         else chosen is not None and fv.pk == chosen.pk,
@@ -251,6 +252,10 @@ def person_provenance(person: Person, *, user=None) -> dict:
     )
     conflicts = list(Conflict.objects.filter(person=person, state=Conflict.State.OPEN))
     return {"person": person, "fields": fields, "tags": tags, "records": records, "conflicts": conflicts}
+
+
+def _who(user) -> str:
+    return (user.display_name or user.username) if user is not None else ""
 
 
 def _register_value(person: Person, name: str) -> str:
@@ -422,7 +427,7 @@ def department_read(
 
 
 def department_sources(*, department: Department) -> QuerySet[Source]:
-    return Source.objects.filter(department=department, active=True).order_by("name")
+    return Source.objects.filter(department=department, active=True, builtin=False).order_by("name")
 
 
 # Register field behind each of a source's columns, for exporting in its layout.

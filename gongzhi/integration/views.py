@@ -65,7 +65,11 @@ def source_list(request):
 
 
 def _departments(user):
-    return scoped(Department.objects.all(), user, MANAGE_SOURCES, field="region_id").order_by("name")
+    return (
+        scoped(Department.objects.all(), user, MANAGE_SOURCES, field="region_id")
+        .exclude(sources__builtin=True)  # the department behind 社区采集 takes no other source
+        .order_by("name")
+    )
 
 
 def _mapping_from_post(post) -> tuple[list, dict]:
