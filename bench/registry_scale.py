@@ -286,10 +286,14 @@ def main() -> None:
             seen.add(key)
             clear_cache(user)
             qs = person_search(user=user, **params)
-            counted = qs._count_by_tags[0].values("person_id").distinct() if qs._count_by_tags else qs
-            sql, sql_params = counted.query.sql_with_params()
+            if qs._count_by_tags:  # counted on the tags: COUNT(DISTINCT person_id)
+                sql, sql_params = qs._count_by_tags[0].order_by().values("person_id").query.sql_with_params()
+                count_sql = f"SELECT count(DISTINCT person_id) FROM ({sql}) s"
+            else:
+                sql, sql_params = qs.query.sql_with_params()
+                count_sql = f"SELECT count(*) FROM ({sql}) s"
             with connection.cursor() as c:
-                c.execute(f"EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM ({sql}) s", sql_params)
+                c.execute(f"EXPLAIN (ANALYZE, BUFFERS) {count_sql}", sql_params)
                 count_plan = "\n".join(r[0] for r in c.fetchall())
             say(
                 f"\n{username} {params} — {ms:.0f} ms\n\npage:\n```\n{qs[:20].explain(analyze=True)}\n```\n"
