@@ -4,6 +4,7 @@ English reader). The compiled catalogues must exist after `make messages`."""
 
 from pathlib import Path
 
+import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -14,28 +15,9 @@ CATALOGUES = sorted(
 )
 
 
-def _entries(po: Path):
-    """(msgid, msgstr, fuzzy) triples from a .po file, enough for a completeness check."""
-    entries, block = [], []
-    for line in po.read_text(encoding="utf-8").splitlines() + [""]:
-        if line.strip():
-            block.append(line)
-            continue
-        if block:
-            entries.append(block)
-            block = []
-    out = []
-    for b in entries:
-        fuzzy = any(x.startswith("#,") and "fuzzy" in x for x in b)
-        text = "\n".join(x for x in b if not x.startswith("#"))
-        if "msgid" not in text:
-            continue
-        msgid = text.split("msgid", 1)[1].split("msgstr", 1)[0]
-        msgstr = text.split("msgstr", 1)[1] if "msgstr" in text else ""
-        ids = "".join(seg.strip().strip('"') for seg in msgid.replace("_plural", "").splitlines())
-        strs = "".join(seg.split("]", 1)[-1].strip().strip('"') for seg in msgstr.splitlines())
-        out.append((ids, strs, fuzzy))
-    return out
+def _untranslated(po: Path) -> list[str]:
+    catalogue = polib.pofile(str(po))
+    return [e.msgid for e in catalogue if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]
 
 
 def test_there_are_catalogues():
@@ -44,7 +26,7 @@ def test_there_are_catalogues():
 
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_string_is_translated(po):
-    missing = [i for i, s, fuzzy in _entries(po) if i and (not s or fuzzy)]
+    missing = _untranslated(po)
     assert not missing, f"{len(missing)} untranslated in {po}: {missing[:10]}"
 
 
@@ -52,3 +34,16 @@ def test_every_string_is_translated(po):
 def test_catalogue_is_compiled(po):
     mo = po.with_suffix(".mo")
     assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime - 1, f"run `make messages`: {mo}"
+
+
+def test_the_check_finds_empty_and_fuzzy_entries(tmp_path):
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "居民"\nmsgstr "Resident"\n\n'
+        'msgid "户"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "楼栋"\nmsgstr "Block"\n\n'
+        'msgid "【未诉先办】[x]"\nmsgstr "Proactive: [x]"\n',
+        encoding="utf-8",
+    )
+    assert _untranslated(po) == ["户", "楼栋"]
