@@ -28,9 +28,9 @@ def _assignment_rows(user) -> list[tuple[str, str]]:
         ):
             if a.region_id:
                 rows.append((a.role, a.region_id))
-            elif a.department_id:
+            elif a.department is not None:  # loaded by select_related
                 rows.append((a.role, a.department.region_id))
-            elif a.organization_id:
+            elif a.organization is not None:
                 rows.append((a.role, a.organization.region_id))
     if user is not None:
         try:
