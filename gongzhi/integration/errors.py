@@ -1,6 +1,11 @@
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.errors import ApplicationError
+
+if TYPE_CHECKING:  # django_stubs_ext is a development dependency
+    from django_stubs_ext import StrOrPromise
 
 
 class IntegrationError(ApplicationError):
@@ -39,7 +44,7 @@ MESSAGES = {
 
 
 def error(error_code: str, **params) -> IntegrationError:
-    message = MESSAGES[error_code]
+    message: StrOrPromise = MESSAGES[error_code]
     if params:
         message = message % params
     return IntegrationError(error_code, message)

@@ -1,6 +1,11 @@
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.errors import ApplicationError
+
+if TYPE_CHECKING:  # django_stubs_ext is a development dependency
+    from django_stubs_ext import StrOrPromise
 
 
 class RegistryError(ApplicationError):
@@ -29,7 +34,7 @@ MESSAGES = {
 
 
 def error(code: str, **params) -> RegistryError:
-    message = MESSAGES[code]
+    message: StrOrPromise = MESSAGES[code]
     if params:
         message = message % params
     return RegistryError(code, message)
