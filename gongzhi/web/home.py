@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import RoleAssignment
@@ -17,8 +19,12 @@ from gongzhi.core.roles import (
 from gongzhi.core.scoping import scope_prefixes
 from gongzhi.registry import selectors as registry
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # What each role without registry access can use here, said plainly.
-ROLE_OFFERS = {
+# Keyed by the role's value, as stored on RoleAssignment.role.
+ROLE_OFFERS: dict[str, list[StrOrPromise]] = {
     Role.SOCIAL_ORG_STAFF: [
         _("查看和承接社区发布的服务需求、公益创投项目（相关功能陆续开放）。"),
         _("居民个人信息不向社会组织开放；需要名单时请由社区工作者按用途导出脱敏名单。"),
@@ -65,7 +71,7 @@ def home_context(user) -> dict:
         context["offers"] = ROLE_OFFERS[Role.RESIDENT]
         return context
     context["kind"] = "other"
-    offers = []
+    offers: list[StrOrPromise] = []
     for a in roles:
         offers += ROLE_OFFERS.get(a.role, [])
     context["offers"] = list(dict.fromkeys(offers))
