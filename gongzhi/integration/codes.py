@@ -165,7 +165,8 @@ class CodeTable(models.TextChoices):
     TAG = "tag", _("人群类别")
 
 
-STANDARDS = {
+# Keyed by table name: CodeTable members are str, so a plain table name looks them up.
+STANDARDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     CodeTable.SEX: ("GB/T 2261.1-2003", SEX),
     CodeTable.ETHNICITY: ("GB/T 3304-1991", ETHNICITY),
     CodeTable.RELATIONSHIP: ("GB/T 4761-2008", RELATIONSHIP),

@@ -9,10 +9,12 @@ they were and the list of re-pointed rows, so that undoing it puts everything ba
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.apps import apps
 from django.core import serializers
 from django.db import IntegrityError, transaction
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,16 +46,20 @@ def _repoint(absorbed: Person, kept: Person) -> tuple[list, list]:
     moved: list = []
     removed: list = []
     # Every relation to Person, the hidden ones (related_name="+") included.
-    relations = [f for f in Person._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+    relations = [
+        f
+        for f in Person._meta.get_fields(include_hidden=True)
+        if isinstance(f, ForeignObjectRel) and f.auto_created and not f.concrete
+    ]
     for rel in relations:
         if rel.many_to_many:
             continue
         model = rel.related_model
         fk = rel.field
         for obj in model._base_manager.filter(**{fk.attname: absorbed.pk}).order_by("pk"):
-            update = {fk.attname: kept.pk}
+            update: dict[str, Any] = {fk.attname: kept.pk}
             old_community = None
-            if model in _FOLLOW_COMMUNITY:
+            if isinstance(obj, _FOLLOW_COMMUNITY):
                 old_community = obj.community_id
                 update["community_id"] = kept.community_id
             clash = rel.one_to_one and model._base_manager.filter(**{fk.attname: kept.pk}).exists()

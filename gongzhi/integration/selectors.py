@@ -298,7 +298,9 @@ def user_department(user, department_id: int | None = None) -> Department:
         user=user, active=True, department__isnull=False
     ).select_related("department", "department__region")
     departments = [
-        a.department for a in assignments if user.has_perm(DEPARTMENT_READ, a.department.region_id)
+        a.department
+        for a in assignments
+        if a.department is not None and user.has_perm(DEPARTMENT_READ, a.department.region_id)
     ]
     if department_id is not None:
         departments = [d for d in departments if d.pk == department_id]
@@ -431,7 +433,8 @@ def department_sources(*, department: Department) -> QuerySet[Source]:
 
 
 # Register field behind each of a source's columns, for exporting in its layout.
-_EXPORT_SHARED = {
+# Keyed by the target's value, as a source's columns store it.
+_EXPORT_SHARED: dict[str, SharedField] = {
     Field.NAME: SharedField.NAME,
     Field.ID_NUMBER: SharedField.ID_NUMBER,
     Field.SEX: SharedField.SEX,

@@ -300,7 +300,9 @@ def user_departments(user, perm: str) -> list[Department]:
     rows = RoleAssignment.objects.filter(user=user, active=True, department__isnull=False).select_related(
         "department"
     )
-    return [a.department for a in rows if perm in ROLE_PERMISSIONS.get(a.role, ())]
+    return [
+        a.department for a in rows if a.department is not None and perm in ROLE_PERMISSIONS.get(a.role, ())
+    ]
 
 
 def _require_import(by, source: Source) -> None:
@@ -877,12 +879,15 @@ def record_link(*, record: SourceRecord, by) -> SourceRecord:
             record=record, person=person, decision=LinkDecision.PROBABLE, probability=probability, by=by
         )
     if scored:
+        community_id = record.community_id
+        if community_id is None:  # stage_values refuses a row without a community; only accepted rows link
+            raise ValueError(f"source record {record.pk} has no community and cannot be reviewed")
         for probability, candidate, match in scored[:5]:
             LinkCandidate.objects.get_or_create(
                 record=record,
                 person=candidate,
                 defaults={
-                    "community_id": record.community_id,
+                    "community_id": community_id,
                     "probability": probability,
                     "agreements": match.agreements,
                 },
