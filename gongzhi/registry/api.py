@@ -153,9 +153,10 @@ def person_create(request, payload: PersonCreateIn):
     user = _caller(request, CHANGE_PERSON)
     with _named_fields():
         data = _person_data(user, payload)
-        person = services.person_create(
-            by=user, community=_community(payload.community), data=data, note=payload.note
-        )
+        community = _community(payload.community)
+        if community is None:  # an unknown code: refused as the service refuses a missing community
+            raise error("community_required")
+        person = services.person_create(by=user, community=community, data=data, note=payload.note)
     return Status(201, selectors.person_get(user=user, pk=person.pk))
 
 

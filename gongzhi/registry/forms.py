@@ -77,7 +77,9 @@ class PersonSearchForm(forms.Form):
         for key, value in self.filters().items():
             field = self.fields[key]
             if isinstance(field, forms.ChoiceField):
-                out.append(f"{field.label}：{dict(field.choices).get(value, value)}")
+                # django-stubs types the getter as any choices input; Django returns normalized pairs.
+                labels = dict(field.choices)  # type: ignore[arg-type]
+                out.append(f"{field.label}：{labels.get(value, value)}")
             else:
                 out.append(f"{field.label}：{value}")
         return out
@@ -187,7 +189,7 @@ class TagForm(forms.Form):
     )
     grade = forms.IntegerField(label=_("残疾等级"), required=False, min_value=1, max_value=4)
     disability_category = forms.ChoiceField(
-        label=_("残疾类别"), required=False, choices=[("", "—")] + DisabilityCategory.choices
+        label=_("残疾类别"), required=False, choices=[("", "—"), *DisabilityCategory.choices]
     )
 
 
