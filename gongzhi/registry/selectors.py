@@ -88,6 +88,9 @@ class PersonSearch(QuerySet):
             bool(query.extra),
         )
 
+    def counted_on_tags(self) -> bool:
+        return self._count_by_tags is not None and self._shape() == self._count_by_tags[1]
+
     def count(self) -> int:
         if self._result_cache is None and self._count_by_tags is not None:
             tags, shape = self._count_by_tags
@@ -316,6 +319,22 @@ def current_tags_prefetch() -> Prefetch:
         .order_by("kind"),
         to_attr="current_tags",
     )
+
+
+SEARCH_COUNT_CAP = 10_000
+
+
+def search_count(qs: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """How many a search found, counted up to `cap`: (n, more). Nobody pages through ten
+    thousand people; past the cap the page says so and asks for a narrower search, and the
+    count reads at most cap + 1 index entries however broad the search (a surname alone
+    matches a hundred thousand people in a district). Counts answered from the tags are
+    cheap at any size and stay exact."""
+    if isinstance(qs, PersonSearch) and qs.counted_on_tags():
+        return qs.count(), False
+    cap = cap or SEARCH_COUNT_CAP
+    n = qs.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
 
 
 def person_list_page(qs: QuerySet[Person]) -> QuerySet[Person]:

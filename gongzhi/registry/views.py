@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -42,6 +43,17 @@ def _search(request, perm: str = VIEW_PERSON):
     return form, form.filters() if request.GET else {}
 
 
+class SearchPaginator(Paginator):
+    """Pages over a search whose count stops at selectors.SEARCH_COUNT_CAP (`more` past it)."""
+
+    more = False
+
+    @cached_property
+    def count(self) -> int:
+        n, self.more = selectors.search_count(self.object_list)
+        return n
+
+
 def _many(qs) -> bool:
     return qs[:2].count() > 1
 
@@ -52,7 +64,7 @@ def person_list(request):
     require(request.user, VIEW_PERSON)
     form, filters = _search(request)
     qs = selectors.person_list_page(selectors.person_search(user=request.user, **filters))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = SearchPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
