@@ -55,6 +55,11 @@ def _args():
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--workers", type=int, default=2, help="server processes (one per core)")
     p.add_argument("--port", type=int, default=8190)
+    p.add_argument(
+        "--intake-only",
+        action="store_true",
+        help="measure only (3), the intake throughput (the pages need the full data set, intake does not)",
+    )
     return p.parse_args()
 
 
@@ -411,29 +416,79 @@ def serve(port: int, workers: int) -> None:
             os.kill(pid, 15)
 
 
+_CLK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (all its threads), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLK
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                pass
+    return out
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (all processes, ours and others')."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / _CLK  # minus idle and iowait
+
+
+def _request_bytes(method: str, path: str, body: bytes | None, headers: dict) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
+
+
 def _load(
-    port: int, method: str, path: str, body_fn, headers: dict, seconds: float, concurrency: int
-) -> tuple[float, int, int]:
+    port: int, method: str, path: str, body_fn, headers: dict, seconds: float, concurrency: int, pids=()
+) -> dict:
+    """`concurrency` client threads, each sending one request per connection (the wsgiref
+    server speaks HTTP/1.0 and closes every connection, for both endpoints alike) over a bare
+    socket: the client is kept as cheap as possible, since it shares the two cores with the
+    server and PostgreSQL. Returns throughput and the CPU each side spent per request."""
     stop = time.perf_counter() + seconds
     counts = [0] * concurrency
     errors = [0] * concurrency
+    fixed = None if body_fn else _request_bytes(method, path, None, headers)
 
     def worker(k: int):
         while time.perf_counter() < stop:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            data = fixed or _request_bytes(method, path, body_fn(), headers)
             try:
-                conn.request(method, path, body=body_fn() if body_fn else None, headers=headers)
-                r = conn.getresponse()
-                r.read()
-                if r.status in (200, 201):
+                with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+                    sock.sendall(data)
+                    chunks = []
+                    while chunk := sock.recv(65536):
+                        chunks.append(chunk)
+                status = b"".join(chunks[:1])[9:12]
+                if status in (b"200", b"201"):
                     counts[k] += 1
                 else:
                     errors[k] += 1
             except OSError:
                 errors[k] += 1
-            finally:
-                conn.close()
 
+    cpu_pids = [*pids.get("server", ()), *pids.get("postgres", ())] if pids else []
+    server0 = {p: _proc_cpu(p) for p in cpu_pids}
+    client0, machine0 = time.process_time(), _machine_busy()
     t = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
     for th in threads:
@@ -441,7 +496,41 @@ def _load(
     for th in threads:
         th.join()
     elapsed = time.perf_counter() - t
-    return sum(counts) / elapsed, sum(counts), sum(errors)
+    n = max(1, sum(counts))
+    cpu = {p: _proc_cpu(p) - c for p, c in server0.items()}
+    return {
+        "rps": sum(counts) / elapsed,
+        "n": sum(counts),
+        "errors": sum(errors),
+        "elapsed": elapsed,
+        "client_ms": (time.process_time() - client0) / n * 1000,
+        "server_ms": sum(v for p, v in cpu.items() if p in pids.get("server", ())) / n * 1000
+        if pids
+        else 0.0,
+        "postgres_ms": sum(v for p, v in cpu.items() if p in pids.get("postgres", ())) / n * 1000
+        if pids
+        else 0.0,
+        "machine_ms": (_machine_busy() - machine0) / n * 1000,
+    }
+
+
+def _postgres_backends() -> list[int]:
+    """The PostgreSQL backends serving this database (the benchmark server's connections)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [r[0] for r in cur.fetchall()]
+
+
+def _merge(runs: list[dict]) -> dict:
+    n = sum(r["n"] for r in runs)
+    out = {"rps": n / sum(r["elapsed"] for r in runs), "n": n, "errors": sum(r["errors"] for r in runs)}
+    for key in ("client_ms", "server_ms", "postgres_ms", "machine_ms"):
+        out[key] = sum(r[key] * r["n"] for r in runs) / max(1, n)
+    return out
 
 
 def measure_intake(args) -> dict:
@@ -486,20 +575,26 @@ def measure_intake(args) -> dict:
                 ensure_ascii=False,
             ).encode()
 
-        results = {"ping": [], "intake": []}
+        results: dict[str, list[dict]] = {"ping": [], "intake": []}
         _load(port, "GET", "/api/demands/ping", None, {}, 2, args.concurrency)  # warm-up
         _load(port, "POST", "/api/demands/", body, headers, 2, args.concurrency)
+        pids = {"server": [proc.pid, *_children(proc.pid)], "postgres": _postgres_backends()}
         for _ in range(2):  # alternate, so that drift on a shared machine hits both
             results["ping"].append(
-                _load(port, "GET", "/api/demands/ping", None, {}, args.seconds / 2, args.concurrency)
+                _load(port, "GET", "/api/demands/ping", None, {}, args.seconds / 2, args.concurrency, pids)
             )
             results["intake"].append(
-                _load(port, "POST", "/api/demands/", body, headers, args.seconds / 2, args.concurrency)
+                _load(port, "POST", "/api/demands/", body, headers, args.seconds / 2, args.concurrency, pids)
             )
-        ping = sum(r[1] for r in results["ping"]) / sum(r[1] / r[0] for r in results["ping"])
-        intake = sum(r[1] for r in results["intake"]) / sum(r[1] / r[0] for r in results["intake"])
-        errors = sum(r[2] for rs in results.values() for r in rs)
-        return {"ping_rps": ping, "intake_rps": intake, "ratio": intake / ping, "errors": errors}
+        ping, intake = _merge(results["ping"]), _merge(results["intake"])
+        return {
+            "ping_rps": ping["rps"],
+            "intake_rps": intake["rps"],
+            "ratio": intake["rps"] / ping["rps"],
+            "errors": ping["errors"] + intake["errors"],
+            "ping": ping,
+            "intake": intake,
+        }
     finally:
         proc.terminate()
         try:
@@ -538,7 +633,7 @@ def main() -> None:
         build_world()
         print(f"schema, regions, units and users: {time.perf_counter() - t:.0f} s")
         generate(args.demands, args.seed)
-    pages = measure_pages(args)
+    pages = None if args.intake_only else measure_pages(args)
     intake = measure_intake(args)
     from django.db import connection
 
@@ -552,25 +647,36 @@ def main() -> None:
     print()
     print("| measurement | figure | target |")
     print("|---|---|---|")
-    for label in ("month", "quarter", "year"):
+    for label in ("month", "quarter", "year") if pages else ():
         med, worst, queries, key = pages[f"dashboard_{label}"]
         target = "≤ 300 ms" if label == "month" else "(info)"
         print(
             f"| district dashboard, {key} (page, {queries} queries) | median {med:.0f} ms, max {worst:.0f} ms | {target} |"
         )
-    print(f"| three-rates + 622 queries alone, month | {pages['rates_queries_month_ms']:.0f} ms | |")
-    med, p95, worst = pages["work_list"]
-    print(
-        f"| handler's work list (page) | median {med:.1f} ms, p95 {p95:.1f} ms, max {worst:.0f} ms | p95 ≤ 50 ms |"
-    )
-    print(
-        f"| demands per community unit | largest {pages['rows_per_community_unit'][0]:,}, median {pages['rows_per_community_unit'][1]:,} | |"
-    )
+    if pages:
+        print(f"| three-rates + 622 queries alone, month | {pages['rates_queries_month_ms']:.0f} ms | |")
+        med, p95, worst = pages["work_list"]
+        print(
+            f"| handler's work list (page) | median {med:.1f} ms, p95 {p95:.1f} ms, max {worst:.0f} ms | p95 ≤ 50 ms |"
+        )
+        print(
+            f"| demands per community unit | largest {pages['rows_per_community_unit'][0]:,}, median {pages['rows_per_community_unit'][1]:,} | |"
+        )
     print(
         f"| API intake vs ping ({args.workers} server processes, {args.concurrency} clients) | "
         f"{intake['intake_rps']:.0f} vs {intake['ping_rps']:.0f} req/s → ratio {intake['ratio']:.2f} "
         f"({intake['errors']} errors) | ≥ 0.5 |"
     )
+    print()
+    print("CPU per request (ms; machine = every process on the box, including other users' load):")
+    print("| endpoint | req/s | client | server processes | PostgreSQL backends | machine |")
+    print("|---|---|---|---|---|---|")
+    for name in ("ping", "intake"):
+        r = intake[name]
+        print(
+            f"| {name} | {r['rps']:.0f} | {r['client_ms']:.2f} | {r['server_ms']:.2f} | "
+            f"{r['postgres_ms']:.2f} | {r['machine_ms']:.2f} |"
+        )
 
 
 if __name__ == "__main__":

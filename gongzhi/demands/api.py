@@ -10,9 +10,13 @@ so the API refuses exactly what the pages refuse: 403 without the right, 404 out
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from ninja import Query, Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
@@ -134,19 +138,81 @@ def _out(d: Demand) -> dict:
     }
 
 
+def _event_out(e) -> dict:
+    return {
+        "at": e.at,
+        "kind": e.kind,
+        "kind_label": str(e.get_kind_display()),
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "unit": e.unit.name if e.unit_id else None,
+        "note": e.note,
+    }
+
+
 def _events(demand: Demand, *, public_only: bool) -> list[dict]:
-    return [
-        {
-            "at": e.at,
-            "kind": e.kind,
-            "kind_label": str(e.get_kind_display()),
-            "from_state": e.from_state,
-            "to_state": e.to_state,
-            "unit": e.unit.name if e.unit_id else None,
-            "note": e.note,
-        }
-        for e in selectors.timeline(demand, public_only=public_only)
-    ]
+    return [_event_out(e) for e in selectors.timeline(demand, public_only=public_only)]
+
+
+# --------------------------------------------------------------------------- intake lookups
+#
+# Intake is the hot path. The community and the category of a new demand are reference rows
+# that change rarely (region import, the category admin), so each server process keeps the
+# ones it has read for a short while instead of asking the database on every request. A save
+# or delete in this process drops the copies at once (and again when its transaction commits);
+# other processes see the change within LOOKUP_TTL seconds. Misses are never cached, so a new
+# category can be used at once, and only rows read outside a transaction (committed rows) are
+# kept, so that a rolled-back change is never remembered. The database still checks every
+# reference (foreign keys).
+
+LOOKUP_TTL = 60.0
+_lookups: dict[tuple[str, str], tuple[float, Any]] = {}
+_lookups_lock = threading.Lock()
+
+
+def lookups_clear(**kwargs) -> None:
+    with _lookups_lock:
+        _lookups.clear()
+
+
+def _lookups_changed(**kwargs) -> None:
+    lookups_clear()
+    transaction.on_commit(lookups_clear, using=kwargs.get("using"))
+
+
+for _model in (Region, Category):
+    post_save.connect(
+        _lookups_changed, sender=_model, dispatch_uid=f"demands_api_lookups_save_{_model.__name__}"
+    )
+    post_delete.connect(
+        _lookups_changed, sender=_model, dispatch_uid=f"demands_api_lookups_delete_{_model.__name__}"
+    )
+
+
+def _may_cache() -> bool:
+    return not transaction.get_connection().in_atomic_block
+
+
+def _cached(kind: str, key: str, load):
+    if not _may_cache():
+        return load()
+    now = time.monotonic()
+    hit = _lookups.get((kind, key))
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = load()
+    if value is not None:
+        with _lookups_lock:
+            _lookups[(kind, key)] = (now + LOOKUP_TTL, value)
+    return value
+
+
+def _community(code: str) -> Region | None:
+    return _cached("region", code, lambda: Region.objects.filter(code=code).first())
+
+
+def _leaf_category(code: str) -> Category | None:
+    return _cached("category", code, lambda: Category.objects.filter(code=code, parent__isnull=False).first())
 
 
 def _detail(request, demand: Demand) -> dict:
@@ -166,13 +232,13 @@ def _get(request, demand_id: int) -> Demand:
 
 @router.post("/", response={201: DemandDetailOut, **ERRORS}, summary="Create a demand")
 def create(request, payload: DemandIn):
-    community = Region.objects.filter(code=payload.community).first() if payload.community else None
+    community = _community(payload.community) if payload.community else None
     building = Building.objects.filter(pk=payload.building_id).first() if payload.building_id else None
     if payload.building_id and building is None:
         raise error("building_not_found")
     category = None
     if payload.category:
-        category = Category.objects.filter(code=payload.category, parent__isnull=False).first()
+        category = _leaf_category(payload.category)
         if category is None:
             raise error("category_not_leaf")
     demand = services.demand_create(
@@ -189,12 +255,13 @@ def create(request, payload: DemandIn):
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
     )
-    # The new demand is at hand: answer without reading it back (intake is the hot path).
+    # The new demand and its timeline (the one event just recorded) are at hand: answer
+    # without reading them back (intake is the hot path).
     from .workflow import allowed_actions
 
     body = {
         **_out(demand),
-        "events": _events(demand, public_only=False),
+        "events": [_event_out(e) for e in demand.new_events],
         "allowed_actions": allowed_actions(demand, request.auth),
     }
     return Status(201, body)

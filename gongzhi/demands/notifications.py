@@ -7,6 +7,7 @@ Set GONGZHI_NOTIFY_BACKENDS to a list of dotted paths to replace the console bac
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Protocol
 
 from django.conf import settings
@@ -58,32 +59,41 @@ class ConsoleBackend:
         log.info("notify %(to)s: %(subject)s — %(body)s", record)
 
 
+@lru_cache(maxsize=8)
+def _backend_classes(paths: tuple[str, ...]) -> list[type]:
+    return [import_string(p) for p in paths]
+
+
 def backends() -> list[Backend]:
     paths = getattr(settings, "GONGZHI_NOTIFY_BACKENDS", ["gongzhi.demands.notifications.ConsoleBackend"])
-    return [import_string(p)() for p in paths]
+    return [cls() for cls in _backend_classes(tuple(paths))]
+
+
+# One text per step, translated when it is used (in the active language of that moment).
+_TEXTS = {
+    EventKind.CREATED: lambda: _("您的诉求“%(title)s”已受理，查询码 %(code)s。"),
+    EventKind.DISPATCHED: lambda: _("诉求“%(title)s”已派至%(unit)s办理。"),
+    EventKind.SIGNED: lambda: _("%(unit)s已签收诉求“%(title)s”，正在办理。"),
+    EventKind.RETURN_ACCEPTED: lambda: _("诉求“%(title)s”的退单申请已同意。"),
+    EventKind.RETURN_REFUSED: lambda: _("诉求“%(title)s”的退单申请被驳回，请继续办理。"),
+    EventKind.EXTENSION_APPROVED: lambda: _("诉求“%(title)s”的办理时限已延长。"),
+    EventKind.EXTENSION_REFUSED: lambda: _("诉求“%(title)s”的延期申请被驳回。"),
+    EventKind.REMINDED: lambda: _("催办：诉求“%(title)s”即将到期，请抓紧办理。"),
+    EventKind.SUPERVISED: lambda: _("督办：诉求“%(title)s”已超期，请立即办理。"),
+    EventKind.REPLIED: lambda: _("诉求“%(title)s”已答复，欢迎评价。"),
+    EventKind.CALLED_BACK: lambda: _("诉求“%(title)s”已回访。"),
+    EventKind.REOPENED: lambda: _("诉求“%(title)s”重新办理。"),
+    EventKind.CLOSED: lambda: _("诉求“%(title)s”已办结。"),
+}
 
 
 def message_for(event: DemandEvent) -> str:
     d = event.demand
     unit = event.unit.name if event.unit_id else ""
-    texts = {
-        EventKind.CREATED: _("您的诉求“%(title)s”已受理，查询码 %(code)s。"),
-        EventKind.DISPATCHED: _("诉求“%(title)s”已派至%(unit)s办理。"),
-        EventKind.SIGNED: _("%(unit)s已签收诉求“%(title)s”，正在办理。"),
-        EventKind.RETURN_ACCEPTED: _("诉求“%(title)s”的退单申请已同意。"),
-        EventKind.RETURN_REFUSED: _("诉求“%(title)s”的退单申请被驳回，请继续办理。"),
-        EventKind.EXTENSION_APPROVED: _("诉求“%(title)s”的办理时限已延长。"),
-        EventKind.EXTENSION_REFUSED: _("诉求“%(title)s”的延期申请被驳回。"),
-        EventKind.REMINDED: _("催办：诉求“%(title)s”即将到期，请抓紧办理。"),
-        EventKind.SUPERVISED: _("督办：诉求“%(title)s”已超期，请立即办理。"),
-        EventKind.REPLIED: _("诉求“%(title)s”已答复，欢迎评价。"),
-        EventKind.CALLED_BACK: _("诉求“%(title)s”已回访。"),
-        EventKind.REOPENED: _("诉求“%(title)s”重新办理。"),
-        EventKind.CLOSED: _("诉求“%(title)s”已办结。"),
-    }
-    template = texts.get(event.kind)
-    if template is None:
+    text = _TEXTS.get(event.kind)
+    if text is None:
         return ""
+    template = text()
     return template % {"title": d.title[:40], "code": d.tracking_code, "unit": unit}
 
 

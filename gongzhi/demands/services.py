@@ -175,14 +175,16 @@ def demand_create(
     demand.save()
     for f in photos:
         DemandPhoto.objects.create(community=community, demand=demand, file=f)
-    demand_event_record(
+    event = demand_event_record(
         demand=demand,
         kind=EventKind.CREATED,
         by=by,
         to_state=DemandState.SUBMITTED,
-        note=Channel(channel).label,
+        note=str(Channel(channel).label),
         at=demand.created_at,
     )
+    # The whole timeline of the new demand, so that a caller can answer without reading it back.
+    demand.new_events = [event]
     for suggest in SUGGESTERS:
         suggest(demand)
     return demand
