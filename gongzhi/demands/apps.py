@@ -1,6 +1,24 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def suggest_on_create(demand) -> None:
+    """The classifier's suggested category and unit for a new demand (a demand_create hook).
+
+    Before the first training there is no model file and nothing is loaded (the classifier
+    module brings in scikit-learn, so it is imported only when there is a model to use); a
+    broken model is logged and skipped by demand_suggestion_fill, which never raises, so
+    intake never fails or waits for want of a model."""
+    from django.conf import settings
+
+    if not (Path(settings.DATA_DIR) / "models" / "demand_classifier.pickle").exists():
+        return
+    from .classifier import demand_suggestion_fill
+
+    demand_suggestion_fill(demand)
 
 
 class DemandsConfig(AppConfig):
@@ -11,7 +29,7 @@ class DemandsConfig(AppConfig):
     def ready(self) -> None:
         from gongzhi.web.navigation import MenuEntry, register
 
-        from . import calendar, rules  # noqa: F401  (permissions)
+        from . import calendar, rules, services  # noqa: F401  (rules: permissions)
         from .models import HolidayCalendar
 
         def _clear(**kwargs):
@@ -20,9 +38,13 @@ class DemandsConfig(AppConfig):
         post_save.connect(_clear, sender=HolidayCalendar, dispatch_uid="demands_calendar_save")
         post_delete.connect(_clear, sender=HolidayCalendar, dispatch_uid="demands_calendar_delete")
 
+        if suggest_on_create not in services.SUGGESTERS:
+            services.SUGGESTERS.append(suggest_on_create)
+
         register(MenuEntry(_("诉求办理"), "demands:work_list", "demands.handle"))
         register(MenuEntry(_("派单"), "demands:queue", "demands.dispatch"))
         register(MenuEntry(_("热线受理"), "demands:intake", "demands.intake"))
         register(MenuEntry(_("三率统计"), "demands:rates", "demands.view_rates"))
         register(MenuEntry(_("超期督办"), "demands:overdue", "demands.supervise"))
+        register(MenuEntry(_("热点问题"), "demands:hot_issues", "demands.view_rates"))
         register(MenuEntry(_("我的诉求"), "demands:mine", "demands.own"))

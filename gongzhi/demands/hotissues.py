@@ -470,19 +470,34 @@ def hot_issues_week(*, user, region_code: str, week: dt.date, top: int = 10, min
     return out
 
 
-def hot_issue_task_create(*, by, demand_ids: Sequence[int], title: str = "", note: str = ""):
+def hot_issue_task_create(*, by, demand_ids: Sequence[int], title: str = "", note: str = "", at=None):
     """未诉先办: turn a cluster of demands into a proactive task, a new demand taken in by staff
-    (through demand_create, so it has its timeline, deadline and dispatch like any other)."""
+    on the proactive channel (through demand_create, so it has its timeline, deadline and
+    dispatch like any other). The source demands point at the task; a demand already gathered
+    into a task is refused, so the same cluster cannot become a task twice."""
     ids = sorted({int(i) for i in demand_ids})
     with transaction.atomic():
         sources = list(
             demands_visible(by)
             .filter(pk__in=ids)
-            .select_related("community", "estate", "category")
-            .order_by("created_at")
+            .select_for_update(of=("self",))
+            .select_related("community", "estate", "category", "proactive_task")
+            .order_by("created_at", "id")
         )
         if len(sources) < 2 or len(sources) != len(ids):
             raise ApplicationError("hot_issue_sources", _("请选择至少两件您有权查看的诉求。"))
+        taken = [d for d in sources if d.proactive_task_id]
+        if taken:
+            raise ApplicationError(
+                "hot_issue_already_task",
+                _("诉求 %(codes)s 已转为未诉先办任务 %(task)s，不能重复生成。")
+                % {
+                    "codes": "、".join(d.tracking_code for d in taken),
+                    "task": "、".join(sorted({d.proactive_task.tracking_code for d in taken})),
+                },
+            )
+        if any(d.channel == Channel.PROACTIVE for d in sources):
+            raise ApplicationError("hot_issue_task_of_tasks", _("未诉先办任务不能再生成任务。"))
         community = Counter(d.community_id for d in sources).most_common(1)[0][0]
         community = next(d.community for d in sources if d.community_id == community)
         estates = {d.estate_id for d in sources}
@@ -495,14 +510,17 @@ def hot_issue_task_create(*, by, demand_ids: Sequence[int], title: str = "", not
             _("由热点问题生成的未诉先办任务，涉及诉求 %(n)s 件：%(codes)s")
             % {"n": len(sources), "codes": "、".join(d.tracking_code for d in sources)}
         )
-        # The model has no proactive channel yet: staff-initiated intake, marked in the title.
-        channel = getattr(Channel, "PROACTIVE", Channel.GRID_VISIT)
-        return demand_create(
+        task = demand_create(
             by=by,
-            channel=channel,
-            title=(_("【未诉先办】") + title)[:100],
+            channel=Channel.PROACTIVE,
+            title=title[:100],
             body="\n".join(lines),
             community=community,
             estate=estate,
             category=category,
+            created_at=at,
         )
+        linked = Demand.objects.filter(pk__in=ids, proactive_task__isnull=True).update(proactive_task=task)
+        if linked != len(ids):  # cannot happen under the row locks; refuse rather than half-link
+            raise ApplicationError("hot_issue_already_task", _("所选诉求已转为未诉先办任务，不能重复生成。"))
+        return task

@@ -1,8 +1,7 @@
 """The hot-issues page: the week's top clusters per street, and 未诉先办 from a cluster.
 
-The URLs are in `urlpatterns` below, for demands/urls.py to include
-(`path("", include(hotissues_views.urlpatterns))` or `*hotissues_views.urlpatterns`),
-which gives them the names demands:hot_issues and demands:hot_issue_task.
+The URLs are in `urlpatterns` below, included by demands/urls.py (the names
+demands:hot_issues and demands:hot_issue_task).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from gongzhi.core.errors import PermissionDenied
+from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.scoping import scope_prefixes
 from gongzhi.registry.models import Building, Estate
@@ -72,20 +71,30 @@ def hot_issues(request):
             demands.update(issue.ids)
     estate_names = dict(Estate.objects.filter(pk__in=estates).values_list("pk", "name"))
     building_names = dict(Building.objects.filter(pk__in=buildings).values_list("pk", "name"))
-    codes_by_id = dict(Demand.objects.filter(pk__in=demands).values_list("pk", "tracking_code"))
+    codes_by_id, task_of = {}, {}
+    for pk, code, task_id, task_code in Demand.objects.filter(pk__in=demands).values_list(
+        "pk", "tracking_code", "proactive_task_id", "proactive_task__tracking_code"
+    ):
+        codes_by_id[pk] = code
+        if task_id:
+            task_of[pk] = (task_id, task_code)
     street_names = dict(Region.objects.filter(code__in=list(report)).values_list("code", "name"))
     streets = []
     for street, items in sorted(report.items()):
         rows = []
         for issue in items:
             c = issue.cluster
+            # Demands already gathered into a task are not offered again: the button takes the rest.
+            free = [i for i in issue.ids if i not in task_of]
             rows.append(
                 {
                     "issue": issue,
                     "estate": estate_names.get(int(c.estate)) if c.estate else "",
                     "buildings": [building_names[int(b)] for b in c.buildings if int(b) in building_names],
                     "demands": [(i, codes_by_id.get(i, "")) for i in issue.ids],
-                    "ids": ",".join(str(i) for i in issue.ids),
+                    "ids": ",".join(str(i) for i in free),
+                    "can_task": len(free) >= 2,
+                    "tasks": sorted({task_of[i] for i in issue.ids if i in task_of}, key=lambda t: t[0]),
                     "title": c.representative.text.splitlines()[0] if c.representative else c.title,
                 }
             )
@@ -109,19 +118,25 @@ def hot_issues(request):
 @require_POST
 def hot_issue_task(request):
     ids = [int(i) for i in (request.POST.get("ids") or "").split(",") if i.strip().isdigit()]
-    task = hot_issue_task_create(
-        by=request.user,
-        demand_ids=ids,
-        title=request.POST.get("title", ""),
-        note=request.POST.get("note", ""),
-    )
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    try:
+        task = hot_issue_task_create(
+            by=request.user,
+            demand_ids=ids,
+            title=request.POST.get("title", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ApplicationError as exc:
+        if exc.code != "hot_issue_already_task":
+            raise  # out of scope and the like: the middleware's answer
+        messages.error(request, str(exc.message))
+        return redirect(back or "demands:hot_issues")
     messages.success(
         request, _("已生成未诉先办任务，查询码 %(code)s，请派单办理。") % {"code": task.tracking_code}
     )
-    back = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("demands:hot_issues")
+    return redirect("demands:detail", task.pk)
 
 
 urlpatterns = [

@@ -174,6 +174,9 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("来访")
     GRID_VISIT = "grid_visit", _("网格走访")
     OPEN311 = "open311", _("Open311接口")
+    # Staff act before anyone asks: a task made from a hot issue (hotissues.py). Not a
+    # resident's demand, so it stays out of the three rates (rates.py).
+    PROACTIVE = "proactive", _("未诉先办")
 
 
 class DemandState(models.TextChoices):
@@ -320,6 +323,17 @@ class Demand(models.Model):
     supervise_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
     remind_count = models.PositiveSmallIntegerField(_("催办次数"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # A demand that was gathered into a proactive task (未诉先办) points at it; a demand
+    # belongs to one task at most, so a cluster cannot become a task twice.
+    proactive_task = models.ForeignKey(
+        "self",
+        verbose_name=_("未诉先办任务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="source_demands",
+        limit_choices_to={"channel": "proactive"},
+    )
 
     class Meta:
         verbose_name = _("诉求")
@@ -337,6 +351,8 @@ class Demand(models.Model):
                 include=["unit", "community", "resolved", "satisfaction", "resolution_kind"],
                 name="demand_closed_rates_idx",
             ),
+            # The few proactive tasks, found without scanning (the rates leave them out).
+            models.Index(fields=["community"], condition=Q(channel="proactive"), name="demand_proactive_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -378,6 +394,10 @@ class Demand(models.Model):
         self.contact_name_encrypted = pii.encrypt(name)
         self.contact_phone_encrypted = pii.encrypt(phone)
         self.contact_phone_hash = pii.keyed_hash(phone, purpose="phone")
+
+    @property
+    def is_proactive(self) -> bool:
+        return self.channel == Channel.PROACTIVE
 
     def is_overdue(self, now=None) -> bool:
         now = now or timezone.now()

@@ -10,8 +10,14 @@ Definitions (also written on the dashboard):
 * **Satisfaction rate (满意率)** = (满意 + 基本满意) ÷ demands closed in the period with a
   rating. A reopened demand counts with its final rating.
 
+Proactive tasks (未诉先办, channel "proactive") are staff's own work, not residents'
+demands: they are left out of all three rates and of the 622 shares, and counted apart
+(`tasks_dispatched`, `tasks_closed`). The big counts run on covering indexes that do not
+hold the channel, so the few tasks are counted by themselves (a small partial index finds
+them) and taken off.
+
 Each level is one aggregate query per table (assignments, demands) grouped by unit or by
-area, never a query per unit.
+area, never a query per unit (plus the same two for the proactive tasks).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core.models import Region
 
 from .calendar import TZ
-from .models import Assignment, Demand, HandlingUnit, ResolutionKind, Satisfaction
+from .models import Assignment, Channel, Demand, HandlingUnit, ResolutionKind, Satisfaction
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,9 @@ class Rates:
     resolved: int = 0
     rated: int = 0
     satisfied: int = 0
+    # Proactive tasks (未诉先办), outside the rates: dispatched / closed in the period.
+    tasks_dispatched: int = 0
+    tasks_closed: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -122,14 +131,25 @@ class Rates:
 _GOOD = [Satisfaction.SATISFIED, Satisfaction.BASIC]
 
 
-def _assignment_counts(region_code: str, period: Period, group):
-    return (
-        Assignment.objects.filter(
-            community__code__startswith=region_code,
-            dispatched_at__gte=period.start,
-            dispatched_at__lt=period.end,
+def _proactive_ids(region_code: str) -> list[int]:
+    """The proactive tasks of the region (few; found on the partial index demand_proactive_idx)."""
+    return list(
+        Demand.objects.filter(channel=Channel.PROACTIVE, community__code__startswith=region_code).values_list(
+            "id", flat=True
         )
-        .annotate(g=group)
+    )
+
+
+def _assignment_counts(region_code: str, period: Period, group, only_ids=None):
+    qs = Assignment.objects.filter(
+        community__code__startswith=region_code,
+        dispatched_at__gte=period.start,
+        dispatched_at__lt=period.end,
+    )
+    if only_ids is not None:
+        qs = qs.filter(demand_id__in=only_ids)
+    return (
+        qs.annotate(g=group)
         .values("g")
         .annotate(
             # Counting the range column (never null here) keeps the scan on the covering index.
@@ -142,14 +162,16 @@ def _assignment_counts(region_code: str, period: Period, group):
     )
 
 
-def _demand_counts(region_code: str, period: Period, group):
+def _demand_counts(region_code: str, period: Period, group, only_ids=None):
+    qs = Demand.objects.filter(
+        community__code__startswith=region_code,
+        closed_at__gte=period.start,
+        closed_at__lt=period.end,
+    )
+    if only_ids is not None:
+        qs = qs.filter(id__in=only_ids)
     return (
-        Demand.objects.filter(
-            community__code__startswith=region_code,
-            closed_at__gte=period.start,
-            closed_at__lt=period.end,
-        )
-        .annotate(g=group)
+        qs.annotate(g=group)
         .values("g")
         .annotate(
             closed=Count("closed_at"),
@@ -173,6 +195,28 @@ def _merge(rows: dict, assignments, demands) -> None:
             item.rated, item.satisfied = r["rated"], r["satisfied"]
 
 
+def _count(rows: dict, region_code: str, period: Period, group) -> None:
+    """Fill the rows: all counts, then the proactive tasks' taken off and kept apart."""
+    _merge(rows, _assignment_counts(region_code, period, group), _demand_counts(region_code, period, group))
+    tasks = _proactive_ids(region_code)
+    if not tasks:
+        return
+    for r in _assignment_counts(region_code, period, group, tasks):
+        item = rows.get(r["g"])
+        if item is not None:
+            item.dispatched -= r["dispatched"]
+            item.signed_in_time -= r["in_time"]
+            item.tasks_dispatched += r["dispatched"]
+    for r in _demand_counts(region_code, period, group, tasks):
+        item = rows.get(r["g"])
+        if item is not None:
+            item.closed -= r["closed"]
+            item.resolved -= r["resolved"]
+            item.rated -= r["rated"]
+            item.satisfied -= r["satisfied"]
+            item.tasks_closed += r["closed"]
+
+
 def rates_by_unit(region: Region, period: Period) -> list[Rates]:
     """The three rates of every unit serving `region` and below (plus departments of a
     district), for demands located in `region`."""
@@ -180,11 +224,7 @@ def rates_by_unit(region: Region, period: Period) -> list[Rates]:
         Q(region__code__startswith=region.code) | Q(kind="department", region=region)
     )
     rows = {u.id: Rates(key=u.id, name=u.name, kind=u.kind) for u in units}
-    _merge(
-        rows,
-        _assignment_counts(region.code, period, F("unit_id")),
-        _demand_counts(region.code, period, F("unit_id")),
-    )
+    _count(rows, region.code, period, F("unit_id"))
     return rank(list(rows.values()))
 
 
@@ -197,7 +237,7 @@ def rates_by_area(region: Region, period: Period) -> list[Rates]:
     )
     rows = {c.code: Rates(key=c.code, name=c.short_name, kind="area") for c in children}
     group = Substr("community_id", 1, child_len)
-    _merge(rows, _assignment_counts(region.code, period, group), _demand_counts(region.code, period, group))
+    _count(rows, region.code, period, group)
     return rank(list(rows.values()))
 
 
@@ -205,12 +245,7 @@ def rates_total(region: Region, period: Period) -> Rates:
     from django.db.models import Value
 
     total = Rates(key=region.code, name=region.name, kind="total")
-    rows = {region.code: total}
-    _merge(
-        rows,
-        _assignment_counts(region.code, period, Value(region.code)),
-        _demand_counts(region.code, period, Value(region.code)),
-    )
+    _count({region.code: total}, region.code, period, Value(region.code))
     return total
 
 
@@ -224,6 +259,8 @@ def rates_sum(region: Region, rows: list[Rates]) -> Rates:
         total.resolved += r.resolved
         total.rated += r.rated
         total.satisfied += r.satisfied
+        total.tasks_dispatched += r.tasks_dispatched
+        total.tasks_closed += r.tasks_closed
     return total
 
 
@@ -236,18 +273,31 @@ def rank(items: list[Rates]) -> list[Rates]:
 
 
 def shares_622(region: Region, period: Period) -> list[dict]:
-    """How demands closed in the period were resolved, per community (Yuhuatai's 622)."""
-    rows = (
-        Demand.objects.filter(
+    """How demands closed in the period were resolved, per community (Yuhuatai's 622);
+    proactive tasks left out."""
+
+    def counts(only_ids=None):
+        qs = Demand.objects.filter(
             community__code__startswith=region.code,
             closed_at__gte=period.start,
             closed_at__lt=period.end,
         )
-        .exclude(resolution_kind="")
-        .values("community_id", "resolution_kind")
-        .annotate(n=Count("closed_at"))
-        .order_by()
-    )
+        if only_ids is not None:
+            qs = qs.filter(id__in=only_ids)
+        return (
+            qs.exclude(resolution_kind="")
+            .values("community_id", "resolution_kind")
+            .annotate(n=Count("closed_at"))
+            .order_by()
+        )
+
+    rows = [dict(r) for r in counts()]
+    tasks = _proactive_ids(region.code)
+    if tasks:
+        less = {(r["community_id"], r["resolution_kind"]): r["n"] for r in counts(tasks)}
+        for r in rows:
+            r["n"] -= less.get((r["community_id"], r["resolution_kind"]), 0)
+        rows = [r for r in rows if r["n"] > 0]
     names = dict(Region.objects.filter(code__startswith=region.code, level=5).values_list("code", "name"))
     table: dict[str, dict] = {}
     for r in rows:
@@ -278,12 +328,13 @@ def drill_down(
         ).select_related("demand", "unit")
         if unit_id is not None:
             qs = qs.filter(unit_id=unit_id)
-        return qs.order_by("-dispatched_at")
+        return qs.exclude(demand__channel=Channel.PROACTIVE).order_by("-dispatched_at")
     qs = Demand.objects.filter(
         community__code__startswith=area or region.code,
         closed_at__gte=period.start,
         closed_at__lt=period.end,
     ).select_related("unit", "category", "community")
+    qs = qs.exclude(channel=Channel.PROACTIVE)
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
     if metric == "satisfaction":

@@ -29,7 +29,9 @@ def demands_visible(user) -> QuerySet[Demand]:
 
 def demand_get(*, user, pk: int) -> Demand:
     demand = (
-        Demand.objects.select_related("category", "unit", "community", "estate", "building", "submitted_by")
+        Demand.objects.select_related(
+            "category", "unit", "community", "estate", "building", "submitted_by", "proactive_task"
+        )
         .filter(pk=pk)
         .first()
     )

@@ -64,15 +64,35 @@ def unit_for_department(department: Department) -> HandlingUnit:
 
 
 def units_sync(district: Region) -> int:
-    """Create the units of a district: itself, its streets and communities, its departments."""
+    """Create the units of a district: itself, its streets and communities, its departments
+    (not the integration app's "XX区各社区", which handles nothing)."""
     before = HandlingUnit.objects.count()
     for region in Region.objects.filter(
         code__startswith=district.code, level__gte=RegionLevel.DISTRICT
     ).order_by("level", "code"):
         unit_for_region(region)
-    for department in Department.objects.filter(region__code__startswith=district.code):
+    for department in handling_departments(district.code):
         unit_for_department(department)
+    # made by an earlier version: keep them (demands may point at them), but out of the pickers
+    HandlingUnit.objects.filter(
+        region__code__startswith=district.code,
+        department__code__startswith=NON_HANDLING_DEPARTMENT_PREFIX,
+        active=True,
+    ).update(active=False)
     return HandlingUnit.objects.count() - before
+
+
+# The integration app's built-in source "XX区各社区" (社区采集) is a Department whose code
+# starts with this; it stands for the communities' own data entry, not an office that
+# handles demands (the communities have their own units).
+NON_HANDLING_DEPARTMENT_PREFIX = "community-"
+
+
+def handling_departments(district_code: str):
+    """The district's departments that may handle demands."""
+    return Department.objects.filter(region__code__startswith=district_code).exclude(
+        code__startswith=NON_HANDLING_DEPARTMENT_PREFIX
+    )
 
 
 def member_unit_ids(user) -> set[int]:
@@ -143,6 +163,6 @@ def units_ensure_for_community(community: Region) -> None:
     )
     if len(have) < 3:
         unit_for_region(community)
-    missing = Department.objects.filter(region__code__startswith=district_code, handling_unit__isnull=True)
+    missing = handling_departments(district_code).filter(handling_unit__isnull=True)
     for department in missing:
         unit_for_department(department)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import hotissues_views, views
 
 app_name = "demands"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("rates/demands/", views.rates_drill, name="rates_drill"),
     path("overdue/", views.overdue, name="overdue"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    *hotissues_views.urlpatterns,  # hot-issues/ (demands:hot_issues), hot-issues/task/
 ]

@@ -282,6 +282,14 @@ def _detail_context(request, demand, error: str = "") -> dict:
         "now": now,
         "show_contact": show_contact,
         "photos": demand.photos.all(),
+        "sources": (
+            selectors.demands_visible(request.user)
+            .filter(proactive_task=demand)
+            .select_related("community")
+            .order_by("created_at", "id")
+            if demand.is_proactive
+            else []
+        ),
     }
 
 
@@ -463,6 +471,7 @@ def rates_dashboard(request):
             "chart": chart,
             "shares": rates.shares_622(region, period),
             "area_label": _("街道") if len(region.code) == 6 else _("社区"),
+            "show_tasks": bool(total.tasks_dispatched or total.tasks_closed),
         },
     )
 

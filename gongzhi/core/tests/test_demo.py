@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
@@ -27,9 +29,25 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # the classifier the demo trains is saved under it
+
+
 @pytest.fixture
 def demo(db):
-    call_command("demo", "--no-serve", "--skip-migrate", "--residents", "400", "--seed", "1")
+    call_command(
+        "demo",
+        "--no-serve",
+        "--skip-migrate",
+        "--residents",
+        "400",
+        "--demands",
+        "70",
+        "--seed",
+        "1",
+        stdout=StringIO(),
+    )
 
 
 def test_one_account_per_role_with_its_scope(demo):
@@ -77,10 +95,31 @@ def test_demo_accounts_log_in_only_in_demo_mode(demo, client):
 
 
 def test_demo_is_idempotent(demo):
-    people = Person.objects.count()
-    call_command("demo", "--no-serve", "--skip-migrate", "--residents", "400")
+    from gongzhi.demands.models import Demand, DemandEvent
+
+    people, demands, events = Person.objects.count(), Demand.objects.count(), DemandEvent.objects.count()
+    out = StringIO()
+    call_command("demo", "--no-serve", "--skip-migrate", "--residents", "400", "--demands", "70", stdout=out)
     assert Person.objects.count() == people
     assert RoleAssignment.objects.filter(user__is_demo_account=True).count() == len(EXPECTED)
+    assert (Demand.objects.count(), DemandEvent.objects.count()) == (demands, events)
+    assert "已有诉求，跳过" in out.getvalue()
+
+
+def test_demo_has_demands_to_work_on(demo):
+    """Six months of demands lived through the services; the 军门社区 accounts find work waiting,
+    and the classifier trained on the closed ones suggests for the new ones."""
+    from gongzhi.demands import classifier, selectors
+    from gongzhi.demands.models import Demand, DemandState
+
+    assert Demand.objects.filter(state=DemandState.CLOSED).count() >= 30
+    community = User.objects.get(username="community")
+    assert selectors.work_list(user=community).exists()
+    assert selectors.dispatch_queue(user=community).filter(state=DemandState.SUBMITTED).exists()
+    assert selectors.overdue(user=User.objects.get(username="street")).exists()
+    assert selectors.my_demands(user=User.objects.get(username="resident")).exists()
+    assert classifier.demand_classifier_load() is not None
+    assert Demand.objects.filter(state=DemandState.SUBMITTED, suggested_category__isnull=False).exists()
 
 
 def test_demo_refuses_to_take_over_a_real_account(db):

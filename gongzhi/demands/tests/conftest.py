@@ -21,6 +21,13 @@ def at(*args) -> dt.datetime:
 
 
 @pytest.fixture(autouse=True)
+def _no_trained_model(settings, tmp_path_factory):
+    """Intake asks the classifier for suggestions when a model is saved under DATA_DIR; a
+    model left there by `make demo` must not change what the tests see."""
+    settings.DATA_DIR = tmp_path_factory.getbasetemp() / "no-model"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar():
     from gongzhi.demands import calendar
 

@@ -6,13 +6,10 @@ import datetime as dt
 import random
 
 import pytest
-from django.urls import include, path
+from django.urls import reverse
 
-from config import urls as project_urls
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Region
-from gongzhi.demands import hotissues_views
-from gongzhi.demands import urls as demand_urls
 from gongzhi.demands.corpus import hotline_corpus, hotline_demand, topic
 from gongzhi.demands.hotissues import hot_issue_task_create, hot_issues_week
 from gongzhi.demands.models import Channel, Demand, DemandState, EventKind
@@ -22,12 +19,9 @@ from .conftest import DAGEN, JUNMEN, STREET, at
 
 WEEK = dt.date(2026, 3, 16)  # a Monday
 
-# The page's URLs included as demands/urls.py will include them (for the page tests below).
-urlpatterns = [
-    path("demands/", include((demand_urls.urlpatterns + hotissues_views.urlpatterns, "demands"))),
-    *[p for p in project_urls.urlpatterns if getattr(p, "app_name", None) != "demands"],
-]
-page = pytest.mark.urls(__name__)
+
+def page(test):  # the page's URLs are in demands/urls.py
+    return test
 
 
 @pytest.fixture
@@ -150,12 +144,36 @@ def test_cluster_becomes_a_proactive_task(district_week, people):
     task = hot_issue_task_create(
         by=people["street_staff"], demand_ids=[d.pk for d in lift], note="统一检修电梯"
     )
-    assert task.title.startswith("【未诉先办】")
-    assert task.channel in (getattr(Channel, "PROACTIVE", None), Channel.GRID_VISIT)
+    assert task.channel == Channel.PROACTIVE and task.is_proactive
+    first = min(lift, key=lambda d: (d.created_at, d.pk))
+    assert task.title == first.title  # the channel says what it is; no prefix in the title
     assert task.community_id == JUNMEN and task.estate == district_week["estate"]
     assert task.state == DemandState.SUBMITTED
     assert all(d.tracking_code in task.body for d in lift) and "统一检修电梯" in task.body
     assert [e.kind for e in task.events.all()] == [EventKind.CREATED]
+    assert sorted(task.source_demands.values_list("pk", flat=True)) == sorted(d.pk for d in lift)
+
+
+def test_a_cluster_becomes_a_task_only_once(district_week, people):
+    lift = district_week["lift"]
+    task = hot_issue_task_create(by=people["street_staff"], demand_ids=[d.pk for d in lift])
+    before = Demand.objects.count()
+    with pytest.raises(ApplicationError) as exc:
+        hot_issue_task_create(by=people["district_staff"], demand_ids=[d.pk for d in lift[:3]])
+    assert exc.value.code == "hot_issue_already_task"
+    assert task.tracking_code in str(exc.value.message) and lift[0].tracking_code in str(exc.value.message)
+    assert Demand.objects.count() == before
+    assert set(
+        Demand.objects.filter(pk__in=[d.pk for d in lift]).values_list("proactive_task", flat=True)
+    ) == {task.pk}
+
+
+def test_a_task_is_not_a_source(district_week, people):
+    lift = district_week["lift"]
+    task = hot_issue_task_create(by=people["street_staff"], demand_ids=[d.pk for d in lift[:3]])
+    with pytest.raises(ApplicationError) as exc:
+        hot_issue_task_create(by=people["street_staff"], demand_ids=[task.pk, lift[4].pk, lift[5].pk])
+    assert exc.value.code == "hot_issue_task_of_tasks"
 
 
 @pytest.mark.parametrize("who", ["other_street_staff", "resident", "dagen_worker"])
@@ -213,11 +231,36 @@ def test_button_turns_the_cluster_into_a_task(client, people, district_week):
     response = client.post(
         URL + "task/", {"ids": ids, "title": "阳光花园5号楼电梯", "next": back}, follow=True
     )
-    assert response.redirect_chain[-1][0] == back
     task = Demand.objects.latest("id")
+    assert response.redirect_chain[-1][0] == reverse("demands:detail", args=[task.pk])  # to dispatch it
     assert Demand.objects.count() == before + 1
-    assert task.title == "【未诉先办】阳光花园5号楼电梯"
-    assert task.tracking_code in response.content.decode()
+    assert task.title == "阳光花园5号楼电梯" and task.channel == Channel.PROACTIVE
+    content = response.content.decode()
+    assert task.tracking_code in content and "来源诉求" in content
+    for d in district_week["lift"]:
+        assert d.tracking_code in content  # the task lists its sources
+    # the source lists its task; the week's page shows the task instead of the button
+    source = client.get(reverse("demands:detail", args=[district_week["lift"][0].pk])).content.decode()
+    assert task.tracking_code in source
+    again = client.get(back)
+    row = next(
+        r for r in again.context["streets"][0]["rows"] if district_week["lift"][0].pk in r["issue"].ids
+    )
+    assert not row["can_task"] and row["tasks"] == [(task.pk, task.tracking_code)]
+    assert "转为未诉先办" not in again.content.decode().split(task.tracking_code)[1].split("</tr>")[0]
+
+
+@page
+def test_button_twice_says_it_is_done_already(client, people, district_week):
+    client.force_login(people["street_staff"])
+    ids = ",".join(str(d.pk) for d in district_week["lift"])
+    back = f"{URL}?region={STREET}&week={WEEK.isoformat()}"
+    client.post(URL + "task/", {"ids": ids, "next": back})
+    before = Demand.objects.count()
+    response = client.post(URL + "task/", {"ids": ids, "next": back}, follow=True)
+    assert response.redirect_chain[-1][0] == back
+    assert Demand.objects.count() == before
+    assert "不能重复生成" in response.content.decode()
 
 
 @page

@@ -88,13 +88,70 @@ def march(people, units, junmen):
     return rates.Period.parse("2026-03")
 
 
+@pytest.fixture
+def march_with_task(march, people, units, junmen):
+    """The same March, plus a proactive task (未诉先办) from two undispatched demands, handled
+    by 军门社区: signed late, unsatisfied, closed by force on 3/11. It must change no figure."""
+    from gongzhi.demands.hotissues import hot_issue_task_create
+
+    street, worker = people["street_staff"], people["community_worker"]
+    with freeze_time(at(2026, 3, 9, 9)):
+        sources = [
+            services.demand_create(by=street, channel="hotline", title="路灯不亮", body="b", community=junmen)
+            for _ in range(2)
+        ]
+        task = hot_issue_task_create(by=street, demand_ids=[d.pk for d in sources])
+        services.demand_dispatch(
+            demand=task, unit=units["community"], by=street, category=Category.objects.get(code="env-noise")
+        )
+    with freeze_time(at(2026, 3, 10, 9)):
+        services.demand_sign(demand=task, by=worker)
+    with freeze_time(at(2026, 3, 11, 9)):
+        services.demand_reply(demand=task, by=worker, reply="r", resolution_kind="referral")
+        services.demand_callback(demand=task, by=street, satisfaction="unsatisfied", resolved=False)
+        services.demand_close(demand=task, by=street, force=True, note="确认")
+    return march
+
+
 def _by_name(items):
     return {r.name: r for r in items}
 
 
+def test_proactive_tasks_stay_out_of_the_rates(march_with_task, units):
+    street = Region.objects.get(code="350102004")
+    district = Region.objects.get(code="350102")
+    c = _by_name(rates.rates_by_unit(street, march_with_task))["军门社区"]
+    assert (c.signed_in_time, c.dispatched, c.resolved, c.closed, c.satisfied, c.rated) == (2, 5, 1, 3, 2, 3)
+    assert (c.tasks_dispatched, c.tasks_closed) == (1, 1)
+    area = _by_name(rates.rates_by_area(district, march_with_task))["东街街道"]
+    assert (area.signed_in_time, area.dispatched, area.resolved, area.closed) == (3, 7, 2, 4)
+    assert (area.tasks_dispatched, area.tasks_closed) == (1, 1)
+    total = rates.rates_total(district, march_with_task)
+    assert (total.dispatched, total.closed, total.rated, total.tasks_closed) == (7, 4, 4, 1)
+    summed = rates.rates_sum(district, rates.rates_by_area(district, march_with_task))
+    assert (summed.closed, summed.tasks_dispatched, summed.tasks_closed) == (4, 1, 1)
+    (row,) = rates.shares_622(street, march_with_task)
+    assert row["total"] == 4 and row["referral"] == 1
+    for metric, n in (("response", 5), ("resolution", 3), ("satisfaction", 3)):
+        assert (
+            rates.drill_down(street, march_with_task, metric=metric, unit_id=units["community"].id).count()
+            == n
+        )
+
+
+def test_dashboard_shows_tasks_apart(client, march_with_task, people):
+    client.force_login(people["district_staff"])
+    response = client.get("/demands/rates/", {"region": "350102004", "period": "2026-03"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert response.context["total"].tasks_closed == 1 and response.context["show_tasks"]
+    assert "不计入三率" in page and 'data-testid="proactive-stat"' in page
+
+
 def test_rates_by_unit(march, django_assert_num_queries):
     street = Region.objects.get(code="350102004")
-    with django_assert_num_queries(3):  # units, dispatches, closings: not one query per unit
+    # units, dispatches, closings, the proactive tasks (none here): not one query per unit
+    with django_assert_num_queries(4):
         items = rates.rates_by_unit(street, march)
     got = _by_name(items)
     c, s = got["军门社区"], got["东街街道"]

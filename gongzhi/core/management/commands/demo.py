@@ -1,7 +1,9 @@
 """`gongzhi demo`: a working site in one command.
 
 Builds the database, imports the region codes, generates 福州市鼓楼区 with synthetic
-residents, creates one account per role (password `demo`) and serves the site.
+residents, creates one account per role (password `demo`), gives the district six months of
+demands (接诉即办) lived through the real services and trains the routing classifier on
+them, and serves the site.
 """
 
 import time
@@ -17,7 +19,10 @@ REGION_DIR = Path(__file__).resolve().parents[2] / "data" / "regions"
 
 
 class Command(BaseCommand):
-    help = "Set up the demo (database, regions, 鼓楼区 with synthetic residents, demo accounts) and serve it."
+    help = (
+        "Set up the demo (database, regions, 鼓楼区 with synthetic residents, demo accounts, "
+        "six months of demands) and serve it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -26,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--residents", type=int, default=20000, help="residents to generate (default 20000)"
         )
+        parser.add_argument(
+            "--demands", type=int, default=3000, help="demands over the past six months (default 3000)"
+        )
         parser.add_argument("--seed", type=int, default=2024)
         parser.add_argument("--addrport", default="127.0.0.1:8000")
         parser.add_argument("--skip-migrate", action="store_true", help=LOCAL_HELP)
@@ -33,7 +41,7 @@ class Command(BaseCommand):
     def step(self, message: str) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING(message))
 
-    def handle(self, *args, no_serve, residents, seed, addrport, skip_migrate, **options):
+    def handle(self, *args, no_serve, residents, demands, seed, addrport, skip_migrate, **options):
         from gongzhi.core.demo import DISTRICT, demo_accounts_ensure
         from gongzhi.core.models import Region
         from gongzhi.core.regions import regions_import
@@ -41,12 +49,12 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         if not skip_migrate:
-            self.step("1/4 建立数据库表（migrate）…")
+            self.step("1/5 建立数据库表（migrate）…")
             call_command("migrate", interactive=False, verbosity=0)
         else:
-            self.step("1/4 跳过 migrate")
+            self.step("1/5 跳过 migrate")
 
-        self.step("2/4 区划代码…")
+        self.step("2/5 区划代码…")
         if (
             not Region.objects.filter(code=DISTRICT).exists()
             or not Region.objects.filter(code__startswith=DISTRICT, level=5).exists()
@@ -58,7 +66,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("  已导入，跳过")
 
-        self.step(f"3/4 生成福州市鼓楼区的居民登记数据（{residents} 人）…")
+        self.step(f"3/5 生成福州市鼓楼区的居民登记数据（{residents} 人）…")
         if district_has_data(DISTRICT):
             self.stdout.write("  已有登记数据，跳过（重新生成：gongzhi generate --reset）")
         else:
@@ -77,7 +85,7 @@ class Command(BaseCommand):
                 f"{c['estates']} 个小区/院落，{c['grids']} 个网格，{c['tags']} 个人群标签"
             )
 
-        self.step("4/4 演示账号…")
+        self.step("4/5 演示账号…")
         try:
             rows = demo_accounts_ensure()
         except ApplicationError as exc:
@@ -86,9 +94,13 @@ class Command(BaseCommand):
         from gongzhi.demands.open311.auth import open311_demo_key_ensure
         from gongzhi.demands.units import units_sync
 
-        units_sync(Region.objects.get(code=DISTRICT))  # the district, streets, communities, departments
+        district = Region.objects.get(code=DISTRICT)
+        units_sync(district)  # the district, streets, communities, departments
         open311_demo_key_ensure()
         self.stdout.write("  Open311 接口密钥（api_key）：demo   (/open311/discovery.json)")
+
+        self.step(f"5/5 接诉即办：近六个月的诉求（约 {demands} 件）与分类模型…")
+        self.demands_history(district, demands, seed)
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         self.stdout.write(
             f"\n准备完成（{time.perf_counter() - started:.0f} 秒）。网址：http://{host}/   密码：demo"
@@ -103,6 +115,35 @@ class Command(BaseCommand):
             return
         self.stdout.write("按 Ctrl+C 停止。\n")
         call_command("runserver", addrport, use_reloader=False)
+
+    def demands_history(self, district, n: int, seed: int) -> None:
+        from gongzhi.demands.classifier import demand_classifier_load, demand_classifier_retrain
+        from gongzhi.demands.demo import demands_history_generate, demo_suggestions_fill
+
+        report = demands_history_generate(district, n=n, seed=seed, progress=self.stdout.write)
+        if report.skipped:
+            self.stdout.write("  已有诉求，跳过")
+        else:
+            s = report.states
+            self.stdout.write(
+                f"  {report.created} 件诉求（{report.seconds:.0f} 秒）：办结 {s['closed']}，"
+                f"待派单 {s['submitted']}，待签收 {s['dispatched']}，办理中 {s['handling']}，"
+                f"退单待审 {s['return_pending']}，待回访 {s['replied']}，已回访 {s['called_back']}；"
+                f"超期 {report.overdue}，未诉先办 {report.proactive}"
+            )
+        if report.skipped and demand_classifier_load() is not None:
+            return
+        started = time.perf_counter()
+        try:
+            model = demand_classifier_retrain()
+        except ApplicationError as exc:
+            self.stdout.write(f"  分类模型未训练：{exc.message}")
+            return
+        filled = demo_suggestions_fill(district)
+        self.stdout.write(
+            f"  分类模型：用 {model.meta.get('samples', 0)} 件已办结诉求训练（{time.perf_counter() - started:.0f} 秒），"
+            f"为 {filled} 件待派单诉求给出建议"
+        )
 
     def print_accounts(self, rows) -> None:
         w_user = max(_width("用户名"), *(_width(r.username) for r in rows))
