@@ -502,8 +502,13 @@ class _Generator:
             place = (
                 self._place(junmen) if "estate" not in kw else (kw.pop("estate"), kw.pop("building", None))
             )
+            when = now - ago
+            if ago >= dt.timedelta(days=1):  # in the day, as calls come
+                when = calendar.local(when).replace(
+                    hour=self.rnd.randint(8, 16), minute=self.rnd.randrange(60)
+                )
             return _Spec(
-                at=now - ago,
+                at=when,
                 topic=name,
                 community=junmen,
                 estate=place[0],
@@ -598,9 +603,9 @@ class _Generator:
         ):
             cluster = self._cluster(community, name, count, week_lo, week_hi)
             out += cluster
-            if earlier:
+            if earlier:  # raised the week before as well
                 out += self._cluster(
-                    community, name, earlier, week_lo - 2 * week, week_lo - week, problem=cluster[0].problem
+                    community, name, earlier, week_lo - week, week_lo, problem=cluster[0].problem
                 )
         # six weeks ago: street lights out at one estate, gathered into a proactive task
         if picks:
@@ -682,6 +687,18 @@ class _Generator:
             return t + dt.timedelta(minutes=self.rnd.uniform(*fast))
         return calendar.add_working_hours(t, self.rnd.uniform(lo, hi))
 
+    def _daytime(self, t: dt.datetime, after: dt.datetime) -> dt.datetime:
+        """Staff answer in the day: a late-evening or night moment moves back to the afternoon
+        before (unless that is not after `after`)."""
+        local = calendar.local(t)
+        if 8 <= local.hour < 20:
+            return t
+        day = local.date() if local.hour >= 20 else local.date() - dt.timedelta(days=1)
+        moved = dt.datetime.combine(
+            day, dt.time(self.rnd.randint(14, 18), self.rnd.randrange(60)), tzinfo=calendar.TZ
+        )
+        return moved if moved > after else t
+
     def _live(self, spec: _Spec) -> None:
         self.last = spec.at - dt.timedelta(minutes=2)
         self.fast = spec.fast
@@ -737,9 +754,8 @@ class _Generator:
             contact_phone = "1" + rnd.choice("35789") + "".join(rnd.choice("0123456789") for _ in range(9))
         address, lat, lon = "", None, None
         if spec.estate is not None:
-            address = (spec.estate.address or spec.estate.name) + (
-                spec.building.name if spec.building else ""
-            )
+            if spec.building is None:  # a building shows itself (estate and name) on the pages
+                address = spec.estate.address or spec.estate.name
             if spec.estate.latitude is not None and spec.channel in (Channel.APP, Channel.WEB):
                 lat = spec.estate.latitude + rnd.uniform(-0.0004, 0.0004)
                 lon = spec.estate.longitude + rnd.uniform(-0.0004, 0.0004)
@@ -814,15 +830,15 @@ class _Generator:
         # sign for: mostly within the limit
         if demand.state == DemandState.DISPATCHED:
             span = demand.sign_deadline - demand.dispatched_at
+            late = rnd.random() < 0.08 * math.exp(-0.6 * quality)
             if spec.fast:
                 t = self._go(demand.dispatched_at + dt.timedelta(minutes=rnd.uniform(5, 25)))
-            elif rnd.random() < 0.08 * math.exp(-0.6 * quality):
-                t = self._go(
-                    demand.sign_deadline
-                    + (dt.timedelta(minutes=rnd.randint(10, 150)) if urgent else span * rnd.uniform(0.2, 3))
-                )
-            else:
-                t = self._go(demand.dispatched_at + span * rnd.uniform(0.05, 0.9))
+            elif urgent:  # a clock-time limit: someone is on call
+                extra = dt.timedelta(minutes=rnd.randint(10, 150)) if late else span * rnd.uniform(0.1, 0.9)
+                t = self._go((demand.sign_deadline if late else demand.dispatched_at) + extra)
+            else:  # in the unit's working hours (the limit is 2 of them)
+                hours = rnd.uniform(2.2, 12) if late else rnd.uniform(0.05, 1.9)
+                t = self._go(calendar.add_working_hours(demand.dispatched_at, hours))
             demand = services.demand_sign(demand=demand, by=handler)
         rounds = 0
         while True:
@@ -880,10 +896,10 @@ class _Generator:
                     demand=demand, by=self.supervisor(spec.community), note=rnd.choice(SUPERVISION_NOTES)
                 )
         elif spec.fast:
-            reply_at = self.last + dt.timedelta(hours=rnd.uniform(4, 30))
+            reply_at = self._daytime(self.last + dt.timedelta(hours=rnd.uniform(4, 30)), self.last)
         else:
             span = max(due - self.last, dt.timedelta(minutes=20))
-            reply_at = self.last + span * rnd.uniform(0.1, 0.9)
+            reply_at = self._daytime(self.last + span * rnd.uniform(0.1, 0.9), self.last)
         if spec.stop in ("handling", "extension_pending"):
             raise _Stop
         self._go(reply_at)
@@ -909,7 +925,8 @@ class _Generator:
     def _reply(self, spec: _Spec, kind: str, unit: HandlingUnit) -> str:
         fix = FIXES[spec.topic]
         if kind == ResolutionKind.DELIBERATION:
-            text = f"社区牵头召集{self.rnd.choice(DELIBERATION)}协商，{fix}。"
+            lead = {HandlingLevel.STREET: "街道", HandlingLevel.DISTRICT: "区里"}.get(unit.kind, "社区")
+            text = f"{lead}牵头召集{self.rnd.choice(DELIBERATION)}协商，{fix}。"
         elif kind == ResolutionKind.SOCIAL_ORG:
             text = f"联系{self.rnd.choice(SOCIAL_ORGS)}提供服务，{fix}。"
         else:

@@ -59,9 +59,17 @@ def hot_issues(request):
         raise PermissionDenied()
     week = week_start(timezone.now())
     asked = parse_date(request.GET.get("week") or "")
+    fell_back = False
     if asked is not None:
         week = asked - dt.timedelta(days=asked.weekday())
     report = hot_issues_week(user=request.user, region_code=region.code, week=week)
+    if asked is None and not report:
+        # early in a week there is nothing yet: show the week before rather than an empty page
+        earlier = hot_issues_week(
+            user=request.user, region_code=region.code, week=week - dt.timedelta(days=7)
+        )
+        if earlier:
+            week, report, fell_back = week - dt.timedelta(days=7), earlier, True
     estates, buildings, demands = set(), set(), set()
     for items in report.values():
         for issue in items:
@@ -110,6 +118,7 @@ def hot_issues(request):
             "previous_week": week - dt.timedelta(days=7),
             "next_week": week + dt.timedelta(days=7),
             "streets": streets,
+            "fell_back": fell_back,
         },
     )
 

@@ -82,12 +82,21 @@ def work_counts(*, user) -> dict[str, int]:
 
 
 def dispatch_queue(*, user) -> QuerySet[Demand]:
-    """Demands waiting for the dispatcher: new ones, and answered ones to call back or close."""
+    """Demands waiting for the dispatcher: new ones first (to dispatch), then those called
+    back (to close or reopen), then those answered (to call back); oldest first in each."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    step = Case(
+        When(state=DemandState.SUBMITTED, then=Value(0)),
+        When(state=DemandState.CALLED_BACK, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
     return (
         Demand.objects.filter(scope_q(user, DISPATCH))
         .filter(state__in=[DemandState.SUBMITTED, DemandState.REPLIED, DemandState.CALLED_BACK])
         .select_related(*LIST_RELATED, "suggested_category", "suggested_unit")
-        .order_by("state", "created_at", "id")
+        .order_by(step, "created_at", "id")
     )
 
 

@@ -262,6 +262,10 @@ def _detail_context(request, demand, error: str = "") -> dict:
             actions.remove("remind")
         if now <= demand.due_at and "supervise" in actions:
             actions.remove("supervise")
+        if now >= demand.due_at and "request_extension" in actions:
+            actions.remove("request_extension")  # only before the deadline
+    if "return" in actions and (demand.return_deadline is None or now > demand.return_deadline):
+        actions.remove("return")  # the return window is over
     if "rate" in actions:
         actions.remove("rate")  # the resident rates on the tracking page
     if "reopen" in actions and demand.satisfaction != Satisfaction.UNSATISFIED and demand.resolved:

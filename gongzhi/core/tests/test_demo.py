@@ -43,7 +43,7 @@ def demo(db):
         "--residents",
         "400",
         "--demands",
-        "70",
+        "120",
         "--seed",
         "1",
         stdout=StringIO(),
@@ -99,7 +99,7 @@ def test_demo_is_idempotent(demo):
 
     people, demands, events = Person.objects.count(), Demand.objects.count(), DemandEvent.objects.count()
     out = StringIO()
-    call_command("demo", "--no-serve", "--skip-migrate", "--residents", "400", "--demands", "70", stdout=out)
+    call_command("demo", "--no-serve", "--skip-migrate", "--residents", "400", "--demands", "120", stdout=out)
     assert Person.objects.count() == people
     assert RoleAssignment.objects.filter(user__is_demo_account=True).count() == len(EXPECTED)
     assert (Demand.objects.count(), DemandEvent.objects.count()) == (demands, events)

@@ -271,3 +271,19 @@ def test_button_refused_out_of_scope_changes_nothing(client, people, district_we
     response = client.post(URL + "task/", {"ids": ids})
     assert response.status_code in (302, 400, 403, 404)
     assert Demand.objects.count() == before
+
+
+@page
+def test_early_in_a_week_the_page_shows_the_week_before(client, people, district_week):
+    from freezegun import freeze_time
+
+    client.force_login(people["street_staff"])
+    with freeze_time(at(2026, 3, 23, 8)):  # Monday morning after the lift's week
+        response = client.get(URL, {"region": STREET})
+        asked = client.get(URL, {"region": STREET, "week": "2026-03-23"})
+    assert response.context["week"] == WEEK and response.context["fell_back"]
+    assert "先显示上一周" in response.content.decode()
+    assert district_week["lift"][0].tracking_code in response.content.decode()
+    assert (
+        asked.context["week"] == dt.date(2026, 3, 23) and not asked.context["fell_back"]
+    )  # asked for: as asked

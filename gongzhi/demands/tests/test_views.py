@@ -320,3 +320,33 @@ def test_mine_lists_own_demands(client, people, demand_in):
     client.logout()
     client.force_login(people["other_resident"])
     assert d.tracking_code not in client.get(reverse("demands:mine")).content.decode()
+
+
+def test_detail_hides_steps_whose_window_has_passed(client, people, demand_in):
+    """Return only within its window, extension only before the deadline: no button for them
+    afterwards (the services would refuse)."""
+    import datetime as dt
+
+    from freezegun import freeze_time
+
+    demand = demand_in("handling")
+    url = reverse("demands:detail", args=[demand.pk])
+    worker = client_for(client, people["community_worker"])
+    html = worker.get(url).content.decode()
+    assert 'data-action="request_extension"' in html
+    with freeze_time(demand.return_deadline + dt.timedelta(minutes=1)):
+        html = worker.get(url).content.decode()
+    assert 'data-action="return"' not in html and "可退单至" not in html
+    with freeze_time(demand.due_at + dt.timedelta(minutes=1)):
+        html = worker.get(url).content.decode()
+    assert 'data-action="request_extension"' not in html and 'data-action="reply"' in html
+
+
+def test_dispatch_queue_puts_new_demands_first(people, demand_in):
+    from gongzhi.demands import selectors
+
+    called_back = demand_in("called_back", satisfaction="unsatisfied", resolved=False)
+    replied = demand_in("replied")
+    new = demand_in("submitted")
+    queue = list(selectors.dispatch_queue(user=people["street_staff"]))
+    assert queue.index(new) < queue.index(called_back) < queue.index(replied)
