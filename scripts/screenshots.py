@@ -1,0 +1,100 @@
+"""Screenshots of the demo for the README tour: `make demo` in one shell, then
+
+    .venv/bin/python scripts/screenshots.py [--base http://127.0.0.1:8000] [--out docs/screenshots]
+
+Drives Debian's Chromium through Playwright, logging in with the demo accounts.
+"""
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def login(context, base: str, username: str):
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def shoot(page, out: Path, name: str, full: bool = False) -> None:
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(400)  # charts animate in
+    page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+    print("saved", out / f"{name}.png")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", default="http://127.0.0.1:8000")
+    parser.add_argument("--out", default="docs/screenshots")
+    opts = parser.parse_args()
+    out = Path(opts.out)
+    out.mkdir(parents=True, exist_ok=True)
+    base = opts.base.rstrip("/")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        page = login(context, base, "community")
+        shoot(page, out, "community-home")
+        page.goto(f"{base}/registry/people/?q=林")
+        shoot(page, out, "resident-search")
+        page.click("table.data tbody tr a >> nth=0")
+        page.fill("input[name=purpose]", "核对高龄津贴申请材料")
+        page.click("#reveal-box button[type=submit]")
+        page.wait_for_selector(".revealed")
+        shoot(page, out, "resident-record-revealed")
+        page.goto(f"{base}/registry/places/")
+        page.click("a[href*='/registry/estates/'] >> nth=0")
+        page.click("a[href*='/registry/buildings/'] >> nth=0")
+        shoot(page, out, "building-grid")
+        page.goto(f"{base}/access-log/")
+        shoot(page, out, "access-log")
+        context.close()
+
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        page = login(context, base, "district")
+        shoot(page, out, "district-home")
+        for path, name in (
+            ("/demands/rates/", "demands-dashboard"),
+            ("/demands/overdue/", "demands-overdue"),
+            ("/demands/hot-issues/", "hot-issues"),
+        ):
+            page.goto(base + path)
+            shoot(page, out, name)
+        context.close()
+
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        page = login(context, base, "community")
+        page.goto(f"{base}/demands/work/")
+        shoot(page, out, "demands-work-list")
+        page.click("table a[href*='/demands/'] >> nth=0")
+        shoot(page, out, "demand-detail")
+        context.close()
+
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, locale="zh-CN"
+        )
+        page = login(phone, base, "resident")
+        page.goto(f"{base}/demands/submit/")
+        shoot(page, out, "resident-submit-phone")
+        phone.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
