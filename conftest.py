@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 REGION_DIR = Path(__file__).parent / "gongzhi" / "core" / "data" / "regions"
-SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")

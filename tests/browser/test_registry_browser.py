@@ -67,7 +67,9 @@ def test_search_open_masked_reveal_and_find_in_access_log(live_server, chromium,
     assert "35010219580312002X" not in body and "13805912345" not in body
     screenshot(page, "registry-04-record-masked")
 
-    page.click("#reveal-box button[type=submit]")  # no purpose: refused, nothing logged
+    page.click("#reveal-box button[type=submit]")  # no purpose: refused with a message, nothing logged
+    page.wait_for_selector("#reveal-box .field-error")
+    assert "用途" in page.inner_text("#reveal-box .field-error")
     assert AccessLogEntry.objects.count() == 0
     page.fill("input[name=purpose]", "核对高龄津贴申请材料")
     page.click("#reveal-box button[type=submit]")

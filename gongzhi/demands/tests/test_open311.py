@@ -22,7 +22,7 @@ from gongzhi.demands.open311.auth import open311_demo_key_ensure
 from .conftest import JUNMEN
 
 REPO = Path(__file__).resolve().parents[3]
-SCHEMAS = REPO / ".." / "shared" / "data" / "open311"
+SCHEMAS = REPO / "gongzhi" / "demands" / "open311" / "schemas"  # copy of shared/data/open311
 BASE = "/open311/v2"
 FORMATS = ["json", "xml"]
 LIST_TAGS = {
