@@ -1,8 +1,8 @@
 """Translation catalogue helper for developers.
 
-    python scripts/po.py update APP_DIR          # makemessages -l en for one app (e.g. gongzhi/registry)
-    python scripts/po.py missing PO              # list msgids without an English translation
-    python scripts/po.py fill PO MAP.json        # fill msgstr from {"中文": "English", ...}; drops fuzzy flags
+python scripts/po.py update APP_DIR          # makemessages -l en for one app (e.g. gongzhi/registry)
+python scripts/po.py missing PO              # list msgids without an English translation
+python scripts/po.py fill PO MAP.json        # fill msgstr from {"中文": "English", ...}; drops fuzzy flags
 """
 
 import json
@@ -19,9 +19,17 @@ def update(app_dir: str) -> None:
     app = Path(app_dir).resolve()
     (app / "locale").mkdir(exist_ok=True)
     subprocess.run(
-        [str(ROOT / ".venv/bin/django-admin"), "makemessages", "-l", "en", "--no-obsolete",
-         "--settings=config.settings.test", f"--pythonpath={ROOT}"],
-        cwd=app, check=True,
+        [
+            str(ROOT / ".venv/bin/django-admin"),
+            "makemessages",
+            "-l",
+            "en",
+            "--no-obsolete",
+            "--settings=config.settings.test",
+            f"--pythonpath={ROOT}",
+        ],
+        cwd=app,
+        check=True,
     )
 
 
