@@ -88,3 +88,27 @@ def mask_phone(value: str | None) -> str:
     if len(value) <= 4:
         return "*" * len(value)
     return "*" * (len(value) - 4) + value[-4:]
+
+
+class EncryptedIdentityMixin:
+    """`id_number` and `phone` of a model that stores them as `id_number_encrypted` and
+    `phone_encrypted`: decrypted only through these properties, masked by default."""
+
+    id_number_encrypted: str
+    phone_encrypted: str
+
+    @property
+    def id_number(self) -> str:
+        return decrypt(self.id_number_encrypted)
+
+    @property
+    def phone(self) -> str:
+        return decrypt(self.phone_encrypted)
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number) if self.id_number_encrypted else ""
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone) if self.phone_encrypted else ""

@@ -262,7 +262,7 @@ class LinkDecision(models.TextChoices):
     SEPARATE = "separate", _("人工确认非同一人（新建）")
 
 
-class SourceRecord(models.Model):
+class SourceRecord(pii.EncryptedIdentityMixin, models.Model):
     """One row of an extract, kept as it came (encrypted) with its normalised values, the
     reasons it was refused, and the person it was linked to and how."""
 
@@ -308,22 +308,6 @@ class SourceRecord(models.Model):
         import json
 
         return json.loads(pii.decrypt(self.raw_encrypted) or "{}")
-
-    @property
-    def id_number(self) -> str:
-        return pii.decrypt(self.id_number_encrypted)
-
-    @property
-    def phone(self) -> str:
-        return pii.decrypt(self.phone_encrypted)
-
-    @property
-    def id_number_masked(self) -> str:
-        return pii.mask_id_number(self.id_number) if self.id_number_encrypted else ""
-
-    @property
-    def phone_masked(self) -> str:
-        return pii.mask_phone(self.phone) if self.phone_encrypted else ""
 
 
 class CandidateState(models.TextChoices):

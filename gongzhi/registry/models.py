@@ -152,7 +152,7 @@ class Dwelling(TimeStampedModel):
         return f"{self.building.estate.name}{self.building.name}{self.entrance}单元{self.number}室"
 
 
-class Person(TimeStampedModel):
+class Person(pii.EncryptedIdentityMixin, TimeStampedModel):
     """One row per human being. Identity number and phone are kept encrypted, with a keyed
     hash for finding and matching and the last four characters for searching."""
 
@@ -206,27 +206,7 @@ class Person(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    # Personal data — decrypted only through these, masked unless the caller reveals.
-    @property
-    def id_number(self) -> str:
-        return pii.decrypt(self.id_number_encrypted)
-
-    @property
-    def phone(self) -> str:
-        return pii.decrypt(self.phone_encrypted)
-
-    @property
-    def id_number_masked(self) -> str:
-        if not self.id_number_encrypted:
-            return ""
-        return pii.mask_id_number(self.id_number)
-
-    @property
-    def phone_masked(self) -> str:
-        if not self.phone_encrypted:
-            return ""
-        return pii.mask_phone(self.phone)
-
+    # Personal data is read through EncryptedIdentityMixin (decrypted, or masked by default).
     def set_id_number(self, value: str) -> None:
         self.id_number_encrypted = pii.encrypt(value)
         self.id_number_hash = pii.keyed_hash(value)
