@@ -19,14 +19,9 @@ class ApplicationErrorMiddleware:
         if not isinstance(exception, ApplicationError) or request.path.startswith(("/api/", "/open311/")):
             return None
         if exception.status in (403, 404):
-            return render(
-                request,
-                f"web/{exception.status}.html",
-                {"message": exception.message},
-                status=exception.status,
-            )
+            return render(request, "web/error.html", {"message": exception.message}, status=exception.status)
         messages.error(request, exception.message)
         back = request.META.get("HTTP_REFERER", "")
         if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
             return HttpResponseRedirect(back)
-        return render(request, "web/400.html", {"message": exception.message}, status=exception.status)
+        return render(request, "web/error.html", {"message": exception.message}, status=exception.status)
