@@ -1,4 +1,4 @@
-"""The JSON API (OpenAPI 3 at /api/docs). Each app adds its router here."""
+"""The JSON API (OpenAPI 3 at /api/docs). Each app's router comes from its manifest."""
 
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -36,13 +36,13 @@ def request_validation_error(request, exc: NinjaValidationError):
 
 
 def _add_routers() -> None:
-    from gongzhi.demands.api import router as demands_router
-    from gongzhi.integration.api import router as integration_router
-    from gongzhi.registry.api import router as registry_router
+    """Each app's router, as its manifest declares it."""
+    from django.utils.module_loading import import_string
 
-    api.add_router("/registry/", registry_router)
-    api.add_router("/demands/", demands_router)
-    api.add_router("/integration/", integration_router)
+    from gongzhi.core.manifests import api_routers
+
+    for prefix, router in api_routers():
+        api.add_router(prefix, import_string(router.replace(":", ".")))
 
 
 _add_routers()

@@ -4,17 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.api import api
+from gongzhi.core.manifests import url_includes
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", api.urls),
-    path("registry/", include("gongzhi.registry.urls")),
-    path("demands/", include("gongzhi.demands.urls")),
-    path("open311/", include("gongzhi.demands.open311.urls")),
-    path("integration/", include("gongzhi.integration.urls")),
-    path("", include("gongzhi.web.urls")),
+]
+# Each app's pages, as its manifest declares them ("" prefixes last, so they never shadow another app).
+urlpatterns += [
+    path(prefix, include(module)) for prefix, module in sorted(url_includes(), key=lambda p: p[0] == "")
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

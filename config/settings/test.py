@@ -14,3 +14,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("TEST", {})
 if os.environ.get("GONGZHI_TEST_DB_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = os.environ["GONGZHI_TEST_DB_NAME"]
+
+# A trivial capability app: proves a new app needs only its folder and this one line.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.sampleapp"]  # noqa: F405

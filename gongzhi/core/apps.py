@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "gongzhi.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        # Every app's manifest: the role table, scoped predicates, menus, URLs, API routers, demo.
+        from .manifests import install
+
+        install()

@@ -12,14 +12,13 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .errors import ApplicationError
-from .models import Department, Region, RoleAssignment, User
+from .models import Department, DepartmentKind, Region, RoleAssignment, User
 from .roles import Role
 
 DEMO_PASSWORD = "demo"
 DISTRICT = "350102"  # 福州市鼓楼区
 STREET = "350102004"  # 东街街道
 COMMUNITY = "350102004001"  # 军门社区
-SOCIAL_ORG_NAME = "军门社区邻里互助服务社"
 
 
 @dataclass(frozen=True)
@@ -61,17 +60,38 @@ class DemoAccountRow:
     scope: str
 
 
+def demo_regions_ensure(ctx=None) -> None:
+    """The region codes of the demo's city (idempotent)."""
+    from pathlib import Path
+
+    from .regions import regions_import
+
+    if (
+        Region.objects.filter(code=DISTRICT).exists()
+        and Region.objects.filter(code__startswith=DISTRICT, level=5).exists()
+    ):
+        if ctx is not None:
+            ctx.out("  已导入，跳过")
+        return
+    report = regions_import(paths=sorted((Path(__file__).parent / "data" / "regions").glob("*.csv")))
+    if ctx is not None:
+        ctx.out(
+            f"  导入福州市区划：新增 {report.created}，更新 {report.updated}，拒绝 {len(report.rejected)}"
+        )
+
+
 @transaction.atomic
 def demo_accounts_ensure() -> list[DemoAccountRow]:
     """Create (or bring back to their demo state) the demo accounts. Idempotent. Refuses to
-    touch an existing account of the same name that is not a demo account."""
-    from gongzhi.organizations.models import Organization, OrganizationKind
-    from gongzhi.registry.generate import department_code, departments_ensure
-    from gongzhi.registry.models import Grid, Person
+    touch an existing account of the same name that is not a demo account.
+
+    Core gives region and department scopes; each app's manifest hooks give the accounts their
+    place in that app (the resident's person, the grid worker's grid, the organisation's staff)."""
+    from .manifests import manifests
 
     try:
-        community = Region.objects.get(code=COMMUNITY)
-        district = Region.objects.get(code=DISTRICT)
+        Region.objects.get(code=COMMUNITY)
+        Region.objects.get(code=DISTRICT)
         Region.objects.get(code=STREET)
     except Region.DoesNotExist:
         raise ApplicationError(
@@ -81,21 +101,13 @@ def demo_accounts_ensure() -> list[DemoAccountRow]:
     if clash.exists():
         names = "、".join(clash.values_list("username", flat=True))
         raise ApplicationError("demo_clash", f"已有同名的非演示账号（{names}），不能创建演示账号。")
-    departments_ensure(district)
-    department = Department.objects.get(code=department_code(DISTRICT, "civil-affairs"))
-    organization, _created = Organization.objects.get_or_create(
-        name=SOCIAL_ORG_NAME,
-        region=community,
-        defaults={"kind": OrganizationKind.SOCIAL_ORGANIZATION, "contact_name": "林主任"},
-    )
-    resident = (
-        Person.objects.filter(community=community, birth_date__isnull=False, status="active")
-        .exclude(id_number_hash="")
-        .order_by("id")
+    department = (
+        Department.objects.filter(region_id=DISTRICT, kind=DepartmentKind.CIVIL_AFFAIRS)
+        .order_by("code")
         .first()
     )
     password = make_password(DEMO_PASSWORD)  # hashed once, shared
-    rows: list[DemoAccountRow] = []
+    users: dict[str, User] = {}
     for spec in DEMO_ACCOUNTS:
         user, _created = User.objects.get_or_create(
             username=spec.username, defaults={"is_demo_account": True}
@@ -105,29 +117,52 @@ def demo_accounts_ensure() -> list[DemoAccountRow]:
         user.password = password
         user.is_staff = spec.role == Role.SYSTEM_ADMIN
         user.display_name = spec.display_name
-        if spec.role == Role.RESIDENT:
-            user.person = resident
-            user.display_name = resident.name if resident else "居民"
         user.save()
-        scope: dict = {}
+        users[spec.username] = user
         if spec.scope == "department":
-            scope["department"] = department
-            label = department.name
-        elif spec.scope == "organization":
-            scope["organization"] = organization
-            label = organization.name
+            if department is None:
+                continue
+            demo_account_assign(user, spec.role, department=department)
+        elif spec.scope == "region":
+            demo_account_assign(user, spec.role, region=Region.objects.get(code=_REGION_SCOPE[spec.role]))
+    for m in manifests():
+        for hook in m.demo_account_hooks:
+            hook(users)
+    return demo_account_rows()
+
+
+def demo_account_assign(user: User, role: str, **scope) -> RoleAssignment:
+    """The demo account's one role over its scope (any other assignment of it is removed)."""
+    RoleAssignment.objects.filter(user=user).exclude(role=role, **scope).delete()
+    assignment, _created = RoleAssignment.objects.update_or_create(
+        user=user, role=role, **scope, defaults={"active": True}
+    )
+    return assignment
+
+
+def demo_account_rows() -> list[DemoAccountRow]:
+    """The demo accounts as the console prints them: user name, role, what they cover."""
+    rows = []
+    for spec in DEMO_ACCOUNTS:
+        a = (
+            RoleAssignment.objects.filter(user__username=spec.username, active=True)
+            .select_related("region", "department", "organization")
+            .first()
+        )
+        if a is None:
+            label = "（未分配）"
+        elif a.department is not None:
+            label = a.department.name
+        elif a.organization is not None:
+            label = a.organization.name
         else:
-            region = Region.objects.get(code=_REGION_SCOPE[spec.role])
-            scope["region"] = region
-            label = f"{region.name} {region.code}"
-        RoleAssignment.objects.filter(user=user).exclude(role=spec.role, **scope).delete()
-        RoleAssignment.objects.update_or_create(user=user, role=spec.role, **scope, defaults={"active": True})
-        if spec.role == Role.GRID_WORKER:
-            grid = Grid.objects.filter(community=community).order_by("name", "id").first()
-            if grid is not None:
-                Grid.objects.filter(worker=user).exclude(pk=grid.pk).update(worker=None)
-                grid.worker = user
-                grid.save(update_fields=["worker"])
-                label = f"{label} · {grid.name}"
+            label = f"{a.region.name} {a.region.code}"
+        extra = DEMO_ACCOUNT_NOTES.get(spec.username)
+        if extra:
+            label = f"{label} · {extra}"
         rows.append(DemoAccountRow(spec.username, str(Role(spec.role).label), label))
     return rows
+
+
+# Apps add a short note to an account's line (the grid worker's grid, for one).
+DEMO_ACCOUNT_NOTES: dict[str, str] = {}

@@ -22,31 +22,12 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
-# Registry permissions.
-VIEW_PERSON = "registry.view_person"  # see residents (masked)
-CHANGE_PERSON = "registry.change_person"  # add and edit residents, households, dwellings
-REVEAL_PERSON = "registry.reveal_person"  # see full identity number / phone, stating a purpose
-IMPORT_PERSON = "registry.import_person"  # import residents from a spreadsheet
-EXPORT_PERSON = "registry.export_person"  # export residents to Excel (masked)
-MANAGE_PLACES = "registry.manage_places"  # grids, estates, buildings
+# Core's own permissions; every app declares its own in its manifest (see core/manifests.py).
 VIEW_ACCESS_LOG = "core.view_access_log"  # read the personal-data access log
 MANAGE_USERS = "core.manage_users"  # users and role assignments
 
-_REGISTRY_READ = {VIEW_PERSON}
-_REGISTRY_WORK = {VIEW_PERSON, CHANGE_PERSON, REVEAL_PERSON, EXPORT_PERSON}
-
-ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.RESIDENT: set(),
-    Role.GRID_WORKER: _REGISTRY_WORK - {EXPORT_PERSON},
-    Role.COMMUNITY_WORKER: _REGISTRY_WORK | {IMPORT_PERSON, MANAGE_PLACES},
-    Role.COMMUNITY_HEAD: _REGISTRY_WORK | {IMPORT_PERSON, MANAGE_PLACES, VIEW_ACCESS_LOG},
-    Role.STREET_STAFF: {VIEW_PERSON, REVEAL_PERSON, EXPORT_PERSON, VIEW_ACCESS_LOG},
-    Role.DISTRICT_STAFF: {VIEW_PERSON, REVEAL_PERSON, EXPORT_PERSON, IMPORT_PERSON, VIEW_ACCESS_LOG},
-    Role.DEPARTMENT_STAFF: _REGISTRY_READ,
-    Role.SOCIAL_ORG_STAFF: set(),
-    Role.EXPERT: set(),
-    Role.SYSTEM_ADMIN: {VIEW_ACCESS_LOG, MANAGE_USERS},
-}
+# Role → permissions, filled from the apps' manifests when the apps are ready.
+ROLE_PERMISSIONS: dict[str, set[str]] = {role.value: set() for role in Role}
 
 
 def register_permissions(role: str, perms: set[str]) -> None:

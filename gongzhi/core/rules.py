@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import rules
 
-from . import roles
 from .scoping import community_code_of, has_anywhere, in_scope
 
 
@@ -23,15 +22,3 @@ def add_scoped_perms(*perms: str) -> None:
     for perm in perms:
         if not rules.perm_exists(perm):
             rules.add_perm(perm, scoped_permission(perm))
-
-
-add_scoped_perms(
-    roles.VIEW_PERSON,
-    roles.CHANGE_PERSON,
-    roles.REVEAL_PERSON,
-    roles.IMPORT_PERSON,
-    roles.EXPORT_PERSON,
-    roles.MANAGE_PLACES,
-    roles.VIEW_ACCESS_LOG,
-    roles.MANAGE_USERS,
-)

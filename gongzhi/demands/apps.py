@@ -27,8 +27,6 @@ class DemandsConfig(AppConfig):
     verbose_name = _("接诉即办")
 
     def ready(self) -> None:
-        from gongzhi.web.navigation import MenuEntry, register
-
         from . import calendar, rules, services  # noqa: F401  (rules: permissions)
         from .models import HolidayCalendar
 
@@ -40,11 +38,3 @@ class DemandsConfig(AppConfig):
 
         if suggest_on_create not in services.SUGGESTERS:
             services.SUGGESTERS.append(suggest_on_create)
-
-        register(MenuEntry(_("诉求办理"), "demands:work_list", "demands.handle"))
-        register(MenuEntry(_("派单"), "demands:queue", "demands.dispatch"))
-        register(MenuEntry(_("热线受理"), "demands:intake", "demands.intake"))
-        register(MenuEntry(_("三率统计"), "demands:rates", "demands.view_rates"))
-        register(MenuEntry(_("超期督办"), "demands:overdue", "demands.supervise"))
-        register(MenuEntry(_("热点问题"), "demands:hot_issues", "demands.view_rates"))
-        register(MenuEntry(_("我的诉求"), "demands:mine", "demands.own"))

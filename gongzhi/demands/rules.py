@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import rules
 
-from gongzhi.core.roles import Role, register_permissions
-from gongzhi.core.rules import add_scoped_perms, scoped_permission
+from gongzhi.core.roles import Role
+from gongzhi.core.rules import scoped_permission
 
 from .units import is_member, member_unit_ids, reviewer_unit_id
 
@@ -43,19 +43,17 @@ SUBMIT = "demands.submit"
 OWN = "demands.own"
 RATE = "demands.rate"
 
-register_permissions(Role.RESIDENT, {SUBMIT, RATE, OWN})
-register_permissions(Role.GRID_WORKER, {VIEW, INTAKE})
-register_permissions(Role.COMMUNITY_WORKER, {VIEW, INTAKE, DISPATCH, HANDLE})
-register_permissions(Role.COMMUNITY_HEAD, {VIEW, INTAKE, DISPATCH, HANDLE, VIEW_RATES})
-register_permissions(
-    Role.STREET_STAFF, {VIEW, INTAKE, DISPATCH, HANDLE, REVIEW, SUPERVISE, CALLBACK, VIEW_RATES}
-)
-register_permissions(
-    Role.DISTRICT_STAFF, {VIEW, INTAKE, DISPATCH, HANDLE, REVIEW, SUPERVISE, CALLBACK, VIEW_RATES}
-)
-register_permissions(Role.DEPARTMENT_STAFF, {HANDLE})
-
-add_scoped_perms(INTAKE, DISPATCH, SUPERVISE, CALLBACK, VIEW_RATES, OWN)
+_WORKERS = {VIEW, INTAKE, DISPATCH, HANDLE, REVIEW, SUPERVISE, CALLBACK, VIEW_RATES}
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.RESIDENT: {SUBMIT, RATE, OWN},
+    Role.GRID_WORKER: {VIEW, INTAKE},
+    Role.COMMUNITY_WORKER: {VIEW, INTAKE, DISPATCH, HANDLE},
+    Role.COMMUNITY_HEAD: {VIEW, INTAKE, DISPATCH, HANDLE, VIEW_RATES},
+    Role.STREET_STAFF: _WORKERS,
+    Role.DISTRICT_STAFF: _WORKERS,
+    Role.DEPARTMENT_STAFF: {HANDLE},
+}
+SCOPED = (INTAKE, DISPATCH, SUPERVISE, CALLBACK, VIEW_RATES, OWN)
 
 _scoped_view = scoped_permission(VIEW)
 

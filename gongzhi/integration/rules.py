@@ -1,7 +1,6 @@
 """Integration permissions and the roles that hold them."""
 
-from gongzhi.core.roles import Role, register_permissions
-from gongzhi.core.rules import add_scoped_perms
+from gongzhi.core.roles import Role
 
 MANAGE_SOURCES = "integration.manage_sources"  # configure department sources and their mappings
 IMPORT = "integration.import"  # take in a department's extract (file or API push)
@@ -10,12 +9,12 @@ VIEW_PROVENANCE = "integration.view_provenance"  # see where each field of a res
 DEPARTMENT_READ = "integration.department_read"  # a department reads the fields shared with it
 MANAGE_SHARING = "integration.manage_sharing"  # decide which department kind reads which field
 
-_WORKERS = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.COMMUNITY_HEAD, Role.STREET_STAFF)
-for _role in _WORKERS:
-    register_permissions(_role, {VIEW_PROVENANCE})
-register_permissions(Role.STREET_STAFF, {REVIEW})
-register_permissions(Role.DISTRICT_STAFF, {MANAGE_SOURCES, IMPORT, REVIEW, VIEW_PROVENANCE})
-register_permissions(Role.DEPARTMENT_STAFF, {IMPORT, DEPARTMENT_READ})
-register_permissions(Role.SYSTEM_ADMIN, {MANAGE_SHARING})
-
-add_scoped_perms(MANAGE_SOURCES, IMPORT, REVIEW, VIEW_PROVENANCE, DEPARTMENT_READ, MANAGE_SHARING)
+_WORKERS = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.COMMUNITY_HEAD)
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    **{role: {VIEW_PROVENANCE} for role in _WORKERS},
+    Role.STREET_STAFF: {VIEW_PROVENANCE, REVIEW},
+    Role.DISTRICT_STAFF: {MANAGE_SOURCES, IMPORT, REVIEW, VIEW_PROVENANCE},
+    Role.DEPARTMENT_STAFF: {IMPORT, DEPARTMENT_READ},
+    Role.SYSTEM_ADMIN: {MANAGE_SHARING},
+}
+SCOPED = (MANAGE_SOURCES, IMPORT, REVIEW, VIEW_PROVENANCE, DEPARTMENT_READ, MANAGE_SHARING)

@@ -22,11 +22,11 @@ from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.history import history_for
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
-from gongzhi.core.roles import CHANGE_PERSON, REVEAL_PERSON, VIEW_PERSON
 
 from . import selectors, services
 from .errors import error
 from .models import Person
+from .rules import CHANGE_PERSON, REVEAL_PERSON, VIEW_PERSON
 from .schemas import (
     BuildingOut,
     ChangePage,

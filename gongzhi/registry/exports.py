@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from gongzhi.core.audit import access_log_record, clean_purpose
 from gongzhi.core.models import AccessAction
 from gongzhi.core.permissions import require
-from gongzhi.core.roles import EXPORT_PERSON
 from gongzhi.core.scoping import scope_prefixes
 
+from .rules import EXPORT_PERSON
 from .selectors import person_list_page, person_search
 
 EXPORT_FIELDS = ["name", "sex", "birth_date", "id_number_masked", "phone_masked", "address", "tags"]

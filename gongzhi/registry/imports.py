@@ -25,12 +25,12 @@ from gongzhi.core import idnumber, pii
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.permissions import require
-from gongzhi.core.roles import IMPORT_PERSON
 from gongzhi.core.scoping import in_scope
 
 from . import services
 from .codes import ETHNICITIES, Relationship, ResidenceType, Sex, TagKind
 from .models import Household, HouseholdMember, Person, PersonTag
+from .rules import IMPORT_PERSON
 
 COLUMNS = [
     "姓名",

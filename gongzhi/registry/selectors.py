@@ -15,11 +15,11 @@ from gongzhi.core import pii
 from gongzhi.core.errors import NotFound
 from gongzhi.core.history import history_for
 from gongzhi.core.models import ChangeRecord, Region
-from gongzhi.core.roles import VIEW_PERSON
 from gongzhi.core.scoping import scope_q, scoped
 
 from .codes import ETHNICITIES, PersonStatus, ResidenceType, Sex, TagKind
 from .models import Building, Dwelling, Estate, Grid, Household, Person, PersonTag
+from .rules import VIEW_PERSON
 
 _ID_TAIL = re.compile(r"^\d{3}[\dXx]$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")

@@ -14,11 +14,11 @@ from gongzhi.core.audit import access_log_record
 from gongzhi.core.history import change_record, diff
 from gongzhi.core.models import AccessAction, Region, RegionLevel
 from gongzhi.core.permissions import require
-from gongzhi.core.roles import CHANGE_PERSON, MANAGE_PLACES, REVEAL_PERSON
 
 from .codes import ETHNICITIES, PersonStatus, Relationship, ResidenceType, Sex, TagKind
 from .errors import error
 from .models import Building, Dwelling, Estate, Household, HouseholdMember, Person, PersonTag
+from .rules import CHANGE_PERSON, MANAGE_PLACES, REVEAL_PERSON
 
 # Fields a person's edit may touch, besides the identity number and phone.
 PLAIN_FIELDS = (

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.core.permissions import require
-from gongzhi.core.roles import CHANGE_PERSON, EXPORT_PERSON, IMPORT_PERSON, REVEAL_PERSON, VIEW_PERSON
 from gongzhi.integration import selectors as integration_selectors
 from gongzhi.integration.rules import VIEW_PROVENANCE
 
@@ -28,6 +27,7 @@ from .forms import (
     TagForm,
     add_service_error,
 )
+from .rules import CHANGE_PERSON, EXPORT_PERSON, IMPORT_PERSON, REVEAL_PERSON, VIEW_PERSON
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

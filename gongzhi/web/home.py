@@ -7,17 +7,10 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import RoleAssignment
-from gongzhi.core.roles import (
-    CHANGE_PERSON,
-    EXPORT_PERSON,
-    IMPORT_PERSON,
-    MANAGE_USERS,
-    VIEW_ACCESS_LOG,
-    VIEW_PERSON,
-    Role,
-)
+from gongzhi.core.roles import MANAGE_USERS, VIEW_ACCESS_LOG, Role
 from gongzhi.core.scoping import scope_prefixes
 from gongzhi.registry import selectors as registry
+from gongzhi.registry.rules import CHANGE_PERSON, EXPORT_PERSON, IMPORT_PERSON, VIEW_PERSON
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -50,7 +43,7 @@ def home_context(user) -> dict:
         .select_related("region", "department", "organization")
         .order_by("created_at")
     )
-    context: dict = {"assignments": roles}
+    context: dict = {"assignments": roles, "panels": home_panels(user)}
     view_prefixes = scope_prefixes(user, VIEW_PERSON)
     if view_prefixes:
         context["kind"] = "community" if all(len(p) == 12 for p in view_prefixes) else "region"
@@ -78,6 +71,14 @@ def home_context(user) -> dict:
     context["can_access_log"] = user.has_perm(VIEW_ACCESS_LOG)
     context["can_manage_users"] = user.has_perm(MANAGE_USERS)
     return context
+
+
+def home_panels(user) -> list:
+    """Every app's to-do panels for this user (from the manifests), most urgent apps first."""
+    from gongzhi.core.manifests import manifests
+
+    panels = [panel for m in manifests() for build in m.home_panels if (panel := build(user)) is not None]
+    return sorted(panels, key=lambda p: p.order)
 
 
 def _shortcuts(user) -> list[dict]:

@@ -11,8 +11,8 @@ from django.test import override_settings
 
 from gongzhi.core.demo import DEMO_ACCOUNTS
 from gongzhi.core.models import RoleAssignment, User
-from gongzhi.core.roles import VIEW_PERSON
 from gongzhi.registry.models import Grid, Person
+from gongzhi.registry.rules import VIEW_PERSON
 from gongzhi.registry.selectors import person_search
 
 EXPECTED = {

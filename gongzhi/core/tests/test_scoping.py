@@ -1,8 +1,8 @@
 import pytest
 
 from gongzhi.core.models import Region
-from gongzhi.core.roles import CHANGE_PERSON, VIEW_PERSON
 from gongzhi.core.scoping import in_scope, scope_prefixes, scoped
+from gongzhi.registry.rules import CHANGE_PERSON, VIEW_PERSON
 from tests.factories import DepartmentFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,11 +15,11 @@ from .conftest import DISTRICT, JUNMEN
 
 
 def test_hot_issue_urls_and_menu():
-    from gongzhi.web.navigation import MENU
+    from gongzhi.core.manifests import menu_entries
 
     assert reverse("demands:hot_issues") == "/demands/hot-issues/"
     assert reverse("demands:hot_issue_task") == "/demands/hot-issues/task/"
-    entry = next(e for e in MENU if e.url_name == "demands:hot_issues")
+    entry = next(e for e in menu_entries() if e.url_name == "demands:hot_issues")
     assert entry.perm == "demands.view_rates" and str(entry.label) == "热点问题"
 
 

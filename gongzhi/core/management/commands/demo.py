@@ -1,21 +1,18 @@
 """`gongzhi demo`: a working site in one command.
 
-Builds the database, imports the region codes, generates 福州市鼓楼区 with synthetic
-residents, creates one account per role (password `demo`), gives the district six months of
-demands (接诉即办) lived through the real services and trains the routing classifier on
-them, and serves the site.
+Builds the database, then runs every app's demo steps in their declared order (each app's
+manifest lists them: region codes, 福州市鼓楼区 with synthetic residents, one account per role
+with password `demo`, six months of demands lived through the real services and the routing
+classifier trained on them…), and serves the site.
 """
 
 import time
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.core.errors import ApplicationError
-
-REGION_DIR = Path(__file__).resolve().parents[2] / "data" / "regions"
 
 
 class Command(BaseCommand):
@@ -42,65 +39,32 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING(message))
 
     def handle(self, *args, no_serve, residents, demands, seed, addrport, skip_migrate, **options):
-        from gongzhi.core.demo import DISTRICT, demo_accounts_ensure
-        from gongzhi.core.models import Region
-        from gongzhi.core.regions import regions_import
-        from gongzhi.registry.generate import GenerateError, district_generate, district_has_data
+        from gongzhi.core.demo import DISTRICT, demo_account_rows
+        from gongzhi.core.manifests import DemoContext, demo_steps
 
         started = time.perf_counter()
+        steps = demo_steps()
+        total = len(steps) + 1
         if not skip_migrate:
-            self.step("1/5 建立数据库表（migrate）…")
+            self.step(f"1/{total} 建立数据库表（migrate）…")
             call_command("migrate", interactive=False, verbosity=0)
         else:
-            self.step("1/5 跳过 migrate")
-
-        self.step("2/5 区划代码…")
-        if (
-            not Region.objects.filter(code=DISTRICT).exists()
-            or not Region.objects.filter(code__startswith=DISTRICT, level=5).exists()
-        ):
-            report = regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
-            self.stdout.write(
-                f"  导入福州市区划：新增 {report.created}，更新 {report.updated}，拒绝 {len(report.rejected)}"
-            )
-        else:
-            self.stdout.write("  已导入，跳过")
-
-        self.step(f"3/5 生成福州市鼓楼区的居民登记数据（{residents} 人）…")
-        if district_has_data(DISTRICT):
-            self.stdout.write("  已有登记数据，跳过（重新生成：gongzhi generate --reset）")
-        else:
+            self.step(f"1/{total} 跳过 migrate")
+        ctx = DemoContext(
+            district=DISTRICT,
+            residents=residents,
+            seed=seed,
+            out=self.stdout.write,
+            options={"demands": demands},
+        )
+        # Each app's manifest declares its demo steps; they run in their declared order.
+        for i, step in enumerate(steps, start=2):
+            self.step(f"{i}/{total} {step.label}…")
             try:
-                report = district_generate(
-                    district=DISTRICT,
-                    residents=residents,
-                    seed=seed,
-                    progress=lambda m: m.startswith("  写入") and self.stdout.write(m),
-                )
-            except GenerateError as exc:
+                step.run(ctx)
+            except ApplicationError as exc:
                 raise CommandError(str(exc.message)) from None
-            c = report.load.counts
-            self.stdout.write(
-                f"  {c['persons']} 名居民，{c['households']} 户，{c['dwellings']} 套房屋，"
-                f"{c['estates']} 个小区/院落，{c['grids']} 个网格，{c['tags']} 个人群标签"
-            )
-
-        self.step("4/5 演示账号…")
-        try:
-            rows = demo_accounts_ensure()
-        except ApplicationError as exc:
-            raise CommandError(str(exc.message)) from None
-        self.print_accounts(rows)
-        from gongzhi.demands.open311.auth import open311_demo_key_ensure
-        from gongzhi.demands.units import units_sync
-
-        district = Region.objects.get(code=DISTRICT)
-        units_sync(district)  # the district, streets, communities, departments
-        open311_demo_key_ensure()
-        self.stdout.write("  Open311 接口密钥（api_key）：demo   (/open311/discovery.json)")
-
-        self.step(f"5/5 接诉即办：近六个月的诉求（约 {demands} 件）与分类模型…")
-        self.demands_history(district, demands, seed)
+        self.print_accounts(demo_account_rows())
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         self.stdout.write(
             f"\n准备完成（{time.perf_counter() - started:.0f} 秒）。网址：http://{host}/   密码：demo"
@@ -115,35 +79,6 @@ class Command(BaseCommand):
             return
         self.stdout.write("按 Ctrl+C 停止。\n")
         call_command("runserver", addrport, use_reloader=False)
-
-    def demands_history(self, district, n: int, seed: int) -> None:
-        from gongzhi.demands.classifier import demand_classifier_load, demand_classifier_retrain
-        from gongzhi.demands.demo import demands_history_generate, demo_suggestions_fill
-
-        report = demands_history_generate(district, n=n, seed=seed, progress=self.stdout.write)
-        if report.skipped:
-            self.stdout.write("  已有诉求，跳过")
-        else:
-            s = report.states
-            self.stdout.write(
-                f"  {report.created} 件诉求（{report.seconds:.0f} 秒）：办结 {s['closed']}，"
-                f"待派单 {s['submitted']}，待签收 {s['dispatched']}，办理中 {s['handling']}，"
-                f"退单待审 {s['return_pending']}，待回访 {s['replied']}，已回访 {s['called_back']}；"
-                f"超期 {report.overdue}，未诉先办 {report.proactive}"
-            )
-        if report.skipped and demand_classifier_load() is not None:
-            return
-        started = time.perf_counter()
-        try:
-            model = demand_classifier_retrain()
-        except ApplicationError as exc:
-            self.stdout.write(f"  分类模型未训练：{exc.message}")
-            return
-        filled = demo_suggestions_fill(district)
-        self.stdout.write(
-            f"  分类模型：用 {model.meta.get('samples', 0)} 件已办结诉求训练（{time.perf_counter() - started:.0f} 秒），"
-            f"为 {filled} 件待派单诉求给出建议"
-        )
 
     def print_accounts(self, rows) -> None:
         w_user = max(_width("用户名"), *(_width(r.username) for r in rows))

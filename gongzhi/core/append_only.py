@@ -1,0 +1,36 @@
+"""Append-only records: timelines, votes, approvals. Written once, never edited or deleted.
+
+The model refuses `save()` of an existing row and `delete()`; its queryset refuses bulk `update()` and
+`delete()`. A correction is a new record that says what it corrects.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AppendOnlyError(ValueError):
+    pass
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only: rows are never updated")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only: rows are never deleted")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} is append-only: rows are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.label} is append-only: rows are never deleted")

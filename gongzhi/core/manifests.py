@@ -1,0 +1,159 @@
+"""App manifests: each capability declares itself in its own `manifest.py`; the platform discovers it.
+
+Decidim's component manifest is the model. An app's `manifest.py` defines `manifest = AppManifest(...)`
+with everything the rest of the platform needs to know about it:
+
+- `permissions`: role → permission names it grants (the one role table is the union of these);
+  `scoped_permissions`: those whose predicate is the plain "holds it over the object's community";
+- `menu`: main-menu entries; `home_panels`: functions `(user) -> HomePanel | None` for the home page;
+- `api`: `(prefix, "module:router")`; `urls`: `(prefix, "module")` included under that prefix;
+- `demo`: steps of `gongzhi demo`, run in `order` across apps;
+- `figures`: dashboard figures (`Figure`), each computed by one selector.
+
+`core`, `web` and `config` read manifests through `manifests()` and never name an app, so a new app
+touches only its own folder and one line of INSTALLED_APPS.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from django.apps import apps
+from django.utils.module_loading import import_string, module_has_submodule
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: Any
+    url_name: str
+    perm: str | tuple[str, ...] | None  # shown when the user holds any of them; None: every signed-in user
+    order: int = 100
+    # Shown in the phone's bottom tab bar (residents and grid workers live on phones).
+    phone_tab: bool = False
+
+
+@dataclass(frozen=True)
+class PanelItem:
+    label: Any
+    count: int | None
+    url: str = ""
+    tone: str = ""  # "", "warn" or "bad": how urgent the count is
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    title: Any
+    items: Sequence[PanelItem]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A dashboard figure: `selector(user=..., **params)` returns the number and the records behind it."""
+
+    key: str
+    label: Any
+    selector: str  # dotted path, resolved when used
+    unit: str = ""
+
+    def compute(self, **kwargs):
+        return import_string(self.selector)(**kwargs)
+
+
+@dataclass
+class DemoContext:
+    """What demo steps share: the district to build, sizes, a seed and a way to talk to the console."""
+
+    district: str
+    residents: int
+    seed: int
+    out: Callable[[str], Any]
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    order: int
+    label: Any
+    run: Callable[[DemoContext], Any]
+
+
+@dataclass(frozen=True)
+class AppManifest:
+    app_label: str
+    permissions: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    scoped_permissions: Iterable[str] = ()
+    menu: Sequence[MenuEntry] = ()
+    home_panels: Sequence[Callable[[Any], HomePanel | None]] = ()
+    api: tuple[str, str] | None = None
+    urls: Sequence[tuple[str, str]] = ()  # (prefix, urls module) pairs
+    demo: Sequence[DemoStep] = ()
+    # Called by core's demo_accounts_ensure with {username: User}: give the demo accounts their
+    # place in this app (the resident's person, the grid worker's grid, the organisation's staff).
+    demo_account_hooks: Sequence[Callable[[dict], Any]] = ()
+    figures: Sequence[Figure] = ()
+
+
+@functools.cache
+def manifests() -> tuple[AppManifest, ...]:
+    """Every installed app's manifest, in INSTALLED_APPS order (apps without one are skipped)."""
+    found: list[AppManifest] = []
+    for config in apps.get_app_configs():
+        if not module_has_submodule(config.module, "manifest"):
+            continue
+        module = import_module(f"{config.name}.manifest")
+        manifest = getattr(module, "manifest", None)
+        if isinstance(manifest, AppManifest):
+            found.append(manifest)
+    return tuple(found)
+
+
+def menu_entries() -> list[MenuEntry]:
+    entries = [e for m in manifests() for e in m.menu]
+    return sorted(entries, key=lambda e: e.order)  # stable: manifest order within one order value
+
+
+def demo_steps() -> list[DemoStep]:
+    return sorted((s for m in manifests() for s in m.demo), key=lambda s: s.order)
+
+
+def figures() -> dict[str, Figure]:
+    return {f.key: f for m in manifests() for f in m.figures}
+
+
+def role_permissions() -> dict[str, set[str]]:
+    table: dict[str, set[str]] = {}
+    for m in manifests():
+        for role, perms in m.permissions.items():
+            table.setdefault(str(role), set()).update(perms)
+    return table
+
+
+def url_includes() -> list[tuple[str, str]]:
+    return [pair for m in manifests() for pair in m.urls]
+
+
+def api_routers() -> list[tuple[str, str]]:
+    return [m.api for m in manifests() if m.api]
+
+
+_installed = False
+
+
+def install() -> None:
+    """Fill the role table and the scoped predicates from every manifest (CoreConfig.ready)."""
+    global _installed
+    if _installed:
+        return
+    from .roles import register_permissions
+    from .rules import add_scoped_perms
+
+    for m in manifests():
+        for role, perms in m.permissions.items():
+            register_permissions(str(role), set(perms))
+        add_scoped_perms(*m.scoped_permissions)
+    _installed = True

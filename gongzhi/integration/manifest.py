@@ -1,0 +1,20 @@
+"""Integration (department data sharing) declares itself: permissions, menu, API, pages."""
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.manifests import AppManifest, MenuEntry
+
+from . import rules
+
+manifest = AppManifest(
+    app_label="integration",
+    permissions=rules.ROLE_PERMISSIONS,
+    scoped_permissions=rules.SCOPED,
+    menu=(
+        MenuEntry(_("数据源"), "integration:source_list", rules.MANAGE_SOURCES, order=60),
+        MenuEntry(_("比对核对"), "integration:review_list", rules.REVIEW, order=61),
+        MenuEntry(_("部门数据"), "integration:department", rules.DEPARTMENT_READ, order=62),
+    ),
+    api=("/integration/", "gongzhi.integration.api:router"),
+    urls=(("integration/", "gongzhi.integration.urls"),),
+)
