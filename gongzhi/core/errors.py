@@ -58,3 +58,27 @@ class NotFound(ApplicationError):
         from django.utils.translation import gettext
 
         super().__init__(code, message or gettext("未找到该记录，或不在您的管辖范围内。"))
+
+
+class ErrorCatalogue:
+    """An app's error codes with their messages: `error = ErrorCatalogue(MESSAGES, AppError)`, then
+    `raise error("code", n=3)`. Messages are lazy translations with %(name)s parameters; `statuses`
+    gives the HTTP status of codes that are not a plain 400 (409 for a conflict with the current
+    state, say)."""
+
+    def __init__(
+        self,
+        messages: dict[str, Any],
+        error_class: type[ApplicationError] = ApplicationError,
+        *,
+        statuses: dict[str, int] | None = None,
+    ):
+        self.messages = messages
+        self.error_class = error_class
+        self.statuses = statuses or {}
+
+    def __call__(self, code: str, **params) -> ApplicationError:
+        message = self.messages[code]
+        if params:
+            message = message % params
+        return self.error_class(code, message, status=self.statuses.get(code))

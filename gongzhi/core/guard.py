@@ -66,7 +66,9 @@ class Workflow:
         if refused is not None:
             raise refused
 
-    def allowed(self, obj, user, now: dt.datetime | None = None, names: Iterable[str] | None = None) -> list[str]:
+    def allowed(
+        self, obj, user, now: dt.datetime | None = None, names: Iterable[str] | None = None
+    ) -> list[str]:
         """The steps `user` may take on `obj` now, in declaration order."""
         now = now or timezone.now()
         return [n for n in (names or self.steps) if self.refusal(n, obj, user, now) is None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.errors import ApplicationError, ErrorCatalogue
 
 
 class DemandError(ApplicationError):
@@ -58,9 +58,4 @@ MESSAGES = {
 }
 
 
-def error(code: str, **params) -> DemandError:
-    message = MESSAGES[code]
-    if params:
-        message = message % params
-    status = 409 if code in ("wrong_state", "already_signed") else 400
-    return DemandError(code, message, status=status)
+error = ErrorCatalogue(MESSAGES, DemandError, statuses={"wrong_state": 409, "already_signed": 409})

@@ -18,18 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import pii
+from gongzhi.core.fields import community_fk
 from gongzhi.core.models import Department, DepartmentKind, Region
-
-
-def _community_fk(related_name: str = "+"):
-    return models.ForeignKey(
-        Region,
-        verbose_name=_("社区"),
-        on_delete=models.PROTECT,
-        related_name=related_name,
-        limit_choices_to={"level": 5},
-    )
-
 
 # --------------------------------------------------------------------------- reference data
 
@@ -241,7 +231,7 @@ class Demand(models.Model):
     suggestion_score = models.FloatField(_("建议置信度"), null=True, blank=True)
 
     # Where.
-    community = _community_fk()
+    community = community_fk()
     estate = models.ForeignKey(
         "registry.Estate",
         verbose_name=_("小区/院落"),
@@ -409,7 +399,7 @@ class Demand(models.Model):
 
 
 class DemandPhoto(models.Model):
-    community = _community_fk()
+    community = community_fk()
     demand = models.ForeignKey(
         Demand, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="photos"
     )
@@ -431,7 +421,7 @@ class Assignment(models.Model):
         RETURNED = "returned", _("已退回")
         DONE = "done", _("已答复")
 
-    community = _community_fk()
+    community = community_fk()
     demand = models.ForeignKey(
         Demand, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="assignments"
     )
@@ -499,7 +489,7 @@ class EventKind(models.TextChoices):
 class DemandEvent(models.Model):
     """The append-only timeline of a demand: who did what, when, from which state to which."""
 
-    community = _community_fk()
+    community = community_fk()
     demand = models.ForeignKey(
         Demand, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="events"
     )
@@ -549,7 +539,7 @@ class RequestState(models.TextChoices):
 
 
 class ExtensionRequest(models.Model):
-    community = _community_fk()
+    community = community_fk()
     demand = models.ForeignKey(
         Demand, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="extension_requests"
     )
@@ -598,7 +588,7 @@ class ExtensionRequest(models.Model):
 class ReturnRequest(models.Model):
     """A unit's return (退单) of a demand, with its reason; decided one level up."""
 
-    community = _community_fk()
+    community = community_fk()
     demand = models.ForeignKey(
         Demand, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="return_requests"
     )
@@ -651,7 +641,7 @@ class ReturnRequest(models.Model):
 class Notification(models.Model):
     """An in-app message to a user about a demand (email/SMS go through notifications.py)."""
 
-    community = _community_fk()
+    community = community_fk()
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("接收人"),

@@ -2,10 +2,10 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.errors import ApplicationError, ErrorCatalogue
 
 if TYPE_CHECKING:  # django_stubs_ext is a development dependency
-    from django_stubs_ext import StrOrPromise
+    pass
 
 
 class IntegrationError(ApplicationError):
@@ -43,8 +43,4 @@ MESSAGES = {
 }
 
 
-def error(error_code: str, **params) -> IntegrationError:
-    message: StrOrPromise = MESSAGES[error_code]
-    if params:
-        message = message % params
-    return IntegrationError(error_code, message)
+error = ErrorCatalogue(MESSAGES, IntegrationError)

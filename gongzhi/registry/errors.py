@@ -2,10 +2,10 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.errors import ApplicationError, ErrorCatalogue
 
 if TYPE_CHECKING:  # django_stubs_ext is a development dependency
-    from django_stubs_ext import StrOrPromise
+    pass
 
 
 class RegistryError(ApplicationError):
@@ -33,8 +33,4 @@ MESSAGES = {
 }
 
 
-def error(code: str, **params) -> RegistryError:
-    message: StrOrPromise = MESSAGES[code]
-    if params:
-        message = message % params
-    return RegistryError(code, message)
+error = ErrorCatalogue(MESSAGES, RegistryError)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import pii
-from gongzhi.core.models import Department, Region, TimeStampedModel
+from gongzhi.core.fields import community_fk
+from gongzhi.core.models import Department, TimeStampedModel
 
 from .codes import (
     ETHNICITIES,
@@ -27,18 +28,8 @@ from .codes import (
 )
 
 
-def _community_fk():
-    return models.ForeignKey(
-        Region,
-        verbose_name=_("社区"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to={"level": 5},
-    )
-
-
 class Grid(TimeStampedModel):
-    community = _community_fk()
+    community = community_fk()
     name = models.CharField(_("网格名称"), max_length=50)
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -60,7 +51,7 @@ class Grid(TimeStampedModel):
 
 
 class Estate(TimeStampedModel):
-    community = _community_fk()
+    community = community_fk()
     name = models.CharField(_("小区/院落名称"), max_length=80)
     kind = models.CharField(_("类型"), max_length=20, choices=EstateKind.choices, default=EstateKind.ESTATE)
     address = models.CharField(_("地址"), max_length=200, blank=True)
@@ -88,7 +79,7 @@ class Estate(TimeStampedModel):
 
 
 class Building(TimeStampedModel):
-    community = _community_fk()
+    community = community_fk()
     estate = models.ForeignKey(
         Estate, verbose_name=_("小区/院落"), on_delete=models.PROTECT, related_name="buildings"
     )
@@ -124,7 +115,7 @@ class Dwelling(TimeStampedModel):
         VACANT = "vacant", _("空置")
         OTHER = "other", _("其他")
 
-    community = _community_fk()
+    community = community_fk()
     building = models.ForeignKey(
         Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="dwellings"
     )
@@ -156,7 +147,7 @@ class Person(pii.EncryptedIdentityMixin, TimeStampedModel):
     """One row per human being. Identity number and phone are kept encrypted, with a keyed
     hash for finding and matching and the last four characters for searching."""
 
-    community = _community_fk()
+    community = community_fk()
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     former_names = models.CharField(_("曾用名"), max_length=100, blank=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
@@ -231,7 +222,7 @@ class Household(TimeStampedModel):
         FAMILY = "family", _("家庭户")
         COLLECTIVE = "collective", _("集体户")
 
-    community = _community_fk()
+    community = community_fk()
     number = models.CharField(_("户编号"), max_length=30)
     kind = models.CharField(_("户类型"), max_length=12, choices=Kind.choices, default=Kind.FAMILY)
     dwelling = models.ForeignKey(
@@ -259,7 +250,7 @@ class Household(TimeStampedModel):
 
 
 class HouseholdMember(models.Model):
-    community = _community_fk()
+    community = community_fk()
     household = models.ForeignKey(
         Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="members"
     )
@@ -281,7 +272,7 @@ class HouseholdMember(models.Model):
 class PersonTag(models.Model):
     """A group tag (特殊人群) with the department that says so and how long it holds."""
 
-    community = _community_fk()
+    community = community_fk()
     person = models.ForeignKey(Person, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="tags")
     kind = models.CharField(_("人群类别"), max_length=30, choices=TagKind.choices)
     grade = models.PositiveSmallIntegerField(_("等级"), null=True, blank=True, help_text=_("残疾等级 1–4 级"))
