@@ -27,6 +27,8 @@ manifest = AppManifest(
         Role.SYSTEM_ADMIN: {VIEW_ACCESS_LOG, MANAGE_USERS},
     },
     scoped_permissions=(VIEW_ACCESS_LOG, MANAGE_USERS),
+    reference_tables=("Region", "Department", "User", "RoleAssignment", "ApiToken"),
+    local_tables=("AccessLogEntry", "AccessLogHead"),
     demo=(
         DemoStep(10, _("区划代码"), _regions),
         DemoStep(40, _("演示账号"), _accounts),

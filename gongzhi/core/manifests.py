@@ -96,6 +96,11 @@ class AppManifest:
     # place in this app (the resident's person, the grid worker's grid, the organisation's staff).
     demo_account_hooks: Sequence[Callable[[dict], Any]] = ()
     figures: Sequence[Figure] = ()
+    # Sharding by community (docs/deploy.md): a model with a `community` column is distributed by
+    # it; every other model of the app is named here as a reference table (small, copied to every
+    # node: codes, categories, units) or a local one (kept on the coordinator: the access log's chain).
+    reference_tables: Sequence[str] = ()
+    local_tables: Sequence[str] = ()
 
 
 @functools.cache

@@ -11,6 +11,7 @@ manifest = AppManifest(
     app_label="demands",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
+    reference_tables=("Category", "HolidayCalendar", "HandlingUnit"),
     menu=(
         MenuEntry(_("诉求办理"), "demands:work_list", rules.HANDLE, order=30, phone_tab=True),
         MenuEntry(_("派单"), "demands:queue", rules.DISPATCH, order=31),

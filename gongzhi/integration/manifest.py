@@ -10,6 +10,7 @@ manifest = AppManifest(
     app_label="integration",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
+    reference_tables=("NationalCode", "Source", "ImportBatch", "FieldRule", "SharingRule"),
     menu=(
         MenuEntry(_("数据源"), "integration:source_list", rules.MANAGE_SOURCES, order=60),
         MenuEntry(_("比对核对"), "integration:review_list", rules.REVIEW, order=61),
