@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
-
+from . import clock
 from .errors import ApplicationError, PermissionDenied
 
 Condition = Callable[[Any, Any, dt.datetime], "ApplicationError | None"]
@@ -54,7 +53,7 @@ class Workflow:
             return self._wrong_state(obj, name)
         if user is None or not user.has_perm(step.perm, obj):
             return PermissionDenied()
-        now = now or timezone.now()
+        now = now or clock.now()
         for condition in step.conditions:
             refused = condition(obj, user, now)
             if refused is not None:
@@ -70,5 +69,5 @@ class Workflow:
         self, obj, user, now: dt.datetime | None = None, names: Iterable[str] | None = None
     ) -> list[str]:
         """The steps `user` may take on `obj` now, in declaration order."""
-        now = now or timezone.now()
+        now = now or clock.now()
         return [n for n in (names or self.steps) if self.refusal(n, obj, user, now) is None]

@@ -25,9 +25,9 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .append_only import AppendOnlyModel
 from .errors import ApplicationError
 
@@ -54,7 +54,7 @@ class LedgerEntry(AppendOnlyModel):
 
     transfer = models.UUIDField(_("转账号"), db_index=True, editable=False)
     amount = models.DecimalField(_("数额"), max_digits=14, decimal_places=2)
-    at = models.DateTimeField(_("时间"), default=timezone.now)
+    at = models.DateTimeField(_("时间"), default=clock.now)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("经办人"),
@@ -101,7 +101,7 @@ def ledger_transfer(
         raise ApplicationError("ledger_reason", _("请写明事由。"), field="reason")
     account_model = type(movements[0].account)
     transfer = uuid.uuid4()
-    when = at or timezone.now()
+    when = at or clock.now()
     with transaction.atomic():
         ids = sorted({m.account.pk for m in movements})
         # Locks in a fixed order, so two transfers over the same accounts queue rather than deadlock.
