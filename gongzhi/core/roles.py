@@ -32,7 +32,6 @@ MANAGE_PLACES = "registry.manage_places"  # grids, estates, buildings
 VIEW_ACCESS_LOG = "core.view_access_log"  # read the personal-data access log
 MANAGE_USERS = "core.manage_users"  # users and role assignments
 
-_REGISTRY_READ = {VIEW_PERSON}
 _REGISTRY_WORK = {VIEW_PERSON, CHANGE_PERSON, REVEAL_PERSON, EXPORT_PERSON}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -42,7 +41,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COMMUNITY_HEAD: _REGISTRY_WORK | {IMPORT_PERSON, MANAGE_PLACES, VIEW_ACCESS_LOG},
     Role.STREET_STAFF: {VIEW_PERSON, REVEAL_PERSON, EXPORT_PERSON, VIEW_ACCESS_LOG},
     Role.DISTRICT_STAFF: {VIEW_PERSON, REVEAL_PERSON, EXPORT_PERSON, IMPORT_PERSON, VIEW_ACCESS_LOG},
-    Role.DEPARTMENT_STAFF: _REGISTRY_READ,
+    # Departments read residents only through their sharing rules (integration.department_read:
+    # the fields their kind may read, every read logged), never through the register itself.
+    Role.DEPARTMENT_STAFF: set(),
     Role.SOCIAL_ORG_STAFF: set(),
     Role.EXPERT: set(),
     Role.SYSTEM_ADMIN: {VIEW_ACCESS_LOG, MANAGE_USERS},

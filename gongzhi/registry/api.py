@@ -76,6 +76,7 @@ _FIELD_OF = {
     "sex_mismatch": "sex",
     "birth_mismatch": "birth_date",
     "duplicate_id_number": "id_number",
+    "id_not_registrable_here": "id_number",
     "community_required": "community",
     "not_community": "community",
     "dwelling_other_community": "dwelling_id",
@@ -195,7 +196,7 @@ def person_reveal(request, person_id: int, payload: RevealIn):
     person = selectors.person_get(user=user, pk=person_id)
     require(user, REVEAL_PERSON, person)  # seen but not revealable: 403
     values = services.person_reveal(by=user, person=person, purpose=payload.purpose)
-    return {"id": person.pk, **values}
+    return {"id": person.pk, **values, "birth_date": person.birth_date}
 
 
 @router.get("/persons/{person_id}/history", response={200: ChangePage, **READ_ERRORS}, summary="居民修改历史")
