@@ -378,3 +378,77 @@ def test_the_full_birth_date_comes_with_the_revealed_number(worker_client, peopl
         content_type="application/json",
     ).json()
     assert (body["id_number"], body["birth_date"]) == (person.id_number, person.birth_date.isoformat())
+
+
+# --- the full date appears nowhere beside a masked number -------------------------------------
+
+
+def _date_spellings(day: dt.date) -> list[str]:
+    return [day.isoformat(), f"{day:%Y%m%d}", f"{day:%Y/%m/%d}", f"{day.year}年{day.month}月{day.day}日"]
+
+
+@pytest.fixture
+def entered(db, make_user):
+    """Residents entered on the pages (so that their fields have provenance: 社区采集)."""
+    from gongzhi.registry import services
+
+    worker = make_user("community_worker", JUNMEN)
+    junmen = Region.objects.get(code=JUNMEN)
+    return [
+        services.person_create(
+            by=worker,
+            community=junmen,
+            data={
+                "name": f"录入{n}",
+                "id_number": compose("350102", dt.date(1950 + n, 3, 9 + n), 31 + 2 * n),
+            },
+        )
+        for n in range(5)
+    ]
+
+
+@pytest.mark.parametrize("role,scope", [("community_worker", JUNMEN), ("street_staff", "350102004")])
+def test_no_page_shows_the_date_beside_the_masked_number(client, make_user, entered, role, scope):
+    """Detail page with its provenance panel and history, the provenance page, the edit form,
+    the history API: the birth date in no spelling (the year is all they show)."""
+    client.force_login(make_user(role, scope))
+    for person in entered:
+        urls = [
+            reverse("registry:person_detail", args=[person.pk]),
+            reverse("integration:person_provenance", args=[person.pk]),
+            f"/api/registry/persons/{person.pk}/history",
+            f"/api/registry/persons/{person.pk}",
+            f"/api/integration/people/{person.pk}/provenance",
+        ]
+        if role == "community_worker":
+            urls.append(reverse("registry:person_edit", args=[person.pk]))
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            text = response.content.decode()
+            assert (
+                person.id_number_masked in text or "/edit/" in url or "provenance" in url or "history" in url
+            )
+            for spelling in _date_spellings(person.birth_date):
+                assert spelling not in text, (url, spelling)
+
+
+def test_what_is_shown_does_not_change_on_the_birthday(worker_client, people):
+    """An age on the day would change on the birthday: a page read every day would date it.
+    What is shown is the same the day before and the day of the birthday."""
+    from freezegun import freeze_time
+
+    person = next(iter(people.values()))
+    birthday = (
+        person.birth_date.replace(year=2026)
+        if person.birth_date.month != 2 or person.birth_date.day != 29
+        else dt.date(2026, 3, 1)
+    )
+    seen = []
+    for day in (birthday - dt.timedelta(days=1), birthday):
+        with freeze_time(f"{day.isoformat()} 12:00:00"):
+            html = worker_client.get(reverse("registry:person_list"), {"q": person.name}).content.decode()
+            shown = _html_table(html, _pk_from_link)[person.pk]
+            api = worker_client.get(f"/api/registry/persons/{person.pk}").json()
+            seen.append((shown, api["birth_year"], api["age"]))
+    assert seen[0] == seen[1]
