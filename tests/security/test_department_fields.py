@@ -193,3 +193,9 @@ def test_every_department_read_is_logged(civil_client, person, civil):
     refused = civil_client.get("/api/integration/department/people", {"purpose": ""})
     assert refused.status_code in (400, 422) and VALUES["name"] not in refused.content.decode()
     assert AccessLogEntry.objects.count() == 2
+
+
+def test_the_home_page_points_departments_to_their_data(civil_client, person):
+    page = civil_client.get(reverse("web:home")).content.decode()
+    assert "部门数据" in page and person.name not in page
+    assert reverse("registry:person_list") not in page  # no way into the register itself
