@@ -141,7 +141,10 @@ class PersonFilters(Schema):
 @router.get("/persons", response={200: PersonPage, **READ_ERRORS}, summary="查询居民（脱敏）")
 def person_list(request, filters: Query[PersonFilters]):
     """`q` is read as what it looks like: the last four of an identity number, a mobile number,
-    a full identity number, or a name prefix / address fragment. `limit` is capped at 200."""
+    a full identity number, or a name prefix / address fragment. `limit` is capped at 200.
+    A search by a full identity number or mobile number (in `q` or `phone`) confirms a number,
+    so it needs the reveal permission (else 403) and is written to the access log. People
+    are listed with their birth year only (`birth_year`, `age` reached this year)."""
     user = _caller(request)
     params = filters.dict()
     limit, offset = params.pop("limit"), params.pop("offset")
