@@ -79,6 +79,28 @@ def mask_id_number(value: str | None) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def birth_year(birth) -> int | None:
+    """What a masked surface shows of a birth date: the year only.
+
+    Beside a masked identity number (`3501**********001X`), a full birth date leaves one
+    candidate number for most people (county code x 1 date x 1/11 check character), and a
+    year and month leaves about three. The year leaves about 365/11 = 33 candidates even when
+    the county is known. An age in whole years would leave as many, but it changes on the
+    birthday, so a page read day after day would give the date away; a year does not."""
+    return birth.year if birth else None
+
+
+def age_this_year(birth, today=None) -> int | None:
+    """The age a person reaches this calendar year (this year - birth year): the age shown
+    beside a masked identity number. Unlike the age on the day it never changes on the
+    birthday, so watching it reveals nothing more than the birth year."""
+    if not birth:
+        return None
+    from django.utils import timezone
+
+    return (today or timezone.localdate()).year - birth.year
+
+
 def mask_phone(value: str | None) -> str:
     """138****5678 for mobiles; other numbers keep their last four."""
     if not value:

@@ -146,9 +146,10 @@ def side_by_side(candidate: LinkCandidate) -> list[SideBySide]:
             agreements.get("sex", ""),
         ),
         (
+            # The year only, beside the masked numbers; the agreement says whether the dates match.
             Field.BIRTH_DATE,
-            v.get(Field.BIRTH_DATE, ""),
-            p.birth_date.isoformat() if p.birth_date else "",
+            masked_birth(v.get(Field.BIRTH_DATE, "")),
+            masked_birth(p.birth_date),
             agreements.get("birth_date", ""),
         ),
         (Field.PHONE, r.phone_masked, p.phone_masked, agreements.get("phone", "")),
@@ -161,6 +162,13 @@ def side_by_side(candidate: LinkCandidate) -> list[SideBySide]:
         (Field.ADDRESS, v.get(Field.ADDRESS, ""), p.address, agreements.get("address", "")),
     ]
     return [SideBySide(str(Field(f).label), a, b, agreement) for f, a, b, agreement in rows]
+
+
+def masked_birth(value) -> str:
+    """A birth date as the masked surfaces show it (the year): beside a masked identity
+    number the full date would leave about one candidate number."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+    return f"{text[:4]}年" if len(text) >= 4 and text[:4].isdigit() else ""
 
 
 def conflict_list(*, user, state: str = Conflict.State.OPEN) -> QuerySet[Conflict]:
@@ -231,7 +239,7 @@ def person_provenance(person: Person, *, user=None) -> dict:
                 "values": [
                     {
                         "source": str(fv.source),
-                        "display": fv.display,
+                        "display": masked_birth(fv.display) if name == Field.BIRTH_DATE else fv.display,
                         "observed_on": fv.observed_on,
                         "by": _who(fv.recorded_by) if fv.source.builtin else "",
                         "chosen": fv.value_hash == current
@@ -286,6 +294,8 @@ def _register_display(person: Person, name: str) -> str:
         return person.id_number_masked
     if name == Field.PHONE:
         return person.phone_masked
+    if name == Field.BIRTH_DATE:
+        return masked_birth(person.birth_date)
     return display_value(name, _register_value(person, name))
 
 
@@ -329,7 +339,19 @@ def check_fields(department: Department, requested: list[str] | None) -> list[st
     return [f for f in allowed if f in requested]
 
 
+def check_search(department: Department, *, q: str = "", tag: str = "") -> None:
+    """A department may search only by fields shared with it: a name search needs the name,
+    a group search the tags (else the search itself would tell what the rules withhold)."""
+    needed = []
+    if (q or "").strip():
+        needed.append(SharedField.NAME)
+    if tag:
+        needed.append(SharedField.TAGS)
+    check_fields(department, needed)
+
+
 def department_people(*, user, department: Department, q: str = "", tag: str = "") -> QuerySet[Person]:
+    check_search(department, q=q, tag=tag)
     qs = scoped(Person.objects.all(), user, DEPARTMENT_READ).filter(
         community__code__startswith=department.region_id
     )
@@ -374,7 +396,11 @@ def person_row(person: Person, fields: list[str], *, masked: bool, extra: dict |
         elif f == SharedField.PHONE:
             row[f] = person.phone_masked if masked else person.phone
         elif f == SharedField.BIRTH_DATE:
-            row[f] = person.birth_date.isoformat() if person.birth_date else ""
+            # Beside a masked number only the year: the full date would give the number away.
+            if masked:
+                row[f] = masked_birth(person.birth_date)
+            else:
+                row[f] = person.birth_date.isoformat() if person.birth_date else ""
         elif f == SharedField.COMMUNITY:
             row[f] = person.community_id
         elif f == SharedField.TAGS:

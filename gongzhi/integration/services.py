@@ -1254,7 +1254,8 @@ def person_fields_apply(*, person: Person, by, perm: str) -> Person:
                     by=by, person=person, data=data, perm=perm, note=_("按字段来源规则更新")
                 )
         except ApplicationError as exc:
-            dropped = exc.field or ("id_number" if exc.code == "duplicate_id_number" else None)
+            taken = exc.code in ("duplicate_id_number", "id_not_registrable_here")
+            dropped = exc.field or ("id_number" if taken else None)
             if dropped not in data:
                 raise
             data.pop(dropped)

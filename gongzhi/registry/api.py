@@ -76,6 +76,7 @@ _FIELD_OF = {
     "sex_mismatch": "sex",
     "birth_mismatch": "birth_date",
     "duplicate_id_number": "id_number",
+    "id_not_registrable_here": "id_number",
     "community_required": "community",
     "not_community": "community",
     "dwelling_other_community": "dwelling_id",
@@ -140,7 +141,10 @@ class PersonFilters(Schema):
 @router.get("/persons", response={200: PersonPage, **READ_ERRORS}, summary="查询居民（脱敏）")
 def person_list(request, filters: Query[PersonFilters]):
     """`q` is read as what it looks like: the last four of an identity number, a mobile number,
-    a full identity number, or a name prefix / address fragment. `limit` is capped at 200."""
+    a full identity number, or a name prefix / address fragment. `limit` is capped at 200.
+    A search by a full identity number or mobile number (in `q` or `phone`) confirms a number,
+    so it needs the reveal permission (else 403) and is written to the access log. People
+    are listed with their birth year only (`birth_year`, `age` reached this year)."""
     user = _caller(request)
     params = filters.dict()
     limit, offset = params.pop("limit"), params.pop("offset")
@@ -195,7 +199,7 @@ def person_reveal(request, person_id: int, payload: RevealIn):
     person = selectors.person_get(user=user, pk=person_id)
     require(user, REVEAL_PERSON, person)  # seen but not revealable: 403
     values = services.person_reveal(by=user, person=person, purpose=payload.purpose)
-    return {"id": person.pk, **values}
+    return {"id": person.pk, **values, "birth_date": person.birth_date}
 
 
 @router.get("/persons/{person_id}/history", response={200: ChangePage, **READ_ERRORS}, summary="居民修改历史")

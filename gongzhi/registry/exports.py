@@ -18,7 +18,7 @@ from gongzhi.core.scoping import scope_prefixes
 from .rules import EXPORT_PERSON
 from .selectors import person_list_page, person_search
 
-EXPORT_FIELDS = ["name", "sex", "birth_date", "id_number_masked", "phone_masked", "address", "tags"]
+EXPORT_FIELDS = ["name", "sex", "birth_year", "id_number_masked", "phone_masked", "address", "tags"]
 MAX_EXPORT = 100_000
 
 
@@ -78,7 +78,7 @@ def _workbook(people) -> bytes:
         headers = [
             _("姓名"),
             _("性别"),
-            _("出生日期"),
+            _("出生年份"),
             _("公民身份号码（已脱敏）"),
             _("联系电话（已脱敏）"),
             _("社区"),
@@ -97,7 +97,7 @@ def _workbook(people) -> bytes:
                 [
                     p.name,
                     p.get_sex_display(),
-                    p.birth_date.isoformat() if p.birth_date else "",
+                    p.birth_year or "",  # the year only: with the date the masked number is derivable
                     p.id_number_masked,
                     p.phone_masked,
                     p.community.short_name,

@@ -18,6 +18,7 @@ ERROR_FIELDS = {
     "sex_required": "sex",
     "birth_mismatch": "birth_date",
     "duplicate_id_number": "id_number",
+    "id_not_registrable_here": "id_number",
     "notes_too_long": "notes",
     "grade_range": "grade",
     "validity_order": "valid_to",
@@ -98,7 +99,10 @@ class PersonForm(forms.Form):
     )
     sex = forms.ChoiceField(label=_("性别"), choices=Sex.choices)
     birth_date = forms.DateField(
-        label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("出生日期"),
+        required=False,
+        help_text=_("有身份号码时由号码推出，留空表示不修改。"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     ethnicity = forms.ChoiceField(label=_("民族"), choices=ETHNICITIES)
     phone = forms.CharField(
@@ -139,7 +143,9 @@ class PersonForm(forms.Form):
 
     @classmethod
     def initial_for(cls, person) -> dict:
-        return {
+        """The form as first shown. The birth date of a person with an identity number is
+        left empty: it is part of the number, shown only when the number is revealed."""
+        initial = {
             "version": person.version,
             **{
                 f: getattr(person, f)
@@ -158,6 +164,9 @@ class PersonForm(forms.Form):
                 )
             },
         }
+        if person.id_number_hash:
+            initial["birth_date"] = None
+        return initial
 
     def service_data(self, person) -> dict:
         """What to hand to person_update: empty identity number and phone boxes keep the

@@ -129,6 +129,17 @@ class RowError(Exception):
         self.message = str(message)
 
 
+class IdHeldElsewhere(RowError):
+    """The row's number is registered to a person outside the importer's scope: the row is
+    refused without saying where, and the attempt logged once the row's savepoint is gone."""
+
+    def __init__(self, holder: Person, community: Region):
+        from .errors import error
+
+        super().__init__(error("id_not_registrable_here").message)
+        self.holder, self.community = holder, community
+
+
 # --- reading the file ------------------------------------------------------------------
 
 
@@ -339,6 +350,10 @@ def person_import(*, by, data: bytes, filename: str = "", community: Region | No
                     tables=tables,
                 )
         except RowError as exc:
+            if isinstance(exc, IdHeldElsewhere):
+                services.id_conflict_record(
+                    by=by, holder=exc.holder, community=exc.community, via=_("表格导入")
+                )
             report.rows.append(RowResult(row_number, "rejected", name, exc.message))
         except ApplicationError as exc:
             report.rows.append(RowResult(row_number, "rejected", name, str(exc.message)))
@@ -432,7 +447,7 @@ def _import_row(*, by, values, default_community, communities, seen, row_number,
         status = "created"
     else:
         if not in_scope(by, IMPORT_PERSON, existing.community_id):
-            raise RowError(_("该身份号码已登记在其他社区（不在您的管辖范围内），请联系该社区核实。"))
+            raise IdHeldElsewhere(existing, community)
         before = existing.version
         if existing.community_id != community.code:
             data["community"] = community

@@ -216,6 +216,16 @@ class Person(pii.EncryptedIdentityMixin, TimeStampedModel):
         b = self.birth_date
         return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
 
+    # What the masked surfaces (lists, detail pages, API, exports) show of the birth date:
+    # the year, and the age reached this year. The full date only with the revealed number.
+    @property
+    def birth_year(self) -> int | None:
+        return pii.birth_year(self.birth_date)
+
+    @property
+    def age_this_year(self) -> int | None:
+        return pii.age_this_year(self.birth_date)
+
 
 class Household(TimeStampedModel):
     class Kind(models.TextChoices):

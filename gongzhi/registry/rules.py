@@ -2,7 +2,7 @@
 
 | permission               | who                                                                  |
 |--------------------------|----------------------------------------------------------------------|
-| registry.view_person     | grid, community, street, district, department staff (scoped; masked) |
+| registry.view_person     | grid, community, street, district staff (scoped; masked)             |
 | registry.change_person   | grid worker, community worker/head                                   |
 | registry.reveal_person   | grid, community, street, district staff, stating a purpose (logged)  |
 | registry.import_person   | community worker/head, district staff                                |
@@ -19,7 +19,6 @@ IMPORT_PERSON = "registry.import_person"  # import residents from a spreadsheet
 EXPORT_PERSON = "registry.export_person"  # export residents to Excel (masked)
 MANAGE_PLACES = "registry.manage_places"  # grids, estates, buildings
 
-_READ = {VIEW_PERSON}
 _WORK = {VIEW_PERSON, CHANGE_PERSON, REVEAL_PERSON, EXPORT_PERSON}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -28,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COMMUNITY_HEAD: _WORK | {IMPORT_PERSON, MANAGE_PLACES},
     Role.STREET_STAFF: {VIEW_PERSON, REVEAL_PERSON, EXPORT_PERSON},
     Role.DISTRICT_STAFF: {VIEW_PERSON, REVEAL_PERSON, EXPORT_PERSON, IMPORT_PERSON},
-    Role.DEPARTMENT_STAFF: _READ,
+    # Departments read residents only through their sharing rules (integration.department_read:
+    # the fields their kind may read, every read logged), never through the register itself.
 }
 SCOPED = (VIEW_PERSON, CHANGE_PERSON, REVEAL_PERSON, IMPORT_PERSON, EXPORT_PERSON, MANAGE_PLACES)

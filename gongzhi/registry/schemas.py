@@ -48,8 +48,10 @@ class PersonListItem(Schema):
     id: int
     name: str
     sex: str
-    birth_date: dt.date | None
-    age: int | None
+    birth_year: int | None = Field(
+        None, description="出生年份（身份号码脱敏时只给年份；完整出生日期随 reveal 给出）"
+    )
+    age: int | None = Field(None, alias="age_this_year", description="今年满的岁数（今年 − 出生年份）")
     community: str = Field(..., alias="community_id")
     community_name: str = Field(..., alias="community.short_name")
     address: str
@@ -84,8 +86,10 @@ class PersonOut(Schema):
     name: str
     former_names: str
     sex: str
-    birth_date: dt.date | None
-    age: int | None
+    birth_year: int | None = Field(
+        None, description="出生年份（身份号码脱敏时只给年份；完整出生日期随 reveal 给出）"
+    )
+    age: int | None = Field(None, alias="age_this_year", description="今年满的岁数（今年 − 出生年份）")
     ethnicity: str
     community: str = Field(..., alias="community_id")
     community_name: str = Field(..., alias="community.short_name")
@@ -127,6 +131,7 @@ class RevealOut(Schema):
     id: int
     id_number: str
     phone: str
+    birth_date: dt.date | None = Field(None, description="出生日期（随完整身份号码给出）")
 
 
 class _PersonFields(Schema):
@@ -168,6 +173,10 @@ class ChangeOut(Schema):
     def resolve_by(obj) -> str | None:
         return str(obj.by) if obj.by_id else None
 
+    @staticmethod
+    def resolve_changes(obj) -> dict[str, Any]:
+        return selectors.masked_changes(obj.changes)
+
 
 class ChangePage(Schema):
     count: int
@@ -180,7 +189,7 @@ class MemberOut(Schema):
     person_id: int
     name: str = Field(..., alias="person.name")
     sex: str = Field(..., alias="person.sex")
-    birth_date: dt.date | None = Field(None, alias="person.birth_date")
+    birth_year: int | None = Field(None, alias="person.birth_year", description="出生年份")
     relationship: str
     relationship_label: str = Field(..., alias="get_relationship_display")
     id_number_masked: str = Field(..., alias="person.id_number_masked")

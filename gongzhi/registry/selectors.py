@@ -145,6 +145,7 @@ def person_search(
     q = (q or "").strip()
     # What the tags alone can count: the tag, scope, community, status and name prefixes.
     by_tags, prefixes = bool(tag), []
+    identifying = ""  # a search by a full number confirms a guess: the reveal permission, logged
     if q:
         if _ID_TAIL.match(q):
             id_tail = q.upper()
@@ -158,6 +159,7 @@ def person_search(
             except IdNumberError:
                 value = q.upper()
             qs = qs.filter(id_number_hash=pii.keyed_hash(value))
+            identifying = "id_number"
             by_tags = False
         else:
             where = _name_prefix_q(q)
@@ -179,11 +181,11 @@ def person_search(
         qs = qs.filter(id_tail=id_tail.strip().upper())
     if phone:
         phone = phone.strip()
-        qs = (
-            qs.filter(phone_tail=phone)
-            if len(phone) == 4
-            else qs.filter(phone_hash=pii.keyed_hash(phone, purpose="phone"))
-        )
+        if len(phone) == 4:
+            qs = qs.filter(phone_tail=phone)
+        else:
+            qs = qs.filter(phone_hash=pii.keyed_hash(phone, purpose="phone"))
+            identifying = identifying or "phone"
     if address:
         qs = qs.filter(address__contains=address.strip())
     if tag:
@@ -192,6 +194,8 @@ def person_search(
         qs = qs.filter(community__code__startswith=community)
     if status:
         qs = qs.filter(status=status)
+    if identifying:
+        qs = _identifying_search(qs, user=user, field=identifying)
     qs = qs.select_related("community").order_by("name_key", "id")
     if by_tags:
         tags = _current_tags(tag).filter(scope_q(user, perm))
@@ -204,6 +208,37 @@ def person_search(
             for prefix in prefixes:
                 tags = tags.filter(_name_prefix_q(prefix, "person_name"))
         qs._count_by_tags = (tags, qs._shape())
+    return qs
+
+
+def _identifying_search(qs: QuerySet, *, user, field: str) -> QuerySet:
+    """A search by a full identity number or mobile number tells whether a guessed number
+    belongs to a resident: masked `3501**********001X` and a birth year leave a few dozen
+    candidates, and trying each would recover the number. Such a search is a reveal: it needs
+    the reveal permission over the people it finds, and it is written to the access log."""
+    from gongzhi.core.audit import access_log_record
+    from gongzhi.core.errors import PermissionDenied
+    from gongzhi.core.models import AccessAction
+    from gongzhi.core.scoping import has_anywhere
+
+    from .rules import REVEAL_PERSON
+
+    if not has_anywhere(user, REVEAL_PERSON):
+        raise PermissionDenied(
+            str(_("按完整身份号码或手机号查找需要查看完整信息的权限；请按姓名或号码后四位查找。"))
+        )
+    qs = qs.filter(scope_q(user, REVEAL_PERSON))
+    found = list(qs.order_by().values_list("pk", "community_id")[:2])
+    access_log_record(
+        user=user,
+        action=AccessAction.REVEAL,
+        object_type="registry.person",
+        object_id=str(found[0][0]) if len(found) == 1 else "",
+        community_code=found[0][1] if len(found) == 1 else "",
+        fields=[field],
+        count=len(found),
+        purpose=str(_("按完整号码查找居民")),
+    )
     return qs
 
 
@@ -502,6 +537,7 @@ def recent_changes(*, user, limit: int = 8, perm: str = VIEW_PERSON) -> list[Cha
 
 _HISTORY_LABELS = {
     "id_number": _("公民身份号码"),
+    "birth_date": _("出生年份"),
     "phone": _("联系电话"),
     "community": _("社区"),
     "tag": _("人群标签"),
@@ -515,12 +551,29 @@ ACTION_LABELS = {
     "tag_end": _("结束标签"),
     "member_add": _("加入本户"),
     "member_remove": _("移出本户"),
+    "id_conflict": _("他处尝试登记"),
 }
+
+
+def masked_changes(changes: dict | None) -> dict:
+    """A change record's values as a masked surface may show them: a birth date as its year
+    (identity numbers and phones are stored masked already)."""
+    out = dict(changes or {})
+    if "birth_date" in out:
+        pair = out["birth_date"]
+        out["birth_date"] = [_year_of(v) for v in pair] if isinstance(pair, list) else _year_of(pair)
+    return out
+
+
+def _year_of(value):
+    return str(value)[:4] if value else value
 
 
 def _display(field: str, value):
     if value in (None, ""):
         return "—"
+    if field == "birth_date":
+        return _("%(year)s年") % {"year": _year_of(value)}
     choices = {
         "sex": dict(Sex.choices),
         "ethnicity": dict(ETHNICITIES),

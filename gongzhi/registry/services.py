@@ -8,17 +8,19 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gongzhi.core import idnumber, pii
 from gongzhi.core.audit import access_log_record
 from gongzhi.core.history import change_record, diff
 from gongzhi.core.models import AccessAction, Region, RegionLevel
 from gongzhi.core.permissions import require
+from gongzhi.core.scoping import in_scope
 
 from .codes import ETHNICITIES, PersonStatus, Relationship, ResidenceType, Sex, TagKind
 from .errors import error
 from .models import Building, Dwelling, Estate, Household, HouseholdMember, Person, PersonTag
-from .rules import CHANGE_PERSON, MANAGE_PLACES, REVEAL_PERSON
+from .rules import CHANGE_PERSON, MANAGE_PLACES, REVEAL_PERSON, VIEW_PERSON
 
 # Fields a person's edit may touch, besides the identity number and phone.
 PLAIN_FIELDS = (
@@ -51,7 +53,7 @@ _LABELS = {
 }
 
 
-def _clean_text(field: str, value: Any) -> str:
+def _cleangettext(field: str, value: Any) -> str:
     text = ("" if value is None else str(value)).strip()
     limit = _MAX.get(field)
     if limit and len(text) > limit:
@@ -69,7 +71,7 @@ def person_clean(*, data: dict[str, Any], community: Region) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in ("name", "former_names", "hukou_address", "workplace", "notes", "address"):
         if field in data:
-            out[field] = _clean_text(field, data[field])
+            out[field] = _cleangettext(field, data[field])
     if "name" in data and not out["name"]:
         raise error("name_required")
     raw_id = (data.get("id_number") or "").strip()
@@ -165,22 +167,78 @@ def _check_against_kept_id(person: Person, cleaned: dict[str, Any]) -> None:
         raise error("birth_mismatch")
 
 
-def _ensure_unique_id(id_hash: str, exclude_pk: int | None = None) -> None:
+def _holder_of(id_hash: str, exclude_pk: int | None = None) -> Person | None:
     if not id_hash:
-        return
+        return None
     qs = Person.objects.filter(id_number_hash=id_hash)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    if qs.exists():
-        raise error("duplicate_id_number")
+    return qs.only("pk", "community_id").first()
 
 
-@transaction.atomic
+def _taken_error(by, holder: Person):
+    """Whose number it is may be said only to someone who may see that person: elsewhere
+    the answer is only that the number cannot be registered here (no "other community")."""
+    if in_scope(by, VIEW_PERSON, holder.community_id):
+        return error("duplicate_id_number")
+    return error("id_not_registrable_here")
+
+
+def _ensure_unique_id(id_hash: str, exclude_pk: int | None = None, *, by=None) -> None:
+    holder = _holder_of(id_hash, exclude_pk)
+    if holder is not None:
+        raise _taken_error(by, holder)
+
+
+def id_conflict_record(*, by, holder: Person, community: Region | None, via: str) -> None:
+    """Log an attempt to register, in `community`, a number registered to a person the user
+    may not see: an entry in that person's history, which their community reads."""
+    change_record(
+        obj=holder,
+        by=by,
+        action="id_conflict",
+        note=gettext("%(place)s的工作人员尝试登记该身份号码（%(via)s），未登记。")
+        % {"place": community.name if community is not None else "—", "via": via},
+    )
+
+
+def _refuse_id_held_elsewhere(
+    *, by, data: dict[str, Any], community: Region | None, via: str, exclude_pk: int | None = None
+) -> None:
+    """Before the write's transaction (so that the log entry stays when the write is refused):
+    a number registered to a person outside the user's sight is refused, and the attempt
+    logged."""
+    raw = (data.get("id_number") or "").strip()
+    if not raw:
+        return
+    try:
+        value = idnumber.parse(raw).value
+    except idnumber.IdNumberError:
+        return  # refused with its own message by person_clean
+    holder = _holder_of(pii.keyed_hash(value), exclude_pk)
+    if holder is not None and not in_scope(by, VIEW_PERSON, holder.community_id):
+        id_conflict_record(by=by, holder=holder, community=community, via=via)
+        raise error("id_not_registrable_here")
+
+
 def person_create(
-    *, by, community: Region, data: dict[str, Any], note: str = "", perm: str = CHANGE_PERSON
+    *,
+    by,
+    community: Region,
+    data: dict[str, Any],
+    note: str = "",
+    perm: str = CHANGE_PERSON,
+    via: str = "",
 ) -> Person:
     """Register a person. `perm` is the permission the caller acts under (the spreadsheet
     import creates people under registry.import_person)."""
+    if by is not None and by.has_perm(perm, community):
+        _refuse_id_held_elsewhere(by=by, data=data, community=community, via=via or gettext("登记"))
+    return _person_create(by=by, community=community, data=data, note=note, perm=perm)
+
+
+@transaction.atomic
+def _person_create(*, by, community: Region, data: dict[str, Any], note: str, perm: str) -> Person:
     community = _check_community(community)
     require(by, perm, community)
     cleaned = person_clean(data=data, community=community)
@@ -191,12 +249,13 @@ def person_create(
     person = Person(community=community, created_by=by if by and by.is_authenticated else None)
     _apply(person, cleaned)
     person.updated_by = person.created_by
-    _ensure_unique_id(person.id_number_hash)
+    _ensure_unique_id(person.id_number_hash, by=by)
     try:
         with transaction.atomic():
             person.save()
     except IntegrityError:
-        raise error("duplicate_id_number") from None
+        holder = _holder_of(person.id_number_hash)
+        raise (_taken_error(by, holder) if holder else error("duplicate_id_number")) from None
     change_record(obj=person, by=by, action="create", changes=diff({}, _snapshot(person)), note=note)
     from gongzhi.integration.services import manual_observation_record  # integration imports this module
 
@@ -204,7 +263,6 @@ def person_create(
     return person
 
 
-@transaction.atomic
 def person_update(
     *,
     by,
@@ -213,10 +271,27 @@ def person_update(
     expected_version: int | None = None,
     note: str = "",
     perm: str = CHANGE_PERSON,
+    via: str = "",
 ) -> Person:
     """Edit a person. With `expected_version` an edit made on a stale form is refused rather
     than silently overwriting someone else's change."""
     require(by, perm, person, hide=True)
+    _refuse_id_held_elsewhere(
+        by=by,
+        data=data,
+        community=data.get("community") or person.community,
+        via=via or gettext("修改"),
+        exclude_pk=person.pk,
+    )
+    return _person_update(
+        by=by, person=person, data=data, expected_version=expected_version, note=note, perm=perm
+    )
+
+
+@transaction.atomic
+def _person_update(
+    *, by, person: Person, data: dict[str, Any], expected_version: int | None, note: str, perm: str
+) -> Person:
     locked = Person.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and locked.version != expected_version:
         raise error("stale")
@@ -232,7 +307,7 @@ def person_update(
         _check_against_kept_id(locked, cleaned)
     _apply(locked, cleaned)
     locked.community = community
-    _ensure_unique_id(locked.id_number_hash, exclude_pk=locked.pk)
+    _ensure_unique_id(locked.id_number_hash, exclude_pk=locked.pk, by=by)
     changes = diff(before, _snapshot(locked))
     if not changes:
         return locked
@@ -243,7 +318,8 @@ def person_update(
         with transaction.atomic():
             locked.save()
     except IntegrityError:
-        raise error("duplicate_id_number") from None
+        holder = _holder_of(locked.id_number_hash, exclude_pk=locked.pk)
+        raise (_taken_error(by, holder) if holder else error("duplicate_id_number")) from None
     locked.refresh_from_db()
     _tags_follow(locked)
     change_record(obj=locked, by=by, action="update", changes=changes, note=note)

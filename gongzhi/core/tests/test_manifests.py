@@ -24,7 +24,8 @@ def test_every_app_with_a_manifest_is_discovered():
 
 def test_the_role_table_is_the_union_of_the_manifests():
     assert "sampleapp.view" in ROLE_PERMISSIONS["community_worker"]
-    assert "registry.view_person" in ROLE_PERMISSIONS["department_staff"]
+    assert "registry.view_person" in ROLE_PERMISSIONS["grid_worker"]
+    assert "registry.view_person" not in ROLE_PERMISSIONS["department_staff"]
     assert "demands.handle" in ROLE_PERMISSIONS["department_staff"]
     assert "sampleapp.view" not in ROLE_PERMISSIONS["resident"]
 

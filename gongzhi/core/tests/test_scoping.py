@@ -43,8 +43,11 @@ def test_people_are_seen_by_prefix_of_the_scope(
 
 
 def test_department_scope_is_the_department_region(make_user):
+    from gongzhi.integration.rules import DEPARTMENT_READ
+
     user = make_user("department_staff", DepartmentFactory())
-    assert scope_prefixes(user, VIEW_PERSON) == ["350102"]
+    assert scope_prefixes(user, DEPARTMENT_READ) == ["350102"]
+    assert scope_prefixes(user, VIEW_PERSON) == []  # the register only through the sharing rules
     assert not user.has_perm(CHANGE_PERSON)
 
 

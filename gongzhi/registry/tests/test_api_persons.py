@@ -100,7 +100,12 @@ def test_reveal_with_a_purpose_returns_full_values_and_logs_once(client, worker,
         f"{API}/persons/{person.pk}/reveal", {"purpose": "核实低保申请"}, content_type="application/json"
     )
     assert response.status_code == 200
-    assert response.json() == {"id": person.pk, "id_number": person.id_number, "phone": "13912345678"}
+    assert response.json() == {
+        "id": person.pk,
+        "id_number": person.id_number,
+        "phone": "13912345678",
+        "birth_date": person.birth_date.isoformat(),  # shown with the number it is part of
+    }
     entry = AccessLogEntry.objects.get()
     assert (entry.user, entry.action, entry.object_type, entry.object_id) == (
         worker,
@@ -124,11 +129,14 @@ def test_reveal_refused_writes_no_log(make_user, person):
     assert AccessLogEntry.objects.count() == 0
 
 
-def test_reveal_visible_but_outside_the_reveal_scope_is_403(make_user, person):
+def test_reveal_visible_but_outside_the_reveal_scope_is_403(make_user, person, monkeypatch):
     """Viewing reaches the whole district, revealing only another community: 403, not 404."""
     from gongzhi.core.models import RoleAssignment
+    from gongzhi.core.roles import ROLE_PERMISSIONS
+    from gongzhi.registry.rules import VIEW_PERSON
 
-    user = make_user("department_staff", "350102")
+    monkeypatch.setitem(ROLE_PERMISSIONS, "expert", {VIEW_PERSON})  # a role that only views
+    user = make_user("expert", "350102")
     RoleAssignment.objects.create(user=user, role="grid_worker", region_id="350102001001")
     client = token_client(user)
     assert client.get(f"{API}/persons/{person.pk}").status_code == 200
@@ -276,7 +284,8 @@ def test_create_derives_sex_and_birth_from_the_identity_number(client, worker):
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["sex"], body["birth_date"], body["version"]) == ("F", "1990-02-03", 1)
+    assert (body["sex"], body["birth_year"], body["version"]) == ("F", 1990, 1)
+    assert "1990-02-03" not in response.content.decode()  # the date only with the revealed number
     assert (
         body["id_number_masked"] == pii.mask_id_number(id_number)
         and id_number not in response.content.decode()

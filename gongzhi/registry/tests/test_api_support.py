@@ -47,9 +47,9 @@ VIEWERS = {
     "community_head",
     "street_staff",
     "district_staff",
-    "department_staff",
 }
-REVEALERS = VIEWERS - {"department_staff"}
+# Department staff read residents only through their sharing rules (integration), never here.
+REVEALERS = set(VIEWERS)
 EDITORS = {"grid_worker", "community_worker", "community_head"}
 
 

@@ -251,8 +251,19 @@ def test_a_person_registered_elsewhere_is_not_taken_over(make_user, community_wo
         community=other_community, name="外区王建国", id_number=WANG, birth_date=dt.date(1950, 3, 2)
     )
     report = _upload(login(community_worker), _xlsx(GOOD[:1])).context["report"]
-    assert report.rejected == 1 and "已登记在其他社区" in report.rejected_rows[0].reason
-    assert Person.objects.get(id_number_hash=pii.keyed_hash(WANG)).community == other_community
+    reason = report.rejected_rows[0].reason
+    assert report.rejected == 1 and "不能在这里登记" in reason and "街道" in reason
+    assert "其他社区" not in reason and other_community.name not in reason  # no existence oracle
+    holder = Person.objects.get(id_number_hash=pii.keyed_hash(WANG))
+    assert holder.community == other_community
+    from gongzhi.core.models import ChangeRecord
+
+    attempt = ChangeRecord.objects.get(action="id_conflict")  # logged, in the holder's history
+    assert (attempt.object_id, attempt.community_code, attempt.by) == (
+        str(holder.pk),
+        other_community.code,
+        community_worker,
+    )
 
 
 def test_community_user_cannot_import_into_another_community(community_worker):

@@ -46,10 +46,10 @@ VIEWERS = {
     "community_head",
     "street_staff",
     "district_staff",
-    "department_staff",
 }
+# Department staff read residents only through their sharing rules (integration), never here.
 EDITORS = {"grid_worker", "community_worker", "community_head"}
-REVEALERS = VIEWERS - {"department_staff"}
+REVEALERS = set(VIEWERS)
 IMPORTERS = {"community_worker", "community_head", "district_staff"}
 EXPORTERS = {"community_worker", "community_head", "street_staff", "district_staff"}
 LOG_READERS = {"community_head", "street_staff", "district_staff", "system_admin"}

@@ -13,7 +13,6 @@ pytestmark = pytest.mark.django_db
     [
         ("community_worker", "350102004001", True),
         ("district_staff", "350102", True),
-        ("department_staff", None, False),
     ],
 )
 def test_provenance_panel_on_the_resident_page(client, make_user, role, scope, shown):
