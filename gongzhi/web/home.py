@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import RoleAssignment
@@ -18,6 +19,8 @@ from gongzhi.core.roles import (
 )
 from gongzhi.core.scoping import scope_prefixes
 from gongzhi.registry import selectors as registry
+
+from . import selectors as access_log
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -51,6 +54,9 @@ def home_context(user) -> dict:
         .order_by("created_at")
     )
     context: dict = {"assignments": roles}
+    if user.has_perm(VIEW_ACCESS_LOG):
+        context["alerts"] = access_log.bulk_reveal_alerts(user=user)
+        context["alert_threshold"] = settings.GONGZHI_REVEAL_ALERT_PER_HOUR
     view_prefixes = scope_prefixes(user, VIEW_PERSON)
     if view_prefixes:
         context["kind"] = "community" if all(len(p) == 12 for p in view_prefixes) else "region"
