@@ -128,7 +128,7 @@ def access_log_record(
     every = settings.GONGZHI_AUDIT_CHECKPOINT_EVERY
     if every and entries % every == 0:
         state = (entries, entry.hash, entry.pk)
-        transaction.on_commit(lambda: checkpoint_write(*state))
+        transaction.on_commit(lambda: _checkpoint_after_commit(*state))
     return entry
 
 
@@ -168,6 +168,15 @@ def checkpoint_write(entries: int, head: str, last_id: int | None, *, path: Path
         finally:
             os.close(fd)
     return data
+
+
+def _checkpoint_after_commit(entries: int, head: str, last_id: int | None) -> None:
+    """A sink that cannot be written must not fail the reveal that was already committed; it
+    is logged as an error, and `audit verify` will report the checkpoint as missing."""
+    try:
+        checkpoint_write(entries, head, last_id)
+    except OSError:
+        checkpoint_logger.exception("access-log checkpoint could not be written to the sink")
 
 
 def access_log_checkpoint(*, path: Path | None = None) -> dict:
@@ -255,7 +264,10 @@ def access_log_verify(*, checkpoints: Path | str | None = None) -> VerifyResult:
     path = Path(checkpoints) if checkpoints else checkpoints_path()
     expected: dict[int, Checkpoint] = {}
     if path is not None and path.exists():
-        found, bad_line = _read_checkpoints(path, key)
+        try:
+            found, bad_line = _read_checkpoints(path, key)
+        except OSError:  # a directory, or not readable by this process
+            found, bad_line = [], 0
         if bad_line is not None:
             return VerifyResult(False, 0, reason="checkpoint_unreadable", detail={"line": bad_line})
         key_id = audit_key_id(key)

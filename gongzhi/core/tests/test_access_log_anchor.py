@@ -213,3 +213,15 @@ def test_the_checkpoint_command_and_an_external_copy(sink, settings, tmp_path, c
     with pytest.raises(CommandError, match="truncated"):
         call_command("audit_verify", checkpoints=str(copy))
     assert "checkpoint written" in capsys.readouterr().out
+
+
+def test_an_unwritable_sink_does_not_fail_the_reveal_and_is_reported(
+    settings, tmp_path, community_worker, django_capture_on_commit_callbacks, caplog
+):
+    settings.GONGZHI_AUDIT_CHECKPOINTS = str(tmp_path / "a-directory")
+    (tmp_path / "a-directory").mkdir()  # cannot be opened as a file
+    settings.GONGZHI_AUDIT_CHECKPOINT_EVERY = 1
+    _write(community_worker, 1, django_capture_on_commit_callbacks)
+    assert AccessLogEntry.objects.count() == 1
+    assert "could not be written" in caplog.text
+    assert access_log_verify().reason == "checkpoint_unreadable"

@@ -149,3 +149,14 @@ def test_sharing_rules_are_set_by_the_system_administrator(
     r = client.post("/integration/sharing/", {"civil_affairs": ["name", "phone"]})
     assert r.status_code == 302
     assert selectors.shared_fields(civil_affairs) == ["name", "phone"]
+
+
+@pytest.mark.parametrize("purpose", ["看看", "ab", "\u200b"])
+def test_page_and_api_refuse_free_text_purposes_without_reading(client, civil_user, people, purpose):
+    client.force_login(civil_user)
+    r = client.get("/api/integration/department/people", {"purpose": purpose})
+    assert r.status_code == 400 and r.json()["code"] == "purpose_required"
+    r = client.get("/integration/department/", {"purpose": purpose})
+    assert r.status_code < 500
+    assert "郑敏" not in r.content.decode()
+    assert not AccessLogEntry.objects.exists()
