@@ -2,6 +2,7 @@
 
 gongzhi regions import FILE...     gongzhi generate --residents N
 gongzhi audit verify               gongzhi demo
+gongzhi audit checkpoint
 """
 
 import os

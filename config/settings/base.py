@@ -115,6 +115,20 @@ MEDIA_URL = "media/"
 # Personal data: a 32-byte key (urlsafe base64) for field encryption and keyed hashes.
 GONGZHI_FIELD_KEY = os.environ.get("GONGZHI_FIELD_KEY", "")
 
+# The personal-data access log (docs/audit.md). Its chain is keyed with GONGZHI_AUDIT_KEY
+# (derived from the field key when unset); every GONGZHI_AUDIT_CHECKPOINT_EVERY entries a
+# signed checkpoint (count + newest hash) is appended to GONGZHI_AUDIT_CHECKPOINTS, a file
+# outside the database that operators copy to write-once storage ("" turns checkpoints off).
+GONGZHI_AUDIT_KEY = os.environ.get("GONGZHI_AUDIT_KEY", "")
+GONGZHI_AUDIT_CHECKPOINTS = os.environ.get(
+    "GONGZHI_AUDIT_CHECKPOINTS", str(DATA_DIR / "audit-checkpoints.log")
+)
+GONGZHI_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("GONGZHI_AUDIT_CHECKPOINT_EVERY", "100"))
+# Reveals of full identity numbers/phones: refused beyond this many per user per rolling hour;
+# the community head and street see an alert for anyone above the alert threshold.
+GONGZHI_REVEAL_LIMIT_PER_HOUR = int(os.environ.get("GONGZHI_REVEAL_LIMIT_PER_HOUR", "30"))
+GONGZHI_REVEAL_ALERT_PER_HOUR = int(os.environ.get("GONGZHI_REVEAL_ALERT_PER_HOUR", "20"))
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
@@ -127,4 +141,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # Each access-log checkpoint is also a log line: point this logger at syslog or a remote
+    # collector to keep a second copy off this host (docs/audit.md).
+    "loggers": {"gongzhi.audit.checkpoint": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

@@ -1,7 +1,7 @@
-"""Local and demo settings: SQLite in the data folder, a field key generated on first use."""
+"""Local and demo settings: SQLite in the data folder, field and audit keys generated on first use."""
 
 from .base import *  # noqa: F401,F403
-from .base import DATA_DIR, GONGZHI_FIELD_KEY
+from .base import DATA_DIR, GONGZHI_AUDIT_KEY, GONGZHI_FIELD_KEY
 
 DEBUG = True
 
@@ -9,3 +9,8 @@ if not GONGZHI_FIELD_KEY:
     from gongzhi.core.keys import load_or_create_key_file
 
     GONGZHI_FIELD_KEY = load_or_create_key_file(DATA_DIR / "field.key")
+
+if not GONGZHI_AUDIT_KEY:
+    from gongzhi.core.keys import load_or_create_key_file
+
+    GONGZHI_AUDIT_KEY = load_or_create_key_file(DATA_DIR / "audit.key")

@@ -7,6 +7,8 @@ from .base import DATABASES
 
 DEBUG = False
 GONGZHI_FIELD_KEY = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE="  # 32 bytes, tests only
+GONGZHI_AUDIT_KEY = "test-audit-key-test-audit-key-test-audit-key"  # tests only
+GONGZHI_AUDIT_CHECKPOINTS = ""  # tests that need the sink point it at a temporary file
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}

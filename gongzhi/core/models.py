@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
@@ -249,37 +250,52 @@ class AccessLogEntry(models.Model):
     community_code = models.CharField(_("所属社区"), max_length=12, blank=True, db_index=True)
     fields = models.JSONField(_("字段"), default=list)
     count = models.PositiveIntegerField(_("记录数"), default=1)
+    # A code from gongzhi.core.purposes.Purpose (entries written before the list: free text).
     purpose = models.CharField(_("用途"), max_length=200)
+    purpose_note = models.CharField(_("用途说明"), max_length=200, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # How `hash` is computed: 1 = plain SHA-256 (entries written before the audit key),
+    # 2 = HMAC-SHA-256 keyed with the audit key, which is not in the database.
+    scheme = models.PositiveSmallIntegerField(default=2, editable=False)
 
     class Meta:
         verbose_name = _("个人信息访问日志")
         verbose_name_plural = _("个人信息访问日志")
         ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "action", "at"], name="access_user_action_at_idx")]
 
     def canonical(self) -> str:
-        return json.dumps(
-            {
-                "at": self.at.isoformat(),
-                "user": self.user_id,
-                "username": self.username,
-                "action": self.action,
-                "object_type": self.object_type,
-                "object_id": self.object_id,
-                "community_code": self.community_code,
-                "fields": self.fields,
-                "count": self.count,
-                "purpose": self.purpose,
-                "prev": self.prev_hash,
-            },
-            ensure_ascii=False,
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        data = {
+            "at": self.at.isoformat(),
+            "user": self.user_id,
+            "username": self.username,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "community_code": self.community_code,
+            "fields": self.fields,
+            "count": self.count,
+            "purpose": self.purpose,
+            "prev": self.prev_hash,
+        }
+        if self.scheme >= 2:
+            data.update({"v": self.scheme, "note": self.purpose_note})
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical().encode()).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        if self.scheme == 1:
+            return hashlib.sha256(self.canonical().encode()).hexdigest()
+        from .keys import audit_key
+
+        return hmac.new(key or audit_key(), self.canonical().encode(), hashlib.sha256).hexdigest()
+
+    @property
+    def purpose_label(self) -> str:
+        from .purposes import Purpose
+
+        label = str(Purpose(self.purpose).label) if self.purpose in Purpose.values else self.purpose
+        return f"{label}：{self.purpose_note}" if self.purpose_note else label
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -112,6 +112,16 @@ def mask_phone(value: str | None) -> str:
     return "*" * (len(value) - 4) + value[-4:]
 
 
+def mask_name(value: str | None) -> str:
+    """林*华: the first and last characters stay (林* for two), the rest is hidden."""
+    value = (value or "").strip()
+    if len(value) <= 1:
+        return "*" if value else ""
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
 class EncryptedIdentityMixin:
     """`id_number` and `phone` of a model that stores them as `id_number_encrypted` and
     `phone_encrypted`: decrypted only through these properties, masked by default."""

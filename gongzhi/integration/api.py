@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
 from gongzhi.core.permissions import require
@@ -151,8 +152,15 @@ def batch(request: HttpRequest, batch_id: int):
     return _batch_out(selectors.batch_get(user=request.user, pk=batch_id))
 
 
+PURPOSE_HELP = (
+    "必填：用途，取自法定用途清单（handle_demand、callback、home_visit、aid_check、"
+    "department_assist、register_correction、export_filing），记入访问日志"
+)
+
+
 class ReadQuery(Schema):
-    purpose: str
+    purpose: str = SchemaField(description=PURPOSE_HELP)
+    note: str = SchemaField("", description="选填：用途的补充说明（不超过200字）")
     fields: str = ""
     q: str = ""
     tag: str = ""
@@ -174,6 +182,7 @@ def department_people(request: HttpRequest, params: Query[ReadQuery]):
         department=department,
         fields=requested,
         purpose=params.purpose,
+        note=params.note,
         q=params.q,
         tag=params.tag,
         offset=max(params.offset, 0),
@@ -190,7 +199,9 @@ def department_people(request: HttpRequest, params: Query[ReadQuery]):
 
 
 @router.get("/department/export", response=ExportOut)
-def department_export(request: HttpRequest, source: int, purpose: str, department: int | None = None):
+def department_export(
+    request: HttpRequest, source: int, purpose: str, note: str = "", department: int | None = None
+):
     """The residents in the layout of one of the department's sources. Logged as an export."""
     require(request.user, DEPARTMENT_READ)
     dept = selectors.user_department(request.user, department)
@@ -199,7 +210,9 @@ def department_export(request: HttpRequest, source: int, purpose: str, departmen
         from gongzhi.core.errors import NotFound
 
         raise NotFound()
-    header, rows = selectors.export_rows(user=request.user, department=dept, source=src, purpose=purpose)
+    header, rows = selectors.export_rows(
+        user=request.user, department=dept, source=src, purpose=purpose, note=note
+    )
     return {"source": src.name, "header": header, "rows": rows}
 
 

@@ -428,6 +428,7 @@ def department_read(
     department: Department,
     fields: list[str] | None,
     purpose: str,
+    note: str = "",
     q: str = "",
     tag: str = "",
     offset: int = 0,
@@ -449,6 +450,7 @@ def department_read(
         fields=fields,
         count=len(people),
         purpose=purpose,
+        note=note,
     )
     extra = _latest_values(people, [SharedField.EDUCATION]) if SharedField.EDUCATION in fields else {}
     return fields, total, [person_row(p, fields, masked=masked, extra=extra) for p in people]
@@ -475,7 +477,7 @@ _EXPORT_SHARED: dict[str, SharedField] = {
 }
 
 
-def export_rows(*, user, department: Department, source: Source, purpose: str):
+def export_rows(*, user, department: Department, source: Source, purpose: str, note: str = ""):
     """The residents of the department's region in the source's own layout (its columns and
     its own codes); columns for fields the department may not read stay empty. Logged."""
     if source.department_id != department.pk:
@@ -493,6 +495,7 @@ def export_rows(*, user, department: Department, source: Source, purpose: str):
         ),
         count=len(people),
         purpose=purpose,
+        note=note,
     )
     education = _latest_values(people, [SharedField.EDUCATION]) if SharedField.EDUCATION in allowed else {}
     external = {

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.core.audit import purpose_choices
 from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.core.models import Department, Region, RegionLevel
 from gongzhi.core.permissions import require
@@ -372,6 +373,8 @@ def department_data(request):
         "allowed": [(f, SharedField(f).label) for f in selectors.shared_fields(department)],
         "sources": selectors.department_sources(department=department),
         "purpose": purpose,
+        "note": request.GET.get("note", ""),
+        "purposes": purpose_choices(),
         "q": request.GET.get("q", ""),
         "tag": request.GET.get("tag", ""),
         "tag_kinds": TagKind.choices,
@@ -383,6 +386,7 @@ def department_data(request):
             department=department,
             fields=_requested_fields(request),
             purpose=purpose,
+            note=context["note"],
             q=context["q"],
             tag=context["tag"],
             offset=(page - 1) * 50,
@@ -413,7 +417,11 @@ def department_export(request):
     if source is None:
         raise ApplicationError("source", _("请选择按哪个数据源的格式导出。"))
     header, rows = selectors.export_rows(
-        user=request.user, department=department, source=source, purpose=request.GET.get("purpose", "")
+        user=request.user,
+        department=department,
+        source=source,
+        purpose=request.GET.get("purpose", ""),
+        note=request.GET.get("note", ""),
     )
     stamp = timezone.localtime().strftime("%Y%m%d")
     if source.file_format == "xlsx":

@@ -191,14 +191,17 @@ def person_update(request, person_id: int, payload: PersonPatchIn):
 
 
 @router.post(
-    "/persons/{person_id}/reveal", response={200: RevealOut, **WRITE_ERRORS}, summary="查看完整身份号码和电话"
+    "/persons/{person_id}/reveal",
+    response={200: RevealOut, 429: ErrorOut, **WRITE_ERRORS},
+    summary="查看完整身份号码和电话",
 )
 def person_reveal(request, person_id: int, payload: RevealIn):
-    """Requires the reveal permission and a stated purpose; each call is one access-log entry."""
+    """Requires the reveal permission and a purpose from the lawful list (plus an optional
+    note); each call is one access-log entry. Beyond the hourly reveal limit per user: 429."""
     user = _caller(request, REVEAL_PERSON)
     person = selectors.person_get(user=user, pk=person_id)
     require(user, REVEAL_PERSON, person)  # seen but not revealable: 403
-    values = services.person_reveal(by=user, person=person, purpose=payload.purpose)
+    values = services.person_reveal(by=user, person=person, purpose=payload.purpose, note=payload.note)
     return {"id": person.pk, **values, "birth_date": person.birth_date}
 
 

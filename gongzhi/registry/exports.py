@@ -42,11 +42,11 @@ def _log_community(user, community: str) -> str:
 
 
 @transaction.atomic
-def person_export(*, by, purpose: str, filters: dict | None = None) -> ExportFile:
+def person_export(*, by, purpose: str, note: str = "", filters: dict | None = None) -> ExportFile:
     """The residents the user may export that match the search filters, masked, as xlsx.
     The export is written to the access log with its count and purpose."""
     require(by, EXPORT_PERSON)
-    purpose = clean_purpose(purpose)
+    purpose, note = clean_purpose(purpose, note)
     filters = {k: v for k, v in (filters or {}).items() if v}
     people = list(person_list_page(person_search(user=by, perm=EXPORT_PERSON, **filters))[: MAX_EXPORT + 1])
     if len(people) > MAX_EXPORT:
@@ -65,6 +65,7 @@ def person_export(*, by, purpose: str, filters: dict | None = None) -> ExportFil
         fields=["name", "id_number_masked", "phone_masked", "address"],
         count=len(people),
         purpose=purpose,
+        note=note,
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return ExportFile(content=content, filename=f"residents-{stamp}.xlsx", count=len(people))

@@ -6,12 +6,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import idnumber
+from gongzhi.core.audit import purpose_choices
 from gongzhi.core.errors import ApplicationError
 
 from .codes import ETHNICITIES, DisabilityCategory, PersonStatus, ResidenceType, Sex, TagKind
 
 # Registry error codes that belong beside one field of the edit form.
 ERROR_FIELDS = {
+    "purpose_note_invalid": "note",
+    "purpose_note_too_long": "note",
     "name_required": "name",
     "name_too_long": "name",
     "sex_mismatch": "sex",
@@ -179,13 +182,30 @@ class PersonForm(forms.Form):
         return data
 
 
-class RevealForm(forms.Form):
-    purpose = forms.CharField(
-        label=_("查看用途"),
-        max_length=200,
+class PurposeForm(forms.Form):
+    """A purpose from the lawful list (nothing pre-selected) and an optional note. The list
+    and the note are checked by the service (core.audit.clean_purpose), as for the API."""
+
+    # A select of the lawful purposes; the value is checked by the service, not here.
+    purpose = forms.CharField(label=_("查看用途"), required=False, widget=forms.Select())
+    note = forms.CharField(
+        label=_("补充说明（选填）"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("如：核对低保申请材料"), "autocomplete": "off"}),
+        strip=False,
+        widget=forms.TextInput(attrs={"placeholder": _("如：低保申请材料"), "autocomplete": "off"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].widget.choices = purpose_choices()
+
+    def purpose_args(self) -> dict[str, str]:
+        data = getattr(self, "cleaned_data", {})
+        return {"purpose": data.get("purpose") or "", "note": data.get("note") or ""}
+
+
+class RevealForm(PurposeForm):
+    pass
 
 
 class TagForm(forms.Form):
@@ -224,10 +244,8 @@ class ImportForm(forms.Form):
         return self.communities.get(self.cleaned_data.get("community") or "")
 
 
-class ExportForm(forms.Form):
-    purpose = forms.CharField(
-        label=_("导出用途"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("如：季度走访名单"), "autocomplete": "off"}),
-    )
+class ExportForm(PurposeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].label = _("导出用途")
+        self.fields["note"].widget.attrs["placeholder"] = _("如：季度走访名单")

@@ -8,6 +8,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from gongzhi.core.purposes import Purpose
 from gongzhi.core.schemas import ErrorOut  # noqa: F401  (re-exported for the registry router)
 
 from . import selectors
@@ -124,7 +125,14 @@ class PersonPage(Schema):
 
 
 class RevealIn(Schema):
-    purpose: str = Field("", description="必填：查看完整信息的用途（2–200字），记入访问日志")
+    purpose: str = Field(
+        "",
+        description="必填：查看用途，取自法定用途清单（handle_demand 办理诉求、callback 诉求回访、"
+        "home_visit 入户走访、aid_check 救助核查、department_assist 部门协查、"
+        "register_correction 核对更正登记信息、export_filing 报表报送），记入访问日志",
+        json_schema_extra={"enum": ["", *Purpose.values]},
+    )
+    note: str = Field("", description="选填：补充说明（不超过200字），一并记入访问日志")
 
 
 class RevealOut(Schema):

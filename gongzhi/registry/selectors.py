@@ -254,6 +254,23 @@ def person_get(*, user, pk: int, perm: str = VIEW_PERSON) -> Person:
     return person
 
 
+def person_names_masked(*, pks) -> dict[str, str]:
+    """Masked names (林*华) by person id, for listing access-log entries the reader may already
+    see: the entry names who was looked at without showing the full name or the record."""
+    ids = {int(pk) for pk in pks if str(pk).isdigit()}
+    return {
+        str(pk): pii.mask_name(name)
+        for pk, name in Person.objects.filter(pk__in=ids).values_list("pk", "name")
+    }
+
+
+def person_ids_named(*, user, name: str, perm: str = VIEW_PERSON) -> list[int]:
+    """The ids of the people in the user's scope with exactly this name (access-log filter)."""
+    return list(
+        person_queryset(user=user, perm=perm).filter(name=name.strip()).values_list("pk", flat=True)[:200]
+    )
+
+
 def person_tags(*, person: Person) -> QuerySet[PersonTag]:
     return person.tags.select_related("source_department").order_by("-valid_from")
 

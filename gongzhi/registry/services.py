@@ -337,10 +337,16 @@ def _tags_follow(person: Person) -> None:
 
 
 def person_reveal(
-    *, by, person: Person, purpose: str, fields: tuple[str, ...] = ("id_number", "phone")
+    *,
+    by,
+    person: Person,
+    purpose: str,
+    note: str = "",
+    fields: tuple[str, ...] = ("id_number", "phone"),
 ) -> dict[str, str]:
-    """The full identity number and phone, for a user with the permission who states a
-    purpose; the view goes into the access log."""
+    """The full identity number and phone, for a user with the permission who chooses a
+    purpose from the lawful list (core.purposes) and stays within the hourly reveal limit;
+    the view goes into the access log. Pages and API both come here."""
     require(by, REVEAL_PERSON, person, hide=True)
     access_log_record(
         user=by,
@@ -350,6 +356,7 @@ def person_reveal(
         community_code=person.community_id,
         fields=list(fields),
         purpose=purpose,
+        note=note,
     )
     values = {"id_number": person.id_number, "phone": person.phone}
     return {f: values[f] for f in fields}

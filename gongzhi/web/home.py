@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.models import RoleAssignment
@@ -11,6 +12,8 @@ from gongzhi.core.roles import MANAGE_USERS, VIEW_ACCESS_LOG, Role
 from gongzhi.core.scoping import scope_prefixes
 from gongzhi.registry import selectors as registry
 from gongzhi.registry.rules import CHANGE_PERSON, EXPORT_PERSON, IMPORT_PERSON, VIEW_PERSON
+
+from . import selectors as access_log
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -48,6 +51,9 @@ def home_context(user) -> dict:
         .order_by("created_at")
     )
     context: dict = {"assignments": roles, "panels": home_panels(user)}
+    if user.has_perm(VIEW_ACCESS_LOG):
+        context["alerts"] = access_log.bulk_reveal_alerts(user=user)
+        context["alert_threshold"] = settings.GONGZHI_REVEAL_ALERT_PER_HOUR
     view_prefixes = scope_prefixes(user, VIEW_PERSON)
     if view_prefixes:
         context["kind"] = "community" if all(len(p) == 12 for p in view_prefixes) else "region"

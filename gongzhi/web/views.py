@@ -1,13 +1,15 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from gongzhi.core.models import AccessAction
 from gongzhi.core.roles import VIEW_ACCESS_LOG
 from gongzhi.core.scoping import has_anywhere
+from gongzhi.registry import selectors as registry
 
 from . import selectors
+from .forms import AccessLogFilterForm
 from .home import home_context
 
 
@@ -20,22 +22,35 @@ def home(request):
 @login_required
 @require_GET
 def access_log(request):
-    action = request.GET.get("action", "")
-    if action not in AccessAction.values:
-        action = ""
+    form = AccessLogFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {}
+    person = filters.pop("person", "")
+    person_ids = None
+    if person:
+        person_ids = (
+            [int(person)]
+            if person.isdigit() and len(person) < 12
+            else registry.person_ids_named(user=request.user, name=person)
+        )
     own_only = not has_anywhere(request.user, VIEW_ACCESS_LOG)
-    entries = selectors.access_log_entries(user=request.user, action=action, mine=own_only)
+    entries = selectors.access_log_entries(user=request.user, mine=own_only, person_ids=person_ids, **filters)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    names = selectors.person_labels(entries=page.object_list)
     for entry in page.object_list:
         entry.field_labels = selectors.field_labels(entry.fields)
+        entry.person_label = names.get(entry.object_id, "")
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "web/access_log.html",
         {
             "page": page,
-            "action": action,
-            "actions": AccessAction.choices,
+            "form": form,
+            "query": query.urlencode(),
             "status": selectors.access_log_status(),
             "own_only": own_only,
+            "alerts": selectors.bulk_reveal_alerts(user=request.user),
+            "alert_threshold": settings.GONGZHI_REVEAL_ALERT_PER_HOUR,
         },
     )

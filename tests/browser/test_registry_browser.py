@@ -71,14 +71,15 @@ def test_search_open_masked_reveal_and_find_in_access_log(live_server, chromium,
     page.wait_for_selector("#reveal-box .field-error")
     assert "用途" in page.inner_text("#reveal-box .field-error")
     assert AccessLogEntry.objects.count() == 0
-    page.fill("input[name=purpose]", "核对高龄津贴申请材料")
+    page.select_option("select[name=purpose]", "aid_check")
+    page.fill("input[name=note]", "核对高龄津贴申请材料")
     page.click("#reveal-box button[type=submit]")
     page.wait_for_selector(".revealed")
     body = page.inner_text("main")
     assert "35010219580312002X" in body and "13805912345" in body
     screenshot(page, "registry-05-revealed")
     entry = AccessLogEntry.objects.get()
-    assert entry.user_id == worker.pk and entry.purpose == "核对高龄津贴申请材料"
+    assert entry.user_id == worker.pk and entry.purpose_note == "核对高龄津贴申请材料"
 
     page.goto(f"{live_server.url}/access-log/")
     page.wait_for_selector("text=核对高龄津贴申请材料")

@@ -35,7 +35,10 @@ def _bearer(key: str) -> Client:
 
 def _reveal(client: Client, person, **extra):
     return client.post(
-        f"{PERSONS}/{person.pk}/reveal", {"purpose": "核实身份"}, content_type="application/json", **extra
+        f"{PERSONS}/{person.pk}/reveal",
+        {"purpose": "register_correction", "note": "核实身份"},
+        content_type="application/json",
+        **extra,
     )
 
 

@@ -31,7 +31,7 @@ MATRIX = {
     "/integration/sharing/": {"system_admin"},
     "/api/integration/sources": {"district_staff", "department_staff"},
     "/api/integration/review": {"district_staff", "street_staff"},
-    "/api/integration/department/people?purpose=check": {"department_staff"},
+    "/api/integration/department/people?purpose=aid_check": {"department_staff"},
 }
 
 

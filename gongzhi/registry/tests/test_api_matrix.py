@@ -74,7 +74,7 @@ ENDPOINTS = [
         "post",
         lambda p: f"{API}/persons/{p.person.pk}/reveal",
         REVEALERS,
-        body=lambda p: {"purpose": "入户走访核实联系方式"},
+        body=lambda p: {"purpose": "home_visit", "note": "核实联系方式"},
         shows=lambda j, p: j["id_number"] == p.person.id_number,
     ),
     Endpoint(

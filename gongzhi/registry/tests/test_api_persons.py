@@ -82,13 +82,24 @@ def test_history_shows_identity_number_only_masked(client, person):
 # Reveal and the access log ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [{}, {"purpose": ""}, {"purpose": " 看"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"purpose": ""},
+        {"purpose": " 看"},
+        {"purpose": "ab"},
+        {"purpose": "看看"},
+        {"purpose": "\u200b\u200b"},
+        {"purpose": "核实低保申请"},
+    ],
+)
 def test_reveal_without_a_purpose_is_400_and_logs_nothing(client, person, body):
     response = client.post(f"{API}/persons/{person.pk}/reveal", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {
         "code": "purpose_required",
-        "message": "请说明查看或导出的用途（至少2个字）。",
+        "message": "请从列表中选择查看或导出的用途。",
         "field": "purpose",
     }
     assert person.id_number not in response.content.decode()
@@ -97,7 +108,9 @@ def test_reveal_without_a_purpose_is_400_and_logs_nothing(client, person, body):
 
 def test_reveal_with_a_purpose_returns_full_values_and_logs_once(client, worker, person):
     response = client.post(
-        f"{API}/persons/{person.pk}/reveal", {"purpose": "核实低保申请"}, content_type="application/json"
+        f"{API}/persons/{person.pk}/reveal",
+        {"purpose": "aid_check", "note": "核实低保申请"},
+        content_type="application/json",
     )
     assert response.status_code == 200
     assert response.json() == {
@@ -113,7 +126,8 @@ def test_reveal_with_a_purpose_returns_full_values_and_logs_once(client, worker,
         "registry.person",
         str(person.pk),
     )
-    assert (entry.purpose, entry.community_code, entry.fields) == (
+    assert (entry.purpose, entry.purpose_note, entry.community_code, entry.fields) == (
+        "aid_check",
         "核实低保申请",
         JUNMEN,
         ["id_number", "phone"],
@@ -123,7 +137,9 @@ def test_reveal_with_a_purpose_returns_full_values_and_logs_once(client, worker,
 def test_reveal_refused_writes_no_log(make_user, person):
     department_staff = make_user("department_staff", "350102")
     response = token_client(department_staff).post(
-        f"{API}/persons/{person.pk}/reveal", {"purpose": "核实低保申请"}, content_type="application/json"
+        f"{API}/persons/{person.pk}/reveal",
+        {"purpose": "aid_check", "note": "核实低保申请"},
+        content_type="application/json",
     )
     assert response.status_code == 403
     assert AccessLogEntry.objects.count() == 0
@@ -141,7 +157,9 @@ def test_reveal_visible_but_outside_the_reveal_scope_is_403(make_user, person, m
     client = token_client(user)
     assert client.get(f"{API}/persons/{person.pk}").status_code == 200
     response = client.post(
-        f"{API}/persons/{person.pk}/reveal", {"purpose": "核实低保申请"}, content_type="application/json"
+        f"{API}/persons/{person.pk}/reveal",
+        {"purpose": "aid_check", "note": "核实低保申请"},
+        content_type="application/json",
     )
     assert response.status_code == 403
     assert AccessLogEntry.objects.count() == 0

@@ -37,7 +37,7 @@ PAGES = {
     "person_reveal": (
         "post",
         lambda p: reverse("registry:person_reveal", args=[p.person.pk]),
-        {"purpose": "核对低保申请"},
+        {"purpose": "aid_check", "note": "核对低保申请"},
         REVEALERS,
         200,
     ),

@@ -46,15 +46,19 @@ def test_reveal_with_a_purpose_shows_the_numbers_and_logs_one_entry(world, make_
     person = world.inside.person
     user = make_user(role, scope_for(role))
     response = htmx(
-        login(user), "post", reverse("registry:person_reveal", args=[person.pk]), {"purpose": "核对低保申请"}
+        login(user),
+        "post",
+        reverse("registry:person_reveal", args=[person.pk]),
+        {"purpose": "aid_check", "note": "核对低保申请"},
     )
     assert response.status_code == 200
     assert _full_id(person) in response.content.decode()
     entry = AccessLogEntry.objects.get()
-    assert (entry.user, entry.action, entry.object_id, entry.purpose) == (
+    assert (entry.user, entry.action, entry.object_id, entry.purpose, entry.purpose_note) == (
         user,
         "reveal",
         str(person.pk),
+        "aid_check",
         "核对低保申请",
     )
     assert entry.community_code == person.community_id
@@ -66,7 +70,7 @@ def test_reveal_without_a_purpose_is_refused_with_a_message_and_not_logged(world
         login(community_worker), "post", reverse("registry:person_reveal", args=[person.pk]), {"purpose": " "}
     )
     page = response.content.decode()
-    assert "请说明查看或导出的用途" in page
+    assert "请从列表中选择查看或导出的用途" in page
     assert _full_id(person) not in page
     assert AccessLogEntry.objects.count() == 0
 
@@ -79,7 +83,7 @@ def test_reveal_without_permission_is_refused_with_a_message(world, make_user, m
     person = world.inside.person
     viewer = make_user("expert", "350102")
     response = htmx(
-        login(viewer), "post", reverse("registry:person_reveal", args=[person.pk]), {"purpose": "核对"}
+        login(viewer), "post", reverse("registry:person_reveal", args=[person.pk]), {"purpose": "aid_check"}
     )
     page = response.content.decode()
     assert "没有查看完整身份号码和电话的权限" in page

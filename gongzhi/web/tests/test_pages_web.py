@@ -27,7 +27,8 @@ def _log(user, code, purpose):
         object_type="registry.person",
         object_id="1",
         community_code=code,
-        purpose=purpose,
+        purpose="aid_check",
+        note=purpose,
     )
 
 
