@@ -271,9 +271,11 @@ def _detail_context(request, demand, error: str = "") -> dict:
     if "reopen" in actions and demand.satisfaction != Satisfaction.UNSATISFIED and demand.resolved:
         actions.remove("reopen")
     show_contact = request.user.has_perm("demands.handle", demand) or request.user.has_perm(DISPATCH, demand)
+    internal = selectors.sees_internal(request.user, demand)
     return {
         "demand": demand,
-        "events": selectors.timeline(demand),
+        "events": selectors.timeline(demand, public_only=not internal),
+        "internal": internal,
         "actions": actions,
         "step_labels": {k: v.label for k, v in STEPS.items()},
         "categories": selectors.category_leaves() if {"dispatch", "classify"} & set(actions) else [],
