@@ -575,6 +575,38 @@ def demand_callback(*, demand: Demand, by, satisfaction: str, resolved: bool, no
 
 
 @transaction.atomic
+def demand_contact_reveal(*, demand: Demand, by) -> str:
+    """The resident's full phone number, to call them: for the call-back (purpose 诉求回访)
+    or, while handling, for the current unit (办理诉求). Every reveal is in the access log."""
+    from gongzhi.core.audit import access_log_record
+    from gongzhi.core.purposes import Purpose
+
+    from .rules import CALLBACK, HANDLE
+
+    if not by.has_perm("demands.view", demand):
+        raise NotFound()
+    if demand.state == DemandState.REPLIED and by.has_perm(CALLBACK, demand):
+        purpose = Purpose.CALLBACK
+    elif demand.state in (DemandState.DISPATCHED, DemandState.HANDLING) and by.has_perm(HANDLE, demand):
+        purpose = Purpose.HANDLE_DEMAND
+    else:
+        raise error("contact_not_allowed")
+    phone = demand.contact_phone
+    if not phone:
+        raise error("no_contact_phone")
+    access_log_record(
+        user=by,
+        action="reveal",
+        object_type="demand",
+        object_id=str(demand.pk),
+        community_code=demand.community_id,
+        fields=["phone"],
+        purpose=purpose,
+    )
+    return phone
+
+
+@transaction.atomic
 def demand_rate(
     *, demand: Demand, by, satisfaction: str, resolved: bool, note: str = "", phone: str = ""
 ) -> Demand:

@@ -404,6 +404,25 @@ def act(request, pk: int, action: str):
 
 
 @login_required
+@require_POST
+def contact_reveal(request, pk: int):
+    """Show the resident's phone (with a tel: link) to the one who calls them back; logged."""
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    try:
+        phone = services.demand_contact_reveal(demand=demand, by=request.user)
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise
+        return render(
+            request,
+            "demands/_contact.html",
+            {"error": str(exc.message)},
+            status=200 if _htmx(request) else 400,
+        )
+    return render(request, "demands/_contact.html", {"phone": phone, "demand": demand})
+
+
+@login_required
 @require_GET
 def queue(request):
     require(request.user, DISPATCH)
