@@ -191,13 +191,29 @@ def demand_create(
 
 
 def demand_suggest(
-    *, demand: Demand, category: Category | None, unit: HandlingUnit | None, score: float
+    *,
+    demand: Demand,
+    category: Category | None,
+    unit: HandlingUnit | None,
+    score: float | None,
+    unit_score: float | None = None,
+    prefill_category: bool = False,
+    prefill_unit: bool = False,
 ) -> Demand:
-    """Store the classifier's suggestion (no event: it is advice to the dispatcher)."""
-    Demand.objects.filter(pk=demand.pk).update(
-        suggested_category=category, suggested_unit=unit, suggestion_score=score
-    )
-    demand.suggested_category, demand.suggested_unit, demand.suggestion_score = category, unit, score
+    """Store the classifier's suggestion (no event: it is advice to the dispatcher). It is
+    shown with its confidence; the dispatch form is pre-filled with it only when the model's
+    calibrated threshold says so (classifier.calibrated_threshold)."""
+    values = {
+        "suggested_category": category,
+        "suggested_unit": unit,
+        "suggestion_score": score,
+        "suggested_unit_score": unit_score,
+        "prefill_category": bool(prefill_category and category is not None),
+        "prefill_unit": bool(prefill_unit and unit is not None),
+    }
+    Demand.objects.filter(pk=demand.pk).update(**values)
+    for name, value in values.items():
+        setattr(demand, name, value)
     return demand
 
 
