@@ -97,3 +97,15 @@ def test_handler_reveals_with_the_handling_purpose(client, people, demand_in):
     r = client.post(f"/demands/{d.pk}/contact/", **HTMX)
     assert 'href="tel:13800001111"' in r.content.decode()
     assert AccessLogEntry.objects.order_by("-id").first().purpose == "handle_demand"
+
+
+def test_residents_rating_form_preselects_nothing(client, people, demand_in):
+    d = demand_in("replied")
+    client.force_login(people["resident"])  # the submitter
+    html = client.get(f"/demands/track/{d.tracking_code}/").content.decode()
+    assert 'name="satisfaction"' in html and 'name="resolved"' in html
+    assert "checked" not in html
+    r = client.post(f"/demands/track/{d.tracking_code}/", {"note": "好"})
+    assert r.status_code == 200
+    d.refresh_from_db()
+    assert d.state == "replied" and d.satisfaction == ""
