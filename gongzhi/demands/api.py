@@ -146,7 +146,9 @@ def _event_out(e) -> dict:
         "from_state": e.from_state,
         "to_state": e.to_state,
         "unit": e.unit.name if e.unit_id else None,
-        "note": e.note,
+        # timeline() decides what of the note may be shown; a new event of one's own intake
+        # shows its note only when it was written for the resident.
+        "note": getattr(e, "shown_note", e.note if e.note_public else ""),
     }
 
 
@@ -221,7 +223,7 @@ def _detail(request, demand: Demand) -> dict:
     demand = selectors.demand_get(user=request.auth, pk=demand.pk)
     return {
         **_out(demand),
-        "events": _events(demand, public_only=False),
+        "events": _events(demand, public_only=not selectors.sees_internal(request.auth, demand)),
         "allowed_actions": allowed_actions(demand, request.auth),
     }
 

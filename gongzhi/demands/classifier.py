@@ -127,11 +127,19 @@ def baseline_pipeline() -> Pipeline:
 
 @dataclass
 class TextClassifier:
-    """One fitted pipeline and what it was trained on."""
+    """One fitted pipeline and what it was trained on. `threshold`: the confidence from which
+    its first suggestion was right at least PREFILL_PRECISION of the time on held-out history
+    (None: no confidence reached it, or not calibrated; then a suggestion is never pre-filled)."""
 
     pipeline: Pipeline
     classes: list[str]
     trained_on: int
+    threshold: float | None = None
+    calibration: dict = field(default_factory=dict)
+
+    def prefill(self, score: float | None) -> bool:
+        threshold = getattr(self, "threshold", None)
+        return threshold is not None and score is not None and score >= threshold
 
     def predict(self, text: str, top: int = 3) -> list[tuple[str, float]]:
         proba = self.pipeline.predict_proba([text])[0]
@@ -139,17 +147,93 @@ class TextClassifier:
         return [(str(self.pipeline.classes_[i]), float(proba[i])) for i in order]
 
 
-def classifier_train(samples: Iterable[tuple[str, str]], *, min_per_class: int = 2) -> TextClassifier:
-    """Fit the model on (text, label) pairs; labels with fewer than `min_per_class` examples are left out."""
+def classifier_train(
+    samples: Iterable[tuple[str, str]], *, min_per_class: int = 2, calibrate: bool = True
+) -> TextClassifier:
+    """Fit the model on (text, label) pairs; labels with fewer than `min_per_class` examples are
+    left out. With `calibrate`, the pre-fill threshold is worked out first on held-out folds."""
     pairs = [(t, str(y)) for t, y in samples if t and str(y).strip()]
     counts = Counter(y for _t, y in pairs)
     pairs = [(t, y) for t, y in pairs if counts[y] >= min_per_class]
     classes = sorted({y for _t, y in pairs})
     if len(classes) < 2:
         raise ApplicationError("classifier_too_few_classes", _("训练数据至少需要两个类别，每类至少两条。"))
+    texts, labels = [t for t, _y in pairs], [y for _t, y in pairs]
+    threshold, calibration = None, {}
+    if calibrate:
+        confidence, correct = held_out_confidence(texts, labels)
+        threshold, calibration = calibrated_threshold(confidence, correct)
     pipeline = model_pipeline()
-    pipeline.fit([t for t, _y in pairs], [y for _t, y in pairs])
-    return TextClassifier(pipeline=pipeline, classes=classes, trained_on=len(pairs))
+    pipeline.fit(texts, labels)
+    return TextClassifier(
+        pipeline=pipeline,
+        classes=classes,
+        trained_on=len(pairs),
+        threshold=threshold,
+        calibration=calibration,
+    )
+
+
+# --- when a suggestion may be pre-filled ---------------------------------------------------------
+
+PREFILL_PRECISION = 0.9  # a pre-filled suggestion must be right at least this often
+MIN_CALIBRATION_SUPPORT = 20  # held-out suggestions above the threshold needed to trust it
+CALIBRATION_FOLDS = 5
+
+
+def held_out_confidence(
+    texts: Sequence[str], labels: Sequence[str], *, folds: int = CALIBRATION_FOLDS, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """For every sample, the model's confidence in its first suggestion and whether that was
+    right, from a model that did not see the sample (stratified k-fold, out of fold)."""
+    y = np.array(labels, dtype=object)
+    x = np.array(texts, dtype=object)
+    smallest = min(Counter(labels).values())
+    folds = max(2, min(folds, smallest))
+    confidence = np.zeros(len(y))
+    correct = np.zeros(len(y), dtype=bool)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(x, y):
+        pipeline = model_pipeline()
+        pipeline.fit(x[train].tolist(), y[train])
+        proba = pipeline.predict_proba(x[test].tolist())
+        best = proba.argmax(axis=1)
+        confidence[test] = proba[np.arange(len(test)), best]
+        correct[test] = pipeline.classes_[best] == y[test]
+    return confidence, correct
+
+
+def calibrated_threshold(
+    confidence: Sequence[float],
+    correct: Sequence[bool],
+    *,
+    precision: float = PREFILL_PRECISION,
+    min_support: int = MIN_CALIBRATION_SUPPORT,
+) -> tuple[float | None, dict]:
+    """The lowest confidence t such that, of the held-out suggestions made with a confidence of
+    at least t (and at least `min_support` of them), a share of at least `precision` was right.
+    None when no confidence reaches it. Returns (t, {precision, support, coverage, samples})."""
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=bool)
+    order = np.argsort(-confidence, kind="stable")
+    c, ok = confidence[order], correct[order]
+    right = np.cumsum(ok)
+    best = None
+    for i in range(len(c)):
+        if i + 1 < len(c) and c[i + 1] == c[i]:
+            continue  # a threshold takes every suggestion of that confidence
+        support = i + 1
+        if support >= min_support and right[i] / support >= precision:
+            best = i
+    info = {"samples": int(len(c)), "target": precision}
+    if best is None:
+        return None, info
+    info |= {
+        "precision": float(right[best] / (best + 1)),
+        "support": int(best + 1),
+        "coverage": float((best + 1) / len(c)),
+    }
+    return float(c[best]), info
 
 
 @dataclass
@@ -174,14 +258,17 @@ def model_path() -> Path:
 
 
 def demand_classifier_build(
-    category_samples: Iterable[tuple[str, str]], unit_samples: Iterable[tuple[str, str]] = ()
+    category_samples: Iterable[tuple[str, str]],
+    unit_samples: Iterable[tuple[str, str]] = (),
+    *,
+    calibrate: bool = True,
 ) -> DemandClassifier:
     category_samples = list(category_samples)
     unit_samples = list(unit_samples)
-    category = classifier_train(category_samples) if category_samples else None
+    category = classifier_train(category_samples, calibrate=calibrate) if category_samples else None
     unit = None
     if len({y for _t, y in unit_samples}) >= 2:
-        unit = classifier_train(unit_samples)
+        unit = classifier_train(unit_samples, calibrate=calibrate)
     return DemandClassifier(category=category, unit=unit)
 
 
@@ -289,7 +376,15 @@ def demand_classifier_retrain(*, limit: int = TRAINING_LIMIT, path: Path | None 
             % {"n": len(categories), "min": MIN_TRAINING},
         )
     model = demand_classifier_build(categories, units)
-    model.meta = {"trained_at": timezone.now().isoformat(), "samples": len(categories)}
+    model.meta = {
+        "trained_at": timezone.now().isoformat(),
+        "samples": len(categories),
+        # held out from the history itself: when a suggestion may be pre-filled
+        "thresholds": {
+            "category": model.category.threshold if model.category else None,
+            "unit": model.unit.threshold if model.unit else None,
+        },
+    }
     demand_classifier_save(model, path)
     return model
 
@@ -334,17 +429,32 @@ def _fill(demand) -> None:
     from .models import Category
     from .services import demand_suggest
 
-    suggestion = suggest_text(f"{demand.title}\n{demand.body}", top=1)
+    model = demand_classifier_load()
+    if model is None:
+        return
+    suggestion = model.suggest(f"{demand.title}\n{demand.body}", top=1)
     if not suggestion["category"] and not suggestion["unit"]:
         return
-    category, score = None, 0.0
+    category = unit = None
+    score = unit_score = None
     if suggestion["category"]:
         code, score = suggestion["category"][0]
         category = Category.objects.filter(code=code, active=True).first()
-    elif suggestion["unit"]:
-        score = suggestion["unit"][0][1]
-    unit = unit_for_label(suggestion["unit"][0][0], demand.community_id) if suggestion["unit"] else None
-    demand_suggest(demand=demand, category=category, unit=unit, score=score)
+    if suggestion["unit"]:
+        label, unit_score = suggestion["unit"][0]
+        unit = unit_for_label(label, demand.community_id)
+    demand_suggest(
+        demand=demand,
+        category=category,
+        unit=unit,
+        score=score if score is not None else unit_score,
+        unit_score=unit_score,
+        # only above the confidence that was right >= 90% of the time on held-out history
+        prefill_category=category is not None
+        and model.category is not None
+        and model.category.prefill(score),
+        prefill_unit=unit is not None and model.unit is not None and model.unit.prefill(unit_score),
+    )
 
 
 # --- evaluation ---------------------------------------------------------------------------
@@ -383,6 +493,10 @@ class Evaluation:
     chance_macro_f1: float  # macro-F1 of always answering the most frequent class
     model: ModelScore
     baseline: ModelScore
+    # From which confidence the model's suggestion was right >= PREFILL_PRECISION of the time
+    # on these folds (None: never; then the dispatch form is never pre-filled).
+    prefill_threshold: float | None = None
+    prefill: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         def score(s: ModelScore) -> dict:
@@ -402,6 +516,8 @@ class Evaluation:
             "chance_macro_f1": self.chance_macro_f1,
             "model": score(self.model),
             "baseline": score(self.baseline),
+            "prefill_threshold": self.prefill_threshold,
+            "prefill": self.prefill,
         }
 
 
@@ -443,18 +559,28 @@ def classifier_evaluate(
         "model": (model_pipeline, [], np.empty(len(y), dtype=object)),
         "baseline": (baseline_pipeline, [], np.empty(len(y), dtype=object)),
     }
+    confidence = np.zeros(len(y))
     for k, (train, test) in enumerate(splitter.split(x, y), start=1):
-        for _name, (make, fold_f1, predictions) in runs.items():
+        for name, (make, fold_f1, predictions) in runs.items():
             pipeline = make()
             pipeline.fit(x[train].tolist(), y[train])
-            predicted = pipeline.predict(x[test].tolist())
+            if name == "model":
+                proba = pipeline.predict_proba(x[test].tolist())
+                best = proba.argmax(axis=1)
+                predicted = pipeline.classes_[best]
+                confidence[test] = proba[np.arange(len(test)), best]
+            else:
+                predicted = pipeline.predict(x[test].tolist())
             predictions[test] = predicted
             fold_f1.append(
                 float(f1_score(y[test], predicted, average="macro", labels=classes, zero_division=0))
             )
         if progress:
             progress(k, folds)
+    threshold, prefill = calibrated_threshold(confidence, runs["model"][2] == y)
     return Evaluation(
+        prefill_threshold=threshold,
+        prefill=prefill,
         folds=folds,
         samples=len(y),
         classes=classes,

@@ -49,6 +49,8 @@ MESSAGES = {
     "resolution_kind_required": _("请选择解决方式。"),
     "satisfaction_required": _("请选择满意度。"),
     "resolved_required": _("请选择问题是否已解决。"),
+    "no_contact_phone": _("提交人没有留下联系电话。"),
+    "contact_not_allowed": _("只有回访人员或承办单位的工作人员才能查看联系电话。"),
     "not_owner": _("只有提交诉求的居民本人才能评价。"),
     "phone_mismatch": _("联系电话与提交诉求时留下的不一致。"),
     "reopen_not_needed": _("居民满意且问题已解决，无需重新办理。"),

@@ -8,6 +8,10 @@ from .models import Demand, DemandEvent, EventKind, HandlingUnit
 
 # Steps the resident does not see on the tracking page (internal supervision).
 INTERNAL_KINDS = {EventKind.REMINDED, EventKind.SUPERVISED, EventKind.CLASSIFIED}
+# Steps whose note is written for the resident: the channel it came in by and the answer.
+# Every other note (dispatch instructions, return and extension reasons, decisions, call-back
+# records, reopening and closing notes) is internal, even when the step itself is public.
+PUBLIC_NOTE_KINDS = {EventKind.CREATED, EventKind.REPLIED}
 
 
 def demand_event_record(
@@ -21,6 +25,7 @@ def demand_event_record(
     note: str = "",
     at=None,
 ) -> DemandEvent:
+    public = kind not in INTERNAL_KINDS
     event = DemandEvent.objects.create(
         community_id=demand.community_id,
         demand=demand,
@@ -31,7 +36,8 @@ def demand_event_record(
         to_state=to_state or from_state,
         unit=unit if unit is not None else demand.unit,
         note=note,
-        public=kind not in INTERNAL_KINDS,
+        public=public,
+        note_public=public and kind in PUBLIC_NOTE_KINDS,
     )
     from .notifications import notify_event
 

@@ -37,7 +37,7 @@ from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.scoping import scope_prefixes
 
 from .classifier import words
-from .models import Channel, Demand
+from .models import Category, Channel, Demand
 from .rules import VIEW_RATES
 from .selectors import demands_visible
 from .services import demand_create
@@ -403,13 +403,15 @@ def street_hot_issues(street: str, monday: dt.date, *, top: int, min_count: int)
     """One street's hot issues of the week over all its demands, cached until its demands change."""
     start = dt.datetime.combine(monday - dt.timedelta(weeks=CONTEXT_WEEKS), dt.time.min, tzinfo=SHANGHAI)
     end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time.min, tzinfo=SHANGHAI)
+    # Residents' demands only: a proactive task made from a cluster is staff's answer to it,
+    # never one more voice in it.
     demands = Demand.objects.filter(
         community__code__startswith=street, created_at__gte=start, created_at__lt=end
-    )
+    ).exclude(channel=Channel.PROACTIVE)
     state = demands.aggregate(n=Count("id"), last=Max("id"), changed=Max("updated_at"))
     changed = state["changed"].timestamp() if state["changed"] else 0
     key = (
-        f"hotissues:v1:{street}:{monday.isoformat()}:{top}:{min_count}:{state['n']}:{state['last']}:{changed}"
+        f"hotissues:v2:{street}:{monday.isoformat()}:{top}:{min_count}:{state['n']}:{state['last']}:{changed}"
     )
     cached = cache.get(key)
     if cached is not None:
@@ -470,6 +472,43 @@ def hot_issues_week(*, user, region_code: str, week: dt.date, top: int = 10, min
     return out
 
 
+ELLIPSES = ("…", "⋯", "...")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+
+
+def _dominant_category(sources) -> Category | None:
+    """The category most of the cluster's demands are in: the dispatcher's where there is one,
+    else the classifier's suggestion (new demands are not classified yet)."""
+    votes = Counter(
+        d.category if d.category_id else d.suggested_category
+        for d in sources
+        if d.category_id or d.suggested_category_id
+    )
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def _task_title(title: str, sources) -> str:
+    """A full title of at most 100 characters, never one cut short with "…": an ellipsised
+    title is replaced by the sentence of the body it was cut from."""
+    title = (title or "").strip() or sources[0].title.strip()
+    if not title.endswith(ELLIPSES) and len(title) <= 100:
+        return title
+    stem = title.rstrip("".join(ELLIPSES) + ". ")
+    for d in sources:
+        body = d.body.strip()
+        start = body.find(stem) if stem else -1
+        if start >= 0:
+            end = _SENTENCE_END.search(body, start + len(stem))
+            sentence = body[start : end.start() if end else len(body)].strip()
+            if len(sentence) <= 100:
+                return sentence
+            break
+    if len(stem) <= 100:
+        return stem
+    cut = max(stem.rfind(p, 0, 100) for p in "，,、 ")
+    return stem[: cut if cut > 0 else 100]
+
+
 def hot_issue_task_create(*, by, demand_ids: Sequence[int], title: str = "", note: str = "", at=None):
     """未诉先办: turn a cluster of demands into a proactive task, a new demand taken in by staff
     on the proactive channel (through demand_create, so it has its timeline, deadline and
@@ -481,7 +520,7 @@ def hot_issue_task_create(*, by, demand_ids: Sequence[int], title: str = "", not
             demands_visible(by)
             .filter(pk__in=ids)
             .select_for_update(of=("self",))
-            .select_related("community", "estate", "category", "proactive_task")
+            .select_related("community", "estate", "category", "suggested_category", "proactive_task")
             .order_by("created_at", "id")
         )
         if len(sources) < 2 or len(sources) != len(ids):
@@ -502,9 +541,8 @@ def hot_issue_task_create(*, by, demand_ids: Sequence[int], title: str = "", not
         community = next(d.community for d in sources if d.community_id == community)
         estates = {d.estate_id for d in sources}
         estate = sources[0].estate if len(estates) == 1 and sources[0].estate_id else None
-        categories = Counter(d.category for d in sources if d.category_id)
-        category = categories.most_common(1)[0][0] if categories else None
-        title = (title or "").strip() or sources[0].title
+        category = _dominant_category(sources)
+        title = _task_title(title, sources)
         lines = [note.strip()] if note and note.strip() else []
         lines.append(
             _("由热点问题生成的未诉先办任务，涉及诉求 %(n)s 件：%(codes)s")

@@ -229,6 +229,11 @@ class Demand(models.Model):
         related_name="+",
     )
     suggestion_score = models.FloatField(_("建议置信度"), null=True, blank=True)
+    suggested_unit_score = models.FloatField(_("建议承办单位置信度"), null=True, blank=True)
+    # Pre-filled into the dispatch form only when the confidence reaches the threshold that
+    # was right at least 90% of the time on held-out history (classifier.py); else only shown.
+    prefill_category = models.BooleanField(_("预填建议分类"), default=False)
+    prefill_unit = models.BooleanField(_("预填建议承办单位"), default=False)
 
     # Where.
     community = community_fk()
@@ -514,8 +519,11 @@ class DemandEvent(models.Model):
         related_name="+",
     )
     note = models.TextField(_("说明"), blank=True)
-    # Shown to the resident on the tracking page? Internal notes (e.g. supervision) are not.
+    # Shown to the resident on the tracking page? Internal steps (e.g. supervision) are not.
     public = models.BooleanField(_("居民可见"), default=True)
+    # A public step may still carry a staff note (dispatch instructions, a return reason): the
+    # note reaches residents and trackers only when it was written for them (the reply).
+    note_public = models.BooleanField(_("说明居民可见"), default=False)
 
     class Meta:
         verbose_name = _("诉求办理记录")

@@ -1,14 +1,27 @@
 """The three rates (三率) per handling unit and per area, for a period.
 
-Definitions (also written on the dashboard):
+One definition per rate, written once here (and on the dashboard), and one computation:
+`_records` gives the records a rate counts, `_count` counts them grouped (a card is the group
+of the whole region, a row that of an area or a unit), `figure` gives one figure with its
+records and `drill_down` lists exactly those records. Every card, row, chart, drill-down and
+export goes through these, so the parts add up to the whole and a drill-down lists exactly
+what its figure counted.
 
 * **Response rate (响应率)** = dispatches signed for within the sign-for limit ÷ dispatches
-  made in the period. Counted per dispatch (Assignment), so a unit that returns a demand
-  still answers for its own dispatch.
+  made in the period *whose outcome is known*: signed, or past their sign-for limit. A
+  dispatch still inside its limit and not signed yet is neither late nor in time: it is
+  left out (and shown as pending). Counted per dispatch (Assignment), so a unit that returns
+  a demand still answers for its own dispatch.
 * **Resolution rate (解决率)** = demands closed in the period that the resident said were
-  resolved at the call-back ÷ demands closed in the period.
+  resolved ÷ demands closed in the period whose resolution is known (said resolved or not).
 * **Satisfaction rate (满意率)** = (满意 + 基本满意) ÷ demands closed in the period with a
   rating. A reopened demand counts with its final rating.
+
+Areas: a demand counts for the area it is located in (streets of a district, communities of
+a street; a community is its own single area). Units: a dispatch counts for the unit it was
+dispatched to, a closed demand for the unit that answered it. Every unit that handled some of
+the region's demands has a row (a district department on a street's page too), so the unit
+rows add up to the region as the area rows do.
 
 Proactive tasks (未诉先办, channel "proactive") are staff's own work, not residents'
 demands: they are left out of all three rates and of the 622 shares, and counted apart
@@ -27,7 +40,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -98,9 +111,11 @@ class Rates:
     key: object
     name: str = ""
     kind: str = ""
-    dispatched: int = 0
+    dispatched: int = 0  # dispatches counted in the response rate (signed, or past the limit)
     signed_in_time: int = 0
+    sign_pending: int = 0  # dispatched, not signed yet, still inside the limit: not counted
     closed: int = 0
+    resolution_known: int = 0  # closed with the resident's answer on resolution
     resolved: int = 0
     rated: int = 0
     satisfied: int = 0
@@ -115,7 +130,7 @@ class Rates:
 
     @property
     def resolution(self) -> float | None:
-        return _ratio(self.resolved, self.closed)
+        return _ratio(self.resolved, self.resolution_known)
 
     @property
     def satisfaction(self) -> float | None:
@@ -127,8 +142,67 @@ class Rates:
         values = [v for v in (self.response, self.resolution, self.satisfaction) if v is not None]
         return sum(values) / len(values) if values else None
 
+    COUNTS = (
+        "dispatched",
+        "signed_in_time",
+        "sign_pending",
+        "closed",
+        "resolution_known",
+        "resolved",
+        "rated",
+        "satisfied",
+        "tasks_dispatched",
+        "tasks_closed",
+    )
+
+    def counts(self) -> tuple[int, ...]:
+        return tuple(getattr(self, k) for k in self.COUNTS)
+
 
 _GOOD = [Satisfaction.SATISFIED, Satisfaction.BASIC]
+
+# --- the definitions: which records each rate counts, and which of them are "good" ---------------
+
+
+def _sign_known(now: dt.datetime) -> Q:
+    """A dispatch whose response is known: signed, or its sign-for limit has passed."""
+    return Q(signed_at__isnull=False) | Q(sign_deadline__lte=now)
+
+
+IN_TIME = Q(signed_at__isnull=False, signed_at__lte=F("sign_deadline"))
+RESOLUTION_KNOWN = Q(resolved__isnull=False)
+RESOLVED = Q(resolved=True)
+RATED = ~Q(satisfaction="")
+SATISFIED = Q(satisfaction__in=_GOOD)
+
+
+def _dispatches(region_code: str, period: Period):
+    """Every dispatch of the period to a demand located in the region (tasks included)."""
+    return Assignment.objects.filter(
+        community__code__startswith=region_code,
+        dispatched_at__gte=period.start,
+        dispatched_at__lt=period.end,
+    )
+
+
+def _closings(region_code: str, period: Period):
+    """Every demand located in the region and closed in the period (tasks included)."""
+    return Demand.objects.filter(
+        community__code__startswith=region_code,
+        closed_at__gte=period.start,
+        closed_at__lt=period.end,
+    )
+
+
+def _records(metric: str, region_code: str, period: Period, now: dt.datetime):
+    """The records a rate's denominator counts (before the proactive tasks are taken off)."""
+    if metric == "response":
+        return _dispatches(region_code, period).filter(_sign_known(now))
+    if metric == "resolution":
+        return _closings(region_code, period).filter(RESOLUTION_KNOWN)
+    if metric == "satisfaction":
+        return _closings(region_code, period).filter(RATED)
+    raise ValueError(metric)
 
 
 def _proactive_ids(region_code: str) -> list[int]:
@@ -140,34 +214,26 @@ def _proactive_ids(region_code: str) -> list[int]:
     )
 
 
-def _assignment_counts(region_code: str, period: Period, group, only_ids=None):
-    qs = Assignment.objects.filter(
-        community__code__startswith=region_code,
-        dispatched_at__gte=period.start,
-        dispatched_at__lt=period.end,
-    )
+def _assignment_counts(region_code: str, period: Period, group, now, only_ids=None):
+    qs = _dispatches(region_code, period)
     if only_ids is not None:
         qs = qs.filter(demand_id__in=only_ids)
+    known = _sign_known(now)
     return (
         qs.annotate(g=group)
         .values("g")
         .annotate(
             # Counting the range column (never null here) keeps the scan on the covering index.
-            dispatched=Count("dispatched_at"),
-            in_time=Count(
-                "dispatched_at", filter=Q(signed_at__isnull=False, signed_at__lte=F("sign_deadline"))
-            ),
+            all=Count("dispatched_at"),
+            dispatched=Count("dispatched_at", filter=known),
+            in_time=Count("dispatched_at", filter=known & IN_TIME),
         )
         .order_by()
     )
 
 
 def _demand_counts(region_code: str, period: Period, group, only_ids=None):
-    qs = Demand.objects.filter(
-        community__code__startswith=region_code,
-        closed_at__gte=period.start,
-        closed_at__lt=period.end,
-    )
+    qs = _closings(region_code, period)
     if only_ids is not None:
         qs = qs.filter(id__in=only_ids)
     return (
@@ -175,92 +241,103 @@ def _demand_counts(region_code: str, period: Period, group, only_ids=None):
         .values("g")
         .annotate(
             closed=Count("closed_at"),
-            resolved=Count("closed_at", filter=Q(resolved=True)),
-            rated=Count("closed_at", filter=~Q(satisfaction="")),
-            satisfied=Count("closed_at", filter=Q(satisfaction__in=_GOOD)),
+            known=Count("closed_at", filter=RESOLUTION_KNOWN),
+            resolved=Count("closed_at", filter=RESOLUTION_KNOWN & RESOLVED),
+            rated=Count("closed_at", filter=RATED),
+            satisfied=Count("closed_at", filter=RATED & SATISFIED),
         )
         .order_by()
     )
 
 
-def _merge(rows: dict, assignments, demands) -> None:
+def _add(item: Rates, a=None, d=None, sign: int = 1) -> None:
+    if a is not None:
+        item.dispatched += sign * a["dispatched"]
+        item.signed_in_time += sign * a["in_time"]
+        item.sign_pending += sign * (a["all"] - a["dispatched"])
+    if d is not None:
+        item.closed += sign * d["closed"]
+        item.resolution_known += sign * d["known"]
+        item.resolved += sign * d["resolved"]
+        item.rated += sign * d["rated"]
+        item.satisfied += sign * d["satisfied"]
+
+
+def _count(rows: dict, region_code: str, period: Period, group, now=None, make_row=None) -> None:
+    """Fill the rows: all counts, then the proactive tasks' taken off and kept apart.
+    `make_row(keys)` adds rows for groups that had records but no row yet (units from
+    elsewhere that handled the region's demands)."""
+    now = now or timezone.now()
+    assignments = list(_assignment_counts(region_code, period, group, now))
+    demands = list(_demand_counts(region_code, period, group))
+    missing = {r["g"] for r in (*assignments, *demands)} - set(rows)
+    if missing and make_row is not None:
+        rows.update(make_row(missing))
     for r in assignments:
-        item = rows.get(r["g"])
-        if item is not None:
-            item.dispatched, item.signed_in_time = r["dispatched"], r["in_time"]
+        if (item := rows.get(r["g"])) is not None:
+            _add(item, a=r)
     for r in demands:
-        item = rows.get(r["g"])
-        if item is not None:
-            item.closed, item.resolved = r["closed"], r["resolved"]
-            item.rated, item.satisfied = r["rated"], r["satisfied"]
-
-
-def _count(rows: dict, region_code: str, period: Period, group) -> None:
-    """Fill the rows: all counts, then the proactive tasks' taken off and kept apart."""
-    _merge(rows, _assignment_counts(region_code, period, group), _demand_counts(region_code, period, group))
+        if (item := rows.get(r["g"])) is not None:
+            _add(item, d=r)
     tasks = _proactive_ids(region_code)
     if not tasks:
         return
-    for r in _assignment_counts(region_code, period, group, tasks):
-        item = rows.get(r["g"])
-        if item is not None:
-            item.dispatched -= r["dispatched"]
-            item.signed_in_time -= r["in_time"]
-            item.tasks_dispatched += r["dispatched"]
+    for r in _assignment_counts(region_code, period, group, now, tasks):
+        if (item := rows.get(r["g"])) is not None:
+            _add(item, a=r, sign=-1)
+            item.tasks_dispatched += r["all"]
     for r in _demand_counts(region_code, period, group, tasks):
-        item = rows.get(r["g"])
-        if item is not None:
-            item.closed -= r["closed"]
-            item.resolved -= r["resolved"]
-            item.rated -= r["rated"]
-            item.satisfied -= r["satisfied"]
+        if (item := rows.get(r["g"])) is not None:
+            _add(item, d=r, sign=-1)
             item.tasks_closed += r["closed"]
 
 
-def rates_by_unit(region: Region, period: Period) -> list[Rates]:
+def _unit_rows(ids) -> dict:
+    return {u.id: Rates(key=u.id, name=u.name, kind=u.kind) for u in HandlingUnit.objects.filter(id__in=ids)}
+
+
+def rates_by_unit(region: Region, period: Period, *, now=None) -> list[Rates]:
     """The three rates of every unit serving `region` and below (plus departments of a
-    district), for demands located in `region`."""
+    district) and of every other unit that handled demands located in `region`, counting only
+    those demands: the rows add up to `rates_total(region)`."""
     units = HandlingUnit.objects.filter(
         Q(region__code__startswith=region.code) | Q(kind="department", region=region)
     )
     rows = {u.id: Rates(key=u.id, name=u.name, kind=u.kind) for u in units}
-    _count(rows, region.code, period, F("unit_id"))
+    _count(rows, region.code, period, F("unit_id"), now, make_row=_unit_rows)
     return rank(list(rows.values()))
 
 
-def rates_by_area(region: Region, period: Period) -> list[Rates]:
+def _child_len(region: Region) -> int:
+    return {6: 9, 9: 12}.get(len(region.code), 12)
+
+
+def rates_by_area(region: Region, period: Period, *, now=None) -> list[Rates]:
     """The three rates of each area one level below `region` (streets of a district,
-    communities of a street), whichever unit handled the demands."""
-    child_len = {6: 9, 9: 12}.get(len(region.code), 12)
+    communities of a street; a community is its own single area), whichever unit handled
+    the demands: the rows add up to `rates_total(region)`."""
     children = (
         Region.objects.filter(parent=region) if len(region.code) < 12 else Region.objects.filter(pk=region.pk)
     )
     rows = {c.code: Rates(key=c.code, name=c.short_name, kind="area") for c in children}
-    group = Substr("community_id", 1, child_len)
-    _count(rows, region.code, period, group)
+    group = Substr("community_id", 1, _child_len(region))
+    _count(rows, region.code, period, group, now)
     return rank(list(rows.values()))
 
 
-def rates_total(region: Region, period: Period) -> Rates:
-    from django.db.models import Value
-
+def rates_total(region: Region, period: Period, *, now=None) -> Rates:
+    """The region's figures (the dashboard's cards): the same counts, one group."""
     total = Rates(key=region.code, name=region.name, kind="total")
-    _count({region.code: total}, region.code, period, Value(region.code))
+    _count({region.code: total}, region.code, period, Value(region.code), now)
     return total
 
 
-def rates_sum(region: Region, rows: list[Rates]) -> Rates:
-    """The region's total from its areas' rows (every demand lies in one of them)."""
-    total = Rates(key=region.code, name=region.name, kind="total")
+def rates_sum(region: Region | None, rows: list[Rates]) -> Rates:
+    """The sum of rows (a check: areas or units of a region add up to its total)."""
+    total = Rates(key=region.code if region else "", name=region.name if region else "", kind="total")
     for r in rows:
-        total.dispatched += r.dispatched
-        total.signed_in_time += r.signed_in_time
-        total.closed += r.closed
-        total.resolved += r.resolved
-        total.rated += r.rated
-        total.satisfied += r.satisfied
-        total.tasks_dispatched += r.tasks_dispatched
-        total.tasks_closed += r.tasks_closed
+        for k in Rates.COUNTS:
+            setattr(total, k, getattr(total, k) + getattr(r, k))
     return total
 
 
@@ -272,24 +349,20 @@ def rank(items: list[Rates]) -> list[Rates]:
     return items
 
 
+UNSPECIFIED = "unspecified"
+
+
 def shares_622(region: Region, period: Period) -> list[dict]:
-    """How demands closed in the period were resolved, per community (Yuhuatai's 622);
-    proactive tasks left out."""
+    """How demands closed in the period were resolved, per community (Yuhuatai's 622); the
+    same closed demands as the rates' `closed` (proactive tasks left out), so a community's
+    total here is its `closed` in the area rows. A closed demand without a resolution kind
+    is counted as unspecified rather than dropped."""
 
     def counts(only_ids=None):
-        qs = Demand.objects.filter(
-            community__code__startswith=region.code,
-            closed_at__gte=period.start,
-            closed_at__lt=period.end,
-        )
+        qs = _closings(region.code, period)
         if only_ids is not None:
             qs = qs.filter(id__in=only_ids)
-        return (
-            qs.exclude(resolution_kind="")
-            .values("community_id", "resolution_kind")
-            .annotate(n=Count("closed_at"))
-            .order_by()
-        )
+        return qs.values("community_id", "resolution_kind").annotate(n=Count("closed_at")).order_by()
 
     rows = [dict(r) for r in counts()]
     tasks = _proactive_ids(region.code)
@@ -299,13 +372,14 @@ def shares_622(region: Region, period: Period) -> list[dict]:
             r["n"] -= less.get((r["community_id"], r["resolution_kind"]), 0)
         rows = [r for r in rows if r["n"] > 0]
     names = dict(Region.objects.filter(code__startswith=region.code, level=5).values_list("code", "name"))
+    kinds = [*ResolutionKind.values, UNSPECIFIED]
     table: dict[str, dict] = {}
     for r in rows:
         t = table.setdefault(
             r["community_id"],
-            {"code": r["community_id"], "total": 0, **dict.fromkeys(ResolutionKind.values, 0)},
+            {"code": r["community_id"], "total": 0, **dict.fromkeys(kinds, 0)},
         )
-        t[r["resolution_kind"]] += r["n"]
+        t[r["resolution_kind"] or UNSPECIFIED] += r["n"]
         t["total"] += r["n"]
     out = []
     for code, t in sorted(table.items()):
@@ -316,30 +390,77 @@ def shares_622(region: Region, period: Period) -> list[dict]:
 
 
 def drill_down(
-    region: Region, period: Period, *, metric: str, unit_id: int | None = None, area: str | None = None
+    region: Region,
+    period: Period,
+    *,
+    metric: str,
+    unit_id: int | None = None,
+    area: str | None = None,
+    now=None,
 ):
-    """The demands behind a figure: the dispatches (response) or the closed demands
-    (resolution, satisfaction) of a unit or area in the period."""
+    """Exactly the records a figure counted: the dispatches (response) or the closed demands
+    (resolution, satisfaction) in its denominator, of the region, an area or a unit."""
+    now = now or timezone.now()
+    code = area if area and area.startswith(region.code) else region.code
+    qs = _records(metric, code, period, now)
+    tasks = _proactive_ids(code)
     if metric == "response":
-        qs = Assignment.objects.filter(
-            community__code__startswith=area or region.code,
-            dispatched_at__gte=period.start,
-            dispatched_at__lt=period.end,
-        ).select_related("demand", "unit")
+        qs = qs.select_related("demand", "unit")
+        if tasks:
+            qs = qs.exclude(demand_id__in=tasks)
         if unit_id is not None:
             qs = qs.filter(unit_id=unit_id)
-        return qs.exclude(demand__channel=Channel.PROACTIVE).order_by("-dispatched_at")
-    qs = Demand.objects.filter(
-        community__code__startswith=area or region.code,
-        closed_at__gte=period.start,
-        closed_at__lt=period.end,
-    ).select_related("unit", "category", "community")
-    qs = qs.exclude(channel=Channel.PROACTIVE)
+        return qs.order_by("-dispatched_at", "-id")
+    qs = qs.select_related("unit", "category", "community")
+    if tasks:
+        qs = qs.exclude(id__in=tasks)
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
-    if metric == "satisfaction":
-        qs = qs.exclude(satisfaction="")
-    return qs.order_by("-closed_at")
+    return qs.order_by("-closed_at", "-id")
+
+
+@dataclass
+class Figure:
+    """One rate with the records behind it."""
+
+    metric: str
+    numerator: int
+    denominator: int
+    records: object  # the drill-down queryset
+
+    @property
+    def value(self) -> float | None:
+        return _ratio(self.numerator, self.denominator)
+
+
+def figure(
+    region: Region,
+    period: Period,
+    *,
+    metric: str,
+    unit_id: int | None = None,
+    area: str | None = None,
+    now=None,
+) -> Figure:
+    """A rate of the region (or of one of its areas, or of a unit for the region's demands),
+    with its records. The numbers come from the same counting as the cards and rows."""
+    now = now or timezone.now()
+    if area and area.startswith(region.code):
+        sub = Region.objects.get(code=area)
+        row = rates_total(sub, period, now=now)
+    elif unit_id is not None:
+        row = next(
+            (r for r in rates_by_unit(region, period, now=now) if r.key == unit_id), Rates(key=unit_id)
+        )
+    else:
+        row = rates_total(region, period, now=now)
+    num, den = {
+        "response": (row.signed_in_time, row.dispatched),
+        "resolution": (row.resolved, row.resolution_known),
+        "satisfaction": (row.satisfied, row.rated),
+    }[metric]
+    records = drill_down(region, period, metric=metric, unit_id=unit_id, area=area, now=now)
+    return Figure(metric=metric, numerator=num, denominator=den, records=records)
 
 
 METRIC_LABELS = {

@@ -20,6 +20,8 @@ Role → permission (added to core's table):
 | demands.submit        | residents submit their own demands (anyone may, even signed out)    |
 | demands.rate          | the resident who submitted it rates the answer                      |
 | demands.own           | residents: the "my demands" page                                    |
+| demands.view_internal | internal steps and notes of the timeline: demands.view without the  |
+|                       | submitter (a resident sees the public timeline of their own demand)  |
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ VIEW_RATES = "demands.view_rates"
 SUBMIT = "demands.submit"
 OWN = "demands.own"
 RATE = "demands.rate"
+# Internal steps and notes of a demand's timeline: staff who may view it, not its submitter.
+VIEW_INTERNAL = "demands.view_internal"
 
 _WORKERS = {VIEW, INTAKE, DISPATCH, HANDLE, REVIEW, SUPERVISE, CALLBACK, VIEW_RATES}
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -96,6 +100,7 @@ def _add(perm, predicate):
 
 
 _add(VIEW, _scoped_view | is_member_of_current_unit | is_submitter)
+_add(VIEW_INTERNAL, is_superuser | _scoped_view | is_member_of_current_unit)
 _add(HANDLE, is_superuser | is_member_of_current_unit)
 _add(REVIEW, is_superuser | is_member_of_reviewing_unit)
 # Residents rate their own; anyone may submit (a signed-out resident leaves a phone number).

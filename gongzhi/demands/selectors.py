@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.scoping import scope_q
 
 from .models import OPEN_STATES, Category, Demand, DemandEvent, DemandState, HandlingUnit, Notification
-from .rules import DISPATCH, REVIEW, VIEW
+from .rules import DISPATCH, REVIEW, VIEW, VIEW_INTERNAL
 from .units import member_unit_ids
 
 LIST_RELATED = ("category", "unit", "community")
@@ -52,8 +52,21 @@ def demand_by_code(code: str) -> Demand:
 
 
 def timeline(demand: Demand, *, public_only: bool = False) -> QuerySet[DemandEvent]:
+    """The demand's steps. Each carries `shown_note`: the whole note for staff; for the
+    public (residents, anyone with the tracking code, Open311) only the public steps, with
+    the note only when it was written for the resident, so an internal note never leaves here."""
     qs = demand.events.select_related("by", "unit")
-    return qs.filter(public=True) if public_only else qs
+    if not public_only:
+        return qs.annotate(shown_note=F("note"))
+    return qs.filter(public=True).annotate(
+        shown_note=Case(When(note_public=True, then=F("note")), default=Value(""), output_field=TextField())
+    )
+
+
+def sees_internal(user, demand: Demand) -> bool:
+    """Staff who may view the demand see its internal steps and notes; its submitter (who may
+    view it too) and everyone else see the public timeline only."""
+    return bool(user.has_perm(VIEW_INTERNAL, demand))
 
 
 def work_list(*, user, state: str | None = None, unit_id: int | None = None) -> QuerySet[Demand]:

@@ -191,13 +191,29 @@ def demand_create(
 
 
 def demand_suggest(
-    *, demand: Demand, category: Category | None, unit: HandlingUnit | None, score: float
+    *,
+    demand: Demand,
+    category: Category | None,
+    unit: HandlingUnit | None,
+    score: float | None,
+    unit_score: float | None = None,
+    prefill_category: bool = False,
+    prefill_unit: bool = False,
 ) -> Demand:
-    """Store the classifier's suggestion (no event: it is advice to the dispatcher)."""
-    Demand.objects.filter(pk=demand.pk).update(
-        suggested_category=category, suggested_unit=unit, suggestion_score=score
-    )
-    demand.suggested_category, demand.suggested_unit, demand.suggestion_score = category, unit, score
+    """Store the classifier's suggestion (no event: it is advice to the dispatcher). It is
+    shown with its confidence; the dispatch form is pre-filled with it only when the model's
+    calibrated threshold says so (classifier.calibrated_threshold)."""
+    values = {
+        "suggested_category": category,
+        "suggested_unit": unit,
+        "suggestion_score": score,
+        "suggested_unit_score": unit_score,
+        "prefill_category": bool(prefill_category and category is not None),
+        "prefill_unit": bool(prefill_unit and unit is not None),
+    }
+    Demand.objects.filter(pk=demand.pk).update(**values)
+    for name, value in values.items():
+        setattr(demand, name, value)
     return demand
 
 
@@ -572,6 +588,38 @@ def demand_callback(*, demand: Demand, by, satisfaction: str, resolved: bool, no
     demand = _lock(demand)
     _step(demand, by, "callback")
     return _record_callback(demand, by, satisfaction, resolved, _note(note))
+
+
+@transaction.atomic
+def demand_contact_reveal(*, demand: Demand, by) -> str:
+    """The resident's full phone number, to call them: for the call-back (purpose 诉求回访)
+    or, while handling, for the current unit (办理诉求). Every reveal is in the access log."""
+    from gongzhi.core.audit import access_log_record
+    from gongzhi.core.purposes import Purpose
+
+    from .rules import CALLBACK, HANDLE
+
+    if not by.has_perm("demands.view", demand):
+        raise NotFound()
+    if demand.state == DemandState.REPLIED and by.has_perm(CALLBACK, demand):
+        purpose = Purpose.CALLBACK
+    elif demand.state in (DemandState.DISPATCHED, DemandState.HANDLING) and by.has_perm(HANDLE, demand):
+        purpose = Purpose.HANDLE_DEMAND
+    else:
+        raise error("contact_not_allowed")
+    phone = demand.contact_phone
+    if not phone:
+        raise error("no_contact_phone")
+    access_log_record(
+        user=by,
+        action="reveal",
+        object_type="demand",
+        object_id=str(demand.pk),
+        community_code=demand.community_id,
+        fields=["phone"],
+        purpose=purpose,
+    )
+    return phone
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/<str:action>/", views.act, name="act"),
+    path("<int:pk>/contact/", views.contact_reveal, name="contact_reveal"),
     path("rates/", views.rates_dashboard, name="rates"),
     path("rates/demands/", views.rates_drill, name="rates_drill"),
     path("overdue/", views.overdue, name="overdue"),

@@ -22,7 +22,16 @@ from gongzhi.registry.models import Building
 
 from . import rates, selectors, services
 from .forms import DemandForm, IntakeForm, RateForm
-from .models import OPEN_STATES, Category, Channel, DemandState, HandlingUnit, ResolutionKind, Satisfaction
+from .models import (
+    OPEN_STATES,
+    Category,
+    Channel,
+    DemandState,
+    HandlingLevel,
+    HandlingUnit,
+    ResolutionKind,
+    Satisfaction,
+)
 from .rules import DISPATCH, INTAKE, SUPERVISE, VIEW_RATES
 from .units import units_ensure_for_community
 from .workflow import STEPS, allowed_actions
@@ -271,9 +280,11 @@ def _detail_context(request, demand, error: str = "") -> dict:
     if "reopen" in actions and demand.satisfaction != Satisfaction.UNSATISFIED and demand.resolved:
         actions.remove("reopen")
     show_contact = request.user.has_perm("demands.handle", demand) or request.user.has_perm(DISPATCH, demand)
+    internal = selectors.sees_internal(request.user, demand)
     return {
         "demand": demand,
-        "events": selectors.timeline(demand),
+        "events": selectors.timeline(demand, public_only=not internal),
+        "internal": internal,
         "actions": actions,
         "step_labels": {k: v.label for k, v in STEPS.items()},
         "categories": selectors.category_leaves() if {"dispatch", "classify"} & set(actions) else [],
@@ -402,6 +413,25 @@ def act(request, pk: int, action: str):
 
 
 @login_required
+@require_POST
+def contact_reveal(request, pk: int):
+    """Show the resident's phone (with a tel: link) to the one who calls them back; logged."""
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    try:
+        phone = services.demand_contact_reveal(demand=demand, by=request.user)
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise
+        return render(
+            request,
+            "demands/_contact.html",
+            {"error": str(exc.message)},
+            status=200 if _htmx(request) else 400,
+        )
+    return render(request, "demands/_contact.html", {"phone": phone, "demand": demand})
+
+
+@login_required
 @require_GET
 def queue(request):
     require(request.user, DISPATCH)
@@ -447,10 +477,12 @@ def rates_dashboard(request):
     require(request.user, VIEW_RATES)
     region = _dashboard_region(request, VIEW_RATES)
     period = rates.Period.parse(request.GET.get("period"))
-    by_unit = rates.rates_by_unit(region, period)
-    by_area = rates.rates_by_area(region, period) if len(region.code) < 12 else []
-    total = rates.rates_sum(region, by_area) if by_area else rates.rates_total(region, period)
-    chart_rows = by_area or by_unit
+    # One "now" for the whole page: every card, row and chart counts the same records.
+    now = timezone.now()
+    by_unit = rates.rates_by_unit(region, period, now=now)
+    by_area = rates.rates_by_area(region, period, now=now)  # a community: its own single row
+    total = rates.rates_total(region, period, now=now)
+    chart_rows = by_area if len(by_area) > 1 else by_unit
     chart = {
         "names": [r.name for r in chart_rows],
         "response": [_pct(r.response) for r in chart_rows],
@@ -475,6 +507,7 @@ def rates_dashboard(request):
             "chart": chart,
             "shares": rates.shares_622(region, period),
             "area_label": _("街道") if len(region.code) == 6 else _("社区"),
+            "kind_labels": dict(HandlingLevel.choices),
             "show_tasks": bool(total.tasks_dispatched or total.tasks_closed),
         },
     )
@@ -493,8 +526,8 @@ def rates_drill(request):
     area = request.GET.get("area") or None
     if area and not area.startswith(region.code):
         raise NotFound()
-    qs = rates.drill_down(region, period, metric=metric, unit_id=unit_id, area=area)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    fig = rates.figure(region, period, metric=metric, unit_id=unit_id, area=area)
+    page = Paginator(fig.records, 50).get_page(request.GET.get("page"))
     unit = HandlingUnit.objects.filter(pk=unit_id).first() if unit_id else None
     area_region = Region.objects.filter(code=area).first() if area else None
     query = request.GET.copy()
@@ -507,6 +540,7 @@ def rates_drill(request):
             "period": period,
             "metric": metric,
             "metric_label": rates.METRIC_LABELS[metric](),
+            "figure": fig,
             "page": page,
             "unit": unit,
             "area": area_region,

@@ -118,9 +118,11 @@ def service_request(demand: Demand, *, user=None, request=None) -> dict:
 
 
 def request_update(event: DemandEvent, *, user=None) -> dict:
-    """One timeline step, as mySociety's servicerequestupdates extension."""
+    """One timeline step, as mySociety's servicerequestupdates extension. Only public steps
+    are listed, and a step's note only when it was written for the resident (the reply):
+    dispatch and handling notes are internal, whoever asks."""
     description = event.get_kind_display()
-    if event.note and can_read_full(user, event.demand):
+    if event.note and event.note_public and event.public:
         description = f"{description}：{event.note}"
     return {
         "update_id": str(event.pk),

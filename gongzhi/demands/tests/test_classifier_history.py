@@ -152,3 +152,20 @@ def test_background_retraining_runs_one_at_a_time(monkeypatch):
     assert second is not None
     second.join(5)
     assert len(runs) == 2
+
+
+def test_retraining_stores_a_threshold_calibrated_on_held_out_history(history):
+    """Issue 7 item 13: the threshold saved with the model is one at which the held-out
+    suggestions were right at least 90% of the time (or None: then nothing is pre-filled)."""
+    model = classifier.demand_classifier_retrain()
+    saved = classifier.demand_classifier_load()
+    for part in ("category", "unit"):
+        m = getattr(saved, part)
+        assert saved.meta["thresholds"][part] == m.threshold == getattr(model, part).threshold
+        if m.threshold is not None:
+            assert m.calibration["precision"] >= classifier.PREFILL_PRECISION
+            assert m.calibration["support"] >= classifier.MIN_CALIBRATION_SUPPORT
+            texts = [t for t, _y in classifier.training_samples()[0 if part == "category" else 1]]
+            labels = [y for _t, y in classifier.training_samples()[0 if part == "category" else 1]]
+            confidence, correct = classifier.held_out_confidence(texts, labels)
+            assert correct[confidence >= m.threshold].mean() >= 0.9

@@ -146,7 +146,8 @@ def test_cluster_becomes_a_proactive_task(district_week, people):
     )
     assert task.channel == Channel.PROACTIVE and task.is_proactive
     first = min(lift, key=lambda d: (d.created_at, d.pk))
-    assert task.title == first.title  # the channel says what it is; no prefix in the title
+    # the channel says what it is (no prefix); the first demand's title, in full (not cut with "…")
+    assert task.title.startswith(first.title.rstrip("…")) and "…" not in task.title
     assert task.community_id == JUNMEN and task.estate == district_week["estate"]
     assert task.state == DemandState.SUBMITTED
     assert all(d.tracking_code in task.body for d in lift) and "统一检修电梯" in task.body
@@ -287,3 +288,47 @@ def test_early_in_a_week_the_page_shows_the_week_before(client, people, district
     assert (
         asked.context["week"] == dt.date(2026, 3, 23) and not asked.context["fell_back"]
     )  # asked for: as asked
+
+
+# --- issue 7 item 12: tasks never feed the clusters; the cluster's category; a full title -----------
+
+
+def test_a_task_does_not_join_its_own_hot_issue(district_week, people):
+    lift = district_week["lift"]
+    ids = sorted(d.pk for d in lift)
+    # staff describe the task in the residents' words: it reads like the cluster
+    task = hot_issue_task_create(
+        by=people["street_staff"], demand_ids=ids, note=lift[0].body, at=at(2026, 3, 20, 10)
+    )
+    assert task.created_at.date() == dt.date(2026, 3, 20)  # in the very week it was made from
+    report = hot_issues_week(user=people["street_staff"], region_code=STREET, week=WEEK)
+    all_ids = {i for items in report.values() for h in items for i in h.ids}
+    assert task.pk not in all_ids
+    top = next(h for h in report[STREET] if set(ids) & set(h.ids))
+    assert sorted(top.ids) == ids and top.count == 6
+
+
+def test_the_task_takes_the_clusters_dominant_category(district_week, people):
+    from gongzhi.demands.models import Category
+
+    garbage = Category.objects.get(code="env-garbage")
+    leaks = Category.objects.get(code="property-leaks")
+    lift = district_week["lift"]
+    # new demands carry the classifier's suggestion; one was already classified otherwise
+    Demand.objects.filter(pk__in=[d.pk for d in lift[1:]]).update(suggested_category=garbage)
+    Demand.objects.filter(pk=lift[0].pk).update(category=leaks)
+    task = hot_issue_task_create(by=people["street_staff"], demand_ids=[d.pk for d in lift])
+    assert task.category == garbage
+
+
+def test_the_task_title_is_full_not_ellipsised(district_week, people):
+    lift = district_week["lift"]
+    long_problem = "阳光花园5号楼的电梯这两个星期经常停在半层不动还发出很大的异响"
+    Demand.objects.filter(pk__in=[d.pk for d in lift]).update(
+        title=long_problem[:18] + "…", body=f"您好，{long_problem}，希望尽快派人检修。谢谢。"
+    )
+    for title in ("", long_problem[:18] + "…"):  # the page posts the representative's title
+        Demand.objects.filter(proactive_task__isnull=False).update(proactive_task=None)
+        task = hot_issue_task_create(by=people["street_staff"], demand_ids=[d.pk for d in lift], title=title)
+        assert "…" not in task.title and "..." not in task.title
+        assert task.title.startswith(long_problem) and len(task.title) <= 100

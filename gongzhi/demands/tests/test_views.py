@@ -276,7 +276,7 @@ def test_rates_dashboard_and_drill_down(client, people, demand_in):
     client.force_login(people["district_staff"])
     html = client.get(reverse("demands:rates")).content.decode()
     assert "东街街道" in html and "响应率" in html and "echarts.min.js" in html
-    assert "本期办结诉求中回访时居民表示" in html  # definitions on the page
+    assert "本期办结且居民已答复是否解决的件数" in html  # definitions on the page
     street = client.get(reverse("demands:rates"), {"region": "350102004"}).content.decode()
     assert "军门社区" in street
     drill = client.get(reverse("demands:rates_drill"), {"region": "350102004", "metric": "resolution"})

@@ -61,7 +61,31 @@ class Command(BaseCommand):
             )
         w("  " + _("总是回答最多的类别") + f": {result.chance_macro_f1:.3f}")
         w("")
+        self._prefill(result)
         self._table(result.model, result.baseline)
+
+    def _prefill(self, result: Evaluation) -> None:
+        """From which confidence the dispatch form may be pre-filled (right >= 90% held out)."""
+        p = result.prefill
+        if result.prefill_threshold is None:
+            self.stdout.write(
+                _("预填阈值：没有任何置信度能使建议的正确率达到 %(target).0f%%，派单时只显示建议、不预填。")
+                % {"target": 100 * p.get("target", 0.9)}
+            )
+        else:
+            self.stdout.write(
+                _(
+                    "预填阈值：置信度 ≥ %(t).2f 的建议在留出数据上正确率 %(p).1f%%（%(n)s 条，占 %(c).1f%%），"
+                    "达到该置信度才预填派单表单。"
+                )
+                % {
+                    "t": result.prefill_threshold,
+                    "p": 100 * p["precision"],
+                    "n": p["support"],
+                    "c": 100 * p["coverage"],
+                }
+            )
+        self.stdout.write("")
 
     def _table(self, model: ModelScore, baseline: ModelScore) -> None:
         w = self.stdout.write
