@@ -17,7 +17,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
-from ninja import Query, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Header, Query, Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.errors import NotFound
@@ -230,8 +231,21 @@ def _get(request, demand_id: int) -> Demand:
     return selectors.demand_get(user=request.auth, pk=demand_id)
 
 
+IDEMPOTENCY_KEY_DOC = (
+    "Optional. 1-100 visible ASCII characters chosen by the client (a UUID is best). A repeat with "
+    "the same key by the same account answers with the demand the first request created (201, "
+    "header Idempotent-Replayed: true) instead of creating another; the same key with a different "
+    "title or body is refused (409)."
+)
+
+
 @router.post("/", response={201: DemandDetailOut, **ERRORS}, summary="Create a demand")
-def create(request, payload: DemandIn):
+def create(
+    request,
+    response: HttpResponse,
+    payload: DemandIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_KEY_DOC),
+):
     community = _community(payload.community) if payload.community else None
     building = Building.objects.filter(pk=payload.building_id).first() if payload.building_id else None
     if payload.building_id and building is None:
@@ -254,7 +268,11 @@ def create(request, payload: DemandIn):
         longitude=payload.longitude,
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
+        idempotency_key=idempotency_key,
     )
+    if demand.replayed:
+        response["Idempotent-Replayed"] = "true"
+        return Status(201, _detail(request, demand))
     # The new demand and its timeline (the one event just recorded) are at hand: answer
     # without reading them back (intake is the hot path).
     from .workflow import allowed_actions

@@ -55,6 +55,8 @@ MESSAGES = {
     "reopen_limit": _("该诉求已重新办理%(n)d次，请转上级协调。"),
     "close_unsatisfied": _("居民不满意或问题未解决，请先重新办理，或由上级确认后办结。"),
     "note_too_long": _("说明不能超过1000个字。"),
+    "bad_idempotency_key": _("Idempotency-Key 应为1–100个可见的ASCII字符。"),
+    "idempotency_key_reused": _("该 Idempotency-Key 已用于另一件内容不同的诉求，请换一个新的键。"),
 }
 
 
@@ -62,5 +64,5 @@ def error(code: str, **params) -> DemandError:
     message = MESSAGES[code]
     if params:
         message = message % params
-    status = 409 if code in ("wrong_state", "already_signed") else 400
+    status = 409 if code in ("wrong_state", "already_signed", "idempotency_key_reused") else 400
     return DemandError(code, message, status=status)

@@ -334,6 +334,9 @@ class Demand(models.Model):
         related_name="source_demands",
         limit_choices_to={"channel": "proactive"},
     )
+    # The client's Idempotency-Key (API) or the page's one-time form token: a repeat of the
+    # same key by the same account returns this demand instead of creating another.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("诉求")
@@ -366,6 +369,16 @@ class Demand(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="closed") | Q(closed_at__isnull=False),
                 name="demand_closed_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False, created_by__isnull=False),
+                name="demand_idempotency_key_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(idempotency_key__isnull=False, created_by__isnull=True),
+                name="demand_idempotency_key_anonymous",
             ),
         ]
 

@@ -91,6 +91,7 @@ def submit(request):
                 contact_name=form.cleaned_data["contact_name"],
                 contact_phone=form.cleaned_data["contact_phone"],
                 photos=form.cleaned_data["photos"],
+                idempotency_key=form.cleaned_data["form_token"],
             )
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
@@ -213,6 +214,7 @@ def intake(request):
                 contact_name=form.cleaned_data["contact_name"],
                 contact_phone=form.cleaned_data["contact_phone"],
                 photos=form.cleaned_data["photos"],
+                idempotency_key=form.cleaned_data["form_token"],
             )
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
