@@ -18,12 +18,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.errors import NotFound
 from gongzhi.core.models import Region
-from gongzhi.core.schemas import ErrorOut
+from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
 from gongzhi.registry.models import Building
 
 from . import selectors, services
@@ -292,7 +292,7 @@ class ListFilters(Schema):
     mine: bool = False
     overdue: bool = False
     limit: int = 50
-    offset: int = 0
+    offset: int = Field(0, le=MAX_OFFSET)
 
 
 @router.get("/", response={200: DemandPage, **ERRORS}, summary="List demands in scope")

@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.core.permissions import require
+from gongzhi.core.schemas import MAX_OFFSET
 
 from . import selectors, services
 from .rules import DEPARTMENT_READ, IMPORT, REVIEW, VIEW_PROVENANCE
@@ -156,7 +157,7 @@ class ReadQuery(Schema):
     fields: str = ""
     q: str = ""
     tag: str = ""
-    offset: int = 0
+    offset: int = Field(0, le=MAX_OFFSET)
     limit: int = 100
     department: int | None = None
 
