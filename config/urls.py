@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -16,5 +14,5 @@ urlpatterns = [
     path("integration/", include("gongzhi.integration.urls")),
     path("", include("gongzhi.web.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served as such: demand photos go through demands:photo (a permission
+# check), import files are never served at all.

@@ -112,6 +112,12 @@ STATICFILES_DIRS = [
 ]
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
+# Uploaded files are never public (no /media/ location). Demand photos are served by a view
+# that checks the permission; the file itself is sent by Django (""), or, in production, by the
+# web server: "x-accel-redirect" (nginx: an `internal` location at the prefix below, aliased to
+# MEDIA_ROOT) or "x-sendfile" (Apache mod_xsendfile).
+GONGZHI_PROTECTED_MEDIA = os.environ.get("GONGZHI_PROTECTED_MEDIA", "")
+GONGZHI_PROTECTED_MEDIA_PREFIX = os.environ.get("GONGZHI_PROTECTED_MEDIA_PREFIX", "/protected-media/")
 
 # Personal data: a 32-byte key (urlsafe base64) for field encryption and keyed hashes.
 GONGZHI_FIELD_KEY = os.environ.get("GONGZHI_FIELD_KEY", "")
