@@ -2,10 +2,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.api import api
+from gongzhi.core.auth import LockoutAuthenticationForm
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", api.urls),
     path("registry/", include("gongzhi.registry.urls")),
