@@ -122,6 +122,12 @@ GONGZHI_PROTECTED_MEDIA_PREFIX = os.environ.get("GONGZHI_PROTECTED_MEDIA_PREFIX"
 # Personal data: a 32-byte key (urlsafe base64) for field encryption and keyed hashes.
 GONGZHI_FIELD_KEY = os.environ.get("GONGZHI_FIELD_KEY", "")
 
+# Login lockout (core/logins.py, docs/deployment.md).
+GONGZHI_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("GONGZHI_LOGIN_FAILURES_PER_ACCOUNT", "5"))
+GONGZHI_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("GONGZHI_LOGIN_FAILURES_PER_ADDRESS", "20"))
+GONGZHI_LOGIN_LOCK_MINUTES = int(os.environ.get("GONGZHI_LOGIN_LOCK_MINUTES", "15"))
+GONGZHI_CLIENT_ADDRESS_HEADER = os.environ.get("GONGZHI_CLIENT_ADDRESS_HEADER", "")
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
