@@ -51,6 +51,8 @@ class UnstorableInputMiddleware:
 
     @staticmethod
     def _refuse(request, status: int, code: str, message: str):
+        if request.path.startswith("/open311/"):  # GeoReport v2's own error list
+            return JsonResponse([{"code": status, "description": message}], safe=False, status=status)
         if request.path.startswith(MACHINE_PREFIXES):
             return JsonResponse({"code": code, "message": message}, status=status)
         return render(request, "web/error.html", {"message": message}, status=status)

@@ -157,3 +157,9 @@ def test_every_operation_documents_its_4xx_answers(client):
                 if "ErrorOut" not in ref:
                     missing.append(f"{method.upper()} {path}: {status} is not ErrorOut")
     assert missing == []
+
+
+def test_nul_characters_in_open311_get_its_error_list(client):
+    response = client.get("/open311/v2/requests.json?jurisdiction_id=%00")
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == 400 and response.json()[0]["description"]
