@@ -1,38 +1,28 @@
-"""The JSON API (OpenAPI 3 at /api/docs). Each app's router comes from its manifest."""
+"""The JSON API (OpenAPI 3 at /api/docs). Each app's router comes from its manifest.
 
-from django.utils.translation import gettext as _
+Every refusal has the same body, {code, message[, field]} (ErrorOut), whatever refused it:
+a service (ApplicationError), malformed input (400), missing credentials (401), a body over
+the upload limit (413). `_document_errors` writes the answers every operation can give into
+the OpenAPI description; a router adds the ones particular to an operation (409 and the like).
+"""
+
 from ninja import NinjaAPI
-from ninja.errors import ValidationError as NinjaValidationError
 
 from gongzhi.core.api_auth import api_auth
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.api_errors import install as install_error_handlers
+from gongzhi.core.jsonparser import StrictJSONParser
+from gongzhi.core.schemas import ErrorOut
 
 api = NinjaAPI(
     title="Gongzhi 共治 API",
     version="1",
     auth=api_auth,
     urls_namespace="api",
+    parser=StrictJSONParser(),
 )
 
 
-@api.exception_handler(ApplicationError)
-def application_error(request, exc: ApplicationError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
-
-
-@api.exception_handler(NinjaValidationError)
-def request_validation_error(request, exc: NinjaValidationError):
-    """A malformed request body or query gets the same {code, message, field} shape as a refused step."""
-    first = exc.errors[0] if exc.errors else {}
-    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "payload")]
-    body = {
-        "code": "invalid_input",
-        "message": _("请求数据格式不正确：%(field)s %(detail)s")
-        % {"field": ".".join(loc) or "-", "detail": first.get("msg", "")},
-        "field": loc[-1] if loc else None,
-        "errors": exc.errors,
-    }
-    return api.create_response(request, body, status=400)
+install_error_handlers(api)
 
 
 def _add_routers() -> None:
@@ -45,4 +35,22 @@ def _add_routers() -> None:
         api.add_router(prefix, import_string(router.replace(":", ".")))
 
 
+def _document_errors() -> None:
+    """Add the answers any operation can give to its OpenAPI description (and response map):
+    400 malformed input, 401/403/404 for operations behind authentication, 413 for a body."""
+    for bound in api._get_bound_routers():
+        for path_view in bound.path_operations.values():
+            for op in path_view.operations:
+                statuses = [400]
+                if op.auth_callbacks:
+                    statuses += [401, 403, 404]
+                if set(op.methods) & {"POST", "PUT", "PATCH"}:
+                    statuses.append(413)
+                if len(op.response_models) == 1 and 200 not in op.response_models:
+                    continue  # a bare return means that one status; more would change it
+                for status in statuses:
+                    op.response_models.setdefault(status, op._create_response_model(ErrorOut))
+
+
 _add_routers()
+_document_errors()

@@ -1,14 +1,17 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.api import api
+from gongzhi.core.auth import LockoutAuthenticationForm
 from gongzhi.core.manifests import url_includes
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", api.urls),
 ]
@@ -16,5 +19,5 @@ urlpatterns = [
 urlpatterns += [
     path(prefix, include(module)) for prefix, module in sorted(url_includes(), key=lambda p: p[0] == "")
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served as such: demand photos go through demands:photo (a permission
+# check), import files are never served at all.

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gongzhi.core.middleware.UnstorableInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gongzhi.core.middleware.ApplicationErrorMiddleware",
 ]
@@ -111,6 +112,12 @@ STATICFILES_DIRS = [
 ]
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
+# Uploaded files are never public (no /media/ location). Demand photos are served by a view
+# that checks the permission; the file itself is sent by Django (""), or, in production, by the
+# web server: "x-accel-redirect" (nginx: an `internal` location at the prefix below, aliased to
+# MEDIA_ROOT) or "x-sendfile" (Apache mod_xsendfile).
+GONGZHI_PROTECTED_MEDIA = os.environ.get("GONGZHI_PROTECTED_MEDIA", "")
+GONGZHI_PROTECTED_MEDIA_PREFIX = os.environ.get("GONGZHI_PROTECTED_MEDIA_PREFIX", "/protected-media/")
 
 # Personal data: a 32-byte key (urlsafe base64) for field encryption and keyed hashes.
 GONGZHI_FIELD_KEY = os.environ.get("GONGZHI_FIELD_KEY", "")
@@ -128,6 +135,11 @@ GONGZHI_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("GONGZHI_AUDIT_CHECKPOINT_EV
 # the community head and street see an alert for anyone above the alert threshold.
 GONGZHI_REVEAL_LIMIT_PER_HOUR = int(os.environ.get("GONGZHI_REVEAL_LIMIT_PER_HOUR", "30"))
 GONGZHI_REVEAL_ALERT_PER_HOUR = int(os.environ.get("GONGZHI_REVEAL_ALERT_PER_HOUR", "20"))
+# Login lockout (core/logins.py, docs/deployment.md).
+GONGZHI_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("GONGZHI_LOGIN_FAILURES_PER_ACCOUNT", "5"))
+GONGZHI_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("GONGZHI_LOGIN_FAILURES_PER_ADDRESS", "20"))
+GONGZHI_LOGIN_LOCK_MINUTES = int(os.environ.get("GONGZHI_LOGIN_LOCK_MINUTES", "15"))
+GONGZHI_CLIENT_ADDRESS_HEADER = os.environ.get("GONGZHI_CLIENT_ADDRESS_HEADER", "")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):

@@ -354,3 +354,26 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class LoginFailure(models.Model):
+    """One wrong password (see core/logins.py). Rows are kept: a success or an administrator's
+    unlock clears them (who and when), which is the record of lockouts and unlocks."""
+
+    username = models.CharField(_("用户名"), max_length=150)
+    address = models.CharField(_("网络地址"), max_length=45)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        User, verbose_name=_("解锁人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cleared_reason = models.CharField(_("解除原因"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_failure_user_idx"),
+            models.Index(fields=["address", "at"], name="login_failure_address_idx"),
+        ]

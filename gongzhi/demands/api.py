@@ -17,12 +17,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
-from ninja import Query, Router, Schema, Status
+from django.http import HttpResponse
+from ninja import Field, Header, Query, Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.errors import NotFound
 from gongzhi.core.models import Region
-from gongzhi.core.schemas import ErrorOut
+from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
 from gongzhi.registry.models import Building
 
 from . import selectors, services
@@ -232,8 +233,21 @@ def _get(request, demand_id: int) -> Demand:
     return selectors.demand_get(user=request.auth, pk=demand_id)
 
 
+IDEMPOTENCY_KEY_DOC = (
+    "Optional. 1-100 visible ASCII characters chosen by the client (a UUID is best). A repeat with "
+    "the same key by the same account answers with the demand the first request created (201, "
+    "header Idempotent-Replayed: true) instead of creating another; the same key with a different "
+    "title or body is refused (409)."
+)
+
+
 @router.post("/", response={201: DemandDetailOut, **ERRORS}, summary="Create a demand")
-def create(request, payload: DemandIn):
+def create(
+    request,
+    response: HttpResponse,
+    payload: DemandIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_KEY_DOC),
+):
     community = _community(payload.community) if payload.community else None
     building = Building.objects.filter(pk=payload.building_id).first() if payload.building_id else None
     if payload.building_id and building is None:
@@ -256,7 +270,11 @@ def create(request, payload: DemandIn):
         longitude=payload.longitude,
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
+        idempotency_key=idempotency_key,
     )
+    if demand.replayed:
+        response["Idempotent-Replayed"] = "true"
+        return Status(201, _detail(request, demand))
     # The new demand and its timeline (the one event just recorded) are at hand: answer
     # without reading them back (intake is the hot path).
     from .workflow import allowed_actions
@@ -276,7 +294,7 @@ class ListFilters(Schema):
     mine: bool = False
     overdue: bool = False
     limit: int = 50
-    offset: int = 0
+    offset: int = Field(0, le=MAX_OFFSET)
 
 
 @router.get("/", response={200: DemandPage, **ERRORS}, summary="List demands in scope")

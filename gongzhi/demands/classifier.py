@@ -14,8 +14,6 @@ well routing would work on their own history (`gongzhi demands evaluate-classifi
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import pickle
 import re
@@ -38,6 +36,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from gongzhi.core import tabular
 from gongzhi.core.errors import ApplicationError
 
 jieba.setLogLevel(logging.WARNING)
@@ -605,87 +604,63 @@ class LabelledTexts:
     skipped: int  # rows without text or without a category
 
 
-def _rows_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise ApplicationError(
-            "classifier_file_encoding", _("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。")
-        )
-    if "\x00" in text:
-        raise ApplicationError("classifier_file_broken", _("文件不是有效的 CSV 文本文件。"))
+def _rows(data: bytes) -> list[list[str]]:
+    """The non-blank rows of a CSV or XLSX file, as text (the project's one reader)."""
     try:
-        sample = text[:4096]
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
-    except csv.Error as exc:
-        raise ApplicationError(
-            "classifier_file_broken", _("CSV 文件格式有误：%(error)s") % {"error": exc}
-        ) from exc
-
-
-def _rows_xlsx(path: Path) -> list[list[str]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ApplicationError(
-            "classifier_file_broken", _("无法读取 Excel 文件，文件可能已损坏：%(error)s") % {"error": exc}
-        ) from exc
-    sheet = workbook.worksheets[0]
-    rows = []
-    for row in sheet.iter_rows(values_only=True):
-        cells = ["" if c is None else str(c) for c in row]
-        if any(c.strip() for c in cells):
-            rows.append(cells)
-    workbook.close()
-    return rows
+        return [
+            ["" if c is None else str(c) for c in row]
+            for row in tabular.iter_rows(data)
+            if not tabular.is_blank(row)
+        ]
+    except tabular.TabularError as exc:
+        raise ApplicationError("classifier_file_broken", exc.message) from exc
 
 
 def _cell(row: list[str], i: int | None) -> str:
     return row[i].strip() if i is not None and i < len(row) else ""
 
 
+# Header names understood without --title-col and the like (matched ignoring case).
+TITLE_NAMES = ("标题", "title")
+BODY_NAMES = ("内容", "body")
+CATEGORY_NAMES = ("类别", "category")
+
+
 def read_labelled_file(
-    path: str | Path, *, title_col: str = "标题", body_col: str | None = "内容", category_col: str = "类别"
+    path: str | Path,
+    *,
+    title_col: str | None = None,
+    body_col: str | None = None,
+    category_col: str | None = None,
+    no_body: bool = False,
 ) -> LabelledTexts:
-    """Texts (title + body) and categories from a CSV (UTF-8 or GBK) or XLSX file with a header row."""
+    """Texts (title + body) and categories from a CSV or XLSX file with a header row. Without
+    column names, the columns are 标题/内容/类别 or title/body/category."""
     path = Path(path)
     if not path.is_file():
         raise ApplicationError("classifier_file_missing", _("找不到文件：%(path)s") % {"path": path})
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        rows = _rows_xlsx(path)
-    elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        rows = _rows_csv(path.read_bytes())
-    else:
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
         raise ApplicationError(
             "classifier_file_type", _("只支持 CSV 或 XLSX 文件：%(path)s") % {"path": path.name}
         )
+    rows = _rows(path.read_bytes())
     if not rows:
         raise ApplicationError("classifier_file_empty", _("文件中没有数据。"))
     header = [h.strip() for h in rows[0]]
-    wanted = [c for c in (title_col, body_col, category_col) if c]
-    missing = [c for c in wanted if c not in header]
+    wanted = [
+        ("title", (title_col,) if title_col else TITLE_NAMES),
+        ("body", () if no_body else ((body_col,) if body_col else BODY_NAMES)),
+        ("category", (category_col,) if category_col else CATEGORY_NAMES),
+    ]
+    found = {key: tabular.find_column(header, *names) if names else None for key, names in wanted}
+    missing = [names[0] for key, names in wanted if names and found[key] is None]
     if missing:
         raise ApplicationError(
             "classifier_column_missing",
             _("文件中没有列「%(missing)s」；现有的列：%(columns)s")
             % {"missing": "」「".join(missing), "columns": "、".join(h for h in header if h) or _("（无）")},
         )
-    ti = header.index(title_col)
-    bi = header.index(body_col) if body_col else None
-    ci = header.index(category_col)
+    ti, bi, ci = found["title"], found["body"], found["category"]
     texts, labels, skipped = [], [], 0
     for row in rows[1:]:
         text = "\n".join(t for t in (_cell(row, ti), _cell(row, bi)) if t)

@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.formtokens import form_token_key, form_token_new
 from gongzhi.core.models import Region
 
 from .models import Channel, ResolutionKind, Satisfaction
@@ -63,8 +64,13 @@ class DemandForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
 
+    # A one-time token: the same form posted twice makes one demand (see demand_create).
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("form_token", form_token_new())
         self.fields["community"].choices = community_choices(communities or [])
         self.fields["community"].widget.attrs.update(
             {
@@ -81,6 +87,14 @@ class DemandForm(forms.Form):
         if region is None:
             raise forms.ValidationError(_("请选择诉求所在的社区。"))
         return region
+
+    def clean_form_token(self):
+        """The idempotency key behind the token (None for a form without one, e.g. a script)."""
+        token = self.cleaned_data.get("form_token") or ""
+        key = form_token_key(token)
+        if token and key is None:
+            raise forms.ValidationError(_("页面已过期，请刷新页面后重新提交。"))
+        return key
 
 
 class IntakeForm(DemandForm):

@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.core.models import Region, RegionLevel
+from gongzhi.core.redirects import safe_next
 from gongzhi.core.scoping import scope_prefixes
 from gongzhi.registry.models import Building, Estate
 
@@ -127,9 +127,7 @@ def hot_issues(request):
 @require_POST
 def hot_issue_task(request):
     ids = [int(i) for i in (request.POST.get("ids") or "").split(",") if i.strip().isdigit()]
-    back = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
+    back = safe_next(request, request.POST.get("next"))
     try:
         task = hot_issue_task_create(
             by=request.user,

@@ -9,6 +9,7 @@ through `services.py` and leaves a `DemandEvent`.
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from django.conf import settings
@@ -329,6 +330,9 @@ class Demand(models.Model):
         related_name="source_demands",
         limit_choices_to={"channel": "proactive"},
     )
+    # The client's Idempotency-Key (API) or the page's one-time form token: a repeat of the
+    # same key by the same account returns this demand instead of creating another.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("诉求")
@@ -361,6 +365,16 @@ class Demand(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="closed") | Q(closed_at__isnull=False),
                 name="demand_closed_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False, created_by__isnull=False),
+                name="demand_idempotency_key_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(idempotency_key__isnull=False, created_by__isnull=True),
+                name="demand_idempotency_key_anonymous",
             ),
         ]
 
@@ -403,18 +417,56 @@ class Demand(models.Model):
         return bool(self.replied_at and self.replied_at > self.due_at)
 
 
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def demand_photo_path(instance, filename: str) -> str:
+    """A random name (nothing to guess from the demand, the time or the resident's file name),
+    under a month folder; the extension is kept for the content type."""
+    ext = os.path.splitext(filename or "")[1].lower()
+    if ext not in PHOTO_EXTENSIONS:
+        ext = ".jpg"
+    return f"demands/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}{ext}"
+
+
 class DemandPhoto(models.Model):
+    """A photo of a demand. Never public: served by demands.views_photos, which checks that
+    the caller may see the demand (see docs/deployment.md for the web server's part)."""
+
     community = community_fk()
     demand = models.ForeignKey(
         Demand, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="photos"
     )
-    file = models.FileField(_("照片"), upload_to="demands/%Y/%m/")
+    file = models.FileField(_("照片"), upload_to=demand_photo_path, max_length=200)
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("诉求照片")
         verbose_name_plural = _("诉求照片")
         ordering = ["id"]
+
+    @property
+    def basename(self) -> str:
+        return os.path.basename(self.file.name)
+
+    @property
+    def url(self) -> str:
+        """The address for signed-in people who may see the demand."""
+        from django.urls import reverse
+
+        return reverse("demands:photo", args=[self.pk, self.basename])
+
+    def signed_url(self) -> str:
+        """An address that works without signing in, for a limited time (Open311 media_url,
+        given only to a caller who may read the demand in full)."""
+        from django.core import signing
+        from django.urls import reverse
+
+        token = signing.dumps(self.pk, salt=PHOTO_LINK_SALT)
+        return reverse("demands:photo_signed", args=[self.pk, token, self.basename])
+
+
+PHOTO_LINK_SALT = "gongzhi.demands.photo"
 
 
 class Assignment(models.Model):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
@@ -43,6 +43,7 @@ MAX_EXTENSIONS = 2
 MAX_REOPENS = 2
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 
 # Called with each new demand (the classifier registers one to fill the suggestions).
 SUGGESTERS: list[Callable[[Demand], None]] = []
@@ -106,9 +107,16 @@ def demand_create(
     person=None,
     photos: Iterable = (),
     created_at=None,
+    idempotency_key: str | None = None,
 ) -> Demand:
     """Take in a demand from any channel. Residents (and signed-out callers) use the
-    self-service channels; hotline, walk-in and grid-visit intake needs demands.intake."""
+    self-service channels; hotline, walk-in and grid-visit intake needs demands.intake.
+
+    With an idempotency key (the API's Idempotency-Key header, a page's one-time form token),
+    a repeat by the same account returns the first demand with `replayed = True`; the
+    database's unique constraint decides between parallel repeats."""
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise error("bad_idempotency_key")
     if channel not in Channel.values:
         raise error("bad_channel")
     title, body = (title or "").strip(), (body or "").strip()
@@ -150,6 +158,11 @@ def demand_create(
         raise error("too_many_photos", n=MAX_PHOTOS)
     for f in photos:
         _clean_photo(f)
+    creator = by if signed_in else None
+    if idempotency_key is not None:
+        first = _idempotent_first(creator, idempotency_key, title=title, body=body)
+        if first is not None:
+            return first
 
     demand = Demand(
         channel=channel,
@@ -163,8 +176,9 @@ def demand_create(
         longitude=longitude,
         person=person,
         submitted_by=by if signed_in and channel in SELF_SERVICE_CHANNELS else None,
-        created_by=by if signed_in else None,
+        created_by=creator,
         created_at=created_at or timezone.now(),
+        idempotency_key=idempotency_key,
     )
     if signed_in and not contact_name and channel in SELF_SERVICE_CHANNELS:
         contact_name = by.display_name or ""
@@ -172,7 +186,19 @@ def demand_create(
     if category is not None:
         demand.category = category
         demand.time_limit = category.time_limit
-    demand.save()
+    if idempotency_key is None:
+        demand.save()
+    else:
+        try:
+            with transaction.atomic():
+                demand.save()
+        except IntegrityError:
+            # A parallel request with the same key committed first (the constraint waited for it).
+            first = _idempotent_first(creator, idempotency_key, title=title, body=body)
+            if first is None:
+                raise
+            return first
+    demand.replayed = False
     for f in photos:
         DemandPhoto.objects.create(community=community, demand=demand, file=f)
     event = demand_event_record(
@@ -188,6 +214,16 @@ def demand_create(
     for suggest in SUGGESTERS:
         suggest(demand)
     return demand
+
+
+def _idempotent_first(creator, key: str, *, title: str, body: str) -> Demand | None:
+    first = Demand.objects.filter(created_by=creator, idempotency_key=key).first()
+    if first is None:
+        return None
+    if (first.title, first.body) != (title, body):
+        raise error("idempotency_key_reused")
+    first.replayed = True
+    return first
 
 
 def demand_suggest(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import hotissues_views, views
+from . import hotissues_views, views, views_photos
 
 app_name = "demands"
 urlpatterns = [
@@ -19,5 +19,6 @@ urlpatterns = [
     path("rates/demands/", views.rates_drill, name="rates_drill"),
     path("overdue/", views.overdue, name="overdue"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    *views_photos.urlpatterns,  # photos/<pk>/<name> (demands:photo, demands:photo_signed)
     *hotissues_views.urlpatterns,  # hot-issues/ (demands:hot_issues), hot-issues/task/
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.permissions import require
+from gongzhi.core.redirects import safe_next
 from gongzhi.core.scoping import scope_prefixes
 from gongzhi.registry.models import Building
 
@@ -99,6 +100,7 @@ def submit(request):
                 contact_name=form.cleaned_data["contact_name"],
                 contact_phone=form.cleaned_data["contact_phone"],
                 photos=form.cleaned_data["photos"],
+                idempotency_key=form.cleaned_data["form_token"],
             )
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
@@ -221,6 +223,7 @@ def intake(request):
                 contact_name=form.cleaned_data["contact_name"],
                 contact_phone=form.cleaned_data["contact_phone"],
                 photos=form.cleaned_data["photos"],
+                idempotency_key=form.cleaned_data["form_token"],
             )
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
@@ -563,4 +566,4 @@ def overdue(request):
 @require_POST
 def notifications_read(request):
     services.notifications_mark_read(user=request.user)
-    return HttpResponseRedirect(request.POST.get("next") or reverse("demands:mine"))
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), reverse("demands:mine")))

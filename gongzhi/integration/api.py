@@ -7,10 +7,10 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field as SchemaField
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.core.permissions import require
+from gongzhi.core.schemas import MAX_OFFSET
 
 from . import selectors, services
 from .rules import DEPARTMENT_READ, IMPORT, REVIEW, VIEW_PROVENANCE
@@ -159,12 +159,12 @@ PURPOSE_HELP = (
 
 
 class ReadQuery(Schema):
-    purpose: str = SchemaField(description=PURPOSE_HELP)
-    note: str = SchemaField("", description="选填：用途的补充说明（不超过200字）")
+    purpose: str = Field(description=PURPOSE_HELP)
+    note: str = Field("", description="选填：用途的补充说明（不超过200字）")
     fields: str = ""
     q: str = ""
     tag: str = ""
-    offset: int = 0
+    offset: int = Field(0, le=MAX_OFFSET)
     limit: int = 100
     department: int | None = None
 

@@ -1,4 +1,5 @@
-"""Reading a department's extract: CSV (UTF-8 or GB18030), XLSX, or JSON rows pushed to the API.
+"""Reading a department's extract: CSV or XLSX (through the project's one reader,
+core/tabular.py), or JSON rows pushed to the API.
 
 Each reader yields (row number, {column: text}) in file order; the row number is the one
 a person sees in the spreadsheet (the header is row 1), or the position in a pushed list.
@@ -6,14 +7,13 @@ a person sees in the spreadsheet (the header is row 1), or the position in a pus
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
+from gongzhi.core import tabular
 from gongzhi.core.errors import ApplicationError
 
 
@@ -29,47 +29,24 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
+def _records(rows) -> Iterator[tuple[int, dict[str, str]]]:
+    header = next(rows, None)
+    if not header:
+        return
+    names = [_text(h) for h in header]
+    for number, row in enumerate(rows, start=2):
+        cells = [_text(c) for c in row]
+        if not any(cells):
             continue
-    raise ApplicationError("encoding", _("无法识别文件编码，请另存为 UTF-8 编码的 CSV。"))
+        yield number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(names) if h}
 
 
 def read_csv(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(_decode(data)))
-    header = next(reader, None)
-    if not header:
-        return
-    header = [h.strip() for h in header]
-    for number, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        yield number, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header) if h}
+    return _records(iter(tabular.iter_csv(data)))
 
 
 def read_xlsx(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise ApplicationError("bad_xlsx", _("无法读取该 Excel 文件，请确认是 .xlsx 格式。")) from None
-    try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if not header:
-            return
-        names = [_text(h) for h in header]
-        for number, row in enumerate(rows, start=2):
-            cells = [_text(c) for c in row]
-            if not any(cells):
-                continue
-            yield number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(names) if h}
-    finally:
-        wb.close()
+    return _records(iter(tabular.iter_xlsx(data)))
 
 
 def read_json(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:

@@ -15,13 +15,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.history import history_for
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
+from gongzhi.core.schemas import MAX_OFFSET
 
 from . import selectors, services
 from .errors import error
@@ -135,7 +136,7 @@ class PersonFilters(Schema):
     community: str = ""
     status: str = "active"
     limit: int = DEFAULT_LIMIT
-    offset: int = 0
+    offset: int = Field(0, le=MAX_OFFSET)
 
 
 @router.get("/persons", response={200: PersonPage, **READ_ERRORS}, summary="查询居民（脱敏）")
@@ -206,7 +207,9 @@ def person_reveal(request, person_id: int, payload: RevealIn):
 
 
 @router.get("/persons/{person_id}/history", response={200: ChangePage, **READ_ERRORS}, summary="居民修改历史")
-def person_history(request, person_id: int, limit: int = DEFAULT_LIMIT, offset: int = 0):
+def person_history(
+    request, person_id: int, limit: int = DEFAULT_LIMIT, offset: int = Query(0, le=MAX_OFFSET)
+):
     user = _caller(request)
     person: Person = selectors.person_get(user=user, pk=person_id)
     return _page(history_for(person), limit=limit, offset=offset)
@@ -222,7 +225,9 @@ def household_detail(request, household_id: int):
 
 
 @router.get("/estates", response={200: EstatePage, **READ_ERRORS}, summary="小区/院落")
-def estate_list(request, community: str = "", limit: int = DEFAULT_LIMIT, offset: int = 0):
+def estate_list(
+    request, community: str = "", limit: int = DEFAULT_LIMIT, offset: int = Query(0, le=MAX_OFFSET)
+):
     user = _caller(request)
     return _page(selectors.estate_list(user=user, community=community or None), limit=limit, offset=offset)
 
@@ -248,7 +253,7 @@ def dwelling_list(request, building_id: int):
 
 
 @router.get("/communities", response={200: CommunityPage, **READ_ERRORS}, summary="我管辖的社区及居民数")
-def community_list(request, limit: int = DEFAULT_LIMIT, offset: int = 0):
+def community_list(request, limit: int = DEFAULT_LIMIT, offset: int = Query(0, le=MAX_OFFSET)):
     user = _caller(request)
     return _page(selectors.communities_with_resident_counts(user=user), limit=limit, offset=offset)
 

@@ -8,11 +8,9 @@ the good ones are kept; importing the same file again adds nothing.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongzhi.core import idnumber, pii
+from gongzhi.core import idnumber, pii, tabular
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.permissions import require
@@ -163,57 +161,10 @@ def read_rows(data: bytes) -> list[list[Any]]:
         raise ImportFileError("import_empty", gettext_lazy("文件是空的。"))
     if len(data) > MAX_BYTES:
         raise ImportFileError("import_too_large", gettext_lazy("文件超过10MB，请分批导入。"))
-    if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFileError(
-            "import_xls",
-            gettext_lazy("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入。"),
-        )
-    return _read_csv(data)
-
-
-def _read_xlsx(data: bytes) -> list[list[Any]]:
-    import openpyxl
-
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(
-            "import_unreadable", gettext_lazy("无法读取这个 Excel 文件，它可能已损坏或不是 .xlsx 格式。")
-        ) from exc
-    try:
-        sheet = book.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    except Exception as exc:  # openpyxl raises many kinds on a damaged sheet
-        raise ImportFileError(
-            "import_unreadable", gettext_lazy("无法读取这个 Excel 文件，它可能已损坏或不是 .xlsx 格式。")
-        ) from exc
-    finally:
-        book.close()
-    return rows
-
-
-def _read_csv(data: bytes) -> list[list[Any]]:
-    if b"\x00" in data[:4096]:
-        raise ImportFileError(
-            "import_not_spreadsheet", gettext_lazy("无法识别文件格式，请上传 .xlsx 或 .csv 表格。")
-        )
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(
-            "import_encoding", gettext_lazy("无法识别文件编码，请将 CSV 保存为 UTF-8 或 GBK 编码。")
-        )
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+        return [[_cell(v) for v in row] for row in tabular.iter_rows(data)]
+    except tabular.TabularError as exc:
+        raise ImportFileError(exc.code, exc.message) from exc
 
 
 def _header_index(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:

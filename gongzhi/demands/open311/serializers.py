@@ -90,7 +90,7 @@ def service_request(demand: Demand, *, user=None, request=None) -> dict:
         address = "，".join(p for p in (demand.address, place, demand.community.short_name) if p)
         photos = list(demand.photos.all())
         if photos and request is not None:
-            media_url = request.build_absolute_uri(photos[0].file.url)
+            media_url = request.build_absolute_uri(photos[0].signed_url())
     category = demand.category
     return {
         "service_request_id": str(demand.pk),

@@ -172,7 +172,7 @@ def test_command_missing_column_names_the_columns(tmp_path, corpus):
 @pytest.mark.parametrize(
     ("name", "content", "fragment"),
     [
-        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "无法读取 Excel"),
+        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "无法读取这个 Excel"),
         ("empty.csv", b"", "没有数据"),
         ("notes.pdf", b"%PDF-1.4", "只支持 CSV 或 XLSX"),
         ("binary.csv", b"\x00\x01\x02\x00", "不是有效的 CSV"),

@@ -16,9 +16,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help=_("CSV（UTF-8 或 GBK）或 XLSX 文件，首行为列名"))
-        parser.add_argument("--title-col", default="标题", help=_("标题列名"))
-        parser.add_argument("--body-col", default="内容", help=_("内容列名；空字符串表示没有内容列"))
-        parser.add_argument("--category-col", default="类别", help=_("类别列名"))
+        parser.add_argument("--title-col", default=None, help=_("标题列名（默认：标题 或 title）"))
+        parser.add_argument(
+            "--body-col", default=None, help=_("内容列名（默认：内容 或 body）；空字符串表示没有内容列")
+        )
+        parser.add_argument("--category-col", default=None, help=_("类别列名（默认：类别 或 category）"))
         parser.add_argument("--folds", type=int, default=5, help=_("交叉验证折数"))
         parser.add_argument("--seed", type=int, default=0, help=_("划分各折的随机种子"))
         parser.add_argument("--json", action="store_true", help=_("以 JSON 输出"))
@@ -26,7 +28,11 @@ class Command(BaseCommand):
     def handle(self, *args, file, title_col, body_col, category_col, folds, seed, json: bool, **options):
         try:
             data = read_labelled_file(
-                file, title_col=title_col, body_col=body_col or None, category_col=category_col
+                file,
+                title_col=title_col,
+                body_col=body_col or None,
+                category_col=category_col,
+                no_body=body_col == "",
             )
             if not json:
                 self.stdout.write(
