@@ -18,3 +18,6 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "gongzhi.web.views.page_not_found"
+handler500 = "gongzhi.web.views.server_error"

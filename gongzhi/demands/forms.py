@@ -28,14 +28,24 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)]
 
 
+def pinyin_key(name: str) -> tuple:
+    """Sort Chinese names as a reader looks them up: by pinyin (鼓东 before 温泉), then by the name."""
+    from pypinyin import Style, lazy_pinyin
+
+    return (" ".join(lazy_pinyin(name or "", style=Style.TONE3)), name or "")
+
+
 def community_choices(communities) -> list:
-    """Communities grouped by street, for a select."""
+    """Communities grouped by street, streets and communities each in pinyin order, for a select."""
     groups: dict[str, list] = {}
     names: dict[str, str] = {}
     for c in communities:
         groups.setdefault(c.parent_id, []).append((c.code, c.short_name))
         names[c.parent_id] = c.parent.name if c.parent_id else ""
-    return [("", _("请选择社区"))] + [(names[k], v) for k, v in groups.items()]
+    streets = sorted(groups, key=lambda k: pinyin_key(names[k]))
+    return [("", _("请选择社区"))] + [
+        (names[k], sorted(groups[k], key=lambda choice: pinyin_key(choice[1]))) for k in streets
+    ]
 
 
 class DemandForm(forms.Form):

@@ -67,7 +67,7 @@ def person_export(*, by, purpose: str, filters: dict | None = None) -> ExportFil
         purpose=purpose,
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return ExportFile(content=content, filename=f"residents-{stamp}.xlsx", count=len(people))
+    return ExportFile(content=content, filename=f"{_('居民名单')}-{stamp}.xlsx", count=len(people))
 
 
 def _workbook(people) -> bytes:

@@ -44,13 +44,27 @@ ROLE_OFFERS: dict[str, list[StrOrPromise]] = {
 }
 
 
+# Panels that apps add to the home page (their to-do lists): a function of the user that
+# returns {"template": …, …} or None. Apps register theirs in AppConfig.ready().
+HOME_PANELS: list = []
+
+
+def register_home_panel(panel) -> None:
+    if panel not in HOME_PANELS:
+        HOME_PANELS.append(panel)
+
+
+def _panels(user) -> list[dict]:
+    return [p for p in (panel(user) for panel in HOME_PANELS) if p]
+
+
 def home_context(user) -> dict:
     roles = list(
         RoleAssignment.objects.filter(user=user, active=True)
         .select_related("region", "department", "organization")
         .order_by("created_at")
     )
-    context: dict = {"assignments": roles}
+    context: dict = {"assignments": roles, "panels": _panels(user)}
     view_prefixes = scope_prefixes(user, VIEW_PERSON)
     if view_prefixes:
         context["kind"] = "community" if all(len(p) == 12 for p in view_prefixes) else "region"

@@ -1,4 +1,8 @@
-"""The main menu: each entry shows when the user holds its permission anywhere."""
+"""The main menu: each entry shows when the user holds its permission anywhere.
+
+On a phone the menu folds behind a menu button; residents and grid workers (whose work is
+done on a phone) also get a bottom tab bar of the entries that carry a `tab` position, and
+signed-out visitors get the public pages (我要反映, 查询进度) and the login page as tabs."""
 
 from __future__ import annotations
 
@@ -7,41 +11,95 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.models import RoleAssignment
+from gongzhi.core.roles import Role
+
 
 @dataclass(frozen=True)
 class MenuEntry:
     label: object
     url_name: str
     perm: str | tuple[str, ...] | None  # shown when the user holds any of them; None: every signed-in user
+    tab: int | None = None  # position in the phone's bottom tab bar (residents and grid workers)
+    tab_label: object = None  # a shorter label for the tab bar
 
 
 MENU: list[MenuEntry] = [
-    MenuEntry(_("工作台"), "web:home", None),
-    MenuEntry(_("居民查询"), "registry:person_list", "registry.view_person"),
-    MenuEntry(_("楼栋房屋"), "registry:place_tree", "registry.view_person"),
+    MenuEntry(_("工作台"), "web:home", None, tab=0, tab_label=_("首页")),
+    MenuEntry(_("居民查询"), "registry:person_list", "registry.view_person", tab=10, tab_label=_("居民")),
+    MenuEntry(_("楼栋房屋"), "registry:place_tree", "registry.view_person", tab=20, tab_label=_("楼栋")),
     MenuEntry(_("导入居民"), "registry:import", "registry.import_person"),
     MenuEntry(
         _("访问日志"),
         "web:access_log",
         ("core.view_access_log", "registry.reveal_person", "registry.export_person"),
     ),
+    MenuEntry(_("用户管理"), "web:user_list", "core.manage_users"),
 ]
+
+# Signed-out visitors: the public pages. Apps add theirs with register_public().
+PUBLIC_TABS: list[MenuEntry] = []
+
+TAB_ROLES = {Role.RESIDENT, Role.GRID_WORKER}
+MAX_TABS = 5
 
 
 def register(entry: MenuEntry) -> None:
     MENU.append(entry)
 
 
+def register_public(entry: MenuEntry) -> None:
+    PUBLIC_TABS.append(entry)
+
+
+def _item(entry: MenuEntry, path: str, label=None) -> dict | None:
+    try:
+        url = reverse(entry.url_name)
+    except NoReverseMatch:
+        return None
+    active = path == url if url == "/" else path.startswith(url)
+    return {"label": label or entry.label, "url": url, "active": active}
+
+
+def _allowed(user, entry: MenuEntry) -> bool:
+    perms = (entry.perm,) if isinstance(entry.perm, str) else entry.perm or ()
+    return not perms or any(user.has_perm(p) for p in perms)
+
+
 def menu_for(user, path: str) -> list[dict]:
     items = []
     for entry in MENU:
-        perms = (entry.perm,) if isinstance(entry.perm, str) else entry.perm or ()
-        if perms and not any(user.has_perm(p) for p in perms):
+        if not _allowed(user, entry):
             continue
-        try:
-            url = reverse(entry.url_name)
-        except NoReverseMatch:
-            continue
-        active = path == url if url == "/" else path.startswith(url)
-        items.append({"label": entry.label, "url": url, "active": active})
+        item = _item(entry, path)
+        if item is not None:
+            items.append(item)
     return items
+
+
+def uses_tab_bar(user) -> bool:
+    """Residents and grid workers, and nobody who also holds an office role."""
+    roles = set(RoleAssignment.objects.filter(user=user, active=True).values_list("role", flat=True))
+    return bool(roles) and roles <= TAB_ROLES and not user.is_superuser
+
+
+def tabs_for(user, path: str) -> list[dict]:
+    """The phone's bottom tab bar: at most five entries, in their tab order."""
+    if user is None or not user.is_authenticated:
+        entries = PUBLIC_TABS + [MenuEntry(_("登录"), "login", None, tab=99)]
+    elif uses_tab_bar(user):
+        entries = [e for e in MENU if e.tab is not None and _allowed(user, e)]
+    else:
+        return []
+    items = []
+    for entry in sorted(entries, key=lambda e: e.tab or 0)[:MAX_TABS]:
+        item = _item(entry, path, entry.tab_label)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def public_items(path: str) -> list[dict]:
+    """The pages anyone may use without an account (the login page links to them)."""
+    items = [_item(e, path) for e in sorted(PUBLIC_TABS, key=lambda e: e.tab or 0)]
+    return [i for i in items if i is not None]

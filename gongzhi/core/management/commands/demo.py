@@ -114,7 +114,8 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("按 Ctrl+C 停止。\n")
-        call_command("runserver", addrport, use_reloader=False)
+        # DEBUG is off in the demo (its own error pages); serve the static files all the same.
+        call_command("runserver", addrport, use_reloader=False, insecure_serving=True)
 
     def demands_history(self, district, n: int, seed: int) -> None:
         from gongzhi.demands.classifier import demand_classifier_load, demand_classifier_retrain
