@@ -29,10 +29,12 @@ class MultipleFileField(forms.FileField):
 
 
 def pinyin_key(name: str) -> tuple:
-    """Sort Chinese names as a reader looks them up: by pinyin (鼓东 before 温泉), then by the name."""
+    """Sort Chinese names as a reader looks them up: by the letters of their pinyin
+    (锦江 jin jiang before 金牛山 jin niu shan), then by tone, then by the name itself."""
     from pypinyin import Style, lazy_pinyin
 
-    return (" ".join(lazy_pinyin(name or "", style=Style.TONE3)), name or "")
+    name = name or ""
+    return (lazy_pinyin(name), lazy_pinyin(name, style=Style.TONE3), name)
 
 
 def community_choices(communities) -> list:

@@ -9,6 +9,7 @@ import datetime as dt
 
 from django import template
 from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 
 register = template.Library()
 
@@ -24,12 +25,16 @@ def when(value) -> str:
         return ""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return date_filter(value, DAY_FORMAT)
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
     return date_filter(value, WHEN_FORMAT)
 
 
 @register.filter
 def day(value) -> str:
     """A calendar day: 2026-03-05 ("" for none)."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     return date_filter(value, DAY_FORMAT) if value else ""
 
 
