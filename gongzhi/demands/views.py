@@ -205,7 +205,11 @@ def intake(request):
         request.POST or None,
         request.FILES or None,
         communities=q,
-        initial={"channel": _default_intake_channel(request.user)},
+        initial={
+            "channel": _default_intake_channel(request.user),
+            # one community in scope (a grid worker, a community worker): it is that one
+            "community": prefixes[0] if len(prefixes) == 1 and len(prefixes[0]) == 12 else "",
+        },
     )
     if request.method == "POST" and form.is_valid():
         community = form.cleaned_data["community"]

@@ -134,6 +134,7 @@ def test_intake_defaults_to_grid_visit_for_grid_workers(client, people):
     client.force_login(people["grid_worker"])
     form = client.get(reverse("demands:intake")).context["form"]
     assert form["channel"].value() == "grid_visit"
+    assert form["community"].value() == JUNMEN  # their only community, chosen already
     client.force_login(people["community_worker"])
     form = client.get(reverse("demands:intake")).context["form"]
     assert form["channel"].value() == "hotline"

@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from gongzhi.core import pii
-from gongzhi.core.downloads import content_disposition
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = sorted(ROOT.glob("gongzhi/*/templates/**/*.html"))
@@ -185,6 +184,8 @@ def test_punctuation_follows_the_language(lang, expected):
 
 
 def test_download_names_are_chinese_with_an_ascii_fallback():
+    from gongzhi.core.downloads import content_disposition
+
     header = content_disposition("居民名单-20260305-0930.xlsx")
     assert header.startswith('attachment; filename="20260305-0930.xlsx"; ')
     encoded = header.split("filename*=UTF-8''", 1)[1]
