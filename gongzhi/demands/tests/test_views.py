@@ -29,7 +29,13 @@ STAFF_PAGES = {
     },
     "demands:queue": {"community_worker", "community_head", "street_staff", "district_staff"},
     "demands:intake": {"grid_worker", "community_worker", "community_head", "street_staff", "district_staff"},
-    "demands:reported": {"grid_worker", "community_worker", "community_head", "street_staff", "district_staff"},
+    "demands:reported": {
+        "grid_worker",
+        "community_worker",
+        "community_head",
+        "street_staff",
+        "district_staff",
+    },
     "demands:rates": {"community_head", "street_staff", "district_staff"},
     "demands:overdue": {"street_staff", "district_staff"},
     "demands:mine": {
