@@ -21,3 +21,6 @@ urlpatterns += [
 ]
 # MEDIA_ROOT is never served as such: demand photos go through demands:photo (a permission
 # check), import files are never served at all.
+
+handler404 = "gongzhi.web.views.page_not_found"
+handler500 = "gongzhi.web.views.server_error"

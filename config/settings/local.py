@@ -1,9 +1,11 @@
 """Local and demo settings: SQLite in the data folder, field and audit keys generated on first use."""
 
 from .base import *  # noqa: F401,F403
-from .base import DATA_DIR, GONGZHI_AUDIT_KEY, GONGZHI_FIELD_KEY
+from .base import DATA_DIR, GONGZHI_AUDIT_KEY, GONGZHI_DEMO, GONGZHI_FIELD_KEY
 
-DEBUG = True
+# The demo is shown to people who are not developers: it answers with the project's own
+# 404/500 pages, not Django's debug pages (runserver still serves static files, see demo.py).
+DEBUG = not GONGZHI_DEMO
 
 if not GONGZHI_FIELD_KEY:
     from gongzhi.core.keys import load_or_create_key_file

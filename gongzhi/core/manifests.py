@@ -32,8 +32,10 @@ class MenuEntry:
     url_name: str
     perm: str | tuple[str, ...] | None  # shown when the user holds any of them; None: every signed-in user
     order: int = 100
-    # Shown in the phone's bottom tab bar (residents and grid workers live on phones).
-    phone_tab: bool = False
+    # Position in the phone's bottom tab bar (residents and grid workers work on phones), with a
+    # shorter label for it; None: not a tab.
+    tab: int | None = None
+    tab_label: Any = None
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,14 @@ class PanelItem:
 
 @dataclass(frozen=True)
 class HomePanel:
+    """A to-do panel on the home page. Without a template it is drawn as a titled list of counts;
+    with one, the template is included with `panel` in its context (and `extra` for its own data)."""
+
     title: Any
     items: Sequence[PanelItem]
     order: int = 100
+    template: str = ""
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,9 @@ class AppManifest:
     permissions: Mapping[str, Iterable[str]] = field(default_factory=dict)
     scoped_permissions: Iterable[str] = ()
     menu: Sequence[MenuEntry] = ()
-    home_panels: Sequence[Callable[[Any], HomePanel | None]] = ()
+    # Pages anyone may use without an account (tabs for signed-out visitors, links on the login page).
+    public_menu: Sequence[MenuEntry] = ()
+    home_panels: Sequence[Callable[[Any], HomePanel | None]] = ()  # (user) -> HomePanel | None
     api: tuple[str, str] | None = None
     urls: Sequence[tuple[str, str]] = ()  # (prefix, urls module) pairs
     demo: Sequence[DemoStep] = ()
@@ -120,6 +129,10 @@ def manifests() -> tuple[AppManifest, ...]:
 def menu_entries() -> list[MenuEntry]:
     entries = [e for m in manifests() for e in m.menu]
     return sorted(entries, key=lambda e: e.order)  # stable: manifest order within one order value
+
+
+def public_menu_entries() -> list[MenuEntry]:
+    return sorted((e for m in manifests() for e in m.public_menu), key=lambda e: (e.tab or 0, e.order))
 
 
 def demo_steps() -> list[DemoStep]:

@@ -101,15 +101,24 @@ def age_this_year(birth, today=None) -> int | None:
     return (today or timezone.localdate()).year - birth.year
 
 
+# Three-digit area codes (北京 010, 上海 021, …); every other area code has four digits (0591).
+_SHORT_AREA_CODES = ("010", "020", "021", "022", "023", "024", "025", "027", "028", "029")
+
+
 def mask_phone(value: str | None) -> str:
-    """138****5678 for mobiles; other numbers keep their last four."""
+    """138****5678 for mobiles; 0591-****5678 for landlines (the area code and the last four
+    stay, as on a hotline ticket); any other number keeps its last four."""
     if not value:
         return ""
-    if len(value) == 11:
-        return value[:3] + "****" + value[-4:]
-    if len(value) <= 4:
-        return "*" * len(value)
-    return "*" * (len(value) - 4) + value[-4:]
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[:3] + "****" + digits[-4:]
+    if digits.startswith("0") and 10 <= len(digits) <= 12:
+        area = digits[:3] if digits.startswith(_SHORT_AREA_CODES) else digits[:4]
+        return f"{area}-****{digits[-4:]}"
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    return "****" + digits[-4:]
 
 
 def mask_name(value: str | None) -> str:

@@ -29,14 +29,26 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)]
 
 
+def pinyin_key(name: str) -> tuple:
+    """Sort Chinese names as a reader looks them up: by the letters of their pinyin
+    (锦江 jin jiang before 金牛山 jin niu shan), then by tone, then by the name itself."""
+    from pypinyin import Style, lazy_pinyin
+
+    name = name or ""
+    return (lazy_pinyin(name), lazy_pinyin(name, style=Style.TONE3), name)
+
+
 def community_choices(communities) -> list:
-    """Communities grouped by street, for a select."""
+    """Communities grouped by street, streets and communities each in pinyin order, for a select."""
     groups: dict[str, list] = {}
     names: dict[str, str] = {}
     for c in communities:
         groups.setdefault(c.parent_id, []).append((c.code, c.short_name))
         names[c.parent_id] = c.parent.name if c.parent_id else ""
-    return [("", _("请选择社区"))] + [(names[k], v) for k, v in groups.items()]
+    streets = sorted(groups, key=lambda k: pinyin_key(names[k]))
+    return [("", _("请选择社区"))] + [
+        (names[k], sorted(groups[k], key=lambda choice: pinyin_key(choice[1]))) for k in streets
+    ]
 
 
 class DemandForm(forms.Form):

@@ -6,6 +6,7 @@ from gongzhi.core.manifests import AppManifest, DemoStep, MenuEntry
 
 from . import rules
 from .demo_steps import demo_demands_history, demo_units_and_keys
+from .home import home_panel
 
 manifest = AppManifest(
     app_label="demands",
@@ -13,14 +14,22 @@ manifest = AppManifest(
     scoped_permissions=rules.SCOPED,
     reference_tables=("Category", "HolidayCalendar", "HandlingUnit"),
     menu=(
-        MenuEntry(_("诉求办理"), "demands:work_list", rules.HANDLE, order=30, phone_tab=True),
+        MenuEntry(_("诉求办理"), "demands:work_list", rules.HANDLE, order=30),
         MenuEntry(_("派单"), "demands:queue", rules.DISPATCH, order=31),
-        MenuEntry(_("热线受理"), "demands:intake", rules.INTAKE, order=32, phone_tab=True),
-        MenuEntry(_("三率统计"), "demands:rates", rules.VIEW_RATES, order=33),
-        MenuEntry(_("超期督办"), "demands:overdue", rules.SUPERVISE, order=34),
-        MenuEntry(_("热点问题"), "demands:hot_issues", rules.VIEW_RATES, order=35),
-        MenuEntry(_("我的诉求"), "demands:mine", rules.OWN, order=36, phone_tab=True),
+        MenuEntry(_("诉求受理"), "demands:intake", rules.INTAKE, order=32, tab=30, tab_label=_("上报")),
+        MenuEntry(_("我上报的"), "demands:reported", rules.INTAKE, order=33, tab=40, tab_label=_("我上报的")),
+        MenuEntry(_("三率统计"), "demands:rates", rules.VIEW_RATES, order=34),
+        MenuEntry(_("超期督办"), "demands:overdue", rules.SUPERVISE, order=35),
+        MenuEntry(_("热点问题"), "demands:hot_issues", rules.VIEW_RATES, order=36),
+        MenuEntry(_("我要反映"), "demands:submit", rules.OWN, order=37, tab=10, tab_label=_("反映")),
+        MenuEntry(_("我的诉求"), "demands:mine", rules.OWN, order=38, tab=20, tab_label=_("我的诉求")),
+        MenuEntry(_("查询进度"), "demands:track_lookup", rules.OWN, order=39, tab=30, tab_label=_("查进度")),
     ),
+    public_menu=(
+        MenuEntry(_("我要反映"), "demands:submit", None, tab=10, tab_label=_("我要反映")),
+        MenuEntry(_("查询进度"), "demands:track_lookup", None, tab=20, tab_label=_("查询进度")),
+    ),
+    home_panels=(home_panel,),
     api=("/demands/", "gongzhi.demands.api:router"),
     urls=(("demands/", "gongzhi.demands.urls"), ("open311/", "gongzhi.demands.open311.urls")),
     demo=(

@@ -84,6 +84,11 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
 
+    @property
+    def option_label(self) -> str:
+        """房屋漏水 · 一般（5个工作日）: the name and its time limit, for a select."""
+        return f"{self.name} · {self.get_time_limit_display()}"
+
 
 class HolidayCalendar(models.Model):
     """Exceptions to the Monday–Friday week: public holidays (is_workday=False) and make-up

@@ -69,17 +69,60 @@ def sees_internal(user, demand: Demand) -> bool:
     return bool(user.has_perm(VIEW_INTERNAL, demand))
 
 
-def work_list(*, user, state: str | None = None, unit_id: int | None = None) -> QuerySet[Demand]:
-    """The handler's list: demands at the user's units, soonest deadline first."""
+# The handler's filters, each one definition used by the home page's counts and the work list.
+WORK_FILTERS = ("to_sign", "overdue", "returned", "due_today")
+
+
+def _with_deadline(qs: QuerySet[Demand]) -> QuerySet[Demand]:
+    """The nearest deadline that binds the handler now: signing while it waits to be signed
+    for, handling while it is being handled; none once answered."""
+    from django.db.models import Case, DateTimeField, F, When
+    from django.db.models.functions import Coalesce
+
+    return qs.annotate(
+        deadline=Case(
+            When(state=DemandState.DISPATCHED, then=Coalesce("sign_deadline", "due_at")),
+            When(state__in=[DemandState.HANDLING, DemandState.RETURN_PENDING], then=F("due_at")),
+            default=None,
+            output_field=DateTimeField(),
+        )
+    )
+
+
+def _end_of_today(now):
+    local = timezone.localtime(now)
+    return local.replace(hour=23, minute=59, second=59, microsecond=999999)
+
+
+def work_filter_q(name: str, now) -> Q:
+    """to_sign: waiting to be signed for; overdue: open and past its nearest deadline;
+    returned: a return waiting for the level above; due_today: open, due before midnight."""
+    if name == "to_sign":
+        return Q(state=DemandState.DISPATCHED)
+    if name == "overdue":
+        return Q(state__in=OPEN_STATES, deadline__lt=now)
+    if name == "returned":
+        return Q(state=DemandState.RETURN_PENDING)
+    if name == "due_today":
+        return Q(state__in=OPEN_STATES, deadline__gte=now, deadline__lte=_end_of_today(now))
+    raise ValueError(name)
+
+
+def work_list(
+    *, user, state: str | None = None, unit_id: int | None = None, due: str | None = None, now=None
+) -> QuerySet[Demand]:
+    """The handler's list: demands at the user's units, nearest deadline (signing or
+    handling) first; answered ones, which have none, last."""
+    from django.db.models import F
+
     units = member_unit_ids(user)
     if unit_id is not None:
         units = units & {unit_id}
     states = [state] if state else [*OPEN_STATES, DemandState.REPLIED]
-    return (
-        Demand.objects.filter(unit_id__in=units, state__in=states)
-        .select_related(*LIST_RELATED)
-        .order_by("due_at", "id")
-    )
+    qs = _with_deadline(Demand.objects.filter(unit_id__in=units, state__in=states))
+    if due:
+        qs = qs.filter(work_filter_q(due, now or timezone.now()))
+    return qs.select_related(*LIST_RELATED).order_by(F("deadline").asc(nulls_last=True), "id")
 
 
 def work_counts(*, user) -> dict[str, int]:
@@ -92,6 +135,30 @@ def work_counts(*, user) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return {r["state"]: r["n"] for r in rows}
+
+
+def work_summary(*, user, now=None) -> dict[str, int]:
+    """The four counts on the handler's home page, by the same filters as the work list."""
+    from django.db.models import Count
+
+    now = now or timezone.now()
+    units = member_unit_ids(user)
+    qs = _with_deadline(Demand.objects.filter(unit_id__in=units, state__in=OPEN_STATES))
+    return qs.aggregate(**{name: Count("id", filter=work_filter_q(name, now)) for name in WORK_FILTERS})
+
+
+def reported_by(*, user) -> QuerySet[Demand]:
+    """What a grid worker (or any intake user) took in, within their intake scope."""
+    from .rules import INTAKE
+
+    if not getattr(user, "is_authenticated", False):
+        return Demand.objects.none()
+    return (
+        Demand.objects.filter(created_by=user)
+        .filter(scope_q(user, INTAKE))
+        .select_related(*LIST_RELATED)
+        .order_by("-created_at", "-id")
+    )
 
 
 def dispatch_queue(*, user) -> QuerySet[Demand]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("intake/", views.intake, name="intake"),
     path("work/", views.work_list, name="work_list"),
+    path("reported/", views.reported, name="reported"),
     path("queue/", views.queue, name="queue"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/<str:action>/", views.act, name="act"),

@@ -23,6 +23,7 @@ from gongzhi.registry.models import Building
 
 from . import rates, selectors, services
 from .forms import DemandForm, IntakeForm, RateForm
+from .home import LABELS
 from .models import (
     OPEN_STATES,
     Category,
@@ -188,6 +189,15 @@ def mine(request):
 # --------------------------------------------------------------------------- staff
 
 
+def _default_intake_channel(user) -> str:
+    """Grid workers report what they find on their rounds; the office takes hotline calls."""
+    from gongzhi.core.models import RoleAssignment
+    from gongzhi.core.roles import Role
+
+    roles = set(RoleAssignment.objects.filter(user=user, active=True).values_list("role", flat=True))
+    return Channel.GRID_VISIT if Role.GRID_WORKER in roles else Channel.HOTLINE
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake(request):
@@ -202,7 +212,16 @@ def intake(request):
         for p in prefixes:
             cond |= Q(code__startswith=p)
         q = q.filter(cond)
-    form = IntakeForm(request.POST or None, request.FILES or None, communities=q)
+    form = IntakeForm(
+        request.POST or None,
+        request.FILES or None,
+        communities=q,
+        initial={
+            "channel": _default_intake_channel(request.user),
+            # one community in scope (a grid worker, a community worker): it is that one
+            "community": prefixes[0] if len(prefixes) == 1 and len(prefixes[0]) == 12 else "",
+        },
+    )
     if request.method == "POST" and form.is_valid():
         community = form.cleaned_data["community"]
         category = Category.objects.filter(
@@ -236,11 +255,17 @@ def intake(request):
 @login_required
 @require_GET
 def work_list(request):
+    if not request.user.has_perm("demands.handle") and request.user.has_perm(INTAKE):
+        # Grid workers take demands in but do not handle them: their list is what they reported.
+        return HttpResponseRedirect(reverse("demands:reported"))
     require(request.user, "demands.handle")
     state = request.GET.get("state") or None
     if state not in {*OPEN_STATES, DemandState.REPLIED, None}:
         state = None
-    qs = selectors.work_list(user=request.user, state=state)
+    due = request.GET.get("due") or None
+    if due not in {*selectors.WORK_FILTERS, None}:
+        due = None
+    qs = selectors.work_list(user=request.user, state=state, due=due)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.work_counts(user=request.user)
     tabs = [
@@ -252,11 +277,30 @@ def work_list(request):
             DemandState.REPLIED,
         )
     ]
+    query = "&".join(f"{k}={v}" for k, v in (("state", state), ("due", due)) if v)
     return render(
         request,
         "demands/work_list.html",
-        {"page": page, "tabs": tabs, "state": state, "now": timezone.now(), "total": sum(counts.values())},
+        {
+            "page": page,
+            "tabs": tabs,
+            "state": state,
+            "due": due,
+            "due_label": LABELS.get(due, ""),
+            "query": query,
+            "now": timezone.now(),
+            "total": sum(counts.values()),
+        },
     )
+
+
+@login_required
+@require_GET
+def reported(request):
+    """我上报的: what the user took in (a grid worker's visits, a walk-in), within their scope."""
+    require(request.user, INTAKE)
+    page = Paginator(selectors.reported_by(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "demands/reported.html", {"page": page, "now": timezone.now()})
 
 
 def _detail_context(request, demand, error: str = "") -> dict:

@@ -447,9 +447,9 @@ def department_export(request):
             ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
         )
         filename = f"{source.name}-{stamp}.csv"
-    from urllib.parse import quote
+    from gongzhi.core.downloads import content_disposition
 
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = content_disposition(filename)
     return response
 
 

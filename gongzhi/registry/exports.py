@@ -68,7 +68,8 @@ def person_export(*, by, purpose: str, note: str = "", filters: dict | None = No
         note=note,
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return ExportFile(content=content, filename=f"residents-{stamp}.xlsx", count=len(people))
+    name = _("居民名单")  # the file is saved under a Chinese name (RFC 5987, core/downloads.py)
+    return ExportFile(content=content, filename=f"{name}-{stamp}.xlsx", count=len(people))
 
 
 def _workbook(people) -> bytes:

@@ -12,8 +12,12 @@ manifest = AppManifest(
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
     menu=(
-        MenuEntry(_("居民查询"), "registry:person_list", rules.VIEW_PERSON, order=20, phone_tab=True),
-        MenuEntry(_("楼栋房屋"), "registry:place_tree", rules.VIEW_PERSON, order=21),
+        MenuEntry(
+            _("居民查询"), "registry:person_list", rules.VIEW_PERSON, order=20, tab=10, tab_label=_("居民")
+        ),
+        MenuEntry(
+            _("楼栋房屋"), "registry:place_tree", rules.VIEW_PERSON, order=21, tab=20, tab_label=_("楼栋")
+        ),
         MenuEntry(_("导入居民"), "registry:import", rules.IMPORT_PERSON, order=22),
     ),
     api=("/registry/", "gongzhi.registry.api:router"),

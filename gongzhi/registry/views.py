@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongzhi.core.downloads import content_disposition
 from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.core.permissions import require
 from gongzhi.integration import selectors as integration_selectors
@@ -312,7 +313,7 @@ def import_template(request):
     require(request.user, IMPORT_PERSON)
     many = _many(selectors.communities_in_scope(user=request.user, perm=IMPORT_PERSON))
     response = HttpResponse(imports.template_workbook(with_community_column=many), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="residents-template.xlsx"'
+    response["Content-Disposition"] = content_disposition(_("居民导入模板") + ".xlsx")
     return response
 
 
@@ -333,7 +334,7 @@ def person_export(request):
             status = 400
         else:
             response = HttpResponse(export.content, content_type=XLSX)
-            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+            response["Content-Disposition"] = content_disposition(export.filename)
             return response
     count = selectors.person_search(user=request.user, perm=EXPORT_PERSON, **filters).count()
     return render(

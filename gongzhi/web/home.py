@@ -88,7 +88,7 @@ def home_panels(user) -> list:
     from gongzhi.core.manifests import manifests
 
     panels = [panel for m in manifests() for build in m.home_panels if (panel := build(user)) is not None]
-    return sorted(panels, key=lambda p: p.order)
+    return sorted(panels, key=lambda p: p.get("order", 100) if isinstance(p, dict) else p.order)
 
 
 def _shortcuts(user) -> list[dict]:

@@ -54,3 +54,23 @@ def access_log(request):
             "alert_threshold": settings.GONGZHI_REVEAL_ALERT_PER_HOUR,
         },
     )
+
+
+def page_not_found(request, exception=None):
+    """404 in the project's own words and layout (also in the demo, which runs without DEBUG)."""
+    from django.utils.translation import gettext
+
+    return render(
+        request,
+        "web/error.html",
+        {"message": gettext("没有找到这个页面。地址可能有误，或页面已经移走。")},
+        status=404,
+    )
+
+
+def server_error(request):
+    """500: a plain page that needs no database and no request context."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("web/500.html").render())

@@ -78,7 +78,8 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("按 Ctrl+C 停止。\n")
-        call_command("runserver", addrport, use_reloader=False)
+        # DEBUG is off in the demo (its own error pages); serve the static files all the same.
+        call_command("runserver", addrport, use_reloader=False, insecure_serving=True)
 
     def print_accounts(self, rows) -> None:
         w_user = max(_width("用户名"), *(_width(r.username) for r in rows))
