@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from .errors import ApplicationError
 from .keys import audit_key, audit_key_id
 from .models import AccessAction, AccessLogEntry, AccessLogHead
-from .purposes import Purpose
+from .purposes import SYSTEM_PURPOSES, Purpose
 
 GENESIS = "0" * 64
 SCHEME = 2  # keyed; 1 was plain SHA-256
@@ -58,7 +58,10 @@ def clean_purpose(purpose: str | None, note: str | None = "") -> tuple[str, str]
 
 def purpose_choices() -> list[tuple[str, str]]:
     """The choices for a purpose select: an empty first option, so nothing is pre-selected."""
-    return [("", gettext("请选择用途")), *Purpose.choices]
+    return [
+        ("", gettext("请选择用途")),
+        *((v, label) for v, label in Purpose.choices if v not in SYSTEM_PURPOSES),
+    ]
 
 
 # Writing ----------------------------------------------------------------------------------

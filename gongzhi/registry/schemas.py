@@ -8,7 +8,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from gongzhi.core.purposes import Purpose
+from gongzhi.core.purposes import SYSTEM_PURPOSES, Purpose
 from gongzhi.core.schemas import ErrorOut  # noqa: F401  (re-exported for the registry router)
 
 from . import selectors
@@ -130,7 +130,7 @@ class RevealIn(Schema):
         description="必填：查看用途，取自法定用途清单（handle_demand 办理诉求、callback 诉求回访、"
         "home_visit 入户走访、aid_check 救助核查、department_assist 部门协查、"
         "register_correction 核对更正登记信息、export_filing 报表报送），记入访问日志",
-        json_schema_extra={"enum": ["", *Purpose.values]},
+        json_schema_extra={"enum": ["", *(v for v in Purpose.values if v not in SYSTEM_PURPOSES)]},
     )
     note: str = Field("", description="选填：补充说明（不超过200字），一并记入访问日志")
 

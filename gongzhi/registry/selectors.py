@@ -216,7 +216,8 @@ def _identifying_search(qs: QuerySet, *, user, field: str) -> QuerySet:
     belongs to a resident: masked `3501**********001X` and a birth year leave a few dozen
     candidates, and trying each would recover the number. Such a search is a reveal: it needs
     the reveal permission over the people it finds, and it is written to the access log."""
-    from gongzhi.core.audit import access_log_record
+    from gongzhi.core.purposes import Purpose
+from gongzhi.core.audit import access_log_record
     from gongzhi.core.errors import PermissionDenied
     from gongzhi.core.models import AccessAction
     from gongzhi.core.scoping import has_anywhere
@@ -237,7 +238,7 @@ def _identifying_search(qs: QuerySet, *, user, field: str) -> QuerySet:
         community_code=found[0][1] if len(found) == 1 else "",
         fields=[field],
         count=len(found),
-        purpose=str(_("按完整号码查找居民")),
+        purpose=Purpose.LOOKUP_BY_NUMBER,
     )
     return qs
 
