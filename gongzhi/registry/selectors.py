@@ -216,10 +216,10 @@ def _identifying_search(qs: QuerySet, *, user, field: str) -> QuerySet:
     belongs to a resident: masked `3501**********001X` and a birth year leave a few dozen
     candidates, and trying each would recover the number. Such a search is a reveal: it needs
     the reveal permission over the people it finds, and it is written to the access log."""
-    from gongzhi.core.purposes import Purpose
-from gongzhi.core.audit import access_log_record
+    from gongzhi.core.audit import access_log_record
     from gongzhi.core.errors import PermissionDenied
     from gongzhi.core.models import AccessAction
+    from gongzhi.core.purposes import Purpose
     from gongzhi.core.scoping import has_anywhere
 
     from .rules import REVEAL_PERSON
