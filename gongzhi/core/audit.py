@@ -60,7 +60,7 @@ def purpose_choices() -> list[tuple[str, str]]:
     """The choices for a purpose select: an empty first option, so nothing is pre-selected."""
     return [
         ("", gettext("请选择用途")),
-        *((v, label) for v, label in Purpose.choices if v not in SYSTEM_PURPOSES),
+        *((code, str(label)) for code, label in Purpose.choices if code not in SYSTEM_PURPOSES),
     ]
 
 
@@ -305,9 +305,9 @@ def access_log_verify(*, checkpoints: Path | str | None = None) -> VerifyResult:
         prev = entry.hash
         checked += 1
         last_id = entry.id
-        cp = expected.get(checked)
-        if cp is not None and content_fail is None:
-            if not hmac.compare_digest(cp.head, entry.hash):
+        anchor = expected.get(checked)
+        if anchor is not None and content_fail is None:
+            if not hmac.compare_digest(anchor.head, entry.hash):
                 return VerifyResult(False, checked, entry.id, "rewritten", {"expected": checked})
             matched += 1
     if content_fail is not None:

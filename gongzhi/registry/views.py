@@ -119,7 +119,10 @@ def person_reveal(request, pk: int):
         return render(request, "registry/_reveal.html", context, status=200 if _htmx(request) else 403)
     form.is_valid()
     try:
-        values = services.person_reveal(by=request.user, person=person, **form.purpose_args())
+        args = form.purpose_args()
+        values = services.person_reveal(
+            by=request.user, person=person, purpose=args["purpose"], note=args["note"]
+        )
     except ApplicationError as exc:
         add_service_error(form, exc)
         return render(request, "registry/_reveal.html", context, status=status)
@@ -326,7 +329,10 @@ def person_export(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            export = exports.person_export(by=request.user, filters=filters, **form.purpose_args())
+            args = form.purpose_args()
+            export = exports.person_export(
+                by=request.user, purpose=args["purpose"], note=args["note"], filters=filters
+            )
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
