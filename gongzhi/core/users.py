@@ -225,7 +225,7 @@ def role_assign(
 def role_revoke(*, by, assignment: RoleAssignment) -> RoleAssignment:
     _require_manager(by)
     assignment = (
-        RoleAssignment.objects.select_for_update()
+        RoleAssignment.objects.select_for_update(of=("self",))
         .select_related("user", "region", "department", "organization")
         .get(pk=assignment.pk)
     )
