@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.models import RoleAssignment
 from gongzhi.core.roles import Role
+from gongzhi.core.scoping import _assignment_rows as assignment_rows
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def menu_for(user, path: str) -> list[dict]:
 
 def uses_tab_bar(user) -> bool:
     """Residents and grid workers, and nobody who also holds an office role."""
-    roles = set(RoleAssignment.objects.filter(user=user, active=True).values_list("role", flat=True))
+    roles = {role for role, _code in assignment_rows(user)}  # cached on the user by scoping
     return bool(roles) and roles <= TAB_ROLES and not user.is_superuser
 
 
