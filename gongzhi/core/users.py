@@ -201,8 +201,12 @@ def role_assign(
     organization=None,
 ) -> RoleAssignment:
     _require_manager(by)
+    # One assignment change per user at a time: the unique constraint cannot catch two parallel
+    # assignments of the same role (its empty department/organisation columns are NULL, and
+    # NULLs never collide), so the user's row is locked first.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     code = _check_scope(by=by, role=role, region=region, department=department, organization=organization)
-    assignment, created = RoleAssignment.objects.select_for_update().get_or_create(
+    assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, region=region, department=department, organization=organization
     )
     if not created and assignment.active:
@@ -225,7 +229,7 @@ def role_assign(
 def role_revoke(*, by, assignment: RoleAssignment) -> RoleAssignment:
     _require_manager(by)
     assignment = (
-        RoleAssignment.objects.select_for_update()
+        RoleAssignment.objects.select_for_update(of=("self",))
         .select_related("user", "region", "department", "organization")
         .get(pk=assignment.pk)
     )

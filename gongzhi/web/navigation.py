@@ -10,8 +10,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.manifests import MenuEntry, menu_entries, public_menu_entries
-from gongzhi.core.models import RoleAssignment
 from gongzhi.core.roles import Role
+from gongzhi.core.scoping import _assignment_rows as assignment_rows
 
 __all__ = ["MenuEntry", "menu_for", "public_items", "tabs_for", "uses_tab_bar"]
 
@@ -46,7 +46,7 @@ def menu_for(user, path: str) -> list[dict]:
 
 def uses_tab_bar(user) -> bool:
     """Residents and grid workers, and nobody who also holds an office role."""
-    roles = set(RoleAssignment.objects.filter(user=user, active=True).values_list("role", flat=True))
+    roles = {role for role, _code in assignment_rows(user)}  # cached on the user by scoping
     return bool(roles) and roles <= TAB_ROLES and not user.is_superuser
 
 

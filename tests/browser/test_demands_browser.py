@@ -90,7 +90,7 @@ def test_submit_handle_and_rate(live_server, chromium, screenshot, world):
     staff.goto(f"{base}/demands/queue/")
     staff.click("text=3号楼楼道灯不亮")
     form = staff.locator("form[data-action=dispatch]")
-    form.locator("select[name=category]").select_option(label="公共设施维修（一般（5个工作日））")
+    form.locator("select[name=category]").select_option(label="公共设施维修 · 一般（5个工作日）")
     form.locator("select[name=unit]").select_option(label="军门社区（社区）")
     screenshot(staff, "demands-03-dispatch")
     form.locator("button[type=submit]").click()
