@@ -15,6 +15,7 @@ from gongzhi.core.models import AccessAction
 from gongzhi.core.permissions import require
 from gongzhi.core.roles import EXPORT_PERSON
 from gongzhi.core.scoping import scope_prefixes
+from gongzhi.core.spreadsheets import append_row
 
 from .selectors import person_list_page, person_search
 
@@ -89,11 +90,12 @@ def _workbook(people) -> bytes:
         book = openpyxl.Workbook(write_only=False)
         sheet = book.active
         sheet.title = _("居民")
-        sheet.append(headers)
+        append_row(sheet, headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for p in people:
-            sheet.append(
+            append_row(  # text as text: no live formulas, stored control characters replaced
+                sheet,
                 [
                     p.name,
                     p.get_sex_display(),
@@ -104,7 +106,7 @@ def _workbook(people) -> bytes:
                     p.address,
                     p.get_residence_type_display(),
                     "、".join(t.get_kind_display() for t in p.current_tags),
-                ]
+                ],
             )
     for letter, width in zip("ABCDEFGHI", (10, 6, 12, 22, 16, 14, 36, 20, 24), strict=True):
         sheet.column_dimensions[letter].width = width

@@ -17,6 +17,8 @@ ERROR_FIELDS = {
     "sex_mismatch": "sex",
     "sex_required": "sex",
     "birth_mismatch": "birth_date",
+    "birth_future": "birth_date",
+    "birth_too_early": "birth_date",
     "duplicate_id_number": "id_number",
     "notes_too_long": "notes",
     "grade_range": "grade",
@@ -180,7 +182,12 @@ class RevealForm(forms.Form):
 
 
 class TagForm(forms.Form):
-    kind = forms.ChoiceField(label=_("人群类别"), choices=TagKind.choices)
+    # No category is pre-selected: the worker chooses one (the service checks it against the facts).
+    kind = forms.ChoiceField(
+        label=_("人群类别"),
+        choices=[("", _("请选择人群类别")), *TagKind.choices],
+        error_messages={"required": _("请选择人群类别。")},
+    )
     valid_from = forms.DateField(
         label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -200,6 +207,14 @@ class ImportForm(forms.Form):
         error_messages={"empty": _("文件是空的。"), "required": _("请选择要导入的表格文件。")},
     )
     community = forms.ChoiceField(label=_("导入到社区"), required=False)
+    allow_new_places = forms.BooleanField(
+        label=_("允许新建小区和楼栋"),
+        required=False,
+        help_text=_(
+            "不勾选时，表格中尚未登记的小区或楼栋所在行不导入，并在结果中列出原因。"
+            "勾选后才会新建，新建楼栋最多60层。"
+        ),
+    )
 
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)

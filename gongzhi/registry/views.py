@@ -284,6 +284,7 @@ def person_import(request):
                     data=upload.read(),
                     filename=upload.name,
                     community=form.community_region(),
+                    allow_new_places=form.cleaned_data["allow_new_places"],
                 )
             except ApplicationError as exc:
                 if exc.status in (403, 404):
