@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import idnumber
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.fieldmessages import PlainMessagesMixin
 
 from .codes import ETHNICITIES, DisabilityCategory, PersonStatus, ResidenceType, Sex, TagKind
 
@@ -35,7 +36,7 @@ def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
     form.add_error(field, str(exc.message))
 
 
-class PersonSearchForm(forms.Form):
+class PersonSearchForm(PlainMessagesMixin, forms.Form):
     q = forms.CharField(
         label=_("查询"),
         required=False,
@@ -87,7 +88,7 @@ class PersonSearchForm(forms.Form):
         return out
 
 
-class PersonForm(forms.Form):
+class PersonForm(PlainMessagesMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     name = forms.CharField(label=_("姓名"), max_length=50)
     former_names = forms.CharField(label=_("曾用名"), max_length=100, required=False)
@@ -172,7 +173,7 @@ class PersonForm(forms.Form):
         return data
 
 
-class RevealForm(forms.Form):
+class RevealForm(PlainMessagesMixin, forms.Form):
     purpose = forms.CharField(
         label=_("查看用途"),
         max_length=200,
@@ -181,7 +182,7 @@ class RevealForm(forms.Form):
     )
 
 
-class TagForm(forms.Form):
+class TagForm(PlainMessagesMixin, forms.Form):
     # No category is pre-selected: the worker chooses one (the service checks it against the facts).
     kind = forms.ChoiceField(
         label=_("人群类别"),
@@ -200,7 +201,7 @@ class TagForm(forms.Form):
     )
 
 
-class ImportForm(forms.Form):
+class ImportForm(PlainMessagesMixin, forms.Form):
     file = forms.FileField(
         label=_("表格文件"),
         help_text=_("Excel（.xlsx）或 CSV（UTF-8 或 GBK 编码）。"),
@@ -230,7 +231,7 @@ class ImportForm(forms.Form):
         return self.communities.get(self.cleaned_data.get("community") or "")
 
 
-class ExportForm(forms.Form):
+class ExportForm(PlainMessagesMixin, forms.Form):
     purpose = forms.CharField(
         label=_("导出用途"),
         max_length=200,
