@@ -630,7 +630,9 @@ def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - 
     maps = source.code_maps
 
     external = get.get(Field.EXTERNAL_ID, "")
-    if external:
+    if len(external) > 64:  # refused, never cut: a cut number could name another record
+        s.fail(Field.EXTERNAL_ID, _("编号超过64个字符。"))
+    elif external:
         s.values[Field.EXTERNAL_ID] = external
     name = clean_name(get.get(Field.NAME, ""))
     if not name:
