@@ -68,7 +68,9 @@ def _clean_text(field: str, value: Any) -> str:
             raise error("name_too_long") from None
         if field == "notes":
             raise error("notes_too_long") from None
-        raise error("field_too_long", field=_LABELS.get(field, field), n=_MAX[field]) from None
+        refused = error("field_too_long", field=_LABELS.get(field, field), n=_MAX[field])
+        refused.field = field
+        raise refused from None
 
 
 def _birth_date(value: Any) -> dt.date:
@@ -81,10 +83,10 @@ def _birth_date(value: Any) -> dt.date:
         raise ApplicationError(
             "birth_invalid", gettext("出生日期无法识别，请写成 1980-05-17。"), field="birth_date"
         ) from None
-    if day > timezone.localdate():
-        raise error("birth_future")
-    if day.year < 1890:
-        raise error("birth_too_early")
+    if day > timezone.localdate() or day.year < 1890:
+        refused = error("birth_future" if day.year >= 1890 else "birth_too_early")
+        refused.field = "birth_date"
+        raise refused
     return day
 
 

@@ -98,6 +98,7 @@ def test_a_future_birth_date_is_refused_without_an_identity_number(client, make_
     )
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "birth_future" and "晚于今天" in response.json()["message"]
+    assert response.json()["field"] == "birth_date"
     assert not Person.objects.exists()
 
 
