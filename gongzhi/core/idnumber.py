@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .errors import ApplicationError
+from .text import is_ascii_number, normalise_digits
 
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 CHECK_CHARS = "10X98765432"
@@ -57,8 +58,9 @@ PROVINCE_CODES = {
     "82",
     "83",
 }
-_RE18 = re.compile(r"^\d{17}[\dX]$")
-_RE15 = re.compile(r"^\d{15}$")
+# [0-9], never \d: \d also matches Arabic-Indic and other look-alike digits.
+_RE18 = re.compile(r"^[0-9]{17}[0-9X]$")
+_RE15 = re.compile(r"^[0-9]{15}$")
 
 
 class IdNumberError(ApplicationError):
@@ -90,10 +92,9 @@ def upgrade_15(value: str) -> str:
 
 
 def normalise(raw: str) -> str:
-    """Strip spaces, fold full-width digits and a lower-case x."""
-    text = (raw or "").strip().replace(" ", "").replace("\u3000", "")
-    text = text.translate({0xFF10 + i: 0x30 + i for i in range(10)} | {0xFF38: 0x58, 0xFF58: 0x58})
-    return text.upper()
+    """Strip spaces, fold full-width digits and a lower-case x (core.text.normalise_digits:
+    the one normaliser for identity numbers and phones)."""
+    return normalise_digits(raw)
 
 
 def parse(raw: str, *, today: dt.date | None = None) -> IdNumber:
@@ -102,6 +103,10 @@ def parse(raw: str, *, today: dt.date | None = None) -> IdNumber:
     today = today or timezone.localdate()
     if not value:
         raise IdNumberError("id_empty", _("请填写公民身份号码。"))
+    if not is_ascii_number(value, allowed="X"):
+        raise IdNumberError(
+            "id_characters", _("身份号码只能由数字0–9和最后一位的X组成，请不要使用其他文字的数字或符号。")
+        )
     upgraded = False
     if len(value) == 15:
         if not _RE15.match(value):
@@ -147,13 +152,13 @@ def is_valid(raw: str) -> bool:
     return True
 
 
-_PHONE_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_PHONE_FIXED = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_PHONE_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_PHONE_FIXED = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 
 
 def normalise_phone(raw: str) -> str:
     """Validate a mainland mobile (11 digits) or fixed-line number; return it without spaces."""
-    value = (raw or "").strip().replace(" ", "").replace("\u3000", "")
+    value = normalise_digits(raw)
     if value.startswith("+86"):
         value = value[3:]
     if not value:

@@ -773,6 +773,7 @@ class _Generator:
             contact_name=contact_name,
             contact_phone=contact_phone,
             created_at=t,
+            via_open311=spec.channel == Channel.OPEN311,  # the demo plays the Open311 endpoint
         )
 
     def _life(self, spec: _Spec) -> None:

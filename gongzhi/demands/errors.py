@@ -24,6 +24,7 @@ MESSAGES = {
     "bad_phone": _("联系电话格式不正确，请填写11位手机号或带区号的固定电话。"),
     "phone_required": _("请留下联系电话，以便回访。"),
     "bad_channel": _("不支持的诉求来源渠道。"),
+    "open311_channel": _("居民请通过“app”渠道提交诉求；Open311 渠道只用于 Open311 接口（/open311/）。"),
     "too_many_photos": _("最多上传%(n)d张照片。"),
     "bad_photo": _("照片格式不支持（仅限JPG、PNG、WEBP，单张不超过5MB）。"),
     "wrong_state": _("诉求当前状态为“%(state)s”，不能%(action)s。"),

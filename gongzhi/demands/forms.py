@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.fieldmessages import PlainMessagesMixin
 from gongzhi.core.formtokens import form_token_key, form_token_new
 from gongzhi.core.models import Region
 
@@ -51,7 +52,7 @@ def community_choices(communities) -> list:
     ]
 
 
-class DemandForm(forms.Form):
+class DemandForm(PlainMessagesMixin, forms.Form):
     title = forms.CharField(
         label=_("标题"),
         max_length=100,
@@ -130,7 +131,7 @@ class IntakeForm(DemandForm):
     ]
 
 
-class RateForm(forms.Form):
+class RateForm(PlainMessagesMixin, forms.Form):
     satisfaction = forms.ChoiceField(
         label=_("满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect
     )

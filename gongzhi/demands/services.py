@@ -9,10 +9,13 @@ from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import ApplicationError, NotFound
+from gongzhi.core.idnumber import normalise_phone
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.permissions import require
+from gongzhi.core.text import clean_text
 
 from . import calendar
 from .errors import error
@@ -41,12 +44,24 @@ MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_EXTENSIONS = 2
 MAX_REOPENS = 2
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 
 # Called with each new demand (the classifier registers one to fill the suggestions).
 SUGGESTERS: list[Callable[[Demand], None]] = []
+
+
+def _text(value, field: str, label, limit: int, *, required_code: str = "", too_long_code: str = "") -> str:
+    """One free-text field of a demand, through core.text.clean_text, with the demand's own
+    messages for the title and body."""
+    try:
+        return clean_text(value, field=field, label=label, max_length=limit, required=bool(required_code))
+    except ApplicationError as exc:
+        if exc.code == "required" and required_code:
+            raise error(required_code) from None
+        if exc.code == "too_long" and too_long_code:
+            raise error(too_long_code) from None
+        raise
 
 
 def _note(text: str) -> str:
@@ -108,9 +123,11 @@ def demand_create(
     photos: Iterable = (),
     created_at=None,
     idempotency_key: str | None = None,
+    via_open311: bool = False,
 ) -> Demand:
     """Take in a demand from any channel. Residents (and signed-out callers) use the
     self-service channels; hotline, walk-in and grid-visit intake needs demands.intake.
+    The open311 channel is only for the Open311 endpoint (`via_open311=True`).
 
     With an idempotency key (the API's Idempotency-Key header, a page's one-time form token),
     a repeat by the same account returns the first demand with `replayed = True`; the
@@ -119,15 +136,17 @@ def demand_create(
         raise error("bad_idempotency_key")
     if channel not in Channel.values:
         raise error("bad_channel")
-    title, body = (title or "").strip(), (body or "").strip()
-    if not title:
-        raise error("title_required")
-    if len(title) > 100:
-        raise error("title_too_long")
-    if not body:
-        raise error("body_required")
-    if len(body) > 4000:
-        raise error("body_too_long")
+    if channel == Channel.OPEN311 and not via_open311:
+        raise error("open311_channel")
+    # Spaces and zero-width characters alone are no title; over-long text is refused, never cut.
+    title = _text(
+        title, "title", _("标题"), 100, required_code="title_required", too_long_code="title_too_long"
+    )
+    body = _text(
+        body, "body", _("诉求内容"), 4000, required_code="body_required", too_long_code="body_too_long"
+    )
+    address = _text(address, "address", _("详细地址"), 200)
+    contact_name = _text(contact_name, "contact_name", _("联系人"), 50)
     if building is not None and estate is None:
         estate = building.estate
     if community is None and building is not None:
@@ -144,9 +163,10 @@ def demand_create(
         latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
     ):
         raise error("bad_location")
-    contact_phone = re.sub(r"[\s()]", "", contact_phone or "")
-    if contact_phone and not _PHONE.match(contact_phone):
-        raise error("bad_phone")
+    try:  # the one normaliser for phones: ASCII digits only, look-alike digits refused
+        contact_phone = normalise_phone(re.sub(r"[()]", "", contact_phone or ""))
+    except ApplicationError:
+        raise error("bad_phone") from None
     signed_in = by is not None and getattr(by, "is_authenticated", False)
     if channel in SELF_SERVICE_CHANNELS:
         if not signed_in and not contact_phone and channel != Channel.OPEN311:
@@ -171,7 +191,7 @@ def demand_create(
         community=community,
         estate=estate,
         building=building,
-        address=(address or "").strip()[:200],
+        address=address,
         latitude=latitude,
         longitude=longitude,
         person=person,
@@ -182,7 +202,7 @@ def demand_create(
     )
     if signed_in and not contact_name and channel in SELF_SERVICE_CHANNELS:
         contact_name = by.display_name or ""
-    demand.set_contact(name=(contact_name or "").strip()[:50], phone=contact_phone)
+    demand.set_contact(name=contact_name[:50], phone=contact_phone)
     if category is not None:
         demand.category = category
         demand.time_limit = category.time_limit

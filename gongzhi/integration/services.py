@@ -36,6 +36,8 @@ from gongzhi.core.models import Department, DepartmentKind, Region, RegionLevel,
 from gongzhi.core.permissions import require
 from gongzhi.core.roles import ROLE_PERMISSIONS
 from gongzhi.core.scoping import in_scope
+from gongzhi.core.spreadsheets import cell_text
+from gongzhi.core.text import bad_character, bad_character_message
 from gongzhi.registry import services as registry_services
 from gongzhi.registry.codes import ETHNICITIES, DisabilityCategory, TagKind
 from gongzhi.registry.models import Person, PersonTag
@@ -620,10 +622,17 @@ def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - 
     source = ctx.source
     s = Staged()
     get = {target: (raw.get(column) or "").strip() for column, target in source.columns}
+    for column, target in source.columns:  # control characters: refused (and never stored)
+        char = bad_character(get.get(target, ""))
+        if char:
+            s.fail(target, str(bad_character_message(char, column)))
+            get[target] = cell_text(get[target])
     maps = source.code_maps
 
     external = get.get(Field.EXTERNAL_ID, "")
-    if external:
+    if len(external) > 64:  # refused, never cut: a cut number could name another record
+        s.fail(Field.EXTERNAL_ID, _("编号超过64个字符。"))
+    elif external:
         s.values[Field.EXTERNAL_ID] = external
     name = clean_name(get.get(Field.NAME, ""))
     if not name:
@@ -775,7 +784,34 @@ def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - 
         start, end = s.values.get(Field.TAG_VALID_FROM), s.values.get(Field.TAG_VALID_TO)
         if start and end and end < start:
             s.fail(Field.TAG_VALID_TO, _("失效日期早于认定日期。"))
+        _check_tag_facts(s, tag, birth)
     return s
+
+
+def _check_tag_facts(s: Staged, tag: str, birth: dt.date | None) -> None:
+    """The facts a tag rests on, as far as the row shows them (the register checks the rest
+    when the tag is applied: registry.services.tag_facts_check)."""
+    label = str(TagKind(tag).label) if tag in TagKind.values else tag
+    min_age = registry_services.TAG_MIN_AGE.get(tag)
+    if min_age and birth is not None:
+        on = (
+            dt.date.fromisoformat(s.values[Field.TAG_VALID_FROM])
+            if s.values.get(Field.TAG_VALID_FROM)
+            else None
+        )
+        age = registry_services.age_on(birth, on or timezone.localdate())
+        if age < min_age:
+            s.fail(
+                Field.TAG_KIND,
+                _("“%(tag)s”要求年满%(min)d周岁，该行人员为%(age)d岁。")
+                % {"tag": label, "min": min_age, "age": age},
+            )
+    if tag == TagKind.DISABLED and not s.values.get(Field.TAG_GRADE):
+        s.fail(Field.TAG_GRADE, _("“残疾人”须填写残疾等级（1–4级）。"))
+    elif tag != TagKind.DISABLED and (
+        s.values.get(Field.TAG_GRADE) or s.values.get(Field.DISABILITY_CATEGORY)
+    ):
+        s.fail(Field.TAG_GRADE, _("只有“残疾人”才填写残疾等级和类别。"))
 
 
 # --- linking ----------------------------------------------------------------------------
@@ -977,17 +1013,33 @@ def _apply_tag(*, record: SourceRecord, person: Person, by, perm: str) -> None:
     valid_to = dt.date.fromisoformat(v[Field.TAG_VALID_TO]) if v.get(Field.TAG_VALID_TO) else None
     if valid_to is not None and valid_to < today:
         return  # an expired entitlement: nothing current to show
-    registry_services.person_tag_add(
-        by=by,
-        person=person,
-        kind=kind,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        grade=v.get(Field.TAG_GRADE),
-        disability_category=v.get(Field.DISABILITY_CATEGORY, ""),
-        source_department=department,
-        perm=perm,
-    )
+    try:
+        with transaction.atomic():
+            registry_services.person_tag_add(
+                by=by,
+                person=person,
+                kind=kind,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                grade=v.get(Field.TAG_GRADE),
+                disability_category=v.get(Field.DISABILITY_CATEGORY, ""),
+                source_department=department,
+                perm=perm,
+            )
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        # The register's facts contradict the tag (age, household, grade): keep the record,
+        # do not tag, and say why in the batch report.
+        record.errors = [
+            *record.errors,
+            {
+                "field": Field.TAG_KIND,
+                "level": "warning",
+                "message": _("人群标签未加上：%(reason)s") % {"reason": exc.message},
+            },
+        ]
+        record.save(update_fields=["errors"])
 
 
 # --- field provenance --------------------------------------------------------------------

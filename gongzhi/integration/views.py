@@ -3,9 +3,7 @@ merges, a person's provenance, and the department's data page. Thin: services do
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.core import spreadsheets
 from gongzhi.core.audit import purpose_choices
 from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.core.models import Department, Region, RegionLevel
@@ -425,26 +424,15 @@ def department_export(request):
     )
     stamp = timezone.localtime().strftime("%Y%m%d")
     if source.file_format == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(source.name[:30])
-        ws.append(header)
-        for r in rows:
-            ws.append(r)
-        buf = io.BytesIO()
-        wb.save(buf)
+        # core.spreadsheets: text as text (no live formulas), stored control characters replaced
+        content = spreadsheets.xlsx_bytes(title=source.name, header=header, rows=rows)
         response = HttpResponse(
-            buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         filename = f"{source.name}-{stamp}.xlsx"
     else:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
         response = HttpResponse(
-            ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+            spreadsheets.csv_bytes(header=header, rows=rows), content_type="text/csv; charset=utf-8"
         )
         filename = f"{source.name}-{stamp}.csv"
     from gongzhi.core.downloads import content_disposition

@@ -34,6 +34,25 @@ MESSAGES = {
     "already_member": _("该居民已在其他户中，请先将其移出原户。"),
     "household_other_community": _("户与居民不属于同一社区。"),
     "head_exists": _("该户已有户主。"),
+    "birth_future": _("出生日期不能晚于今天，请核对。"),
+    "birth_too_early": _("出生日期早于1890年，请核对。"),
+    "tag_needs_birth_date": _("“%(tag)s”要按年龄认定，请先登记该居民的出生日期或身份号码。"),
+    "tag_age": _("“%(tag)s”要求年满%(min)d周岁，该居民现在%(age)d岁，不能加这个标签。"),
+    "tag_not_alone": _("“独居老人”要求独自居住，但该居民所在的户“%(household)s”还有%(n)d位其他成员。"),
+    "tag_grade_required": _("“残疾人”标签须填写残疾等级（1–4级）。"),
+    "tag_grade_only_disabled": _("只有“残疾人”标签才填写残疾等级和类别。"),
+    "place_unknown_estate": _(
+        "小区“%(name)s”尚未登记，本行未导入。请核对小区名称；确需新建时，导入时勾选“允许新建小区和楼栋”。"
+    ),
+    "place_unknown_building": _(
+        "楼栋“%(name)s”在小区“%(estate)s”中尚未登记，本行未导入。"
+        "请核对楼栋名称；确需新建时，导入时勾选“允许新建小区和楼栋”。"
+    ),
+    "place_floor_range": _(
+        "房号“%(number)s”对应第%(floor)d层，但楼栋“%(building)s”只有%(floors)d层，请核对房号。"
+    ),
+    "place_new_floor_range": _("房号“%(number)s”对应第%(floor)d层，超过新建楼栋允许的%(n)d层，请核对房号。"),
+    "place_entrance_range": _("楼栋“%(building)s”只有%(n)d个单元，没有%(entrance)d单元，请核对。"),
 }
 
 

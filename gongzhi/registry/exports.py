@@ -14,6 +14,7 @@ from gongzhi.core.audit import access_log_record, clean_purpose
 from gongzhi.core.models import AccessAction
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
+from gongzhi.core.spreadsheets import append_row
 
 from .rules import EXPORT_PERSON
 from .selectors import person_list_page, person_search
@@ -91,11 +92,12 @@ def _workbook(people) -> bytes:
         book = openpyxl.Workbook(write_only=False)
         sheet = book.active
         sheet.title = _("居民")
-        sheet.append(headers)
+        append_row(sheet, headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for p in people:
-            sheet.append(
+            append_row(  # text as text: no live formulas, stored control characters replaced
+                sheet,
                 [
                     p.name,
                     p.get_sex_display(),
@@ -106,7 +108,7 @@ def _workbook(people) -> bytes:
                     p.address,
                     p.get_residence_type_display(),
                     "、".join(t.get_kind_display() for t in p.current_tags),
-                ]
+                ],
             )
     for letter, width in zip("ABCDEFGHI", (10, 6, 12, 22, 16, 14, 36, 20, 24), strict=True):
         sheet.column_dimensions[letter].width = width

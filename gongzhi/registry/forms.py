@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import idnumber
 from gongzhi.core.audit import purpose_choices
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.fieldmessages import PlainMessagesMixin
 
 from .codes import ETHNICITIES, DisabilityCategory, PersonStatus, ResidenceType, Sex, TagKind
 
@@ -20,6 +21,8 @@ ERROR_FIELDS = {
     "sex_mismatch": "sex",
     "sex_required": "sex",
     "birth_mismatch": "birth_date",
+    "birth_future": "birth_date",
+    "birth_too_early": "birth_date",
     "duplicate_id_number": "id_number",
     "id_not_registrable_here": "id_number",
     "notes_too_long": "notes",
@@ -37,7 +40,7 @@ def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
     form.add_error(field, str(exc.message))
 
 
-class PersonSearchForm(forms.Form):
+class PersonSearchForm(PlainMessagesMixin, forms.Form):
     q = forms.CharField(
         label=_("查询"),
         required=False,
@@ -89,7 +92,7 @@ class PersonSearchForm(forms.Form):
         return out
 
 
-class PersonForm(forms.Form):
+class PersonForm(PlainMessagesMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     name = forms.CharField(label=_("姓名"), max_length=50)
     former_names = forms.CharField(label=_("曾用名"), max_length=100, required=False)
@@ -182,7 +185,7 @@ class PersonForm(forms.Form):
         return data
 
 
-class PurposeForm(forms.Form):
+class PurposeForm(PlainMessagesMixin, forms.Form):
     """A purpose from the lawful list (nothing pre-selected) and an optional note. The list
     and the note are checked by the service (core.audit.clean_purpose), as for the API."""
 
@@ -208,8 +211,13 @@ class RevealForm(PurposeForm):
     pass
 
 
-class TagForm(forms.Form):
-    kind = forms.ChoiceField(label=_("人群类别"), choices=TagKind.choices)
+class TagForm(PlainMessagesMixin, forms.Form):
+    # No category is pre-selected: the worker chooses one (the service checks it against the facts).
+    kind = forms.ChoiceField(
+        label=_("人群类别"),
+        choices=[("", _("请选择人群类别")), *TagKind.choices],
+        error_messages={"required": _("请选择人群类别。")},
+    )
     valid_from = forms.DateField(
         label=_("生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -222,13 +230,21 @@ class TagForm(forms.Form):
     )
 
 
-class ImportForm(forms.Form):
+class ImportForm(PlainMessagesMixin, forms.Form):
     file = forms.FileField(
         label=_("表格文件"),
         help_text=_("Excel（.xlsx）或 CSV（UTF-8 或 GBK 编码）。"),
         error_messages={"empty": _("文件是空的。"), "required": _("请选择要导入的表格文件。")},
     )
     community = forms.ChoiceField(label=_("导入到社区"), required=False)
+    allow_new_places = forms.BooleanField(
+        label=_("允许新建小区和楼栋"),
+        required=False,
+        help_text=_(
+            "不勾选时，表格中尚未登记的小区或楼栋所在行不导入，并在结果中列出原因。"
+            "勾选后才会新建，新建楼栋最多60层。"
+        ),
+    )
 
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)

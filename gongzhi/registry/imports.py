@@ -24,6 +24,7 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import in_scope
+from gongzhi.core.text import bad_character, bad_character_message
 
 from . import services
 from .codes import ETHNICITIES, Relationship, ResidenceType, Sex, TagKind
@@ -60,7 +61,10 @@ COLUMN_HELP = {
     "出生日期": gettext_lazy("如 1980-05-17；可不填；填了须与号码一致。"),
     "民族": gettext_lazy("如 汉族、回族；不填为汉族。"),
     "联系电话": gettext_lazy("手机11位或固定电话如 0591-87654321；可不填。"),
-    "小区": gettext_lazy("小区/院落名称；与楼栋、房号一起填写时，房屋不存在会自动建立。"),
+    "小区": gettext_lazy(
+        "小区/院落名称，与楼栋、房号一起填写。小区和楼栋须已登记（否则该行不导入），"
+        "除非导入时勾选“允许新建小区和楼栋”；已登记楼栋中的新房号会自动建立。"
+    ),
     "楼栋": gettext_lazy("如 3号楼。"),
     "单元": gettext_lazy("数字，如 1；不填为1单元。"),
     "房号": gettext_lazy("如 302（前面的数字为楼层）。"),
@@ -255,9 +259,18 @@ def _split_tags(value: str) -> list[str]:
 # --- the import -------------------------------------------------------------------------
 
 
-def person_import(*, by, data: bytes, filename: str = "", community: Region | None = None) -> ImportReport:
+def person_import(
+    *,
+    by,
+    data: bytes,
+    filename: str = "",
+    community: Region | None = None,
+    allow_new_places: bool = False,
+) -> ImportReport:
     """Import residents from a spreadsheet. `community` is where rows without a 社区代码
-    column go; rows with one go to that community, which must lie in the user's scope."""
+    column go; rows with one go to that community, which must lie in the user's scope.
+    A row naming an estate or building that is not registered is rejected with the reason,
+    unless `allow_new_places` (then created within plausible bounds)."""
     require(by, IMPORT_PERSON)
     if community is not None:
         require(by, IMPORT_PERSON, community)
@@ -299,6 +312,7 @@ def person_import(*, by, data: bytes, filename: str = "", community: Region | No
                     seen=seen,
                     row_number=row_number,
                     tables=tables,
+                    allow_new_places=allow_new_places,
                 )
         except RowError as exc:
             if isinstance(exc, IdHeldElsewhere):
@@ -332,7 +346,11 @@ def _row_community(by, values, default_community, communities) -> Region:
     return region
 
 
-def _import_row(*, by, values, default_community, communities, seen, row_number, tables):
+def _import_row(*, by, values, default_community, communities, seen, row_number, tables, allow_new_places):
+    for column, value in values.items():  # control characters: refused here as in every form
+        char = bad_character(value) if isinstance(value, str) else None
+        if char:
+            raise RowError(bad_character_message(char, column))
     name = str(values.get("姓名") or "").strip()
     if not name:
         raise RowError(_("缺少姓名。"))
@@ -386,7 +404,7 @@ def _import_row(*, by, values, default_community, communities, seen, row_number,
     if relationship and not household_number:
         raise RowError(_("填写了与户主关系时，请同时填写户编号。"))
 
-    dwelling = _row_dwelling(by, community, values)
+    dwelling = _row_dwelling(by, community, values, allow_new_places)
     if dwelling is not None:
         data["dwelling"] = dwelling
 
@@ -407,15 +425,16 @@ def _import_row(*, by, values, default_community, communities, seen, row_number,
         )
         status = "updated" if person.version != before else "unchanged"
 
-    changed = _row_tags(by, person, tag_kinds)
-    if household_number:
-        changed = _row_household(by, person, community, household_number, relationship, dwelling) or changed
+    changed = False
+    if household_number:  # before the tags: 独居老人 is checked against the household
+        changed = _row_household(by, person, community, household_number, relationship, dwelling)
+    changed = _row_tags(by, person, tag_kinds) or changed
     if changed and status == "unchanged":
         status = "updated"
     return status, person
 
 
-def _row_dwelling(by, community, values):
+def _row_dwelling(by, community, values, allow_new_places=False):
     estate = str(values.get("小区") or "").strip()
     building = str(values.get("楼栋") or "").strip()
     number = str(values.get("房号") or "").strip()
@@ -441,6 +460,7 @@ def _row_dwelling(by, community, values):
         entrance=entrance,
         number=number,
         perm=IMPORT_PERSON,
+        allow_new_places=allow_new_places,
     )
 
 

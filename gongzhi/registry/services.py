@@ -8,14 +8,16 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from gongzhi.core import idnumber, pii
 from gongzhi.core.audit import access_log_record
+from gongzhi.core.errors import ApplicationError
 from gongzhi.core.history import change_record, diff
 from gongzhi.core.models import AccessAction, Region, RegionLevel
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import in_scope
+from gongzhi.core.text import clean_text
 
 from .codes import ETHNICITIES, PersonStatus, Relationship, ResidenceType, Sex, TagKind
 from .errors import error
@@ -46,23 +48,47 @@ _MAX = {
     "notes": 1000,
 }
 _LABELS = {
-    "former_names": "曾用名",
-    "hukou_address": "户籍地址",
-    "workplace": "工作单位",
-    "address": "居住地址",
+    "name": gettext_lazy("姓名"),
+    "notes": gettext_lazy("备注"),
+    "former_names": gettext_lazy("曾用名"),
+    "hukou_address": gettext_lazy("户籍地址"),
+    "workplace": gettext_lazy("工作单位"),
+    "address": gettext_lazy("居住地址"),
 }
 
 
-def _cleangettext(field: str, value: Any) -> str:
-    text = ("" if value is None else str(value)).strip()
-    limit = _MAX.get(field)
-    if limit and len(text) > limit:
+def _clean_text(field: str, value: Any) -> str:
+    """core.text.clean_text: control characters refused, zero-width-only text is empty,
+    over-long text refused (never cut)."""
+    try:
+        return clean_text(value, field=field, label=_LABELS.get(field, field), max_length=_MAX.get(field))
+    except ApplicationError as exc:
+        if exc.code != "too_long":
+            raise
         if field == "name":
-            raise error("name_too_long")
+            raise error("name_too_long") from None
         if field == "notes":
-            raise error("notes_too_long")
-        raise error("field_too_long", field=_LABELS.get(field, field), n=limit)
-    return text
+            raise error("notes_too_long") from None
+        refused = error("field_too_long", field=_LABELS.get(field, field), n=_MAX[field])
+        refused.field = field
+        raise refused from None
+
+
+def _birth_date(value: Any) -> dt.date:
+    """A birth date entered without an identity number: a real date, not in the future."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ApplicationError(
+            "birth_invalid", gettext("出生日期无法识别，请写成 1980-05-17。"), field="birth_date"
+        ) from None
+    if day > timezone.localdate() or day.year < 1890:
+        refused = error("birth_future" if day.year >= 1890 else "birth_too_early")
+        refused.field = "birth_date"
+        raise refused
+    return day
 
 
 def person_clean(*, data: dict[str, Any], community: Region) -> dict[str, Any]:
@@ -71,7 +97,7 @@ def person_clean(*, data: dict[str, Any], community: Region) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in ("name", "former_names", "hukou_address", "workplace", "notes", "address"):
         if field in data:
-            out[field] = _cleangettext(field, data[field])
+            out[field] = _clean_text(field, data[field])
     if "name" in data and not out["name"]:
         raise error("name_required")
     raw_id = (data.get("id_number") or "").strip()
@@ -96,8 +122,7 @@ def person_clean(*, data: dict[str, Any], community: Region) -> dict[str, Any]:
             raise error("sex_required")
         out["sex"] = data["sex"]
     if "birth_date" not in out and data.get("birth_date"):
-        b = data["birth_date"]
-        out["birth_date"] = b if isinstance(b, dt.date) else dt.date.fromisoformat(str(b))
+        out["birth_date"] = _birth_date(data["birth_date"])
     if "phone" in data:
         out["phone"] = idnumber.normalise_phone(data.get("phone") or "")
     for field, allowed in (
@@ -362,6 +387,58 @@ def person_reveal(
     return {f: values[f] for f in fields}
 
 
+# Tags that rest on a fact the register holds: the minimum age (on the day the tag starts).
+TAG_MIN_AGE = {TagKind.ELDERLY_80: 80, TagKind.ELDERLY_ALONE: 60}
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def tag_facts_check(
+    *, person: Person, kind: str, grade: int | None = None, disability_category: str = "", on: dt.date
+) -> None:
+    """Refuse a tag the register's facts contradict: elderly tags by age, 独居老人 by the
+    household (no other member), 残疾人 with a grade (and a grade only on 残疾人). Every path
+    that adds a tag (page, import, department import) goes through person_tag_add, which
+    calls this."""
+    from django.utils.translation import gettext as _
+
+    label = _(str(TagKind(kind).label))
+    if kind in TAG_MIN_AGE:
+        birth = Person.objects.values_list("birth_date", flat=True).get(pk=person.pk)
+        if birth is None:
+            raise ApplicationError(
+                "tag_needs_birth_date", error("tag_needs_birth_date", tag=label).message, field="kind"
+            )
+        age = age_on(birth, on)
+        if age < TAG_MIN_AGE[kind]:
+            raise ApplicationError(
+                "tag_age", error("tag_age", tag=label, min=TAG_MIN_AGE[kind], age=age).message, field="kind"
+            )
+    if kind == TagKind.ELDERLY_ALONE:
+        membership = HouseholdMember.objects.filter(person=person).select_related("household").first()
+        if membership is not None:
+            others = (
+                HouseholdMember.objects.filter(household_id=membership.household_id)
+                .exclude(person=person)
+                .count()
+            )
+            if others:
+                raise ApplicationError(
+                    "tag_not_alone",
+                    error("tag_not_alone", household=membership.household.number, n=others).message,
+                    field="kind",
+                )
+    if kind == TagKind.DISABLED:
+        if grade is None:
+            raise ApplicationError("tag_grade_required", error("tag_grade_required").message, field="grade")
+    elif grade is not None or disability_category:
+        raise ApplicationError(
+            "tag_grade_only_disabled", error("tag_grade_only_disabled").message, field="grade"
+        )
+
+
 @transaction.atomic
 def person_tag_add(
     *,
@@ -388,6 +465,9 @@ def person_tag_add(
     valid_from = valid_from or timezone.localdate()
     if valid_to is not None and valid_to < valid_from:
         raise error("validity_order")
+    tag_facts_check(
+        person=person, kind=kind, grade=grade, disability_category=disability_category, on=valid_from
+    )
     # The tag carries the person's community, status and name as they are now (see PersonTag).
     community_id, person_status, person_name = Person.objects.values_list(
         "community_id", "status", "name"
@@ -484,6 +564,24 @@ def household_member_remove(*, by, member: HouseholdMember) -> None:
     member.delete()
 
 
+# A building taller than this is not created from an import row: a typo in a room number
+# ("9901" for "901") must not make a 99-storey building. A registered building may say more.
+MAX_NEW_FLOORS = 60
+
+
+def dwelling_floor(number: str) -> int:
+    """The floor a room number names: the digits before the last two (302 → 3, 1502 → 15);
+    a number of one or two digits, or with letters in front, is on the ground floor."""
+    head = number[:-2]
+    return max(int(head), 1) if len(number) >= 3 and head.isdigit() else 1
+
+
+def _estate_grid(estate: Estate):
+    """The grid of an estate whose buildings all lie in one grid (a new building joins it)."""
+    grids = set(Building.objects.filter(estate=estate).values_list("grid_id", flat=True))
+    return next(iter(grids)) if len(grids) == 1 else None
+
+
 @transaction.atomic
 def dwelling_locate(
     *,
@@ -494,31 +592,68 @@ def dwelling_locate(
     entrance: int,
     number: str,
     perm: str = MANAGE_PLACES,
+    allow_new_places: bool = False,
 ) -> Dwelling:
-    """The dwelling at estate / building / entrance / number in a community, creating the
-    estate, building and dwelling records that do not exist yet (the import path)."""
+    """The dwelling at estate / building / entrance / number in a community. A new room in a
+    registered building is created when its floor and entrance fit the building. An estate or
+    building that is not registered is refused, unless the caller explicitly allows new places
+    (`allow_new_places`); then it is created, and a building grows to at most MAX_NEW_FLOORS
+    floors (or what it already has)."""
     community = _check_community(community)
     require(by, perm, community)
     who = by if by and by.is_authenticated else None
     estate_name, building_name, number = estate_name.strip(), building_name.strip(), number.strip()
+    floor = dwelling_floor(number)
     estate = Estate.objects.filter(community=community, name=estate_name).first()
     if estate is None:
+        if not allow_new_places:
+            raise error("place_unknown_estate", name=estate_name)
+        if floor > MAX_NEW_FLOORS:
+            raise error("place_new_floor_range", number=number, floor=floor, n=MAX_NEW_FLOORS)
         estate = Estate.objects.create(community=community, name=estate_name, created_by=who)
         change_record(obj=estate, by=by, action="create", changes={"name": [None, estate_name]})
-    building = Building.objects.filter(estate=estate, name=building_name).first()
+    building = Building.objects.select_for_update().filter(estate=estate, name=building_name).first()
     if building is None:
+        if not allow_new_places:
+            raise error("place_unknown_building", name=building_name, estate=estate_name)
+        if floor > MAX_NEW_FLOORS:
+            raise error("place_new_floor_range", number=number, floor=floor, n=MAX_NEW_FLOORS)
         building = Building.objects.create(
-            community=community, estate=estate, name=building_name, entrances=max(entrance, 1), created_by=who
+            community=community,
+            estate=estate,
+            name=building_name,
+            entrances=max(entrance, 1),
+            grid_id=_estate_grid(estate),
+            created_by=who,
         )
         change_record(obj=building, by=by, action="create", changes={"name": [None, building_name]})
     dwelling = Dwelling.objects.filter(building=building, entrance=entrance, number=number).first()
     if dwelling is None:
-        floor = int(number[:-2]) if len(number) >= 3 and number[:-2].isdigit() else 1
-        floor = min(max(floor, 1), 200)
+        if floor > building.floors and not allow_new_places:
+            raise error(
+                "place_floor_range",
+                number=number,
+                floor=floor,
+                building=building_name,
+                floors=building.floors,
+            )
+        if floor > max(building.floors, MAX_NEW_FLOORS):
+            raise error("place_new_floor_range", number=number, floor=floor, n=MAX_NEW_FLOORS)
+        if entrance > building.entrances and not allow_new_places:
+            raise error(
+                "place_entrance_range", building=building_name, n=building.entrances, entrance=entrance
+            )
         if floor > building.floors or entrance > building.entrances:
+            before = {"floors": building.floors, "entrances": building.entrances}
             building.floors = max(building.floors, floor)
             building.entrances = max(building.entrances, entrance)
             building.save(update_fields=["floors", "entrances"])
+            change_record(
+                obj=building,
+                by=by,
+                action="update",
+                changes=diff(before, {"floors": building.floors, "entrances": building.entrances}),
+            )
         dwelling = Dwelling.objects.create(
             community=community,
             building=building,

@@ -41,6 +41,8 @@ def _htmx(request) -> bool:
 def _search(request, perm: str = VIEW_PERSON):
     communities = selectors.communities_in_scope(user=request.user, perm=perm).select_related("parent")
     form = PersonSearchForm(request.GET or None, communities=communities if _many(communities) else None)
+    if request.GET and not form.is_valid():
+        return form, None  # a refused search (say, 5,000 characters) finds nothing and says why
     return form, form.filters() if request.GET else {}
 
 
@@ -64,7 +66,8 @@ def _many(qs) -> bool:
 def person_list(request):
     require(request.user, VIEW_PERSON)
     form, filters = _search(request)
-    qs = selectors.person_list_page(selectors.person_search(user=request.user, **filters))
+    people = selectors.person_search(user=request.user, **(filters or {}))
+    qs = selectors.person_list_page(people if filters is not None else people.none())
     page = SearchPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -286,6 +289,7 @@ def person_import(request):
                     data=upload.read(),
                     filename=upload.name,
                     community=form.community_region(),
+                    allow_new_places=form.cleaned_data["allow_new_places"],
                 )
             except ApplicationError as exc:
                 if exc.status in (403, 404):
@@ -325,6 +329,9 @@ def import_template(request):
 def person_export(request):
     require(request.user, EXPORT_PERSON)
     search, filters = _search(request, perm=EXPORT_PERSON)
+    if filters is None:  # never export everyone because the search was refused
+        errors = " ".join(str(e) for field_errors in search.errors.values() for e in field_errors)
+        raise ApplicationError("search_invalid", errors)
     form = ExportForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

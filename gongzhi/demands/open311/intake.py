@@ -149,6 +149,7 @@ def open311_request_create(*, user, jurisdiction: str, data) -> Demand:
     return demand_create(
         by=user,
         channel=Channel.OPEN311,
+        via_open311=True,
         title=title or category.name,
         body=description,
         community=community,

@@ -491,6 +491,7 @@ def test_public_reads_hide_the_text_the_submitting_account_sees_it(client, world
     demand = demand_create(
         by=world["account"],
         channel=Channel.OPEN311,
+        via_open311=True,  # as the Open311 endpoint creates it
         title="顶楼漏水",
         body="阳光花园5号楼顶楼漏水，联系人王先生",
         community=world["estate"].community,

@@ -111,11 +111,11 @@ def _csv(rows, header=COLUMNS, encoding="utf-8") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
-def _upload(client, content: bytes, name="居民.xlsx", community="350102004001"):
-    return client.post(
-        reverse("registry:import"),
-        {"file": SimpleUploadedFile(name, content), "community": community},
-    )
+def _upload(client, content: bytes, name="居民.xlsx", community="350102004001", allow_new_places=True):
+    data = {"file": SimpleUploadedFile(name, content), "community": community}
+    if allow_new_places:  # these files bring their estates and buildings with them
+        data["allow_new_places"] = "on"
+    return client.post(reverse("registry:import"), data)
 
 
 def _state():
