@@ -77,8 +77,8 @@ class ErrorCatalogue:
         self.error_class = error_class
         self.statuses = statuses or {}
 
-    def __call__(self, code: str, **params) -> ApplicationError:
-        message = self.messages[code]
+    def __call__(self, error_code: str, /, **params) -> ApplicationError:
+        message = self.messages[error_code]
         if params:
             message = message % params
-        return self.error_class(code, message, status=self.statuses.get(code))
+        return self.error_class(error_code, message, status=self.statuses.get(error_code))

@@ -147,18 +147,18 @@ def test_every_field_follows_the_rules_on_the_department_api(client, make_user, 
     department = DepartmentFactory(kind=kind, code=f"d-{kind}")
     client.force_login(make_user("department_staff", department))
     shared = SharingRule.objects.filter(department_kind=kind, field=field).exists()
-    asked = client.get("/api/integration/department/people", {"purpose": "核对", "fields": field})
+    asked = client.get("/api/integration/department/people", {"purpose": "department_assist", "fields": field})
     if field not in SharedField.values:  # not a field any rule can open: never given
         assert asked.status_code == 403
     else:
         assert asked.status_code == (200 if shared else 403), asked.content
-    default = client.get("/api/integration/department/people", {"purpose": "核对"})
+    default = client.get("/api/integration/department/people", {"purpose": "department_assist"})
     assert default.status_code == 200
     item = default.json()["items"][0]
     assert (field in item) is (shared and field in SharedField.values)
     if not shared and field in VALUES:
         assert VALUES[field] not in default.content.decode()
-    page = client.get(reverse("integration:department"), {"purpose": "核对"}).content.decode()
+    page = client.get(reverse("integration:department"), {"purpose": "department_assist"}).content.decode()
     if not shared and field in VALUES:
         assert VALUES[field] not in page
     # the register itself gives them nothing
@@ -176,18 +176,18 @@ def test_searching_by_a_field_needs_that_field_shared(client, make_user, person,
     SharingRule.objects.create(department_kind=kind, field="community")
     department = DepartmentFactory(kind=kind, code="d-other")
     client.force_login(make_user("department_staff", department))
-    response = client.get("/api/integration/department/people", {"purpose": "核对", **params})
+    response = client.get("/api/integration/department/people", {"purpose": "department_assist", **params})
     assert response.status_code == 403 and response.json()["code"] == "field_not_shared"
     SharingRule.objects.create(department_kind=kind, field=field)
-    assert client.get("/api/integration/department/people", {"purpose": "核对", **params}).status_code == 200
+    assert client.get("/api/integration/department/people", {"purpose": "department_assist", **params}).status_code == 200
 
 
 def test_every_department_read_is_logged(civil_client, person, civil):
-    civil_client.get("/api/integration/department/people", {"purpose": "低保复核"})
-    civil_client.get(reverse("integration:department"), {"purpose": "低保复核"})
+    civil_client.get("/api/integration/department/people", {"purpose": "aid_check"})
+    civil_client.get(reverse("integration:department"), {"purpose": "aid_check"})
     entries = list(AccessLogEntry.objects.order_by("id"))
     assert [e.action for e in entries] == ["department_read", "department_read"]
-    assert all(e.purpose == "低保复核" and e.count == 1 for e in entries)
+    assert all(e.purpose == "aid_check" and e.count == 1 for e in entries)
     assert all(not {"phone", "ethnicity", "hukou_address", "workplace"} & set(e.fields) for e in entries)
     # and a read without a stated purpose gives nothing
     refused = civil_client.get("/api/integration/department/people", {"purpose": ""})

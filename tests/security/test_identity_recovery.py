@@ -293,7 +293,7 @@ def _api_info(item: dict) -> list:
 
 
 def test_excel_export(worker_client, people):
-    response = worker_client.post(reverse("registry:export"), {"purpose": "季度走访名单"})
+    response = worker_client.post(reverse("registry:export"), {"purpose": "export_filing", "note": "季度走访名单"})
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
@@ -322,7 +322,7 @@ def civil_client(client, make_user):
 
 
 def test_department_page(civil_client, people):
-    html = civil_client.get(reverse("integration:department"), {"purpose": "低保复核"}).content.decode()
+    html = civil_client.get(reverse("integration:department"), {"purpose": "aid_check"}).content.decode()
     by_name = _by_name(people)
     shown = _html_table(html, lambda cells: by_name.get(cells["姓名"][1].strip()))
     assert len(shown) == len(people)
@@ -334,7 +334,7 @@ def test_department_api_with_the_register_api(client, make_user, people):
     gives, joined with whatever the registry API would add, still leaves many numbers."""
     department = DepartmentFactory(name="鼓楼区卫健局", kind="health", code="gl-health-rec")
     client.force_login(make_user("department_staff", department))
-    body = client.get("/api/integration/department/people", {"purpose": "随访", "limit": 500}).json()
+    body = client.get("/api/integration/department/people", {"purpose": "department_assist", "limit": 500}).json()
     shown = {}
     for item in body["items"]:
         registry = client.get(f"/api/registry/persons/{item['id']}")
@@ -375,7 +375,7 @@ def test_the_full_birth_date_comes_with_the_revealed_number(worker_client, peopl
     person = next(iter(people.values()))
     body = worker_client.post(
         f"/api/registry/persons/{person.pk}/reveal",
-        json.dumps({"purpose": "核实低保申请"}),
+        json.dumps({"purpose": "aid_check", "note": "核实低保申请"}),
         content_type="application/json",
     ).json()
     assert (body["id_number"], body["birth_date"]) == (person.id_number, person.birth_date.isoformat())
