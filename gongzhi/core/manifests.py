@@ -110,6 +110,10 @@ class AppManifest:
     # node: codes, categories, units) or a local one (kept on the coordinator: the access log's chain).
     reference_tables: Sequence[str] = ()
     local_tables: Sequence[str] = ()
+    # What the app does when something it depends on happens elsewhere, by name:
+    # "regions_imported" (codes=[...]), "department_created" (department=...). Called by the
+    # service that did it, in its transaction (never from a signal, never on a GET).
+    hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
 
 @functools.cache
@@ -149,6 +153,14 @@ def role_permissions() -> dict[str, set[str]]:
         for role, perms in m.permissions.items():
             table.setdefault(str(role), set()).update(perms)
     return table
+
+
+def run_hook(name: str, **kwargs) -> None:
+    """Call every app's hook of that name (see AppManifest.hooks)."""
+    for m in manifests():
+        hook = m.hooks.get(name)
+        if hook is not None:
+            hook(**kwargs)
 
 
 def url_includes() -> list[tuple[str, str]]:

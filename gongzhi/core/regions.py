@@ -100,4 +100,10 @@ def regions_import(*, paths: list[Path]) -> RegionImportReport:
     Region.objects.bulk_create(to_create, batch_size=2000)
     Region.objects.bulk_update(to_update, ["name", "parent"], batch_size=2000)
     report.created, report.updated = len(to_create), len(to_update)
+    if incoming:
+        from .manifests import run_hook
+
+        # Apps that keep something per region (demands: a handling unit for every community,
+        # street and district) create it now, not when a page first needs it.
+        run_hook("regions_imported", codes=sorted(incoming))
     return report

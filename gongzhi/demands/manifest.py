@@ -7,6 +7,7 @@ from gongzhi.core.manifests import AppManifest, DemoStep, MenuEntry
 from . import rules
 from .demo_steps import demo_demands_history, demo_units_and_keys
 from .home import home_panel
+from .units import unit_for_new_department, units_for_regions
 
 manifest = AppManifest(
     app_label="demands",
@@ -32,6 +33,7 @@ manifest = AppManifest(
     home_panels=(home_panel,),
     api=("/demands/", "gongzhi.demands.api:router"),
     urls=(("demands/", "gongzhi.demands.urls"), ("open311/", "gongzhi.demands.open311.urls")),
+    hooks={"regions_imported": units_for_regions, "department_created": unit_for_new_department},
     demo=(
         DemoStep(50, _("接诉即办的处理单位与 Open311 密钥"), demo_units_and_keys),
         DemoStep(60, _("接诉即办：近六个月的诉求与分类模型"), demo_demands_history),

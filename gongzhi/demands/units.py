@@ -152,6 +152,44 @@ def units_under(region_code: str):
     return HandlingUnit.objects.filter(region__code__startswith=region_code, active=True)
 
 
+@transaction.atomic
+def units_for_regions(*, codes: list[str]) -> int:
+    """The handling units of these regions (districts, streets, communities), with their parents,
+    created in bulk where missing (the regions_imported hook). Returns how many were created."""
+    levels = {RegionLevel.DISTRICT, RegionLevel.STREET, RegionLevel.COMMUNITY}
+    wanted = {c for c in codes if len(c) >= 6}
+    wanted |= {c[:n] for c in wanted for n in (6, 9) if len(c) > n}
+    regions = sorted(
+        Region.objects.filter(code__in=wanted, level__in=levels).only("code", "name", "level", "parent_id"),
+        key=lambda r: (r.level, r.code),
+    )
+    units = dict(
+        HandlingUnit.objects.filter(region_id__in=wanted, department__isnull=True).values_list(
+            "region_id", "id"
+        )
+    )
+    created = 0
+    for level in sorted(levels):
+        new = []
+        for region in regions:
+            if region.level != level or region.code in units:
+                continue
+            kind = LEVEL_KIND[region.level]
+            name = region.short_name if kind == HandlingLevel.COMMUNITY else region.name
+            parent = units.get(region.parent_id) if region.level > RegionLevel.DISTRICT else None
+            new.append(HandlingUnit(kind=kind, region_id=region.code, name=name, parent_id=parent))
+        for unit in HandlingUnit.objects.bulk_create(new):
+            units[unit.region_id] = unit.pk
+        created += len(new)
+    return created
+
+
+def unit_for_new_department(*, department: Department) -> None:
+    """The department_created hook: a department that may handle demands gets its unit."""
+    if handling_departments(department.region_id[:6]).filter(pk=department.pk).exists():
+        unit_for_department(department)
+
+
 def units_ensure_for_community(community: Region) -> None:
     """Make sure the units that may receive a demand in `community` exist: the community,
     its street, its district and the district's departments (created on first need)."""

@@ -35,7 +35,6 @@ from .models import (
     Satisfaction,
 )
 from .rules import DISPATCH, INTAKE, SUPERVISE, VIEW_RATES
-from .units import units_ensure_for_community
 from .workflow import STEPS, allowed_actions
 
 PAGE_SIZE = 30
@@ -306,7 +305,6 @@ def reported(request):
 def _detail_context(request, demand, error: str = "") -> dict:
     actions = allowed_actions(demand, request.user)
     if "dispatch" in actions:
-        units_ensure_for_community(demand.community)
         actions.remove("classify")  # the dispatch form sets the category as well
     pending_extension = demand.extension_requests.filter(state="pending").first()
     pending_return = demand.return_requests.filter(state="pending").first()

@@ -1085,7 +1085,7 @@ def departments_ensure(district: Region) -> dict[str, Department]:
     short = district.name.removesuffix("区").removesuffix("县").removesuffix("市") or district.name
     out = {}
     for suffix, kind, pattern in _DEPARTMENTS:
-        dept, _created = Department.objects.get_or_create(
+        dept, created = Department.objects.get_or_create(
             code=department_code(district.code, suffix),
             defaults={
                 "name": pattern.format(d=district.name, city=city, short=short),
@@ -1093,6 +1093,10 @@ def departments_ensure(district: Region) -> dict[str, Department]:
                 "region": district,
             },
         )
+        if created:
+            from gongzhi.core.manifests import run_hook
+
+            run_hook("department_created", department=dept)
         out[suffix] = dept
     return out
 
