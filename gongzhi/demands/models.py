@@ -338,6 +338,8 @@ class Demand(models.Model):
     # The client's Idempotency-Key (API) or the page's one-time form token: a repeat of the
     # same key by the same account returns this demand instead of creating another.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
+    # Not stored: True on the demand demand_create returns for a repeated idempotency key.
+    replayed = False
 
     class Meta:
         verbose_name = _("诉求")

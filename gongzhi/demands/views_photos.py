@@ -14,6 +14,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core import signing
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import path
 from django.views.decorators.http import require_GET
 
@@ -30,13 +31,14 @@ def _photo(pk: int, name: str) -> DemandPhoto:
     return photo
 
 
-def _serve(photo: DemandPhoto) -> HttpResponse:
+def _serve(photo: DemandPhoto) -> HttpResponseBase:
     mode = (getattr(settings, "GONGZHI_PROTECTED_MEDIA", "") or "").lower()
+    response: HttpResponseBase
     content_type = mimetypes.guess_type(photo.basename)[0] or "application/octet-stream"
     if mode == "x-accel-redirect":
         response = HttpResponse(content_type=content_type)
         prefix = settings.GONGZHI_PROTECTED_MEDIA_PREFIX.rstrip("/")
-        response["X-Accel-Redirect"] = f"{prefix}/{quote(photo.file.name)}"
+        response["X-Accel-Redirect"] = f"{prefix}/{quote(photo.file.name or '')}"
     elif mode == "x-sendfile":
         response = HttpResponse(content_type=content_type)
         response["X-Sendfile"] = photo.file.path

@@ -26,6 +26,21 @@ JUNMEN = "350102004001"
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI handler closes the database connection after each request (request_finished);
+    here that connection holds the test's transaction, so keep it open, as Django's test
+    client does."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def tokens(make_user):
     """A community worker of 军门社区 and a district staff member of 鼓楼区, with something in
