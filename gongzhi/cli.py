@@ -2,6 +2,8 @@
 
 gongzhi regions import FILE...     gongzhi generate --residents N
 gongzhi audit verify               gongzhi demo
+gongzhi serve                      gongzhi worker          (gunicorn; the task worker)
+gongzhi backup [FILE]              gongzhi restore FILE
 """
 
 import os

@@ -19,6 +19,7 @@ from gongzhi.integration import selectors as integration_selectors
 from gongzhi.integration.rules import VIEW_PROVENANCE
 
 from . import exports, imports, selectors, services
+from . import jobs as export_jobs
 from .forms import (
     ExportForm,
     ImportForm,
@@ -325,8 +326,14 @@ def person_export(request):
     search, filters = _search(request, perm=EXPORT_PERSON)
     form = ExportForm(request.POST or None)
     status = 200
+    count = selectors.person_search(user=request.user, perm=EXPORT_PERSON, **filters).count()
     if request.method == "POST" and form.is_valid():
         try:
+            if count > export_jobs.export_background_above():  # large: the worker makes the file
+                job = export_jobs.person_export_start(
+                    by=request.user, purpose=form.cleaned_data["purpose"], filters=filters, count=count
+                )
+                return redirect("jobs:detail", job_id=job.id)
             export = exports.person_export(
                 by=request.user, purpose=form.cleaned_data["purpose"], filters=filters
             )
@@ -339,7 +346,6 @@ def person_export(request):
             response = HttpResponse(export.content, content_type=XLSX)
             response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
             return response
-    count = selectors.person_search(user=request.user, perm=EXPORT_PERSON, **filters).count()
     return render(
         request,
         "registry/export.html",
@@ -347,6 +353,7 @@ def person_export(request):
             "form": form,
             "filters": search.describe() if filters else [],
             "count": count,
+            "background": count > export_jobs.export_background_above(),
             "query": request.GET.urlencode(),
         },
         status=status,

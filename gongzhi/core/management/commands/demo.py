@@ -114,7 +114,11 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("按 Ctrl+C 停止。\n")
-        call_command("runserver", addrport, use_reloader=False)
+        self.stdout.flush()
+        from gongzhi.core.server import serve_with_worker
+
+        # The real application server (gunicorn) and the task worker, as in production.
+        raise SystemExit(serve_with_worker(bind=host))
 
     def demands_history(self, district, n: int, seed: int) -> None:
         from gongzhi.demands.classifier import demand_classifier_load, demand_classifier_retrain
