@@ -41,8 +41,8 @@ def replica_reads_view(view):
 
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
-        if _use_replica.get() and REPLICA in settings.DATABASES:
-            return REPLICA
+        if _use_replica.get() and getattr(settings, "GONGZHI_READ_REPLICA", ""):
+            return settings.GONGZHI_READ_REPLICA
         return None
 
     def db_for_write(self, model, **hints):
@@ -53,7 +53,8 @@ class ReplicaRouter:
         return True
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        return db == "default"
+        # The replica receives its tables from the primary by replication.
+        return False if db == REPLICA else None
 
 
 class ReplicaReadsMiddleware:

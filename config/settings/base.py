@@ -157,6 +157,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+GONGZHI_READ_REPLICA = "replica" if "replica" in DATABASES else ""
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 # The pages whose reads may lag the primary by a moment: dashboards and searches.
 GONGZHI_REPLICA_VIEWS = ["web:home", "demands:rates", "registry:person_list", "registry:place_tree"]
