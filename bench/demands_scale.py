@@ -555,7 +555,7 @@ def measure_intake(args) -> dict:
     proc = subprocess.Popen(
         argv,
         cwd=ROOT,
-        env=os.environ.copy(),
+        env={**os.environ, "GONGZHI_WEB_MAX_REQUESTS": "0"},  # no worker recycling mid-measurement
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

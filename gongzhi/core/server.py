@@ -23,7 +23,16 @@ def web_workers() -> int:
     return min(2 * cores + 1, MAX_WORKERS)
 
 
+def web_threads() -> int:
+    """GONGZHI_WEB_THREADS > 1 switches gunicorn to threaded workers (gthread), so that a
+    worker waiting for the database (a commit's fsync) serves other requests meanwhile."""
+    configured = os.environ.get("GONGZHI_WEB_THREADS", "").strip()
+    return int(configured) if configured.isdigit() and int(configured) > 0 else 1
+
+
 def gunicorn_argv(*, bind: str, workers: int | None = None, access_log: str = "-") -> list[str]:
+    threads = web_threads()
+    threading = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     return [
         sys.executable,
         "-m",
@@ -33,12 +42,13 @@ def gunicorn_argv(*, bind: str, workers: int | None = None, access_log: str = "-
         bind,
         "--workers",
         str(workers or web_workers()),
+        *threading,
         "--timeout",
         os.environ.get("GONGZHI_WEB_TIMEOUT", "60"),
         "--graceful-timeout",
         "20",
-        "--max-requests",
-        "2000",
+        "--max-requests",  # recycle workers now and then (0: never)
+        os.environ.get("GONGZHI_WEB_MAX_REQUESTS", "2000"),
         "--max-requests-jitter",
         "200",
         "--access-logfile",
