@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/gongzhi
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-sqlite test-postgres lint messages install assets system check-migrations bench clean
+# gunicorn (GONGZHI_WEB_WORKERS overrides 2×cores+1) and the task worker: `make serve` runs both.
+.PHONY: serve worker demo test test-sqlite test-postgres lint messages install assets system check-migrations bench clean
 
 $(BIN)/.installed: pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +40,13 @@ check-migrations: install
 
 demo: install messages
 	GONGZHI_DEMO=1 $(BIN)/gongzhi demo
+
+serve: install messages
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py serve --with-worker
+
+worker: install
+	$(BIN)/python manage.py worker
 
 test: install system messages check-migrations test-sqlite test-postgres
 

@@ -56,6 +56,12 @@ def _args():
     p.add_argument("--workers", type=int, default=2, help="server processes (one per core)")
     p.add_argument("--port", type=int, default=8190)
     p.add_argument(
+        "--server",
+        choices=["gunicorn", "wsgiref"],
+        default="gunicorn",
+        help="the server for the intake measurement (default gunicorn, as production runs)",
+    )
+    p.add_argument(
         "--intake-only",
         action="store_true",
         help="measure only (3), the intake throughput (the pages need the full data set, intake does not)",
@@ -540,9 +546,16 @@ def measure_intake(args) -> dict:
     user = User.objects.get(username="bench_350102004001")
     _, key = api_token_create(user=user, name="bench")
     port = _free_port(args.port)
+    if args.server == "gunicorn":  # the production server, as `gongzhi serve` starts it
+        from gongzhi.core.server import gunicorn_argv
+
+        argv = gunicorn_argv(bind=f"127.0.0.1:{port}", workers=args.workers, access_log="/dev/null")
+    else:
+        argv = [sys.executable, __file__, "serve", "--port", str(port), "--workers", str(args.workers)]
     proc = subprocess.Popen(
-        [sys.executable, __file__, "serve", "--port", str(port), "--workers", str(args.workers)],
-        env=os.environ.copy(),
+        argv,
+        cwd=ROOT,
+        env={**os.environ, "GONGZHI_WEB_MAX_REQUESTS": "0"},  # no worker recycling mid-measurement
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

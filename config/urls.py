@@ -3,9 +3,12 @@ from django.urls import include, path
 
 from config.api import api
 from gongzhi.core.auth import LockoutAuthenticationForm
+from gongzhi.core.health import healthz, readyz
 from gongzhi.core.manifests import url_includes
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "accounts/login/",

@@ -3,6 +3,8 @@
 gongzhi regions import FILE...     gongzhi generate --residents N
 gongzhi audit verify               gongzhi demo
 gongzhi audit checkpoint
+gongzhi serve                      gongzhi worker          (gunicorn; the task worker)
+gongzhi backup [FILE]              gongzhi restore FILE
 """
 
 import os

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(os.environ.get("GONGZHI_DATA_DIR", BASE_DIR / "var"))
@@ -23,7 +24,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
+    "django_tasks",
+    "django_tasks_db",
+    "csp",
     "gongzhi.core",
+    "gongzhi.jobs",
     "gongzhi.organizations",
     "gongzhi.registry",
     "gongzhi.integration",
@@ -42,6 +47,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +59,7 @@ MIDDLEWARE = [
     "gongzhi.core.input_guard.ControlCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gongzhi.core.middleware.ApplicationErrorMiddleware",
+    "config.routers.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -69,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gongzhi.web.context_processors.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -81,8 +90,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers and the task worker share the file: WAL lets readers go on
+    # while one writes, and a writer waits up to 20 s (busy timeout) instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -111,6 +126,11 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
 ]
+STORAGES_DEFAULT = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STORAGES = STORAGES_DEFAULT
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 # Uploaded files are never public (no /media/ location). Demand photos are served by a view
@@ -148,6 +168,43 @@ if os.environ.get("REDIS_URL"):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
+
+# Background work (docs/deploy.md): Django's tasks API (the django-tasks backport, built into
+# Django 6) with its database backend, so the queue lives in the same database and survives
+# restarts. `gongzhi worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Exports of more residents than this run in the worker, with progress on the page.
+GONGZHI_EXPORT_BACKGROUND_ABOVE = int(os.environ.get("GONGZHI_EXPORT_BACKGROUND_ABOVE", "3000"))
+# Behind nginx: the internal location that serves job files (X-Accel-Redirect); empty = Django sends them.
+GONGZHI_X_ACCEL_REDIRECT = os.environ.get("GONGZHI_X_ACCEL_REDIRECT", "")
+
+# Read replica (a city): set DATABASE_REPLICA_URL and dashboard and search reads go there.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+GONGZHI_READ_REPLICA = "replica" if "replica" in DATABASES else ""
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+# The pages whose reads may lag the primary by a moment: dashboards and searches.
+GONGZHI_REPLICA_VIEWS = ["web:home", "demands:rates", "registry:person_list", "registry:place_tree"]
+
+# Content-Security-Policy: scripts only from this site (inline ones carry the request's
+# nonce); styles from this site plus style attributes (bar widths are set inline); map tiles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https://*.tile.openstreetmap.org"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

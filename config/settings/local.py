@@ -16,3 +16,8 @@ if not GONGZHI_AUDIT_KEY:
     from gongzhi.core.keys import load_or_create_key_file
 
     GONGZHI_AUDIT_KEY = load_or_create_key_file(DATA_DIR / "audit.key")
+
+# The demo runs with DEBUG off behind gunicorn: WhiteNoise serves the static files straight from
+# the apps and node_modules (no collectstatic step for a newcomer); production collects them.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

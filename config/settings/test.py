@@ -16,6 +16,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("TEST", {})
 if os.environ.get("GONGZHI_TEST_DB_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = os.environ["GONGZHI_TEST_DB_NAME"]
+# Tasks run at once, inside the request, in tests (one test drives the real database worker).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+WHITENOISE_AUTOREFRESH = True  # no collected static folder in tests
 
 # A trivial capability app: proves a new app needs only its folder and this one line.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.sampleapp"]  # noqa: F405

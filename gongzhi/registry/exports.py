@@ -74,6 +74,25 @@ def person_export(*, by, purpose: str, note: str = "", filters: dict | None = No
 
 
 def _workbook(people) -> bytes:
+    return _workbook_rows(_person_row(p) for p in people)
+
+
+def _person_row(p) -> list:
+    """One exported row: masked identity number and phone, never the full ones."""
+    return [
+        p.name,
+        p.get_sex_display(),
+        p.birth_year or "",  # the year only: with the date the masked number is derivable
+        p.id_number_masked,
+        p.phone_masked,
+        p.community.short_name,
+        p.address,
+        p.get_residence_type_display(),
+        "、".join(t.get_kind_display() for t in p.current_tags),
+    ]
+
+
+def _workbook_rows(rows) -> bytes:
     import openpyxl
     from openpyxl.styles import Font
 
@@ -95,21 +114,8 @@ def _workbook(people) -> bytes:
         append_row(sheet, headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for p in people:
-            append_row(  # text as text: no live formulas, stored control characters replaced
-                sheet,
-                [
-                    p.name,
-                    p.get_sex_display(),
-                    p.birth_year or "",  # the year only: with the date the masked number is derivable
-                    p.id_number_masked,
-                    p.phone_masked,
-                    p.community.short_name,
-                    p.address,
-                    p.get_residence_type_display(),
-                    "、".join(t.get_kind_display() for t in p.current_tags),
-                ],
-            )
+        for row in rows:
+            append_row(sheet, row)  # text as text: no live formulas, stored control characters replaced
     for letter, width in zip("ABCDEFGHI", (10, 6, 12, 22, 16, 14, 36, 20, 24), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"

@@ -19,6 +19,7 @@ from gongzhi.integration import selectors as integration_selectors
 from gongzhi.integration.rules import VIEW_PROVENANCE
 
 from . import exports, imports, selectors, services
+from . import jobs as export_jobs
 from .forms import (
     ExportForm,
     ImportForm,
@@ -334,9 +335,15 @@ def person_export(request):
         raise ApplicationError("search_invalid", errors)
     form = ExportForm(request.POST or None)
     status = 200
+    count = selectors.person_search(user=request.user, perm=EXPORT_PERSON, **filters).count()
     if request.method == "POST" and form.is_valid():
         try:
             args = form.purpose_args()
+            if count > export_jobs.export_background_above():  # large: the worker makes the file
+                job = export_jobs.person_export_start(
+                    by=request.user, purpose=args["purpose"], note=args["note"], filters=filters, count=count
+                )
+                return redirect("jobs:detail", job_id=job.id)
             export = exports.person_export(
                 by=request.user, purpose=args["purpose"], note=args["note"], filters=filters
             )
@@ -349,7 +356,6 @@ def person_export(request):
             response = HttpResponse(export.content, content_type=XLSX)
             response["Content-Disposition"] = content_disposition(export.filename)
             return response
-    count = selectors.person_search(user=request.user, perm=EXPORT_PERSON, **filters).count()
     return render(
         request,
         "registry/export.html",
@@ -357,6 +363,7 @@ def person_export(request):
             "form": form,
             "filters": search.describe() if filters else [],
             "count": count,
+            "background": count > export_jobs.export_background_above(),
             "query": request.GET.urlencode(),
         },
         status=status,

@@ -147,7 +147,9 @@ def test_every_field_follows_the_rules_on_the_department_api(client, make_user, 
     department = DepartmentFactory(kind=kind, code=f"d-{kind}")
     client.force_login(make_user("department_staff", department))
     shared = SharingRule.objects.filter(department_kind=kind, field=field).exists()
-    asked = client.get("/api/integration/department/people", {"purpose": "department_assist", "fields": field})
+    asked = client.get(
+        "/api/integration/department/people", {"purpose": "department_assist", "fields": field}
+    )
     if field not in SharedField.values:  # not a field any rule can open: never given
         assert asked.status_code == 403
     else:
@@ -179,7 +181,12 @@ def test_searching_by_a_field_needs_that_field_shared(client, make_user, person,
     response = client.get("/api/integration/department/people", {"purpose": "department_assist", **params})
     assert response.status_code == 403 and response.json()["code"] == "field_not_shared"
     SharingRule.objects.create(department_kind=kind, field=field)
-    assert client.get("/api/integration/department/people", {"purpose": "department_assist", **params}).status_code == 200
+    assert (
+        client.get(
+            "/api/integration/department/people", {"purpose": "department_assist", **params}
+        ).status_code
+        == 200
+    )
 
 
 def test_every_department_read_is_logged(civil_client, person, civil):

@@ -293,7 +293,9 @@ def _api_info(item: dict) -> list:
 
 
 def test_excel_export(worker_client, people):
-    response = worker_client.post(reverse("registry:export"), {"purpose": "export_filing", "note": "季度走访名单"})
+    response = worker_client.post(
+        reverse("registry:export"), {"purpose": "export_filing", "note": "季度走访名单"}
+    )
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
@@ -334,7 +336,9 @@ def test_department_api_with_the_register_api(client, make_user, people):
     gives, joined with whatever the registry API would add, still leaves many numbers."""
     department = DepartmentFactory(name="鼓楼区卫健局", kind="health", code="gl-health-rec")
     client.force_login(make_user("department_staff", department))
-    body = client.get("/api/integration/department/people", {"purpose": "department_assist", "limit": 500}).json()
+    body = client.get(
+        "/api/integration/department/people", {"purpose": "department_assist", "limit": 500}
+    ).json()
     shown = {}
     for item in body["items"]:
         registry = client.get(f"/api/registry/persons/{item['id']}")

@@ -78,8 +78,11 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("按 Ctrl+C 停止。\n")
-        # DEBUG is off in the demo (its own error pages); serve the static files all the same.
-        call_command("runserver", addrport, use_reloader=False, insecure_serving=True)
+        self.stdout.flush()
+        from gongzhi.core.server import serve_with_worker
+
+        # The real application server (gunicorn) and the task worker, as in production.
+        raise SystemExit(serve_with_worker(bind=host))
 
     def print_accounts(self, rows) -> None:
         w_user = max(_width("用户名"), *(_width(r.username) for r in rows))
