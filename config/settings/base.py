@@ -156,7 +156,7 @@ GONGZHI_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("GONGZHI_AUDIT_CHECKPOINT_EV
 # the community head and street see an alert for anyone above the alert threshold.
 GONGZHI_REVEAL_LIMIT_PER_HOUR = int(os.environ.get("GONGZHI_REVEAL_LIMIT_PER_HOUR", "30"))
 GONGZHI_REVEAL_ALERT_PER_HOUR = int(os.environ.get("GONGZHI_REVEAL_ALERT_PER_HOUR", "20"))
-# Login lockout (core/logins.py, docs/deployment.md).
+# Login lockout (core/logins.py, docs/deploy.md).
 GONGZHI_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("GONGZHI_LOGIN_FAILURES_PER_ACCOUNT", "5"))
 GONGZHI_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("GONGZHI_LOGIN_FAILURES_PER_ADDRESS", "20"))
 GONGZHI_LOGIN_LOCK_MINUTES = int(os.environ.get("GONGZHI_LOGIN_LOCK_MINUTES", "15"))

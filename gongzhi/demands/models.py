@@ -438,7 +438,7 @@ def demand_photo_path(instance, filename: str) -> str:
 
 class DemandPhoto(models.Model):
     """A photo of a demand. Never public: served by demands.views_photos, which checks that
-    the caller may see the demand (see docs/deployment.md for the web server's part)."""
+    the caller may see the demand (see docs/deploy.md for the web server's part)."""
 
     community = community_fk()
     demand = models.ForeignKey(
