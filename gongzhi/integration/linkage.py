@@ -413,8 +413,10 @@ def prepare(records: Sequence[LinkRecord], is_pool: Sequence[bool] | None = None
 MAX_BLOCK = 200  # larger blocks (a placeholder phone, a shared office number) are skipped
 
 
-def _block_keys(p: Prepared) -> list[tuple[str, np.ndarray]]:
-    """One int64 key per record per blocking rule; -1 = the record does not take part."""
+def _block_keys(p: Prepared, *, community_name: bool = False) -> list[tuple[str, np.ndarray]]:
+    """One int64 key per record per blocking rule; -1 = the record does not take part.
+    ``community_name`` adds community + name sound (the import path, whose pool is only
+    the chunk's candidates, uses it to meet a birth-date typo when there is no number)."""
     has_birth = p.birth > 0
     keys = [("id17", p.id_int)]
     k = np.where(has_birth & (p.nkey_code >= 0), p.birth * 4_000_000 + p.nkey_code, -1)
@@ -426,6 +428,13 @@ def _block_keys(p: Prepared) -> list[tuple[str, np.ndarray]]:
         -1,
     )
     keys.append(("birth+sex+community", k))
+    if community_name:
+        k = np.where(
+            (p.community > 0) & (p.nkey_code >= 0),
+            (p.community % 10_000_000) * 4_000_000 + p.nkey_code,
+            -1,
+        )
+        keys.append(("community+name_key", k))
     return keys
 
 
@@ -470,10 +479,12 @@ def _ranges(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def candidate_pairs(p: Prepared, *, max_block: int = MAX_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(
+    p: Prepared, *, max_block: int = MAX_BLOCK, community_name: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Distinct candidate pairs (i, j), i < j, from all blocking rules; pairs of two pool
     records are left out (they were resolved before)."""
-    parts = [_pairs_for_key(k, max_block) for _, k in _block_keys(p)]
+    parts = [_pairs_for_key(k, max_block) for _, k in _block_keys(p, community_name=community_name)]
     codes = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     i = (codes >> 32).astype(np.int64)
     j = (codes & 0xFFFFFFFF).astype(np.int64)
@@ -1032,6 +1043,7 @@ def link(
     match_threshold: float | None = None,
     review_threshold: float | None = None,
     estimate: bool = True,
+    community_name_block: bool = False,
 ) -> LinkResult:
     """Link a batch: block, score, cluster.
 
@@ -1040,7 +1052,8 @@ def link(
     compared, and two pool records are never merged with each other; every other pair is.
     ``model``: parameters to use; by default estimated from this batch
     (``estimate_model_anchored``) when it has at least ``MIN_RECORDS_TO_ESTIMATE`` records
-    (``estimate=False`` turns that off), else ``DEFAULT_MODEL``.
+    (``estimate=False`` turns that off), else ``DEFAULT_MODEL``. ``community_name_block``
+    adds the blocking rule community + name sound (see ``_block_keys``).
     """
     t0 = time.perf_counter()
     records = list(records)
@@ -1052,7 +1065,7 @@ def link(
 
     p = Prepared(all_records, is_pool)
     t1 = time.perf_counter()
-    i, j = candidate_pairs(p)
+    i, j = candidate_pairs(p, community_name=community_name_block)
     t2 = time.perf_counter()
     levels = compare(p, i, j)
     t3 = time.perf_counter()
