@@ -263,6 +263,9 @@ class Decision:
     leader: int | None = None  # FOLLOW: index of the row whose new person this one is
     # REVIEW: (person pk, probability, agreements) best first; why, in plain words
     candidates: list[tuple[int, float, dict]] = field(default_factory=list)
+    # REVIEW: (index of an earlier row of the chunk, probability, agreements): the person
+    # that row ends with is offered too
+    row_candidates: list[tuple[int, float, dict]] = field(default_factory=list)
     reason: str = ""
 
 
@@ -328,10 +331,14 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
         elif b < n_pool <= a:
             scored[a - n_pool].append((b, float(prob[x]), x))
     within: dict[int, float] = {}  # row → its best pair with another row of the chunk
-    for a, b, pr in zip(i.tolist(), j.tolist(), prob.tolist(), strict=True):
+    earlier: dict[int, list[tuple[int, float, int]]] = defaultdict(list)  # row → earlier rows
+    for x, (a, b, pr) in enumerate(zip(i.tolist(), j.tolist(), prob.tolist(), strict=True)):
         if a >= n_pool and b >= n_pool:
-            for x in (a - n_pool, b - n_pool):
-                within[x] = max(within.get(x, 0.0), pr)
+            for y in (a - n_pool, b - n_pool):
+                within[y] = max(within.get(y, 0.0), pr)
+            if not two_people[x]:
+                lo, hi = sorted((a - n_pool, b - n_pool))
+                earlier[hi].append((lo, pr, x))
     index_of = {key: k for k, key in enumerate(result.prepared.keys)}
     cluster_id: dict[int, int] = {}
     members: dict[int, list[int]] = {}
@@ -377,8 +384,26 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
             decisions.append(Decision(Action.REVIEW, candidates=offer(k), reason="number_only"))
             continue
         offered = offer(k)
-        if offered and offered[0][1] >= linkage.REVIEW_THRESHOLD:
-            decisions.append(Decision(Action.REVIEW, candidates=offered, reason="uncertain"))
+        # an earlier row of this chunk, not merged with this one, in the review band: the
+        # person it ends with is offered
+        mine = cluster_id[me]
+        number = row.record.id_number_hash
+
+        def other_number(lo: int) -> bool:
+            theirs = {
+                rows[m - n_pool].record.id_number_hash for m in members[cluster_id[n_pool + lo]] if m >= n_pool
+            }
+            return bool(number) and any(h and h != number for h in theirs)
+
+        alike = [
+            (lo, pr, linkage._explain(model, levels[x])[0])
+            for lo, pr, x in sorted(earlier.get(k, ()), key=lambda t: -t[1])
+            if pr >= linkage.REVIEW_THRESHOLD and cluster_id[n_pool + lo] != mine and not other_number(lo)
+        ][:REVIEW_CANDIDATES]
+        if (offered and offered[0][1] >= linkage.REVIEW_THRESHOLD) or alike:
+            decisions.append(
+                Decision(Action.REVIEW, candidates=offered, row_candidates=alike, reason="uncertain")
+            )
             continue
         leader = cluster[0] - n_pool
         if leader != k:

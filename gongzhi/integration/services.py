@@ -495,16 +495,32 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
     decisions = batchlink.decide(rows, people, model=ctx.model if ctx is not None else None)
     persons = Person.objects.in_bulk([d.person_pk for d in decisions if d.person_pk])
     created: dict[int, Person] = {}
+    ended: dict[int, Person] = {}  # row → the person it was linked to or registered as
     touched: set[int] = set()
     for k, (row, decision) in enumerate(zip(rows, decisions, strict=True)):
+        for lo, probability, agreements in decision.row_candidates:
+            other = ended.get(lo)
+            if other is None or _two_numbers(row.record, other):
+                continue
+            if all(pk != other.pk for pk, _p, _a in decision.candidates):
+                decision.candidates.append((other.pk, probability, agreements))
+        decision.candidates.sort(key=lambda c: -c[1])
         person = _apply_decision(
             record=row.record, decision=decision, person=persons.get(decision.person_pk), created=created, by=by
         )
         if person is not None:
             touched.add(person.pk)
+            ended[k] = person
             if decision.action == batchlink.Action.CREATE:
                 created[k] = person
     batchlink.keys_sync(sorted(touched))
+
+
+def _two_numbers(record: SourceRecord, person: Person) -> bool:
+    """Two valid, different identity numbers: two people, whatever else agrees."""
+    return bool(
+        record.id_number_hash and person.id_number_hash and record.id_number_hash != person.id_number_hash
+    )
 
 
 def _apply_decision(*, record: SourceRecord, decision, person: Person | None, created, by) -> Person | None:
@@ -515,7 +531,7 @@ def _apply_decision(*, record: SourceRecord, decision, person: Person | None, cr
             if decision.action == Action.FOLLOW:
                 person = created.get(decision.leader)
                 if person is None:
-                    _send_to_review(record=record, candidates=[], reason="")
+                    _send_to_review(record=record, candidates=decision.candidates, reason="")
                     return None
                 _link_to(
                     record=record,
