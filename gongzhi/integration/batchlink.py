@@ -296,7 +296,7 @@ def clearly_differs(row: Row, person: Candidate, name_level: int) -> bool:
 
 
 def can_register(row: Row) -> str:
-    """"" when the row carries enough to register a new person, else why not (in plain
+    """ "" when the row carries enough to register a new person, else why not (in plain
     words): a valid identity number, or a sex and a birth date or phone besides the name
     and community."""
     v = row.values
@@ -391,7 +391,9 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
 
         def other_number(lo: int) -> bool:
             theirs = {
-                rows[m - n_pool].record.id_number_hash for m in members[cluster_id[n_pool + lo]] if m >= n_pool
+                rows[m - n_pool].record.id_number_hash
+                for m in members[cluster_id[n_pool + lo]]
+                if m >= n_pool
             }
             return bool(number) and any(h and h != number for h in theirs)
 
@@ -414,10 +416,14 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
                     row.record.id_number_hash == rows[lead].record.id_number_hash
                 )
                 decisions.append(
-                    Decision(Action.FOLLOW, leader=lead, exact=same, probability=1.0 if same else within.get(k))
+                    Decision(
+                        Action.FOLLOW, leader=lead, exact=same, probability=1.0 if same else within.get(k)
+                    )
                 )
             else:  # one person with a row waiting for review: this one waits with it
-                decisions.append(Decision(Action.REVIEW, candidates=offered or first.candidates, reason=first.reason))
+                decisions.append(
+                    Decision(Action.REVIEW, candidates=offered or first.candidates, reason=first.reason)
+                )
             continue
         why = can_register(row)
         if why:

@@ -465,11 +465,11 @@ def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) 
             )
         )
         staged = [
-            stage_row(batch=locked, row_number=number, raw=row, ctx=ctx)
+            stage_row(batch=locked, row_number=number, raw=row, ctx=ctx, save=False)
             for number, row in chunk
             if number not in done
         ]
-        records_link([r for r in staged if r.status == RecordStatus.ACCEPTED], by=by, ctx=ctx)
+        records_link(staged, by=by, ctx=ctx)
         locked.rows_done = max(locked.rows_done, rows_done)
         locked.save(update_fields=["rows_done"])
         batch_recount(locked)
@@ -485,35 +485,139 @@ _REVIEW_REASONS = {
 
 
 def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None) -> None:
-    """Link a chunk of accepted records at once (``batchlink``): candidates by indexed
-    look-ups, one batch link, then each record linked, registered or sent to review. A
-    record the register refuses is kept as rejected with the reason."""
-    if not records:
-        return
-    rows = [batchlink.Row(record=r, id_raw=r.id_number, phone=r.phone) for r in records]
-    people = batchlink.candidates(rows)
-    decisions = batchlink.decide(rows, people, model=ctx.model if ctx is not None else None)
+    """Link a chunk of staged records at once (``batchlink``): candidates by indexed
+    look-ups, one batch link, then each accepted record linked, registered or sent to
+    review; a record the register refuses is kept as rejected with the reason. The chunk's
+    records, field values and review candidates are written together, and the people it
+    links to are brought up to date together (``persons_fields_apply``)."""
+    accepted = [r for r in records if r.status == RecordStatus.ACCEPTED]
+    rows = [
+        batchlink.Row(
+            record=r,
+            id_raw=getattr(r, "_id_plain", None) if r.pk is None else r.id_number,
+            phone=getattr(r, "_phone_plain", None) if r.pk is None else r.phone,
+        )
+        for r in accepted
+    ]
+    decisions = batchlink.decide(rows, batchlink.candidates(rows), model=ctx.model if ctx else None)
     persons = Person.objects.in_bulk([d.person_pk for d in decisions if d.person_pk])
     created: dict[int, Person] = {}
     ended: dict[int, Person] = {}  # row → the person it was linked to or registered as
-    touched: set[int] = set()
+    linked: list[tuple[SourceRecord, Person, bool]] = []  # (record, person, registered from it)
+    review: list[tuple[SourceRecord, list]] = []
+    Action = batchlink.Action
     for k, (row, decision) in enumerate(zip(rows, decisions, strict=True)):
+        record = row.record
         for lo, probability, agreements in decision.row_candidates:
             other = ended.get(lo)
-            if other is None or _two_numbers(row.record, other):
+            if other is None or _two_numbers(record, other):
                 continue
             if all(pk != other.pk for pk, _p, _a in decision.candidates):
                 decision.candidates.append((other.pk, probability, agreements))
         decision.candidates.sort(key=lambda c: -c[1])
-        person = _apply_decision(
-            record=row.record, decision=decision, person=persons.get(decision.person_pk), created=created, by=by
-        )
+        person = None
+        if decision.action == Action.FOLLOW:
+            person = created.get(decision.leader)
+        elif decision.action == Action.LINK:
+            person = persons.get(decision.person_pk)
         if person is not None:
-            touched.add(person.pk)
+            record.person = person
+            record.decision = LinkDecision.EXACT if decision.exact else LinkDecision.PROBABLE
+            record.probability = decision.probability
+            linked.append((record, person, False))
             ended[k] = person
-            if decision.action == batchlink.Action.CREATE:
-                created[k] = person
-    batchlink.keys_sync(sorted(touched))
+        elif decision.action == Action.CREATE:
+            person = _register_from(record=record, by=by)
+            if person is not None:
+                created[k] = ended[k] = person
+                linked.append((record, person, True))
+        else:
+            record.decision = LinkDecision.REVIEW
+            record.probability = decision.candidates[0][1] if decision.candidates else None
+            if decision.reason in _REVIEW_REASONS:
+                record.errors = [
+                    *record.errors,
+                    {"field": "", "level": "warning", "message": str(_REVIEW_REASONS[decision.reason])},
+                ]
+            review.append((record, decision.candidates))
+    # Who may update the people linked to (outside the importer's region: provenance only).
+    allowed: dict[int, bool] = {}
+    for record, person, _fresh in linked:
+        if person.pk not in allowed:
+            allowed[person.pk] = by is not None and by.has_perm(IMPORT, person)
+        if not allowed[person.pk]:
+            record.errors = [
+                *record.errors,
+                {
+                    "field": "",
+                    "level": "warning",
+                    "message": _("该居民登记在您的辖区以外，已记录来源，未更新居民信息。"),
+                },
+            ]
+    saved = [r for r in records if r.pk is not None]
+    SourceRecord.objects.bulk_create([r for r in records if r.pk is None])
+    for r in saved:
+        r.save()
+    LinkCandidate.objects.bulk_create(
+        [
+            LinkCandidate(
+                record=record,
+                person_id=person_pk,
+                community_id=record.community_id,
+                probability=probability,
+                agreements=agreements,
+            )
+            for record, candidates in review
+            for person_pk, probability, agreements in candidates
+        ],
+        ignore_conflicts=True,
+    )
+    FieldValue.objects.bulk_create(
+        [fv for record, person, _fresh in linked for fv in _field_values_of(record=record, person=person)]
+    )
+    stale = {}
+    for record, person, fresh in linked:
+        if not allowed[person.pk]:
+            continue
+        if fresh:
+            if record.values.get("stated_birth_date") or record.values.get("stated_sex"):
+                _conflicts_refresh(person, _current_values(person))
+        else:
+            stale[person.pk] = person
+    if stale:
+        persons_fields_apply(persons=list(stale.values()), by=by, perm=IMPORT)
+    for record, person, _fresh in linked:
+        if allowed[person.pk] and record.values.get(Field.TAG_KIND):
+            _apply_tag(record=record, person=person, by=by, perm=IMPORT)
+    batchlink.keys_sync(sorted({person.pk for _r, person, _f in linked}))
+
+
+def _register_from(*, record: SourceRecord, by) -> Person | None:
+    """A new person from the record; None (the record rejected with the reason) when the
+    register refuses."""
+    try:
+        with applying_sources():  # person_create is atomic: a refusal leaves nothing behind
+            person = registry_services.person_create(
+                by=by,
+                community=record.community,
+                data=_person_data(record),
+                note=_("由%(source)s导入创建") % {"source": record.source.name},
+                perm=IMPORT,
+            )
+    except ApplicationError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        record.status = RecordStatus.REJECTED
+        record.decision = LinkDecision.NONE
+        record.errors = [
+            *record.errors,
+            {"field": exc.field or "", "level": "error", "message": str(exc.message)},
+        ]
+        return None
+    record.person = person
+    record.decision = LinkDecision.CREATED
+    record.probability = None
+    return person
 
 
 def _two_numbers(record: SourceRecord, person: Person) -> bool:
@@ -521,74 +625,6 @@ def _two_numbers(record: SourceRecord, person: Person) -> bool:
     return bool(
         record.id_number_hash and person.id_number_hash and record.id_number_hash != person.id_number_hash
     )
-
-
-def _apply_decision(*, record: SourceRecord, decision, person: Person | None, created, by) -> Person | None:
-    """Carry out one record's decision; the person it ends with (None: review, rejected)."""
-    Action = batchlink.Action
-    try:
-        with transaction.atomic():
-            if decision.action == Action.FOLLOW:
-                person = created.get(decision.leader)
-                if person is None:
-                    _send_to_review(record=record, candidates=decision.candidates, reason="")
-                    return None
-                _link_to(
-                    record=record,
-                    person=person,
-                    decision=LinkDecision.EXACT if decision.exact else LinkDecision.PROBABLE,
-                    probability=decision.probability,
-                    by=by,
-                )
-                return person
-            if decision.action == Action.LINK and person is not None:
-                _link_to(
-                    record=record,
-                    person=person,
-                    decision=LinkDecision.EXACT if decision.exact else LinkDecision.PROBABLE,
-                    probability=decision.probability,
-                    by=by,
-                )
-                return person
-            if decision.action == Action.CREATE:
-                return _create_person(record=record, by=by, perm=IMPORT, decision=LinkDecision.CREATED).person
-            _send_to_review(record=record, candidates=decision.candidates, reason=decision.reason)
-            return None
-    except ApplicationError as exc:
-        if isinstance(exc, PermissionDenied):
-            raise
-        SourceRecord.objects.filter(pk=record.pk).update(
-            status=RecordStatus.REJECTED,
-            person=None,
-            decision=LinkDecision.NONE,
-            errors=[
-                *record.errors,
-                {"field": exc.field or "", "level": "error", "message": str(exc.message)},
-            ],
-        )
-        return None
-
-
-def _send_to_review(*, record: SourceRecord, candidates, reason: str) -> None:
-    community_id = record.community_id
-    if community_id is None:  # stage_values refuses a row without a community; only accepted rows link
-        raise ValueError(f"source record {record.pk} has no community and cannot be reviewed")
-    for person_pk, probability, agreements in candidates:
-        LinkCandidate.objects.get_or_create(
-            record=record,
-            person_id=person_pk,
-            defaults={"community_id": community_id, "probability": probability, "agreements": agreements},
-        )
-    record.decision = LinkDecision.REVIEW
-    record.probability = candidates[0][1] if candidates else None
-    fields = ["decision", "probability"]
-    if reason in _REVIEW_REASONS:
-        record.errors = [
-            *record.errors,
-            {"field": "", "level": "warning", "message": str(_REVIEW_REASONS[reason])},
-        ]
-        fields.append("errors")
-    record.save(update_fields=fields)
 
 
 def record_link(*, record: SourceRecord, by) -> SourceRecord:
@@ -723,8 +759,11 @@ def clean_name(raw: str) -> str:
     return _t2s().convert(text) if text and not text.isascii() else text
 
 
-def stage_row(*, batch: ImportBatch, row_number: int, raw: dict[str, str], ctx: _Context) -> SourceRecord:
-    """Validate and normalise one row and keep it, accepted or refused with its reasons."""
+def stage_row(
+    *, batch: ImportBatch, row_number: int, raw: dict[str, str], ctx: _Context, save: bool = True
+) -> SourceRecord:
+    """Validate and normalise one row and keep it, accepted or refused with its reasons
+    (``save=False``: not saved yet — the chunk saves its records together)."""
     staged = stage_values(raw, ctx)
     values = staged.values
     record = SourceRecord(
@@ -743,7 +782,9 @@ def stage_row(*, batch: ImportBatch, row_number: int, raw: dict[str, str], ctx: 
     )
     if staged.id_valid:
         values["id_valid"] = True
-    record.save()
+    record._id_plain, record._phone_plain = staged.id_raw, staged.phone  # no decrypting back
+    if save:
+        record.save()
     return record
 
 
@@ -815,8 +856,7 @@ def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - 
         s.values["id_mangled"] = True
         s.warn(
             Field.ID_NUMBER,
-            _("身份号码“%(v)s”已被Excel截断为15位有效数字，按未知处理，不用于比对。")
-            % {"v": id_cell[:24]},
+            _("身份号码“%(v)s”已被Excel截断为15位有效数字，按未知处理，不用于比对。") % {"v": id_cell[:24]},
         )
     elif id_text:
         s.id_raw = id_text
@@ -1083,6 +1123,14 @@ def display_value(field_name: str, plain: str) -> str:
 
 def field_values_record(*, record: SourceRecord, person: Person) -> None:
     """Keep what the record says about each field of the person, with the extract's date."""
+    existing = set(FieldValue.objects.filter(record=record).values_list("field", flat=True))
+    FieldValue.objects.bulk_create(
+        [fv for fv in _field_values_of(record=record, person=person) if fv.field not in existing]
+    )
+
+
+def _field_values_of(*, record: SourceRecord, person: Person) -> list[FieldValue]:
+    """The record's field values for the person (unsaved)."""
     v = record.values
     plain: dict[str, str] = {
         f: str(v[f]) for f in PROVENANCE_FIELDS if v.get(f) and f not in SENSITIVE_FIELDS
@@ -1093,15 +1141,15 @@ def field_values_record(*, record: SourceRecord, person: Person) -> None:
         plain[Field.BIRTH_DATE] = v["stated_birth_date"]
     if v.get("stated_sex"):
         plain[Field.SEX] = v["stated_sex"]
+    id_plain = getattr(record, "_id_plain", None)
+    phone = getattr(record, "_phone_plain", None)
     if record.id_number_hash:
-        plain[Field.ID_NUMBER] = idnumber.parse(record.id_number).value
-    if record.phone:
-        plain[Field.PHONE] = record.phone
-    existing = set(FieldValue.objects.filter(record=record).values_list("field", flat=True))
+        plain[Field.ID_NUMBER] = idnumber.parse(record.id_number if id_plain is None else id_plain).value
+    phone = record.phone if phone is None else phone
+    if phone:
+        plain[Field.PHONE] = phone
     rows = []
     for name, value in plain.items():
-        if name in existing:
-            continue
         sensitive = name in SENSITIVE_FIELDS
         rows.append(
             FieldValue(
@@ -1116,7 +1164,7 @@ def field_values_record(*, record: SourceRecord, person: Person) -> None:
                 observed_on=record.batch.observed_on,
             )
         )
-    FieldValue.objects.bulk_create(rows)
+    return rows
 
 
 def _register_plain(person: Person, name: str) -> tuple[str, str]:
@@ -1186,10 +1234,15 @@ def _value_hash(field_name: str, value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _current_values(person: Person) -> dict[str, list[FieldValue]]:
-    """Per field, each source's latest value."""
+def _current_values(person: Person, values: list[FieldValue] | None = None) -> dict[str, list[FieldValue]]:
+    """Per field, each source's latest value (``values``: the person's field values, already
+    read, in (observed_on, id) order)."""
     latest: dict[tuple[str, int], FieldValue] = {}
-    for fv in FieldValue.objects.filter(person=person).select_related("source").order_by("observed_on", "id"):
+    if values is None:
+        values = (
+            FieldValue.objects.filter(person=person).select_related("source").order_by("observed_on", "id")
+        )
+    for fv in values:
         latest[(fv.field, fv.source_id)] = fv
     out: dict[str, list[FieldValue]] = {}
     for (name, _source), fv in latest.items():
@@ -1236,19 +1289,25 @@ def _manual_since(values: list[FieldValue], decision: Conflict) -> bool:
     )
 
 
-def shown_values(person: Person) -> dict[str, FieldValue]:
+def shown_values(
+    person: Person,
+    *,
+    current: dict[str, list[FieldValue]] | None = None,
+    conflicts: list[Conflict] | None = None,
+    rules: dict[str, str] | None = None,
+) -> dict[str, FieldValue]:
     """The value each field shows: a reviewer's choice; else the field's rule — except that
     for the held fields a value entered by the community stays until a reviewer decides
-    when a department disagrees with it."""
-    rules = _rules()
+    when a department disagrees with it. (``current``, ``conflicts``, ``rules``: already read.)"""
+    rules = _rules() if rules is None else rules
     chosen: dict[str, FieldValue] = {}
-    decided = {
-        c.field: c
-        for c in Conflict.objects.filter(
-            person=person, state=Conflict.State.RESOLVED, chosen__isnull=False
-        ).order_by("resolved_at")
-    }
-    for name, values in _current_values(person).items():
+    if conflicts is None:
+        conflicts = list(
+            Conflict.objects.filter(person=person, state=Conflict.State.RESOLVED, chosen__isnull=False)
+        )
+    resolved = [c for c in conflicts if c.state == Conflict.State.RESOLVED and c.chosen_id is not None]
+    decided = {c.field: c for c in sorted(resolved, key=lambda c: c.resolved_at)}
+    for name, values in (_current_values(person) if current is None else current).items():
         decision = decided.get(name)
         pick = None
         if decision is not None and not _manual_since(values, decision):
@@ -1275,13 +1334,20 @@ def _number_says(person: Person) -> dict[str, str]:
     return out
 
 
-def _conflicts_refresh(person: Person, current: dict[str, list[FieldValue]]) -> None:
+def _conflicts_refresh(
+    person: Person, current: dict[str, list[FieldValue]], conflicts: list[Conflict] | None = None
+) -> None:
+    """Open, update or close the person's conflicts (``conflicts``: all of them, already read)."""
     number = _number_says(person)
+    if conflicts is None:
+        conflicts = list(Conflict.objects.filter(person=person))
     for name, values in current.items():
         distinct = {fv.value_hash for fv in values}
         if name in number:
             distinct.add(number[name])
-        open_conflict = Conflict.objects.filter(person=person, field=name, state=Conflict.State.OPEN).first()
+        open_conflict = next(
+            (c for c in conflicts if c.field == name and c.state == Conflict.State.OPEN), None
+        )
         if len(distinct) <= 1:
             if open_conflict is not None:
                 open_conflict.state = Conflict.State.RESOLVED
@@ -1304,12 +1370,14 @@ def _conflicts_refresh(person: Person, current: dict[str, list[FieldValue]]) -> 
                 open_conflict.values = summary
                 open_conflict.save(update_fields=["values"])
             continue
-        resolved = (
-            Conflict.objects.filter(
-                person=person, field=name, state=Conflict.State.RESOLVED, chosen__isnull=False
-            )
-            .order_by("-resolved_at")
-            .first()
+        resolved = max(
+            (
+                c
+                for c in conflicts
+                if c.field == name and c.state == Conflict.State.RESOLVED and c.chosen_id is not None
+            ),
+            key=lambda c: c.resolved_at,
+            default=None,
         )
         if (
             resolved is not None
@@ -1317,15 +1385,54 @@ def _conflicts_refresh(person: Person, current: dict[str, list[FieldValue]]) -> 
             and not _manual_since(values, resolved)
         ):
             continue  # a reviewer already chose among these values
-        Conflict.objects.create(community_id=person.community_id, person=person, field=name, values=summary)
+        conflicts.append(
+            Conflict.objects.create(
+                community_id=person.community_id, person=person, field=name, values=summary
+            )
+        )
 
 
-def person_fields_apply(*, person: Person, by, perm: str) -> Person:
-    """Bring the register's shown values in line with the field rules; list conflicts."""
-    current = _current_values(person)
-    _conflicts_refresh(person, current)
-    chosen = shown_values(person)
-    person = Person.objects.get(pk=person.pk)
+def persons_fields_apply(*, persons: list[Person], by, perm: str) -> None:
+    """``person_fields_apply`` for many people, their field values, conflicts and register
+    rows read together."""
+    pks = [p.pk for p in persons]
+    values: dict[int, list[FieldValue]] = {pk: [] for pk in pks}
+    conflicts: dict[int, list[Conflict]] = {pk: [] for pk in pks}
+    fresh: dict[int, Person] = {}
+    for part in batchlink._chunks(pks):
+        for fv in (
+            FieldValue.objects.filter(person_id__in=part)
+            .select_related("source")
+            .order_by("observed_on", "id")
+        ):
+            values[fv.person_id].append(fv)
+        for c in Conflict.objects.filter(person_id__in=part):
+            conflicts[c.person_id].append(c)
+        fresh.update(Person.objects.in_bulk(part))
+    rules = _rules()
+    for pk in pks:
+        person_fields_apply(
+            person=fresh[pk],
+            by=by,
+            perm=perm,
+            preloaded=(values[pk], conflicts[pk], rules),
+        )
+
+
+def person_fields_apply(*, person: Person, by, perm: str, preloaded=None) -> Person:
+    """Bring the register's shown values in line with the field rules; list conflicts.
+    ``preloaded``: (the person's field values, conflicts, field rules) already read, and
+    ``person`` fresh from the database."""
+    if preloaded is None:
+        current = _current_values(person)
+        _conflicts_refresh(person, current)
+        chosen = shown_values(person, current=current)
+        person = Person.objects.get(pk=person.pk)
+    else:
+        values, conflicts, rules = preloaded
+        current = _current_values(person, values)
+        _conflicts_refresh(person, current, conflicts)
+        chosen = shown_values(person, current=current, conflicts=conflicts, rules=rules)
     data: dict[str, Any] = {}
     for name in PERSON_FIELDS:
         fv = chosen.get(name)
@@ -1356,7 +1463,7 @@ def person_fields_apply(*, person: Person, by, perm: str) -> Person:
         if not data:
             return person
         try:
-            with transaction.atomic(), applying_sources():
+            with applying_sources():  # person_update is atomic: a refusal leaves nothing behind
                 return registry_services.person_update(
                     by=by, person=person, data=data, perm=perm, note=_("按字段来源规则更新")
                 )

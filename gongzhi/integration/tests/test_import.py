@@ -161,16 +161,16 @@ def test_an_import_killed_midway_and_run_again_ends_as_an_uninterrupted_one(
     # Start again from nothing, and kill the run in the middle of its third chunk.
     ImportBatch.objects.all().delete()
     Person.objects.all().delete()
-    real = services._apply_decision
+    real = services.records_link
     calls = {"n": 0}
 
-    def dying(**kwargs):
+    def dying(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 7:
+        if calls["n"] == 3:
             raise KeyboardInterrupt("killed")
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_apply_decision", dying)
+    monkeypatch.setattr(services, "records_link", dying)
     with pytest.raises(KeyboardInterrupt):
         batch_submit(by=officer, source=civil_source, data=data, filename="a.csv")
     batch = ImportBatch.objects.get()
@@ -179,7 +179,7 @@ def test_an_import_killed_midway_and_run_again_ends_as_an_uninterrupted_one(
     assert SourceRecord.objects.count() == 6
     assert Person.objects.count() > 0
 
-    monkeypatch.setattr(services, "_apply_decision", real)
+    monkeypatch.setattr(services, "records_link", real)
     again, new = batch_submit(by=officer, source=civil_source, data=data, filename="a.csv")
     assert not new
     assert _state() == uninterrupted

@@ -32,7 +32,9 @@ class Command(BaseCommand):
             help="username the import runs as (their roles are checked); default: the only superuser",
         )
         parser.add_argument("--observed-on", help="date of the department's data, YYYY-MM-DD (default today)")
-        parser.add_argument("--chunk-size", type=int, help="rows per transaction, linked together (default 1000)")
+        parser.add_argument(
+            "--chunk-size", type=int, help="rows per transaction, linked together (default 1000)"
+        )
 
     def handle(self, *args, source_id, file, user=None, observed_on=None, chunk_size=None, **options):
         by = self._user(user)
