@@ -85,7 +85,7 @@ RATES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     key: int
     name: str
