@@ -296,15 +296,16 @@ def clearly_differs(row: Row, person: Candidate, name_level: int) -> bool:
 
 
 def can_register(row: Row) -> str:
-    """ "" when the row carries enough to register a new person, else why not (in plain
-    words): a valid identity number, or a sex and a birth date or phone besides the name
-    and community."""
+    """Empty when the row carries enough to register a new person, else why not: a valid
+    identity number, or a sex and a birth date besides the name and community. (A phone is
+    not enough: a household shares one, and a father's row carrying his son's phone would
+    make a new person of him.)"""
     v = row.values
     if row.record.id_number_hash:
         return ""
     if not v.get(Field.SEX):
         return "no_sex"
-    if not (v.get(Field.BIRTH_DATE) or row.phone):
+    if not v.get(Field.BIRTH_DATE):
         return "too_little"
     return ""
 
@@ -315,7 +316,9 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
     n_pool = len(people)
     pool = [c.link_record() for c in people]
     records = [r.link_record(f"r{k}") for k, r in enumerate(rows)]
-    result = linkage.link(records, pool=pool, model=model, estimate=False, community_name_block=True)
+    result = linkage.link(
+        records, pool=pool, model=model, estimate=False, community_name_block=True, strict_given=True
+    )
     i, j, prob = result.pairs
     levels = result.levels
     # per row: (pool index, probability, levels row) of every scored pair with a pool person

@@ -497,12 +497,14 @@ def candidate_pairs(
 # --- comparison -------------------------------------------------------------------------
 
 
-def compare(p: Prepared, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Comparison levels, shape (pairs, fields), int8 — see ``LEVELS``."""
+def compare(p: Prepared, i: np.ndarray, j: np.ndarray, *, strict_given: bool = False) -> np.ndarray:
+    """Comparison levels, shape (pairs, fields), int8 — see ``LEVELS``. ``strict_given``:
+    a given-name character replaced by one that does not sound alike (张建国 / 张建军: a
+    father and son, brothers) is a different name, not a one-character typo."""
     n = len(i)
     out = np.empty((n, len(FIELDS)), dtype=np.int8)
     out[:, 0] = _compare_id(p, i, j)
-    out[:, 1] = _compare_name(p, i, j)
+    out[:, 1] = _compare_name(p, i, j, strict_given=strict_given)
     out[:, 2] = _compare_birth(p, i, j)
     si, sj = p.sex[i], p.sex[j]
     out[:, 3] = np.where((si == 0) | (sj == 0), MISSING3, np.where(si == sj, AGREE, DIFFERENT))
@@ -549,7 +551,7 @@ def _compare_id(p: Prepared, i, j) -> np.ndarray:
     return lev
 
 
-def _compare_name(p: Prepared, i, j) -> np.ndarray:
+def _compare_name(p: Prepared, i, j, *, strict_given: bool = False) -> np.ndarray:
     ci, cj = p.name_code[i], p.name_code[j]
     lev = np.full(len(i), NAME_DIFF, dtype=np.int8)
     missing = (ci < 0) | (cj < 0)
@@ -570,6 +572,14 @@ def _compare_name(p: Prepared, i, j) -> np.ndarray:
             if len(sa) < len(sb):
                 sa, sb = sb, sa
             one_indel[k] = any(sa[:x] + sa[x + 1 :] == sb for x in range(len(sa)))
+        if strict_given and one_sub.any():
+            from .names import char_key
+
+            for k in np.flatnonzero(one_sub):
+                sa, sb = p.names[i[rest[k]]], p.names[j[rest[k]]]
+                x = next(x for x in range(len(sa)) if sa[x] != sb[x])
+                if x > 0 and char_key(sa[x]) != char_key(sb[x]):
+                    one_sub[k] = False
         sub = np.full(len(rest), NAME_DIFF, dtype=np.int8)
         sub[one_sub | one_indel] = NAME_ONE
         lev[rest] = sub
@@ -1044,6 +1054,7 @@ def link(
     review_threshold: float | None = None,
     estimate: bool = True,
     community_name_block: bool = False,
+    strict_given: bool = False,
 ) -> LinkResult:
     """Link a batch: block, score, cluster.
 
@@ -1053,7 +1064,9 @@ def link(
     ``model``: parameters to use; by default estimated from this batch
     (``estimate_model_anchored``) when it has at least ``MIN_RECORDS_TO_ESTIMATE`` records
     (``estimate=False`` turns that off), else ``DEFAULT_MODEL``. ``community_name_block``
-    adds the blocking rule community + name sound (see ``_block_keys``).
+    adds the blocking rule community + name sound (see ``_block_keys``); ``strict_given``
+    scores a given-name character that does not sound alike as a different name
+    (see ``compare``).
     """
     t0 = time.perf_counter()
     records = list(records)
@@ -1067,7 +1080,7 @@ def link(
     t1 = time.perf_counter()
     i, j = candidate_pairs(p, community_name=community_name_block)
     t2 = time.perf_counter()
-    levels = compare(p, i, j)
+    levels = compare(p, i, j, strict_given=strict_given)
     t3 = time.perf_counter()
     if model is None:
         if estimate and p.n >= MIN_RECORDS_TO_ESTIMATE and len(i):

@@ -480,7 +480,7 @@ def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) 
 _REVIEW_REASONS = {
     "number_only": _("身份号码与已登记居民相同，但姓名（或性别和出生日期）明显不同，请人工核对。"),
     "no_sex": _("没有有效身份号码，也没有性别，不能新建居民，请人工核对。"),
-    "too_little": _("除姓名、性别和社区外没有身份号码、出生日期或电话，信息不足以新建居民，请人工核对。"),
+    "too_little": _("没有身份号码和出生日期，信息不足以识别或新建居民，请人工核对。"),
 }
 
 
@@ -1451,7 +1451,10 @@ def person_fields_apply(*, person: Person, by, perm: str, preloaded=None) -> Per
             if person.ethnicity != _registry_ethnicity(fv.value):
                 data["ethnicity"] = _registry_ethnicity(fv.value)
         elif name == Field.ADDRESS:
-            if not person.dwelling_id and person.address != fv.value:
+            # the same address re-spelt (号楼/栋/幢, spaces, punctuation) is not a change
+            if not person.dwelling_id and linkage._norm_address(person.address) != linkage._norm_address(
+                fv.value
+            ):
                 data["address"] = fv.value
         elif getattr(person, name) != fv.value:
             data[str(name)] = fv.value

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.integration import readers
-from gongzhi.integration.models import BatchState, ImportBatch, Source
+from gongzhi.integration.models import BatchState, ImportBatch, Source, SourceRecord
 from gongzhi.integration.services import batch_run, batch_submit
 
 
@@ -101,6 +101,13 @@ class Command(BaseCommand):
         return superusers[0]
 
     def _summary(self, batch: ImportBatch) -> None:
+        records = SourceRecord.objects.filter(batch=batch)
+        mangled = records.filter(values__id_mangled=True).count()
+        spelt = records.filter(values__has_key="community_written").count()
+        self.stdout.write(
+            f"identity numbers cut by Excel: {mangled} (treated as unknown); "
+            f"communities recognised from another spelling: {spelt}"
+        )
         self.stdout.write(
             f"batch {batch.pk} {batch.state}: {batch.total_rows} rows, "
             f"accepted {batch.accepted}, rejected {batch.rejected}, matched {batch.matched}, "
