@@ -58,10 +58,7 @@ def link_keys(name: str, birth: dt.date | str | None, community: str) -> tuple[s
     """(district|birth|name sound, community|name sound, community|birth); "" where a part
     is missing."""
     nk = name_key(name).replace(" ", "")[:80] if name else ""
-    if isinstance(birth, dt.date):
-        b = birth.strftime("%Y%m%d")
-    else:
-        b = (birth or "").replace("-", "")
+    b = birth.strftime("%Y%m%d") if isinstance(birth, dt.date) else (birth or "").replace("-", "")
     community = community or ""
     return (
         f"{community[:6]}|{b}|{nk}" if b and nk and community else "",
@@ -392,7 +389,7 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
         mine = cluster_id[me]
         number = row.record.id_number_hash
 
-        def other_number(lo: int) -> bool:
+        def other_number(lo: int, number: str = number) -> bool:
             theirs = {
                 rows[m - n_pool].record.id_number_hash
                 for m in members[cluster_id[n_pool + lo]]

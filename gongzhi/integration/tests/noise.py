@@ -158,21 +158,11 @@ def make_people(
         home_phone = _phone(rng)
         surname = rng.choice(SURNAMES)
 
-        def add(name, sex, birth, phone):
+        home = (community, street, number, building, room)
+
+        def add(name, sex, birth, phone, home=home, area=area):
             nonlocal key
-            p = Person(
-                key,
-                name,
-                sex,
-                birth,
-                ids.new(rng, area, birth, sex),
-                phone,
-                community,
-                street,
-                number,
-                building,
-                room,
-            )
+            p = Person(key, name, sex, birth, ids.new(rng, area, birth, sex), phone, *home)
             key += 1
             people.append(p)
             return p

@@ -13,15 +13,14 @@ from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.models import Region
 from gongzhi.integration import batchlink
-from gongzhi.integration.rules import IMPORT
 from gongzhi.integration.models import (
     Conflict,
-    FieldValue,
     LinkCandidate,
     LinkDecision,
     PersonLinkKey,
     RecordStatus,
 )
+from gongzhi.integration.rules import IMPORT
 from gongzhi.integration.services import batch_submit, source_create
 from gongzhi.registry import services as registry_services
 from gongzhi.registry.models import Person, PersonTag
@@ -284,3 +283,13 @@ def test_a_fathers_row_without_birth_date_offers_the_father_not_only_the_son(off
     offered = list(LinkCandidate.objects.filter(record=record).order_by("-probability"))
     assert offered[0].person_id == father.pk
     assert all(c.person_id != son.pk or c.agreements["name"] == "different" for c in offered)
+
+
+def test_a_re_spelt_address_is_not_a_change_of_address(officer, civil_source):
+    zhang = _person("张伟", dt.date(1980, 5, 17), seq=11, address="军门社区1号楼101")
+    _b, [record] = _import(
+        officer, civil_source, [row(id_number=idn(seq=11), phone="", 住址="军门社区1栋101")]
+    )
+    assert record.person_id == zhang.pk
+    zhang.refresh_from_db()
+    assert zhang.address == "军门社区1号楼101" and zhang.version == 1

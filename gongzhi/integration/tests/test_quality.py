@@ -36,6 +36,7 @@ def run_world(officer, department, *, people=3000, rows=2000, seed=7):
     offset = (Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     pk_of = {p.key: offset + k for k, p in enumerate(register)}
     generate.persons_load(noise.person_record(p, pk_of[p.key]) for p in register)
+    generate._reset_sequences([Person])  # rows loaded with their ids: the sequence follows
     world = noise.extract(rng, register, communities, rows=rows, new_people=newcomers)
     source = source_create(
         by=officer,
