@@ -66,7 +66,7 @@ def _setup_database(url: str) -> None:
 def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
     args = _args()
     steps = [int(x) for x in args.steps.split(",")]
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gz_bench_import")
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gz_bench_linkage_import")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("GONGZHI_FIELD_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
@@ -115,7 +115,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
     next_key = 0
     ids = noise.Ids()
     newcomers_pool = noise.make_people(
-        random.Random(args.seed + 99), 60_000, codes, start=50_000_000, ids=ids
+        random.Random(args.seed + 99), 80_000, codes, start=50_000_000, ids=ids
     )
 
     say(
@@ -150,119 +150,133 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
         )
 
         last = step_no == len(steps) - 1
-        rows = args.rows if last else args.probe_rows
-        source = source_create(
-            by=admin,
-            department=department,
-            name=f"名册{size}",
-            file_format="csv",
-            columns=noise.COLUMNS,
-            code_maps=noise.SEX_CODES,
-            trust_rank=3,
-        )
-        newcomers = [p for p in newcomers_pool[step_no * 20_000 : (step_no + 1) * 20_000]]
-        world = noise.extract(
-            random.Random(args.seed + size), register, communities, rows=rows, new_people=newcomers
-        )
-        path = Path(f"/tmp/gz_bench_import_{size}.csv")
-        path.write_bytes(noise.to_csv(world))
-
-        # The batch linker on the same rows against the whole register (pool), same run.
-        t_linker = None
-        if not args.no_batch_linker:
-            t = time.perf_counter()
-            pool = [
-                linkage.LinkRecord(
-                    key=f"p{pk}",
-                    name=name,
-                    id_number=p.id_number,
-                    birth_date=birth,
-                    sex=sex,
-                    phone=p.phone,
-                    address=address,
-                    community=community,
-                )
-                for (pk, name, birth, sex, address, community), p in zip(
-                    Person.objects.order_by("pk")
-                    .values_list("pk", "name", "birth_date", "sex", "address", "community_id")
-                    .iterator(chunk_size=20_000),
-                    register,
-                    strict=True,
-                )
-            ]
-            recs = [
-                linkage.LinkRecord(
-                    key=f"r{k}",
-                    name=r["姓名"],
-                    id_number=r["身份证号"],
-                    birth_date=dt.date.fromisoformat(r["出生日期"]) if r["出生日期"] else None,
-                    sex={"男": "M", "女": "F"}.get(r["性别"], ""),
-                    phone=r["联系电话"],
-                    address=r["住址"],
-                    community=r["社区"] if r["社区"].isdigit() else "",
-                )
-                for k, r in enumerate(world.rows)
-            ]
-            t_build = time.perf_counter() - t
-            t = time.perf_counter()
-            linkage.link(recs, pool=pool, estimate=False)
-            t_linker = time.perf_counter() - t
-            say(f"<!-- batch linker input built in {t_build:.0f} s (pool read from the register) -->")
-            del pool, recs
-
-        cmd = [
-            str(ROOT / ".venv/bin/python"),
-            str(ROOT / "manage.py"),
-            "integration_import",
-            str(source.pk),
-            str(path),
-            "--user",
-            "bench",
-        ]
-        env = dict(os.environ)
-        t = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        marks = []
-        tail = []
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            tail.append(line.rstrip())
-            m = re.match(r"(\d+)/(\d+) rows", line)
-            if m:
-                marks.append((int(m.group(1)), time.perf_counter() - t))
-        proc.wait()
-        t_import = time.perf_counter() - t
-        if proc.returncode:
-            say("command failed:\n" + "\n".join(tail[-30:]))
-            raise SystemExit(1)
-        per10k = t_import / rows * 10_000
-        counts = SourceRecord.objects.filter(source=source)
-        summary = tail[-1]
-        m = re.search(
-            r"accepted (\d+), rejected (\d+), matched (\d+), created (\d+), waiting for review (\d+)", summary
-        )
-        outcome = " / ".join(m.groups()) if m else summary
-        linker = f"{t_linker:.1f} s" if t_linker is not None else "—"
-        say(
-            f"| {registered:,} | {rows:,} | **{t_import:.0f} s** | **{per10k:.0f} s** | {rows / t_import:.0f} | "
-            f"{linker} | {outcome} |"
-        )
-        # time per 10,000 rows along the full import (from the command's progress lines)
-        if rows >= 20_000:
-            prev_n, prev_t = 0, 0.0
-            spans = []
-            for n, tm in marks:
-                if n - prev_n >= 10_000 or n == rows:
-                    spans.append(
-                        f"{prev_n // 1000}k–{n // 1000}k: {(tm - prev_t) / (n - prev_n) * 10_000:.0f} s"
-                    )
-                    prev_n, prev_t = n, tm
-            say("")
-            say(
-                f"Per 10,000 rows along the {rows:,}-row import at {registered:,} people: " + "; ".join(spans)
+        runs = [args.probe_rows] + ([args.rows] if last and args.rows else [])
+        for run_no, rows in enumerate(runs):
+            source = source_create(
+                by=admin,
+                department=department,
+                name=f"名册{size}-{run_no}",
+                file_format="csv",
+                columns=noise.COLUMNS,
+                code_maps=noise.SEX_CODES,
+                trust_rank=3,
             )
-            say("")
-        results.append((registered, rows, t_import, per10k, t_linker, counts.count()))
+            newcomers = newcomers_pool[(2 * step_no + run_no) * 10_000 : (2 * step_no + run_no + 1) * 10_000]
+            world = noise.extract(
+                random.Random(args.seed + size + run_no),
+                register,
+                communities,
+                rows=rows,
+                new_people=newcomers,
+            )
+            path = Path(f"/tmp/gz_bench_import_{size}_{run_no}.csv")
+            path.write_bytes(noise.to_csv(world))
+
+            # The batch linker on the same rows against the whole register (pool), same run.
+            t_linker = None
+            if not args.no_batch_linker and run_no == 0:
+                t = time.perf_counter()
+                from gongzhi.core import pii
+
+                pool = [
+                    linkage.LinkRecord(
+                        key=f"p{pk}",
+                        name=name,
+                        id_number=pii.decrypt(id_enc),
+                        birth_date=birth,
+                        sex=sex,
+                        phone=pii.decrypt(phone_enc),
+                        address=address,
+                        community=community,
+                    )
+                    for pk, name, birth, sex, id_enc, phone_enc, address, community in Person.objects.values_list(
+                        "pk",
+                        "name",
+                        "birth_date",
+                        "sex",
+                        "id_number_encrypted",
+                        "phone_encrypted",
+                        "address",
+                        "community_id",
+                    ).iterator(chunk_size=20_000)
+                ]
+                recs = [
+                    linkage.LinkRecord(
+                        key=f"r{k}",
+                        name=r["姓名"],
+                        id_number=r["身份证号"],
+                        birth_date=dt.date.fromisoformat(r["出生日期"]) if r["出生日期"] else None,
+                        sex={"男": "M", "女": "F"}.get(r["性别"], ""),
+                        phone=r["联系电话"],
+                        address=r["住址"],
+                        community=r["社区"] if r["社区"].isdigit() else "",
+                    )
+                    for k, r in enumerate(world.rows)
+                ]
+                t_build = time.perf_counter() - t
+                t = time.perf_counter()
+                linkage.link(recs, pool=pool, estimate=False)
+                t_linker = time.perf_counter() - t
+                say(f"<!-- batch linker input built in {t_build:.0f} s (pool read from the register) -->")
+                del pool, recs
+
+            cmd = [
+                str(ROOT / ".venv/bin/python"),
+                str(ROOT / "manage.py"),
+                "integration_import",
+                str(source.pk),
+                str(path),
+                "--user",
+                "bench",
+            ]
+            env = dict(os.environ)
+            t = time.perf_counter()
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            marks = []
+            tail = []
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                tail.append(line.rstrip())
+                m = re.match(r"(\d+)/(\d+) rows", line)
+                if m:
+                    marks.append((int(m.group(1)), time.perf_counter() - t))
+                    if rows >= 20_000 and marks[-1][0] % 10_000 == 0:
+                        say(f"<!-- {marks[-1][0]:,} rows after {marks[-1][1]:.0f} s -->")
+            proc.wait()
+            t_import = time.perf_counter() - t
+            if proc.returncode:
+                say("command failed:\n" + "\n".join(tail[-30:]))
+                raise SystemExit(1)
+            per10k = t_import / rows * 10_000
+            counts = SourceRecord.objects.filter(source=source)
+            summary = tail[-1]
+            m = re.search(
+                r"accepted (\d+), rejected (\d+), matched (\d+), created (\d+), waiting for review (\d+)",
+                summary,
+            )
+            outcome = " / ".join(m.groups()) if m else summary
+            linker = f"{t_linker:.1f} s" if t_linker is not None else "—"
+            say(
+                f"| {registered:,} | {rows:,} | **{t_import:.0f} s** | **{per10k:.0f} s** | {rows / t_import:.0f} | "
+                f"{linker} | {outcome} |"
+            )
+            # time per 10,000 rows along the full import (from the command's progress lines)
+            if rows >= 20_000:
+                prev_n, prev_t = 0, 0.0
+                spans = []
+                for n, tm in marks:
+                    if n - prev_n >= 10_000 or n == rows:
+                        spans.append(
+                            f"{prev_n // 1000}k–{n // 1000}k: {(tm - prev_t) / (n - prev_n) * 10_000:.0f} s"
+                        )
+                        prev_n, prev_t = n, tm
+                say("")
+                say(
+                    f"Per 10,000 rows along the {rows:,}-row import at {registered:,} people: "
+                    + "; ".join(spans)
+                )
+                say("")
+            results.append((registered, rows, t_import, per10k, t_linker, counts.count()))
     say("")
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db.models import F, Q
 
@@ -54,10 +55,15 @@ def _chunks(values: list, size: int = _IN):
 # --- blocking keys ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=200_000)
+def _sound(name: str) -> str:
+    return name_key(name).replace(" ", "")[:80]
+
+
 def link_keys(name: str, birth: dt.date | str | None, community: str) -> tuple[str, str, str]:
     """(district|birth|name sound, community|name sound, community|birth); "" where a part
     is missing."""
-    nk = name_key(name).replace(" ", "")[:80] if name else ""
+    nk = _sound(name) if name else ""
     b = birth.strftime("%Y%m%d") if isinstance(birth, dt.date) else (birth or "").replace("-", "")
     community = community or ""
     return (
