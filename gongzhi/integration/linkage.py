@@ -413,8 +413,10 @@ def prepare(records: Sequence[LinkRecord], is_pool: Sequence[bool] | None = None
 MAX_BLOCK = 200  # larger blocks (a placeholder phone, a shared office number) are skipped
 
 
-def _block_keys(p: Prepared) -> list[tuple[str, np.ndarray]]:
-    """One int64 key per record per blocking rule; -1 = the record does not take part."""
+def _block_keys(p: Prepared, *, community_name: bool = False) -> list[tuple[str, np.ndarray]]:
+    """One int64 key per record per blocking rule; -1 = the record does not take part.
+    ``community_name`` adds community + name sound (the import path, whose pool is only
+    the chunk's candidates, uses it to meet a birth-date typo when there is no number)."""
     has_birth = p.birth > 0
     keys = [("id17", p.id_int)]
     k = np.where(has_birth & (p.nkey_code >= 0), p.birth * 4_000_000 + p.nkey_code, -1)
@@ -426,6 +428,13 @@ def _block_keys(p: Prepared) -> list[tuple[str, np.ndarray]]:
         -1,
     )
     keys.append(("birth+sex+community", k))
+    if community_name:
+        k = np.where(
+            (p.community > 0) & (p.nkey_code >= 0),
+            (p.community % 10_000_000) * 4_000_000 + p.nkey_code,
+            -1,
+        )
+        keys.append(("community+name_key", k))
     return keys
 
 
@@ -470,10 +479,12 @@ def _ranges(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def candidate_pairs(p: Prepared, *, max_block: int = MAX_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(
+    p: Prepared, *, max_block: int = MAX_BLOCK, community_name: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Distinct candidate pairs (i, j), i < j, from all blocking rules; pairs of two pool
     records are left out (they were resolved before)."""
-    parts = [_pairs_for_key(k, max_block) for _, k in _block_keys(p)]
+    parts = [_pairs_for_key(k, max_block) for _, k in _block_keys(p, community_name=community_name)]
     codes = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     i = (codes >> 32).astype(np.int64)
     j = (codes & 0xFFFFFFFF).astype(np.int64)
@@ -486,12 +497,14 @@ def candidate_pairs(p: Prepared, *, max_block: int = MAX_BLOCK) -> tuple[np.ndar
 # --- comparison -------------------------------------------------------------------------
 
 
-def compare(p: Prepared, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Comparison levels, shape (pairs, fields), int8 — see ``LEVELS``."""
+def compare(p: Prepared, i: np.ndarray, j: np.ndarray, *, strict_given: bool = False) -> np.ndarray:
+    """Comparison levels, shape (pairs, fields), int8 — see ``LEVELS``. ``strict_given``:
+    a given-name character replaced by one that does not sound alike (张建国 / 张建军: a
+    father and son, brothers) is a different name, not a one-character typo."""
     n = len(i)
     out = np.empty((n, len(FIELDS)), dtype=np.int8)
     out[:, 0] = _compare_id(p, i, j)
-    out[:, 1] = _compare_name(p, i, j)
+    out[:, 1] = _compare_name(p, i, j, strict_given=strict_given)
     out[:, 2] = _compare_birth(p, i, j)
     si, sj = p.sex[i], p.sex[j]
     out[:, 3] = np.where((si == 0) | (sj == 0), MISSING3, np.where(si == sj, AGREE, DIFFERENT))
@@ -538,7 +551,7 @@ def _compare_id(p: Prepared, i, j) -> np.ndarray:
     return lev
 
 
-def _compare_name(p: Prepared, i, j) -> np.ndarray:
+def _compare_name(p: Prepared, i, j, *, strict_given: bool = False) -> np.ndarray:
     ci, cj = p.name_code[i], p.name_code[j]
     lev = np.full(len(i), NAME_DIFF, dtype=np.int8)
     missing = (ci < 0) | (cj < 0)
@@ -559,6 +572,14 @@ def _compare_name(p: Prepared, i, j) -> np.ndarray:
             if len(sa) < len(sb):
                 sa, sb = sb, sa
             one_indel[k] = any(sa[:x] + sa[x + 1 :] == sb for x in range(len(sa)))
+        if strict_given and one_sub.any():
+            from .names import char_key
+
+            for k in np.flatnonzero(one_sub):
+                sa, sb = p.names[i[rest[k]]], p.names[j[rest[k]]]
+                x = next(x for x in range(len(sa)) if sa[x] != sb[x])
+                if x > 0 and char_key(sa[x]) != char_key(sb[x]):
+                    one_sub[k] = False
         sub = np.full(len(rest), NAME_DIFF, dtype=np.int8)
         sub[one_sub | one_indel] = NAME_ONE
         lev[rest] = sub
@@ -1032,6 +1053,8 @@ def link(
     match_threshold: float | None = None,
     review_threshold: float | None = None,
     estimate: bool = True,
+    community_name_block: bool = False,
+    strict_given: bool = False,
 ) -> LinkResult:
     """Link a batch: block, score, cluster.
 
@@ -1040,7 +1063,10 @@ def link(
     compared, and two pool records are never merged with each other; every other pair is.
     ``model``: parameters to use; by default estimated from this batch
     (``estimate_model_anchored``) when it has at least ``MIN_RECORDS_TO_ESTIMATE`` records
-    (``estimate=False`` turns that off), else ``DEFAULT_MODEL``.
+    (``estimate=False`` turns that off), else ``DEFAULT_MODEL``. ``community_name_block``
+    adds the blocking rule community + name sound (see ``_block_keys``); ``strict_given``
+    scores a given-name character that does not sound alike as a different name
+    (see ``compare``).
     """
     t0 = time.perf_counter()
     records = list(records)
@@ -1052,9 +1078,9 @@ def link(
 
     p = Prepared(all_records, is_pool)
     t1 = time.perf_counter()
-    i, j = candidate_pairs(p)
+    i, j = candidate_pairs(p, community_name=community_name_block)
     t2 = time.perf_counter()
-    levels = compare(p, i, j)
+    levels = compare(p, i, j, strict_given=strict_given)
     t3 = time.perf_counter()
     if model is None:
         if estimate and p.n >= MIN_RECORDS_TO_ESTIMATE and len(i):

@@ -486,3 +486,24 @@ class SharingRule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["department_kind", "field"], name="sharing_rule_unique")
         ]
+
+
+class PersonLinkKey(models.Model):
+    """The blocking keys of one registered person, so that an import finds a row's
+    candidates by indexed look-ups instead of scanning the register: the district, birth
+    date and sound of the name; the community and sound of the name; the community and
+    birth date. (The identity number and phone are looked up by their keyed hashes on the
+    register itself.) Kept by the import (``batchlink.keys_sync``): refreshed for every
+    person the register changed since their keys were computed."""
+
+    person = models.OneToOneField(
+        Person, primary_key=True, on_delete=models.CASCADE, related_name="link_key", verbose_name=_("居民")
+    )
+    birth_name = models.CharField(max_length=96, blank=True, db_index=True)
+    community_name = models.CharField(max_length=96, blank=True, db_index=True)
+    community_birth = models.CharField(max_length=24, blank=True, db_index=True)
+    person_updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("居民匹配索引")
+        verbose_name_plural = _("居民匹配索引")

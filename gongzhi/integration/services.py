@@ -42,7 +42,7 @@ from gongzhi.registry import services as registry_services
 from gongzhi.registry.codes import ETHNICITIES, DisabilityCategory, TagKind
 from gongzhi.registry.models import Person, PersonTag
 
-from . import codes, linkage, readers
+from . import batchlink, codes, linkage, readers
 from .errors import error
 from .models import (
     PERSON_FIELDS,
@@ -65,7 +65,7 @@ from .models import (
 )
 from .rules import IMPORT, MANAGE_SHARING, MANAGE_SOURCES, REVIEW
 
-CHUNK_SIZE = 200
+CHUNK_SIZE = 1000
 MAX_PUSH_ROWS = 5000
 _REGISTRY_ETHNICITIES = {code for code, _label in ETHNICITIES}
 # Fields where a value entered on the registry pages is never replaced by a field rule alone:
@@ -422,6 +422,7 @@ def batch_run(
     with batch.file.open("rb") as f:
         data = f.read()
     ImportBatch.objects.filter(pk=batch.pk).exclude(state=BatchState.DONE).update(state=BatchState.RUNNING)
+    batchlink.keys_sync()  # blocking keys of people registered or changed since the last import
     ctx = _Context(batch.source)
     rows = readers.read_rows(_batch_format(batch), data)
     total = 0
@@ -465,12 +466,12 @@ def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) 
                 "row_number", flat=True
             )
         )
-        for number, row in chunk:
-            if number in done:
-                continue
-            record = stage_row(batch=locked, row_number=number, raw=row, ctx=ctx)
-            if record.status == RecordStatus.ACCEPTED:
-                _link_or_refuse(record=record, by=by)
+        staged = [
+            stage_row(batch=locked, row_number=number, raw=row, ctx=ctx, save=False)
+            for number, row in chunk
+            if number not in done
+        ]
+        records_link(staged, by=by, ctx=ctx)
         locked.rows_done = max(locked.rows_done, rows_done)
         locked.save(update_fields=["rows_done"])
         batch_recount(locked)
@@ -478,23 +479,161 @@ def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) 
     return locked
 
 
-def _link_or_refuse(*, record: SourceRecord, by) -> None:
-    """Link a staged record; a row the register refuses is kept as rejected with the reason."""
+_REVIEW_REASONS = {
+    "number_only": _("身份号码与已登记居民相同，但姓名（或性别和出生日期）明显不同，请人工核对。"),
+    "no_sex": _("没有有效身份号码，也没有性别，不能新建居民，请人工核对。"),
+    "too_little": _("没有身份号码和出生日期，信息不足以识别或新建居民，请人工核对。"),
+}
+
+
+def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None) -> None:
+    """Link a chunk of staged records at once (``batchlink``): candidates by indexed
+    look-ups, one batch link, then each accepted record linked, registered or sent to
+    review; a record the register refuses is kept as rejected with the reason. The chunk's
+    records, field values and review candidates are written together, and the people it
+    links to are brought up to date together (``persons_fields_apply``)."""
+    accepted = [r for r in records if r.status == RecordStatus.ACCEPTED]
+    rows = [
+        batchlink.Row(
+            record=r,
+            id_raw=getattr(r, "_id_plain", None) if r.pk is None else r.id_number,
+            phone=getattr(r, "_phone_plain", None) if r.pk is None else r.phone,
+        )
+        for r in accepted
+    ]
+    decisions = batchlink.decide(rows, batchlink.candidates(rows), model=ctx.model if ctx else None)
+    persons = Person.objects.in_bulk([d.person_pk for d in decisions if d.person_pk])
+    created: dict[int, Person] = {}
+    ended: dict[int, Person] = {}  # row → the person it was linked to or registered as
+    linked: list[tuple[SourceRecord, Person, bool]] = []  # (record, person, registered from it)
+    review: list[tuple[SourceRecord, list]] = []
+    Action = batchlink.Action
+    for k, (row, decision) in enumerate(zip(rows, decisions, strict=True)):
+        record = row.record
+        for lo, probability, agreements in decision.row_candidates:
+            other = ended.get(lo)
+            if other is None or _two_numbers(record, other):
+                continue
+            if all(pk != other.pk for pk, _p, _a in decision.candidates):
+                decision.candidates.append((other.pk, probability, agreements))
+        decision.candidates.sort(key=lambda c: -c[1])
+        person = None
+        if decision.action == Action.FOLLOW:
+            person = created.get(decision.leader)
+        elif decision.action == Action.LINK:
+            person = persons.get(decision.person_pk)
+        if person is not None:
+            record.person = person
+            record.decision = LinkDecision.EXACT if decision.exact else LinkDecision.PROBABLE
+            record.probability = decision.probability
+            linked.append((record, person, False))
+            ended[k] = person
+        elif decision.action == Action.CREATE:
+            person = _register_from(record=record, by=by)
+            if person is not None:
+                created[k] = ended[k] = person
+                linked.append((record, person, True))
+        else:
+            record.decision = LinkDecision.REVIEW
+            record.probability = decision.candidates[0][1] if decision.candidates else None
+            if decision.reason in _REVIEW_REASONS:
+                record.errors = [
+                    *record.errors,
+                    {"field": "", "level": "warning", "message": str(_REVIEW_REASONS[decision.reason])},
+                ]
+            review.append((record, decision.candidates))
+    # Who may update the people linked to (outside the importer's region: provenance only).
+    allowed: dict[int, bool] = {}
+    for record, person, _fresh in linked:
+        if person.pk not in allowed:
+            allowed[person.pk] = by is not None and by.has_perm(IMPORT, person)
+        if not allowed[person.pk]:
+            record.errors = [
+                *record.errors,
+                {
+                    "field": "",
+                    "level": "warning",
+                    "message": _("该居民登记在您的辖区以外，已记录来源，未更新居民信息。"),
+                },
+            ]
+    saved = [r for r in records if r.pk is not None]
+    SourceRecord.objects.bulk_create([r for r in records if r.pk is None])
+    for r in saved:
+        r.save()
+    LinkCandidate.objects.bulk_create(
+        [
+            LinkCandidate(
+                record=record,
+                person_id=person_pk,
+                community_id=record.community_id,
+                probability=probability,
+                agreements=agreements,
+            )
+            for record, candidates in review
+            for person_pk, probability, agreements in candidates
+        ],
+        ignore_conflicts=True,
+    )
+    FieldValue.objects.bulk_create(
+        [fv for record, person, _fresh in linked for fv in _field_values_of(record=record, person=person)]
+    )
+    stale = {}
+    for record, person, fresh in linked:
+        if not allowed[person.pk]:
+            continue
+        if fresh:
+            if record.values.get("stated_birth_date") or record.values.get("stated_sex"):
+                _conflicts_refresh(person, _current_values(person))
+        else:
+            stale[person.pk] = person
+    if stale:
+        persons_fields_apply(persons=list(stale.values()), by=by, perm=IMPORT)
+    for record, person, _fresh in linked:
+        if allowed[person.pk] and record.values.get(Field.TAG_KIND):
+            _apply_tag(record=record, person=person, by=by, perm=IMPORT)
+    batchlink.keys_sync(sorted({person.pk for _r, person, _f in linked}))
+
+
+def _register_from(*, record: SourceRecord, by) -> Person | None:
+    """A new person from the record; None (the record rejected with the reason) when the
+    register refuses."""
     try:
-        with transaction.atomic():
-            record_link(record=record, by=by)
+        with applying_sources():  # person_create is atomic: a refusal leaves nothing behind
+            person = registry_services.person_create(
+                by=by,
+                community=record.community,
+                data=_person_data(record),
+                note=_("由%(source)s导入创建") % {"source": record.source.name},
+                perm=IMPORT,
+            )
     except ApplicationError as exc:
         if isinstance(exc, PermissionDenied):
             raise
-        SourceRecord.objects.filter(pk=record.pk).update(
-            status=RecordStatus.REJECTED,
-            person=None,
-            decision=LinkDecision.NONE,
-            errors=[
-                *record.errors,
-                {"field": exc.field or "", "level": "error", "message": str(exc.message)},
-            ],
-        )
+        record.status = RecordStatus.REJECTED
+        record.decision = LinkDecision.NONE
+        record.errors = [
+            *record.errors,
+            {"field": exc.field or "", "level": "error", "message": str(exc.message)},
+        ]
+        return None
+    record.person = person
+    record.decision = LinkDecision.CREATED
+    record.probability = None
+    return person
+
+
+def _two_numbers(record: SourceRecord, person: Person) -> bool:
+    """Two valid, different identity numbers: two people, whatever else agrees."""
+    return bool(
+        record.id_number_hash and person.id_number_hash and record.id_number_hash != person.id_number_hash
+    )
+
+
+def record_link(*, record: SourceRecord, by) -> SourceRecord:
+    """Link one accepted record (a chunk of one)."""
+    records_link([record], by=by, ctx=None)
+    record.refresh_from_db()
+    return record
 
 
 def batch_recount(batch: ImportBatch) -> None:
@@ -516,24 +655,52 @@ def batch_recount(batch: ImportBatch) -> None:
 # --- staging one row ---------------------------------------------------------------------
 
 
+_COMMUNITY_SUFFIXES = ("社区居民委员会", "居民委员会", "社区居委会", "居委会", "社区")
+
+
+def community_stem(name: str) -> str:
+    """军门 for 军门社区, 军门社区居委会, 军门社区居民委员会 and 军门 itself."""
+    name = re.sub(r"\s+", "", name or "")
+    for suffix in _COMMUNITY_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 class _Context:
-    """What every row of a batch needs: the source and a cache of its communities."""
+    """What every row of a batch needs: the source, a cache of its communities and the
+    linkage model."""
 
     def __init__(self, source: Source):
         self.source = source
         self.region = source.department.region_id
+        self.model = linkage.DEFAULT_MODEL
         self._communities: dict[str, Region | None] = {}
+        self._stems: dict[str, list[Region]] | None = None
+
+    def _by_stem(self) -> dict[str, list[Region]]:
+        if self._stems is None:
+            self._stems = {}
+            qs = Region.objects.filter(level=RegionLevel.COMMUNITY, code__startswith=self.region)
+            for region in qs:
+                self._stems.setdefault(community_stem(region.name), []).append(region)
+        return self._stems
 
     def community(self, value: str) -> Region | None:
+        """The community a row names: its 12-digit code, or its name in any of the usual
+        spellings (with or without 社区 / 居委会 / 社区居委会), when that spelling names one
+        community of the source's region."""
         value = value.strip()
         if value not in self._communities:
-            qs = Region.objects.filter(level=RegionLevel.COMMUNITY, code__startswith=self.region)
-            found = qs.filter(code=value).first() if value.isdigit() else None
-            if found is None and not value.isdigit():
-                found = qs.filter(name=value).first()
-                if found is None:
-                    matches = [r for r in qs.filter(name__startswith=value[:2]) if r.short_name == value]
-                    found = matches[0] if len(matches) == 1 else None
+            found = None
+            if value.isdigit():
+                found = Region.objects.filter(
+                    level=RegionLevel.COMMUNITY, code__startswith=self.region, code=value
+                ).first()
+            else:
+                same = self._by_stem().get(community_stem(value), [])
+                exact = [r for r in same if r.name == value]
+                found = exact[0] if len(exact) == 1 else same[0] if len(same) == 1 else None
             self._communities[value] = found
         return self._communities[value]
 
@@ -594,8 +761,11 @@ def clean_name(raw: str) -> str:
     return _t2s().convert(text) if text and not text.isascii() else text
 
 
-def stage_row(*, batch: ImportBatch, row_number: int, raw: dict[str, str], ctx: _Context) -> SourceRecord:
-    """Validate and normalise one row and keep it, accepted or refused with its reasons."""
+def stage_row(
+    *, batch: ImportBatch, row_number: int, raw: dict[str, str], ctx: _Context, save: bool = True
+) -> SourceRecord:
+    """Validate and normalise one row and keep it, accepted or refused with its reasons
+    (``save=False``: not saved yet — the chunk saves its records together)."""
     staged = stage_values(raw, ctx)
     values = staged.values
     record = SourceRecord(
@@ -614,8 +784,27 @@ def stage_row(*, batch: ImportBatch, row_number: int, raw: dict[str, str], ctx: 
     )
     if staged.id_valid:
         values["id_valid"] = True
-    record.save()
+    record._id_plain, record._phone_plain = staged.id_raw, staged.phone  # no decrypting back
+    if save:
+        record.save()
     return record
+
+
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d{1,2}$")
+
+
+def excel_mangled(cell: str, normalised: str) -> bool:
+    """An identity number Excel stored as a float: shown in scientific notation
+    (3.50102198705E+17), or written out with its last digits turned to zeros (at most 15
+    significant digits survive) and so failing its check character."""
+    text = cell.strip().replace(",", "")
+    if _SCIENTIFIC.match(text):
+        return True
+    if re.fullmatch(r"\d{16,18}\.0+", text):
+        return True
+    if len(normalised) == 18 and normalised.isdigit() and normalised.endswith("000"):
+        return not idnumber.is_valid(normalised)
+    return False
 
 
 def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - one check per field
@@ -646,6 +835,13 @@ def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - 
     community_text = get.get(Field.COMMUNITY, "")
     if community_text:
         s.community = ctx.community(community_text)
+        if s.community is not None and community_text not in (s.community.code, s.community.name):
+            s.values["community_written"] = community_text
+            s.warn(
+                Field.COMMUNITY,
+                _("社区“%(c)s”按“%(name)s”（%(code)s）识别。")
+                % {"c": community_text, "name": s.community.name, "code": s.community.code},
+            )
         if s.community is None:
             s.fail(
                 Field.COMMUNITY,
@@ -660,10 +856,18 @@ def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - 
         s.values[Field.COMMUNITY] = s.community.code
 
     # Identity number: a valid one (or a 15-digit one upgraded) is used for exact linking;
-    # a mistyped one is kept for comparison only.
-    id_text = idnumber.normalise(get.get(Field.ID_NUMBER, ""))
+    # a mistyped one is kept for comparison only; one Excel cut to 15 significant digits
+    # is unknown (not evidence against anyone).
+    id_cell = get.get(Field.ID_NUMBER, "")
+    id_text = idnumber.normalise(id_cell)
     parsed = None
-    if id_text:
+    if id_text and excel_mangled(id_cell, id_text):
+        s.values["id_mangled"] = True
+        s.warn(
+            Field.ID_NUMBER,
+            _("身份号码“%(v)s”已被Excel截断为15位有效数字，按未知处理，不用于比对。") % {"v": id_cell[:24]},
+        )
+    elif id_text:
         s.id_raw = id_text
         try:
             parsed = idnumber.parse(id_text)
@@ -676,6 +880,8 @@ def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - 
                 _("身份号码无效（%(reason)s），仅用于比对，不写入居民信息。") % {"reason": exc.message},
             )
 
+    # Sex and birth date: a valid number outranks what the row says; a disagreement is kept
+    # (stated_*) and shown as a conflict on the person's provenance panel.
     sex_text = get.get(Field.SEX, "")
     sex = ""
     if sex_text:
@@ -686,12 +892,11 @@ def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - 
             sex = codes.to_registry(codes.CodeTable.SEX, national)
     if parsed is not None:
         if sex and sex != parsed.sex:
-            s.fail(Field.SEX, _("性别与身份号码不符（号码第17位表示性别）。"))
+            s.values["stated_sex"] = sex
+            s.warn(Field.SEX, _("性别与身份号码不符（号码第17位表示性别），以号码为准，已列为数据冲突。"))
         sex = parsed.sex
     if sex:
         s.values[Field.SEX] = sex
-    elif not s.id_valid and not any(e["field"] == Field.SEX for e in s.errors):
-        s.fail(Field.SEX, _("没有有效身份号码时须填写性别。"))
 
     birth_text = get.get(Field.BIRTH_DATE, "")
     birth = None
@@ -704,10 +909,22 @@ def stage_values(raw: dict[str, str], ctx: _Context) -> Staged:  # noqa: C901 - 
             birth = None
     if parsed is not None:
         if birth and birth != parsed.birth_date:
-            s.fail(Field.BIRTH_DATE, _("出生日期与身份号码不符（号码第7–14位为出生日期）。"))
+            s.values["stated_birth_date"] = birth.isoformat()
+            s.warn(
+                Field.BIRTH_DATE,
+                _("出生日期与身份号码不符（号码第7–14位为出生日期），以号码为准，已列为数据冲突。"),
+            )
         birth = parsed.birth_date
     if birth:
         s.values[Field.BIRTH_DATE] = birth.isoformat()
+    if not s.id_valid and not sex and not any(e["field"] == Field.SEX for e in s.errors):
+        if birth is None:
+            s.fail(
+                Field.SEX,
+                _("没有有效身份号码、性别和出生日期，仅凭姓名无法识别是哪位居民。"),
+            )
+        else:
+            s.warn(Field.SEX, _("没有有效身份号码和性别：只能匹配已登记的居民，不能新建。"))
 
     for target, table in (
         (Field.ETHNICITY, codes.CodeTable.ETHNICITY),
@@ -817,124 +1034,6 @@ def _check_tag_facts(s: Staged, tag: str, birth: dt.date | None) -> None:
 # --- linking ----------------------------------------------------------------------------
 
 
-def _link_record_of(record: SourceRecord) -> linkage.LinkRecord:
-    v = record.values
-    return linkage.LinkRecord(
-        key=f"r{record.pk}",
-        name=v.get(Field.NAME, ""),
-        id_number=record.id_number,
-        birth_date=dt.date.fromisoformat(v[Field.BIRTH_DATE]) if v.get(Field.BIRTH_DATE) else None,
-        sex=v.get(Field.SEX, ""),
-        phone=record.phone,
-        address=v.get(Field.ADDRESS, ""),
-        community=record.community_id or "",
-    )
-
-
-def _link_person_of(person: Person) -> linkage.LinkRecord:
-    return linkage.LinkRecord(
-        key=f"p{person.pk}",
-        name=person.name,
-        id_number=person.id_number,
-        birth_date=person.birth_date,
-        sex=person.sex,
-        phone=person.phone,
-        address=person.address,
-        community=person.community_id,
-    )
-
-
-def _raw_birth(id_raw: str) -> dt.date | None:
-    """The birth date written in a mistyped 18- or 15-character number, when it is a date."""
-    try:
-        if len(id_raw) == 18:
-            return dt.date(int(id_raw[6:10]), int(id_raw[10:12]), int(id_raw[12:14]))
-        if len(id_raw) == 15:
-            return dt.date(1900 + int(id_raw[6:8]), int(id_raw[8:10]), int(id_raw[10:12]))
-    except ValueError:
-        return None
-    return None
-
-
-def candidate_people(record: SourceRecord) -> list[Person]:
-    """Registered people who might be the record's person (blocking): in the source's
-    district with the same birth date (also as written in a mistyped number), the same name
-    or the same phone, and the same-sounding names of the record's community."""
-    v = record.values
-    district = (record.community_id or record.source.region_id)[:6]
-    qs = Person.objects.filter(community__code__startswith=district)
-    name = v.get(Field.NAME, "")
-    births = {v[Field.BIRTH_DATE]} if v.get(Field.BIRTH_DATE) else set()
-    raw_birth = _raw_birth(record.id_number)
-    if raw_birth:
-        births.add(raw_birth.isoformat())
-    q = Q(name=name)
-    if births:
-        q |= Q(birth_date__in=list(births))
-    phone = record.phone
-    if phone:
-        q |= Q(phone_hash=pii.keyed_hash(phone, purpose="phone"))
-    people = list(qs.filter(q)[:500])
-    if record.community_id and name:
-        # Homophones (李丽 / 李莉) of the same community, whatever their birth date says.
-        key = linkage.name_key(name)
-        seen = {p.pk for p in people}
-        same_surname = Person.objects.filter(community_id=record.community_id, name__startswith=name[0])
-        people.extend(p for p in same_surname.exclude(pk__in=seen)[:500] if linkage.name_key(p.name) == key)
-    return people
-
-
-def _both_valid_and_different(record: SourceRecord, person: Person) -> bool:
-    return bool(
-        record.id_number_hash and person.id_number_hash and record.id_number_hash != person.id_number_hash
-    )
-
-
-def record_link(*, record: SourceRecord, by) -> SourceRecord:
-    """Link an accepted record: the same identity number is the same person; otherwise
-    the linkage score against the candidates decides — at or above the match threshold
-    it links, in the review band it waits for a reviewer, below it a new person is made."""
-    person = None
-    if record.id_number_hash:
-        person = Person.objects.filter(id_number_hash=record.id_number_hash).first()
-        if person is not None:
-            return _link_to(record=record, person=person, decision=LinkDecision.EXACT, probability=1.0, by=by)
-    this = _link_record_of(record)
-    scored = []
-    for candidate in candidate_people(record):
-        if _both_valid_and_different(record, candidate):
-            continue  # two valid, different numbers: two people, whatever their names
-        match = linkage.score(this, _link_person_of(candidate))
-        if match.probability >= linkage.REVIEW_THRESHOLD:
-            scored.append((match.probability, candidate, match))
-    scored.sort(key=lambda x: (-x[0], x[1].pk))
-    sure = [s for s in scored if s[0] >= linkage.MATCH_THRESHOLD]
-    if len(sure) == 1:
-        probability, person, _match = sure[0]
-        return _link_to(
-            record=record, person=person, decision=LinkDecision.PROBABLE, probability=probability, by=by
-        )
-    if scored:
-        community_id = record.community_id
-        if community_id is None:  # stage_values refuses a row without a community; only accepted rows link
-            raise ValueError(f"source record {record.pk} has no community and cannot be reviewed")
-        for probability, candidate, match in scored[:5]:
-            LinkCandidate.objects.get_or_create(
-                record=record,
-                person=candidate,
-                defaults={
-                    "community_id": community_id,
-                    "probability": probability,
-                    "agreements": match.agreements,
-                },
-            )
-        record.decision = LinkDecision.REVIEW
-        record.probability = scored[0][0]
-        record.save(update_fields=["decision", "probability"])
-        return record
-    return _create_person(record=record, by=by, perm=IMPORT, decision=LinkDecision.CREATED)
-
-
 def _person_data(record: SourceRecord) -> dict[str, Any]:
     v = record.values
     data: dict[str, Any] = {"name": v[Field.NAME], "sex": v.get(Field.SEX, "")}
@@ -967,12 +1066,24 @@ def _create_person(*, record: SourceRecord, by, perm: str, decision: str) -> Sou
             note=_("由%(source)s导入创建") % {"source": record.source.name},
             perm=perm,
         )
-    return _link_to(record=record, person=person, decision=decision, probability=None, by=by, perm=perm)
+    return _link_to(
+        record=record, person=person, decision=decision, probability=None, by=by, perm=perm, fresh=True
+    )
 
 
 def _link_to(
-    *, record: SourceRecord, person: Person, decision: str, probability: float | None, by, perm: str = IMPORT
+    *,
+    record: SourceRecord,
+    person: Person,
+    decision: str,
+    probability: float | None,
+    by,
+    perm: str = IMPORT,
+    fresh: bool = False,
 ) -> SourceRecord:
+    """Link the record to the person and take in its fields. ``fresh``: the person was just
+    registered from this very record, so the register already shows its values and only a
+    disagreement with its identity number can make a conflict."""
     record.person = person
     record.decision = decision
     record.probability = probability
@@ -981,7 +1092,11 @@ def _link_to(
         record.decided_at = timezone.now()
     record.save(update_fields=["person", "decision", "probability", "decided_by", "decided_at"])
     field_values_record(record=record, person=person)
-    if by is not None and by.has_perm(perm, person):
+    if fresh:
+        if record.values.get("stated_birth_date") or record.values.get("stated_sex"):
+            _conflicts_refresh(person, _current_values(person))
+        _apply_tag(record=record, person=person, by=by, perm=perm)
+    elif by is not None and by.has_perm(perm, person):
         person_fields_apply(person=person, by=by, perm=perm)
         _apply_tag(record=record, person=person, by=by, perm=perm)
     else:
@@ -1060,19 +1175,33 @@ def display_value(field_name: str, plain: str) -> str:
 
 def field_values_record(*, record: SourceRecord, person: Person) -> None:
     """Keep what the record says about each field of the person, with the extract's date."""
+    existing = set(FieldValue.objects.filter(record=record).values_list("field", flat=True))
+    FieldValue.objects.bulk_create(
+        [fv for fv in _field_values_of(record=record, person=person) if fv.field not in existing]
+    )
+
+
+def _field_values_of(*, record: SourceRecord, person: Person) -> list[FieldValue]:
+    """The record's field values for the person (unsaved)."""
     v = record.values
     plain: dict[str, str] = {
         f: str(v[f]) for f in PROVENANCE_FIELDS if v.get(f) and f not in SENSITIVE_FIELDS
     }
+    # What the row said, where it contradicted its identity number (the register follows
+    # the number; the disagreement is listed as a conflict).
+    if v.get("stated_birth_date"):
+        plain[Field.BIRTH_DATE] = v["stated_birth_date"]
+    if v.get("stated_sex"):
+        plain[Field.SEX] = v["stated_sex"]
+    id_plain = getattr(record, "_id_plain", None)
+    phone = getattr(record, "_phone_plain", None)
     if record.id_number_hash:
-        plain[Field.ID_NUMBER] = idnumber.parse(record.id_number).value
-    if record.phone:
-        plain[Field.PHONE] = record.phone
-    existing = set(FieldValue.objects.filter(record=record).values_list("field", flat=True))
+        plain[Field.ID_NUMBER] = idnumber.parse(record.id_number if id_plain is None else id_plain).value
+    phone = record.phone if phone is None else phone
+    if phone:
+        plain[Field.PHONE] = phone
     rows = []
     for name, value in plain.items():
-        if name in existing:
-            continue
         sensitive = name in SENSITIVE_FIELDS
         rows.append(
             FieldValue(
@@ -1087,7 +1216,7 @@ def field_values_record(*, record: SourceRecord, person: Person) -> None:
                 observed_on=record.batch.observed_on,
             )
         )
-    FieldValue.objects.bulk_create(rows)
+    return rows
 
 
 def _register_plain(person: Person, name: str) -> tuple[str, str]:
@@ -1157,10 +1286,15 @@ def _value_hash(field_name: str, value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _current_values(person: Person) -> dict[str, list[FieldValue]]:
-    """Per field, each source's latest value."""
+def _current_values(person: Person, values: list[FieldValue] | None = None) -> dict[str, list[FieldValue]]:
+    """Per field, each source's latest value (``values``: the person's field values, already
+    read, in (observed_on, id) order)."""
     latest: dict[tuple[str, int], FieldValue] = {}
-    for fv in FieldValue.objects.filter(person=person).select_related("source").order_by("observed_on", "id"):
+    if values is None:
+        values = (
+            FieldValue.objects.filter(person=person).select_related("source").order_by("observed_on", "id")
+        )
+    for fv in values:
         latest[(fv.field, fv.source_id)] = fv
     out: dict[str, list[FieldValue]] = {}
     for (name, _source), fv in latest.items():
@@ -1207,19 +1341,25 @@ def _manual_since(values: list[FieldValue], decision: Conflict) -> bool:
     )
 
 
-def shown_values(person: Person) -> dict[str, FieldValue]:
+def shown_values(
+    person: Person,
+    *,
+    current: dict[str, list[FieldValue]] | None = None,
+    conflicts: list[Conflict] | None = None,
+    rules: dict[str, str] | None = None,
+) -> dict[str, FieldValue]:
     """The value each field shows: a reviewer's choice; else the field's rule — except that
     for the held fields a value entered by the community stays until a reviewer decides
-    when a department disagrees with it."""
-    rules = _rules()
+    when a department disagrees with it. (``current``, ``conflicts``, ``rules``: already read.)"""
+    rules = _rules() if rules is None else rules
     chosen: dict[str, FieldValue] = {}
-    decided = {
-        c.field: c
-        for c in Conflict.objects.filter(
-            person=person, state=Conflict.State.RESOLVED, chosen__isnull=False
-        ).order_by("resolved_at")
-    }
-    for name, values in _current_values(person).items():
+    if conflicts is None:
+        conflicts = list(
+            Conflict.objects.filter(person=person, state=Conflict.State.RESOLVED, chosen__isnull=False)
+        )
+    resolved = [c for c in conflicts if c.state == Conflict.State.RESOLVED and c.chosen_id is not None]
+    decided = {c.field: c for c in sorted(resolved, key=lambda c: c.resolved_at)}
+    for name, values in (_current_values(person) if current is None else current).items():
         decision = decided.get(name)
         pick = None
         if decision is not None and not _manual_since(values, decision):
@@ -1233,10 +1373,33 @@ def shown_values(person: Person) -> dict[str, FieldValue]:
     return chosen
 
 
-def _conflicts_refresh(person: Person, current: dict[str, list[FieldValue]]) -> None:
+def _number_says(person: Person) -> dict[str, str]:
+    """Sex and birth date as the person's identity number gives them (the register follows
+    the number): value hash per field."""
+    if not person.id_number_hash:
+        return {}
+    out = {}
+    if person.birth_date:
+        out[Field.BIRTH_DATE] = _value_hash(Field.BIRTH_DATE, person.birth_date.isoformat())
+    if person.sex:
+        out[Field.SEX] = _value_hash(Field.SEX, person.sex)
+    return out
+
+
+def _conflicts_refresh(
+    person: Person, current: dict[str, list[FieldValue]], conflicts: list[Conflict] | None = None
+) -> None:
+    """Open, update or close the person's conflicts (``conflicts``: all of them, already read)."""
+    number = _number_says(person)
+    if conflicts is None:
+        conflicts = list(Conflict.objects.filter(person=person))
     for name, values in current.items():
         distinct = {fv.value_hash for fv in values}
-        open_conflict = Conflict.objects.filter(person=person, field=name, state=Conflict.State.OPEN).first()
+        if name in number:
+            distinct.add(number[name])
+        open_conflict = next(
+            (c for c in conflicts if c.field == name and c.state == Conflict.State.OPEN), None
+        )
         if len(distinct) <= 1:
             if open_conflict is not None:
                 open_conflict.state = Conflict.State.RESOLVED
@@ -1244,17 +1407,29 @@ def _conflicts_refresh(person: Person, current: dict[str, list[FieldValue]]) -> 
                 open_conflict.save(update_fields=["state", "resolved_at"])
             continue
         summary = _conflict_summary(values)
+        if name in number and all(fv.value_hash != number[name] for fv in values):
+            plain = person.birth_date.isoformat() if name == Field.BIRTH_DATE else person.sex
+            summary.append(
+                {
+                    "value_id": None,
+                    "source": str(_("身份号码")),
+                    "display": display_value(name, plain),
+                    "observed_on": "",
+                }
+            )
         if open_conflict is not None:
             if open_conflict.values != summary:
                 open_conflict.values = summary
                 open_conflict.save(update_fields=["values"])
             continue
-        resolved = (
-            Conflict.objects.filter(
-                person=person, field=name, state=Conflict.State.RESOLVED, chosen__isnull=False
-            )
-            .order_by("-resolved_at")
-            .first()
+        resolved = max(
+            (
+                c
+                for c in conflicts
+                if c.field == name and c.state == Conflict.State.RESOLVED and c.chosen_id is not None
+            ),
+            key=lambda c: c.resolved_at,
+            default=None,
         )
         if (
             resolved is not None
@@ -1262,15 +1437,54 @@ def _conflicts_refresh(person: Person, current: dict[str, list[FieldValue]]) -> 
             and not _manual_since(values, resolved)
         ):
             continue  # a reviewer already chose among these values
-        Conflict.objects.create(community_id=person.community_id, person=person, field=name, values=summary)
+        conflicts.append(
+            Conflict.objects.create(
+                community_id=person.community_id, person=person, field=name, values=summary
+            )
+        )
 
 
-def person_fields_apply(*, person: Person, by, perm: str) -> Person:
-    """Bring the register's shown values in line with the field rules; list conflicts."""
-    current = _current_values(person)
-    _conflicts_refresh(person, current)
-    chosen = shown_values(person)
-    person = Person.objects.get(pk=person.pk)
+def persons_fields_apply(*, persons: list[Person], by, perm: str) -> None:
+    """``person_fields_apply`` for many people, their field values, conflicts and register
+    rows read together."""
+    pks = [p.pk for p in persons]
+    values: dict[int, list[FieldValue]] = {pk: [] for pk in pks}
+    conflicts: dict[int, list[Conflict]] = {pk: [] for pk in pks}
+    fresh: dict[int, Person] = {}
+    for part in batchlink._chunks(pks):
+        for fv in (
+            FieldValue.objects.filter(person_id__in=part)
+            .select_related("source")
+            .order_by("observed_on", "id")
+        ):
+            values[fv.person_id].append(fv)
+        for c in Conflict.objects.filter(person_id__in=part):
+            conflicts[c.person_id].append(c)
+        fresh.update(Person.objects.in_bulk(part))
+    rules = _rules()
+    for pk in pks:
+        person_fields_apply(
+            person=fresh[pk],
+            by=by,
+            perm=perm,
+            preloaded=(values[pk], conflicts[pk], rules),
+        )
+
+
+def person_fields_apply(*, person: Person, by, perm: str, preloaded=None) -> Person:
+    """Bring the register's shown values in line with the field rules; list conflicts.
+    ``preloaded``: (the person's field values, conflicts, field rules) already read, and
+    ``person`` fresh from the database."""
+    if preloaded is None:
+        current = _current_values(person)
+        _conflicts_refresh(person, current)
+        chosen = shown_values(person, current=current)
+        person = Person.objects.get(pk=person.pk)
+    else:
+        values, conflicts, rules = preloaded
+        current = _current_values(person, values)
+        _conflicts_refresh(person, current, conflicts)
+        chosen = shown_values(person, current=current, conflicts=conflicts, rules=rules)
     data: dict[str, Any] = {}
     for name in PERSON_FIELDS:
         fv = chosen.get(name)
@@ -1289,7 +1503,10 @@ def person_fields_apply(*, person: Person, by, perm: str) -> Person:
             if person.ethnicity != _registry_ethnicity(fv.value):
                 data["ethnicity"] = _registry_ethnicity(fv.value)
         elif name == Field.ADDRESS:
-            if not person.dwelling_id and person.address != fv.value:
+            # the same address re-spelt (号楼/栋/幢, spaces, punctuation) is not a change
+            if not person.dwelling_id and linkage._norm_address(person.address) != linkage._norm_address(
+                fv.value
+            ):
                 data["address"] = fv.value
         elif getattr(person, name) != fv.value:
             data[str(name)] = fv.value
@@ -1301,7 +1518,7 @@ def person_fields_apply(*, person: Person, by, perm: str) -> Person:
         if not data:
             return person
         try:
-            with transaction.atomic(), applying_sources():
+            with applying_sources():  # person_update is atomic: a refusal leaves nothing behind
                 return registry_services.person_update(
                     by=by, person=person, data=data, perm=perm, note=_("按字段来源规则更新")
                 )

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.integration import readers
-from gongzhi.integration.models import BatchState, ImportBatch, Source
+from gongzhi.integration.models import BatchState, ImportBatch, Source, SourceRecord
 from gongzhi.integration.services import batch_run, batch_submit
 
 
@@ -32,7 +32,9 @@ class Command(BaseCommand):
             help="username the import runs as (their roles are checked); default: the only superuser",
         )
         parser.add_argument("--observed-on", help="date of the department's data, YYYY-MM-DD (default today)")
-        parser.add_argument("--chunk-size", type=int, help="rows per transaction (default 200)")
+        parser.add_argument(
+            "--chunk-size", type=int, help="rows per transaction, linked together (default 1000)"
+        )
 
     def handle(self, *args, source_id, file, user=None, observed_on=None, chunk_size=None, **options):
         by = self._user(user)
@@ -99,6 +101,13 @@ class Command(BaseCommand):
         return superusers[0]
 
     def _summary(self, batch: ImportBatch) -> None:
+        records = SourceRecord.objects.filter(batch=batch)
+        mangled = records.filter(values__id_mangled=True).count()
+        spelt = records.filter(values__has_key="community_written").count()
+        self.stdout.write(
+            f"identity numbers cut by Excel: {mangled} (treated as unknown); "
+            f"communities recognised from another spelling: {spelt}"
+        )
         self.stdout.write(
             f"batch {batch.pk} {batch.state}: {batch.total_rows} rows, "
             f"accepted {batch.accepted}, rejected {batch.rejected}, matched {batch.matched}, "
