@@ -28,7 +28,7 @@ manifest = AppManifest(
     },
     scoped_permissions=(VIEW_ACCESS_LOG, MANAGE_USERS),
     reference_tables=("Region", "Department", "User", "RoleAssignment", "ApiToken"),
-    local_tables=("AccessLogEntry", "AccessLogHead"),
+    local_tables=("AccessLogEntry", "AccessLogHead", "LoginFailure"),
     demo=(
         DemoStep(10, _("区划代码"), _regions),
         DemoStep(40, _("演示账号"), _accounts),

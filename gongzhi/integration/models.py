@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import pii
+from gongzhi.core.fields import community_fk
 from gongzhi.core.models import Department, DepartmentKind, Region, TimeStampedModel
 from gongzhi.registry.models import Person
 
@@ -86,17 +87,6 @@ class SharedField(models.TextChoices):
     WORKPLACE = "workplace", _("工作单位")
     EDUCATION = "education", _("学历")
     TAGS = "tags", _("人群标签")
-
-
-def _community_fk(null: bool = False):
-    return models.ForeignKey(
-        Region,
-        verbose_name=_("社区"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=null,
-        blank=null,
-    )
 
 
 class NationalCode(models.Model):
@@ -266,7 +256,7 @@ class SourceRecord(pii.EncryptedIdentityMixin, models.Model):
     """One row of an extract, kept as it came (encrypted) with its normalised values, the
     reasons it was refused, and the person it was linked to and how."""
 
-    community = _community_fk(null=True)
+    community = community_fk(null=True)
     batch = models.ForeignKey(
         ImportBatch, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="records"
     )
@@ -320,7 +310,7 @@ class CandidateState(models.TextChoices):
 class LinkCandidate(models.Model):
     """A record and a registered person that may be the same human being: the review queue."""
 
-    community = _community_fk()
+    community = community_fk()
     record = models.ForeignKey(
         SourceRecord, verbose_name=_("源记录"), on_delete=models.CASCADE, related_name="candidates"
     )
@@ -348,7 +338,7 @@ class Merge(models.Model):
     """Two registered people found to be one: `absorbed` was folded into `kept`. Everything
     needed to undo it is kept: both rows as they were, and every row that was re-pointed."""
 
-    community = _community_fk()
+    community = community_fk()
     kept = models.ForeignKey(
         Person, verbose_name=_("保留居民"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -381,7 +371,7 @@ class FieldValue(models.Model):
     """What one source said about one field of one person, and when. A value entered on the
     registry pages (the built-in source 社区采集) has no source record but who entered it."""
 
-    community = _community_fk()
+    community = community_fk()
     person = models.ForeignKey(Person, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="+")
     field = models.CharField(_("字段"), max_length=20, choices=Field.choices)
     value = models.TextField(_("值"), blank=True)  # encrypted for identity number and phone
@@ -442,7 +432,7 @@ class Conflict(models.Model):
         OPEN = "open", _("待处理")
         RESOLVED = "resolved", _("已处理")
 
-    community = _community_fk()
+    community = community_fk()
     person = models.ForeignKey(Person, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="+")
     field = models.CharField(_("字段"), max_length=20, choices=Field.choices)
     values = models.JSONField(_("各来源的值"), default=list)

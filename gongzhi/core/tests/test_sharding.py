@@ -57,6 +57,10 @@ GLOBAL_KEYS = {
     ("registry.Person", ("id_number_hash",)),
     # an import batch spans a district: its row numbers are checked on the coordinator, then routed
     ("integration.SourceRecord", ("batch", "row_number")),
+    # an Idempotency-Key is the caller's (per account, or per signed-out caller): checked on the
+    # coordinator before the demand is routed to its community
+    ("demands.Demand", ("created_by", "idempotency_key")),
+    ("demands.Demand", ("idempotency_key",)),
 }
 
 
