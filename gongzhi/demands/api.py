@@ -10,13 +10,9 @@ so the API refuses exactly what the pages refuse: 403 without the right, 404 out
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 
@@ -157,65 +153,12 @@ def _events(demand: Demand, *, public_only: bool) -> list[dict]:
     return [_event_out(e) for e in selectors.timeline(demand, public_only=public_only)]
 
 
-# --------------------------------------------------------------------------- intake lookups
-#
-# Intake is the hot path. The community and the category of a new demand are reference rows
-# that change rarely (region import, the category admin), so each server process keeps the
-# ones it has read for a short while instead of asking the database on every request. A save
-# or delete in this process drops the copies at once (and again when its transaction commits);
-# other processes see the change within LOOKUP_TTL seconds. Misses are never cached, so a new
-# category can be used at once, and only rows read outside a transaction (committed rows) are
-# kept, so that a rolled-back change is never remembered. The database still checks every
-# reference (foreign keys).
-
-LOOKUP_TTL = 60.0
-_lookups: dict[tuple[str, str], tuple[float, Any]] = {}
-_lookups_lock = threading.Lock()
-
-
-def lookups_clear(**kwargs) -> None:
-    with _lookups_lock:
-        _lookups.clear()
-
-
-def _lookups_changed(**kwargs) -> None:
-    lookups_clear()
-    transaction.on_commit(lookups_clear, using=kwargs.get("using"))
-
-
-for _model in (Region, Category):
-    post_save.connect(
-        _lookups_changed, sender=_model, dispatch_uid=f"demands_api_lookups_save_{_model.__name__}"
-    )
-    post_delete.connect(
-        _lookups_changed, sender=_model, dispatch_uid=f"demands_api_lookups_delete_{_model.__name__}"
-    )
-
-
-def _may_cache() -> bool:
-    return not transaction.get_connection().in_atomic_block
-
-
-def _cached(kind: str, key: str, load):
-    if not _may_cache():
-        return load()
-    now = time.monotonic()
-    hit = _lookups.get((kind, key))
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    value = load()
-    if value is not None:
-        with _lookups_lock:
-            _lookups[(kind, key)] = (now + LOOKUP_TTL, value)
-    return value
-
-
 def _community(code: str) -> Region | None:
-    return _cached("region", code, lambda: Region.objects.filter(code=code).first())
+    return selectors.intake_community(code)
 
 
 def _leaf_category(code: str) -> Category | None:
-    return _cached("category", code, lambda: Category.objects.filter(code=code, parent__isnull=False).first())
+    return selectors.intake_category(code)
 
 
 def _detail(request, demand: Demand) -> dict:

@@ -36,5 +36,8 @@ class DemandsConfig(AppConfig):
         post_save.connect(_clear, sender=HolidayCalendar, dispatch_uid="demands_calendar_save")
         post_delete.connect(_clear, sender=HolidayCalendar, dispatch_uid="demands_calendar_delete")
 
+        from .selectors import lookups_connect
+
+        lookups_connect()
         if suggest_on_create not in services.SUGGESTERS:
             services.SUGGESTERS.append(suggest_on_create)

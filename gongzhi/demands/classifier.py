@@ -27,7 +27,6 @@ from pathlib import Path
 import jieba
 import numpy as np
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -36,7 +35,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from gongzhi.core import tabular
+from gongzhi.core import clock, tabular
 from gongzhi.core.errors import ApplicationError
 
 jieba.setLogLevel(logging.WARNING)
@@ -376,7 +375,7 @@ def demand_classifier_retrain(*, limit: int = TRAINING_LIMIT, path: Path | None 
         )
     model = demand_classifier_build(categories, units)
     model.meta = {
-        "trained_at": timezone.now().isoformat(),
+        "trained_at": clock.now().isoformat(),
         "samples": len(categories),
         # held out from the history itself: when a suggestion may be pre-filled
         "thresholds": {

@@ -5,8 +5,9 @@
 random generator and then lives it step by step through `services.py` — create → classify →
 dispatch → sign for → (return, extension, reminder, supervision) → reply → call-back or the
 resident's own rating → (reopen) → close — with the clock set to each step's moment. The
-services read the time from `django.utils.timezone.now()`, so the generator points that at
-its own clock while it runs (and puts it back after); every event, deadline and rate is then
+services read the time from `gongzhi.core.clock.now()`, so the generator sets that clock for its
+own context while it runs (never Django's `timezone.now` for the whole process); every event,
+deadline and rate is then
 what the services themselves computed. A step planned after the real "now" is not taken, so
 recent demands are left open where their lives have got to, and a few lives are planned to
 stop early (waiting for dispatch, for signing, for a return decision, for an extension, for
@@ -39,8 +40,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count
 from django.test.utils import override_settings
-from django.utils import timezone
 
+from gongzhi.core import clock
+from gongzhi.core.clock import SettableClock
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Region, RegionLevel, RoleAssignment, User
 from gongzhi.core.roles import Role
@@ -230,21 +232,6 @@ def _unit_members_cached():
         units.unit_members = real
 
 
-class _Clock:
-    """Points django.utils.timezone.now at a settable moment while it is entered."""
-
-    def __init__(self) -> None:
-        self.t: dt.datetime | None = None
-
-    def __enter__(self) -> _Clock:
-        self._real = timezone.now
-        timezone.now = lambda: self.t if self.t is not None else self._real()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        timezone.now = self._real
-
-
 def demands_history_generate(
     district: Region,
     *,
@@ -259,9 +246,7 @@ def demands_history_generate(
     if Demand.objects.filter(community__code__startswith=district.code).exists():
         return HistoryReport(skipped=True)
     started = time.perf_counter()
-    generator = _Generator(
-        district, n=n, months=months, seed=seed, now=now or timezone.now(), progress=progress
-    )
+    generator = _Generator(district, n=n, months=months, seed=seed, now=now or clock.now(), progress=progress)
     report = generator.run()
     report.seconds = time.perf_counter() - started
     return report
@@ -638,11 +623,11 @@ class _Generator:
         try:
             # no SMS for history, no query log (DEBUG), each unit's members looked up once
             with (
-                _Clock() as clock,
+                SettableClock() as demo_clock,
                 override_settings(GONGZHI_NOTIFY_BACKENDS=[], DEBUG=False),
                 _unit_members_cached(),
             ):
-                self.clock = clock
+                self.clock = demo_clock
                 for begin in range(0, total, 200):
                     with transaction.atomic():
                         for spec in specs[begin : begin + 200]:
@@ -677,7 +662,8 @@ class _Generator:
         t = max(t, self.last + dt.timedelta(seconds=self.rnd.randint(20, 90)))
         if t >= self.now:
             raise _Stop
-        self.clock.t = self.last = t
+        self.last = t
+        self.clock.set(t)
         return t
 
     def _working(self, t: dt.datetime, lo: float, hi: float, fast: tuple[int, int] = (5, 40)) -> dt.datetime:

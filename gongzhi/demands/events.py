@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from gongzhi.core import clock
 
 from .models import Demand, DemandEvent, EventKind, HandlingUnit
 
@@ -29,7 +29,7 @@ def demand_event_record(
     event = DemandEvent.objects.create(
         community_id=demand.community_id,
         demand=demand,
-        at=at or timezone.now(),
+        at=at or clock.now(),
         by=by if by is not None and getattr(by, "is_authenticated", False) else None,
         kind=kind,
         from_state=from_state,

@@ -12,11 +12,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.redirects import safe_next
@@ -57,7 +57,7 @@ def hot_issues(request):
     )
     if region is None:
         raise PermissionDenied()
-    week = week_start(timezone.now())
+    week = week_start(clock.now())
     asked = parse_date(request.GET.get("week") or "")
     fell_back = False
     if asked is not None:

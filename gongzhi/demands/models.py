@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core import pii
+from gongzhi.core import clock, pii
 from gongzhi.core.fields import community_fk
 from gongzhi.core.models import Department, DepartmentKind, Region
 
@@ -416,7 +416,7 @@ class Demand(models.Model):
         return self.channel == Channel.PROACTIVE
 
     def is_overdue(self, now=None) -> bool:
-        now = now or timezone.now()
+        now = now or clock.now()
         if self.due_at is None:
             return False
         if self.state in OPEN_STATES:
@@ -433,7 +433,7 @@ def demand_photo_path(instance, filename: str) -> str:
     ext = os.path.splitext(filename or "")[1].lower()
     if ext not in PHOTO_EXTENSIONS:
         ext = ".jpg"
-    return f"demands/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}{ext}"
+    return f"demands/{clock.now():%Y/%m}/{secrets.token_urlsafe(24)}{ext}"
 
 
 class DemandPhoto(models.Model):

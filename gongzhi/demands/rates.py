@@ -45,6 +45,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.core import clock
 from gongzhi.core.models import Region
 
 from .calendar import TZ
@@ -61,7 +62,7 @@ class Period:
     @classmethod
     def parse(cls, key: str | None, *, today: dt.date | None = None) -> Period:
         """ "2026-11" (month), "2026-Q4" (quarter), "2026" (year); default: this month."""
-        today = today or timezone.localdate()
+        today = today or timezone.localtime(clock.now()).date()
         key = (key or "").strip()
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})", key):
             y, mo = int(m[1]), int(m[2])
@@ -267,7 +268,7 @@ def _count(rows: dict, region_code: str, period: Period, group, now=None, make_r
     """Fill the rows: all counts, then the proactive tasks' taken off and kept apart.
     `make_row(keys)` adds rows for groups that had records but no row yet (units from
     elsewhere that handled the region's demands)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     assignments = list(_assignment_counts(region_code, period, group, now))
     demands = list(_demand_counts(region_code, period, group))
     missing = {r["g"] for r in (*assignments, *demands)} - set(rows)
@@ -400,7 +401,7 @@ def drill_down(
 ):
     """Exactly the records a figure counted: the dispatches (response) or the closed demands
     (resolution, satisfaction) in its denominator, of the region, an area or a unit."""
-    now = now or timezone.now()
+    now = now or clock.now()
     code = area if area and area.startswith(region.code) else region.code
     qs = _records(metric, code, period, now)
     tasks = _proactive_ids(code)
@@ -444,7 +445,7 @@ def figure(
 ) -> Figure:
     """A rate of the region (or of one of its areas, or of a unit for the region's demands),
     with its records. The numbers come from the same counting as the cards and rows."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if area and area.startswith(region.code):
         sub = Region.objects.get(code=area)
         row = rates_total(sub, period, now=now)

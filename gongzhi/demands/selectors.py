@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
+from django.db import transaction
 from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 
+from gongzhi.core import clock
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import Region
 from gongzhi.core.scoping import scope_q
 
 from .models import OPEN_STATES, Category, Demand, DemandEvent, DemandState, HandlingUnit, Notification
@@ -121,7 +128,7 @@ def work_list(
     states = [state] if state else [*OPEN_STATES, DemandState.REPLIED]
     qs = _with_deadline(Demand.objects.filter(unit_id__in=units, state__in=states))
     if due:
-        qs = qs.filter(work_filter_q(due, now or timezone.now()))
+        qs = qs.filter(work_filter_q(due, now or clock.now()))
     return qs.select_related(*LIST_RELATED).order_by(F("deadline").asc(nulls_last=True), "id")
 
 
@@ -141,7 +148,7 @@ def work_summary(*, user, now=None) -> dict[str, int]:
     """The four counts on the handler's home page, by the same filters as the work list."""
     from django.db.models import Count
 
-    now = now or timezone.now()
+    now = now or clock.now()
     units = member_unit_ids(user)
     qs = _with_deadline(Demand.objects.filter(unit_id__in=units, state__in=OPEN_STATES))
     return qs.aggregate(**{name: Count("id", filter=work_filter_q(name, now)) for name in WORK_FILTERS})
@@ -200,7 +207,7 @@ def review_queue(*, user) -> QuerySet[Demand]:
 
 def overdue(*, user, region_code: str | None = None, now=None) -> QuerySet[Demand]:
     """Open demands past their deadline, most overdue first."""
-    now = now or timezone.now()
+    now = now or clock.now()
     qs = demands_visible(user).filter(state__in=OPEN_STATES, due_at__lt=now)
     if region_code:
         qs = qs.filter(community__code__startswith=region_code)
@@ -227,3 +234,69 @@ def dispatch_units(demand: Demand) -> QuerySet[HandlingUnit]:
     code = demand.community_id
     prefixes = [code[:n] for n in (6, 9, 12)]
     return HandlingUnit.objects.filter(region_id__in=prefixes, active=True).order_by("kind", "name")
+
+
+# --------------------------------------------------------------------------- intake lookups (a per-process cache)
+#
+# Intake is the hot path. The community and the category of a new demand are reference rows
+# that change rarely (region import, the category admin), so each server process keeps the
+# ones it has read for a short while instead of asking the database on every request. A save
+# or delete in this process drops the copies at once (and again when its transaction commits);
+# other processes see the change within LOOKUP_TTL seconds. Misses are never cached, so a new
+# category can be used at once, and only rows read outside a transaction (committed rows) are
+# kept, so that a rolled-back change is never remembered. The database still checks every
+# reference (foreign keys).
+
+LOOKUP_TTL = 60.0
+_lookups: dict[tuple[str, str], tuple[float, Any]] = {}
+_lookups_lock = threading.Lock()
+
+
+def lookups_clear(**kwargs) -> None:
+    with _lookups_lock:
+        _lookups.clear()
+
+
+def _lookups_changed(**kwargs) -> None:
+    lookups_clear()
+    transaction.on_commit(lookups_clear, using=kwargs.get("using"))
+
+
+def lookups_connect() -> None:
+    """Drop the copies when a region or category is saved or deleted (DemandsConfig.ready)."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in (Region, Category):
+        post_save.connect(
+            _lookups_changed, sender=model, dispatch_uid=f"demands_lookups_save_{model.__name__}"
+        )
+        post_delete.connect(
+            _lookups_changed, sender=model, dispatch_uid=f"demands_lookups_delete_{model.__name__}"
+        )
+
+
+def _may_cache() -> bool:
+    return not transaction.get_connection().in_atomic_block
+
+
+def _cached(kind: str, key: str, load):
+    if not _may_cache():
+        return load()
+    now = time.monotonic()
+    hit = _lookups.get((kind, key))
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = load()
+    if value is not None:
+        with _lookups_lock:
+            _lookups[(kind, key)] = (now + LOOKUP_TTL, value)
+    return value
+
+
+def intake_community(code: str) -> Region | None:
+    return _cached("region", code, lambda: Region.objects.filter(code=code).first())
+
+
+def intake_category(code: str) -> Category | None:
+    """A leaf category by its code (what intake may file a demand under)."""
+    return _cached("category", code, lambda: Category.objects.filter(code=code, parent__isnull=False).first())

@@ -8,9 +8,9 @@ import re
 from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.idnumber import normalise_phone
 from gongzhi.core.models import Region, RegionLevel
@@ -37,13 +37,11 @@ from .models import (
     TimeLimitClass,
 )
 from .rules import INTAKE
-from .workflow import STEPS, check_state
+from .workflow import STEPS, WORKFLOW, check_state
 
 SELF_SERVICE_CHANNELS = {Channel.WEB, Channel.APP, Channel.OPEN311}
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_EXTENSIONS = 2
-MAX_REOPENS = 2
 _PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 
@@ -79,11 +77,11 @@ def _lock(demand: Demand) -> Demand:
 
 
 def _step(demand: Demand, by, action: str) -> None:
-    """The state machine first (a clear message), then the permission (404 when out of view)."""
+    """Out of view: 404. Then the step's one guard (workflow.py): the state (a clear message),
+    the permission, and the step's conditions (windows, pending requests, limits)."""
     if not by.has_perm("demands.view", demand) and not by.has_perm(STEPS[action].perm, demand):
         raise NotFound()
-    check_state(demand, action)
-    require(by, STEPS[action].perm, demand)
+    WORKFLOW.require(action, demand, by, clock.now())
 
 
 def _save(demand: Demand, *fields: str) -> None:
@@ -197,7 +195,7 @@ def demand_create(
         person=person,
         submitted_by=by if signed_in and channel in SELF_SERVICE_CHANNELS else None,
         created_by=creator,
-        created_at=created_at or timezone.now(),
+        created_at=created_at or clock.now(),
         idempotency_key=idempotency_key,
     )
     if signed_in and not contact_name and channel in SELF_SERVICE_CHANNELS:
@@ -322,7 +320,7 @@ def demand_dispatch(
         raise error("unit_inactive")
     if not _unit_serves(unit, demand.community_id):
         raise error("unit_out_of_area")
-    now = timezone.now()
+    now = clock.now()
     limit = demand.time_limit or TimeLimitClass.ORDINARY
     demand.time_limit = limit
     demand.unit = unit
@@ -378,7 +376,7 @@ def demand_sign(*, demand: Demand, by) -> Demand:
     if demand.state == DemandState.HANDLING and by.has_perm("demands.handle", demand):
         raise error("already_signed")
     _step(demand, by, "sign")
-    now = timezone.now()
+    now = clock.now()
     updated = Demand.objects.filter(
         pk=demand.pk, state=DemandState.DISPATCHED, unit_id=demand.unit_id
     ).update(state=DemandState.HANDLING, signed_at=now, updated_at=now)
@@ -410,14 +408,7 @@ def demand_return(
     reason = _note(reason)
     if not reason:
         raise error("return_reason_required")
-    now = timezone.now()
-    if demand.return_deadline is None or now > demand.return_deadline:
-        window = calendar.RETURN_WINDOWS[demand.time_limit or "ordinary"].label()
-        raise error("return_window_passed", limit=window)
-    if ReturnRequest.objects.filter(
-        demand=demand, unit=demand.unit, state=RequestState.REFUSED, requested_at__gte=demand.dispatched_at
-    ).exists():
-        raise error("return_already_refused")
+    now = clock.now()
     request = ReturnRequest.objects.create(
         community_id=demand.community_id,
         demand=demand,
@@ -455,7 +446,7 @@ def return_decide(*, demand: Demand, by, accept: bool, note: str = "") -> Demand
     )
     if request is None:
         raise error("no_pending_return")
-    now = timezone.now()
+    now = clock.now()
     request.state = RequestState.APPROVED if accept else RequestState.REFUSED
     request.decided_by, request.decided_at, request.decision_note = by, now, note
     request.save()
@@ -494,13 +485,7 @@ def extension_request(*, demand: Demand, by, reason: str, working_days: int) -> 
         raise error("extension_reason_required")
     if not isinstance(working_days, int) or not 1 <= working_days <= 30:
         raise error("extension_days_range")
-    now = timezone.now()
-    if demand.due_at is None or now >= demand.due_at:
-        raise error("extension_after_deadline")
-    if ExtensionRequest.objects.filter(demand=demand, state=RequestState.PENDING).exists():
-        raise error("extension_pending")
-    if ExtensionRequest.objects.filter(demand=demand, state=RequestState.APPROVED).count() >= MAX_EXTENSIONS:
-        raise error("extension_limit", n=MAX_EXTENSIONS)
+    now = clock.now()
     request = ExtensionRequest.objects.create(
         community_id=demand.community_id,
         demand=demand,
@@ -534,7 +519,7 @@ def extension_decide(*, demand: Demand, by, approve: bool, note: str = "") -> Ex
     )
     if request is None:
         raise error("no_pending_extension")
-    now = timezone.now()
+    now = clock.now()
     request.state = RequestState.APPROVED if approve else RequestState.REFUSED
     request.decided_by, request.decided_at, request.decision_note = by, now, note
     if approve:
@@ -560,8 +545,6 @@ def demand_remind(*, demand: Demand, by, note: str = "") -> Demand:
     demand = _lock(demand)
     _step(demand, by, "remind")
     note = _note(note)
-    if demand.due_at is not None and timezone.now() > demand.due_at:
-        raise error("remind_after_deadline")
     demand.remind_count += 1
     _save(demand, "remind_count")
     demand_event_record(demand=demand, kind=EventKind.REMINDED, by=by, from_state=demand.state, note=note)
@@ -574,8 +557,6 @@ def demand_supervise(*, demand: Demand, by, note: str = "") -> Demand:
     demand = _lock(demand)
     _step(demand, by, "supervise")
     note = _note(note)
-    if demand.due_at is None or timezone.now() <= demand.due_at:
-        raise error("supervise_before_deadline")
     demand.supervise_count += 1
     _save(demand, "supervise_count")
     demand_event_record(demand=demand, kind=EventKind.SUPERVISED, by=by, from_state=demand.state, note=note)
@@ -594,7 +575,7 @@ def demand_reply(*, demand: Demand, by, reply: str, resolution_kind: str) -> Dem
         raise error("body_too_long")
     if resolution_kind not in ResolutionKind.values:
         raise error("resolution_kind_required")
-    now = timezone.now()
+    now = clock.now()
     demand.reply, demand.resolution_kind, demand.replied_at = reply, resolution_kind, now
     demand.state = DemandState.REPLIED
     _save(demand, "reply", "resolution_kind", "replied_at", "state")
@@ -621,7 +602,7 @@ def _record_callback(demand: Demand, by, satisfaction: str, resolved, note: str)
         raise error("satisfaction_required")
     if resolved not in (True, False):
         raise error("resolved_required")
-    now = timezone.now()
+    now = clock.now()
     demand.satisfaction, demand.resolved, demand.called_back_at = satisfaction, resolved, now
     demand.state = DemandState.CALLED_BACK
     _save(demand, "satisfaction", "resolved", "called_back_at", "state")
@@ -685,11 +666,11 @@ def demand_rate(
     """The resident rates the answer: signed in as the submitter, or (signed out) by giving
     the phone number left with the demand."""
     demand = _lock(demand)
-    check_state(demand, "rate")
     signed_in = by is not None and getattr(by, "is_authenticated", False)
     if signed_in and demand.submitted_by_id == by.id:
-        pass
+        WORKFLOW.require("rate", demand, by, clock.now())  # the submitter: the one guard
     elif demand.submitted_by_id is None and demand.contact_phone_hash:
+        check_state(demand, "rate")  # signed out: the phone left with the demand stands for the account
         from gongzhi.core import pii
 
         phone = re.sub(r"[\s()-]", "", phone or "")
@@ -707,11 +688,7 @@ def demand_reopen(*, demand: Demand, by, note: str = "") -> Demand:
     demand = _lock(demand)
     _step(demand, by, "reopen")
     note = _note(note)
-    if demand.satisfaction != Satisfaction.UNSATISFIED and demand.resolved:
-        raise error("reopen_not_needed")
-    if demand.reopen_count >= MAX_REOPENS:
-        raise error("reopen_limit", n=MAX_REOPENS)
-    now = timezone.now()
+    now = clock.now()
     demand.state = DemandState.HANDLING
     demand.reopen_count += 1
     demand.due_at = calendar.due_at(now, demand.time_limit)
@@ -746,7 +723,7 @@ def demand_close(*, demand: Demand, by, note: str = "", force: bool = False) -> 
         force and note and by.has_perm("demands.review", demand)
     ):
         raise error("close_unsatisfied")
-    now = timezone.now()
+    now = clock.now()
     demand.state, demand.closed_at = DemandState.CLOSED, now
     _save(demand, "state", "closed_at")
     demand_event_record(
@@ -768,4 +745,4 @@ def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(id__in=list(ids))
-    return qs.update(read_at=timezone.now())
+    return qs.update(read_at=clock.now())

@@ -10,10 +10,10 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.permissions import require
@@ -35,7 +35,7 @@ from .models import (
     Satisfaction,
 )
 from .rules import DISPATCH, INTAKE, SUPERVISE, VIEW_RATES
-from .workflow import STEPS, allowed_actions
+from .workflow import STEPS, page_actions
 
 PAGE_SIZE = 30
 
@@ -287,7 +287,7 @@ def work_list(request):
             "due": due,
             "due_label": LABELS.get(due, ""),
             "query": query,
-            "now": timezone.now(),
+            "now": clock.now(),
             "total": sum(counts.values()),
         },
     )
@@ -299,31 +299,15 @@ def reported(request):
     """我上报的: what the user took in (a grid worker's visits, a walk-in), within their scope."""
     require(request.user, INTAKE)
     page = Paginator(selectors.reported_by(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "demands/reported.html", {"page": page, "now": timezone.now()})
+    return render(request, "demands/reported.html", {"page": page, "now": clock.now()})
 
 
 def _detail_context(request, demand, error: str = "") -> dict:
-    actions = allowed_actions(demand, request.user)
-    if "dispatch" in actions:
-        actions.remove("classify")  # the dispatch form sets the category as well
+    now = clock.now()
+    # The buttons are exactly what the step guard allows now (workflow.py), the API's list too.
+    actions = page_actions(demand, request.user, now)
     pending_extension = demand.extension_requests.filter(state="pending").first()
     pending_return = demand.return_requests.filter(state="pending").first()
-    if not pending_extension and "decide_extension" in actions:
-        actions.remove("decide_extension")
-    now = timezone.now()
-    if demand.due_at:
-        if now > demand.due_at and "remind" in actions:
-            actions.remove("remind")
-        if now <= demand.due_at and "supervise" in actions:
-            actions.remove("supervise")
-        if now >= demand.due_at and "request_extension" in actions:
-            actions.remove("request_extension")  # only before the deadline
-    if "return" in actions and (demand.return_deadline is None or now > demand.return_deadline):
-        actions.remove("return")  # the return window is over
-    if "rate" in actions:
-        actions.remove("rate")  # the resident rates on the tracking page
-    if "reopen" in actions and demand.satisfaction != Satisfaction.UNSATISFIED and demand.resolved:
-        actions.remove("reopen")
     show_contact = request.user.has_perm("demands.handle", demand) or request.user.has_perm(DISPATCH, demand)
     internal = selectors.sees_internal(request.user, demand)
     return {
@@ -523,7 +507,7 @@ def rates_dashboard(request):
     region = _dashboard_region(request, VIEW_RATES)
     period = rates.Period.parse(request.GET.get("period"))
     # One "now" for the whole page: every card, row and chart counts the same records.
-    now = timezone.now()
+    now = clock.now()
     by_unit = rates.rates_by_unit(region, period, now=now)
     by_area = rates.rates_by_area(region, period, now=now)  # a community: its own single row
     total = rates.rates_total(region, period, now=now)
@@ -601,7 +585,7 @@ def overdue(request):
     require(request.user, SUPERVISE)
     qs = selectors.overdue(user=request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "demands/overdue.html", {"page": page, "now": timezone.now()})
+    return render(request, "demands/overdue.html", {"page": page, "now": clock.now()})
 
 
 @login_required

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gongzhi.demands import api
+from gongzhi.demands import selectors
 from gongzhi.demands.models import Category, Demand
 
 from .conftest import JUNMEN
@@ -31,10 +31,10 @@ def operator_key(people):
 def warm_lookups(monkeypatch):
     """Let the per-process lookups keep rows inside the test's transaction (a server keeps
     only committed rows; a test runs in one transaction that is rolled back)."""
-    monkeypatch.setattr(api, "_may_cache", lambda: True)
-    api.lookups_clear()
+    monkeypatch.setattr(selectors, "_may_cache", lambda: True)
+    selectors.lookups_clear()
     yield
-    api.lookups_clear()
+    selectors.lookups_clear()
 
 
 def intake(client, key, **extra):
