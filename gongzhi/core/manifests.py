@@ -97,7 +97,8 @@ class AppManifest:
     menu: Sequence[MenuEntry] = ()
     # Pages anyone may use without an account (tabs for signed-out visitors, links on the login page).
     public_menu: Sequence[MenuEntry] = ()
-    home_panels: Sequence[Callable[[Any], HomePanel | None]] = ()  # (user) -> HomePanel | None
+    # (user) -> HomePanel, or a dict with a "template" the page includes, or None
+    home_panels: Sequence[Callable[[Any], HomePanel | dict | None]] = ()
     api: tuple[str, str] | None = None
     urls: Sequence[tuple[str, str]] = ()  # (prefix, urls module) pairs
     demo: Sequence[DemoStep] = ()

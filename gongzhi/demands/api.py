@@ -116,10 +116,10 @@ def _out(d: Demand) -> dict:
         "body": d.body,
         "state": d.state,
         "state_label": str(d.get_state_display()),
-        "category": d.category.code if d.category_id else None,
+        "category": d.category.code if d.category is not None else None,
         "community": d.community_id,
         "unit_id": d.unit_id,
-        "unit": d.unit.name if d.unit_id else None,
+        "unit": d.unit.name if d.unit is not None else None,
         "created_at": d.created_at,
         "dispatched_at": d.dispatched_at,
         "sign_deadline": d.sign_deadline,
@@ -224,7 +224,7 @@ def create(
 
     body = {
         **_out(demand),
-        "events": [_event_out(e) for e in demand.new_events],
+        "events": [_event_out(e) for e in getattr(demand, "new_events", [])],
         "allowed_actions": allowed_actions(demand, request.auth),
     }
     return Status(201, body)
@@ -277,7 +277,7 @@ def track(request, code: str):
         "title": demand.title,
         "state": demand.state,
         "state_label": str(demand.get_state_display()),
-        "unit": demand.unit.name if demand.unit_id else None,
+        "unit": demand.unit.name if demand.unit is not None else None,
         "due_at": demand.due_at,
         "reply": demand.reply,
         "events": _events(demand, public_only=True),
@@ -353,9 +353,12 @@ def _category(code: str | None) -> Category | None:
 
 @router.post("/{demand_id}/classify", response={200: DemandDetailOut, **ERRORS})
 def classify(request, demand_id: int, payload: ClassifyIn):
+    category = _category(payload.category)
+    if category is None:
+        raise error("category_required")
     d = services.demand_classify(
         demand=_get(request, demand_id),
-        category=_category(payload.category),
+        category=category,
         by=request.auth,
         time_limit=payload.time_limit,
     )

@@ -157,7 +157,8 @@ def classifier_train(
     if len(classes) < 2:
         raise ApplicationError("classifier_too_few_classes", _("训练数据至少需要两个类别，每类至少两条。"))
     texts, labels = [t for t, _y in pairs], [y for _t, y in pairs]
-    threshold, calibration = None, {}
+    threshold: float | None = None
+    calibration: dict = {}
     if calibrate:
         confidence, correct = held_out_confidence(texts, labels)
         threshold, calibration = calibrated_threshold(confidence, correct)
@@ -202,8 +203,8 @@ def held_out_confidence(
 
 
 def calibrated_threshold(
-    confidence: Sequence[float],
-    correct: Sequence[bool],
+    confidence: Sequence[float] | np.ndarray,
+    correct: Sequence[bool] | np.ndarray,
     *,
     precision: float = PREFILL_PRECISION,
     min_support: int = MIN_CALIBRATION_SUPPORT,
@@ -211,10 +212,10 @@ def calibrated_threshold(
     """The lowest confidence t such that, of the held-out suggestions made with a confidence of
     at least t (and at least `min_support` of them), a share of at least `precision` was right.
     None when no confidence reaches it. Returns (t, {precision, support, coverage, samples})."""
-    confidence = np.asarray(confidence, dtype=float)
-    correct = np.asarray(correct, dtype=bool)
-    order = np.argsort(-confidence, kind="stable")
-    c, ok = confidence[order], correct[order]
+    scores = np.asarray(confidence, dtype=float)
+    hits = np.asarray(correct, dtype=bool)
+    order = np.argsort(-scores, kind="stable")
+    c, ok = scores[order], hits[order]
     right = np.cumsum(ok)
     best = None
     for i in range(len(c)):

@@ -46,6 +46,7 @@ from gongzhi.core.clock import SettableClock
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Region, RegionLevel, RoleAssignment, User
 from gongzhi.core.roles import Role
+from gongzhi.registry.models import Building, Estate
 
 from . import calendar, services
 from .corpus import hotline_demand, topic
@@ -62,6 +63,7 @@ from .models import (
     Satisfaction,
 )
 from .units import handling_departments
+from .workflow import MAX_REOPENS
 
 logger = logging.getLogger(__name__)
 
@@ -183,8 +185,8 @@ class _Spec:
     topic: str
     community: Region
     channel: str
-    estate: object = None
-    building: object = None
+    estate: Estate | None = None
+    building: Building | None = None
     problem: str | None = None  # pin the phrasing (hot-issue clusters)
     category: str | None = None  # override the topic's category
     stop: str | None = None  # leave the demand in this state (planted for the demo accounts)
@@ -258,6 +260,7 @@ class _Generator:
         self.n = n
         self.now = now
         self.start = now - dt.timedelta(days=round(months * 30.44))
+        self.last: dt.datetime = self.start
         self.rnd = random.Random(seed)
         self.say = progress or (lambda _m: None)
         self.report = HistoryReport()
@@ -314,7 +317,8 @@ class _Generator:
             .select_related("department")
             .order_by("id")
         ):
-            self.dept_unit.setdefault(u.department.kind, u)
+            if u.department is not None:
+                self.dept_unit.setdefault(u.department.kind, u)
         self.quality: dict[int, float] = {}  # how well each unit works (per unit, seeded)
 
     def _quality(self, unit: HandlingUnit) -> float:
@@ -366,6 +370,7 @@ class _Generator:
             )
         else:
             department = unit.department
+            assert department is not None  # a department's unit
             assigned = RoleAssignment.objects.filter(user=demo.get("department"), department=department)
             user = demo.get("department") if demo.get("department") and assigned.exists() else None
             user = user or self._account(
@@ -632,7 +637,9 @@ class _Generator:
                     with transaction.atomic():
                         for spec in specs[begin : begin + 200]:
                             if spec.task_of is not None:
-                                spec.task_of = [by_identity[i].demand_id for i in spec.task_of]
+                                spec.task_of = [
+                                    d for i in spec.task_of if (d := by_identity[i].demand_id) is not None
+                                ]
                             self._live(spec)
                     done = min(begin + 200, total)
                     if done % 1000 == 0 or done == total:
@@ -718,7 +725,7 @@ class _Generator:
             street = self.handler(self.region_unit[spec.community.code[:9]])
             return hot_issue_task_create(
                 by=street,
-                demand_ids=spec.task_of,
+                demand_ids=spec.task_of or [],
                 title=f"{spec.estate.name if spec.estate else spec.community.short_name}路灯集中检修",
                 note="同一小区多名居民反映路灯不亮，街道统一组织检修。",
                 at=t,
@@ -788,6 +795,7 @@ class _Generator:
             category=category,
             note="请按时办理。" if urgent else "",
         )
+        assert demand.dispatched_at and demand.return_deadline and demand.sign_deadline  # just dispatched
         if unit != right:  # the wrong unit returns it within the window; one level up decides
             window = demand.return_deadline - demand.dispatched_at
             if spec.fast:
@@ -816,6 +824,7 @@ class _Generator:
         handler = self.handler(unit)
         # sign for: mostly within the limit
         if demand.state == DemandState.DISPATCHED:
+            assert demand.dispatched_at and demand.sign_deadline
             span = demand.sign_deadline - demand.dispatched_at
             late = rnd.random() < 0.08 * math.exp(-0.6 * quality)
             if spec.fast:
@@ -832,9 +841,10 @@ class _Generator:
             demand = self._handle(spec, demand, unit, handler, quality, rounds)
             if spec.stop == "replied":
                 return
-            demand = self._call_back(spec, demand, quality, rounds)
-            if demand is None:
+            after = self._call_back(spec, demand, quality, rounds)
+            if after is None:
                 return
+            demand = after
             rounds += 1
 
     def _handle(self, spec, demand, unit, handler, quality, rounds) -> Demand:
@@ -912,7 +922,8 @@ class _Generator:
     def _reply(self, spec: _Spec, kind: str, unit: HandlingUnit) -> str:
         fix = FIXES[spec.topic]
         if kind == ResolutionKind.DELIBERATION:
-            lead = {HandlingLevel.STREET: "街道", HandlingLevel.DISTRICT: "区里"}.get(unit.kind, "社区")
+            leads: dict[str, str] = {HandlingLevel.STREET: "街道", HandlingLevel.DISTRICT: "区里"}
+            lead = leads.get(unit.kind, "社区")
             text = f"{lead}牵头召集{self.rnd.choice(DELIBERATION)}协商，{fix}。"
         elif kind == ResolutionKind.SOCIAL_ORG:
             text = f"联系{self.rnd.choice(SOCIAL_ORGS)}提供服务，{fix}。"
@@ -965,7 +976,7 @@ class _Generator:
             return None
         t = self.last
         if satisfaction == Satisfaction.UNSATISFIED or not resolved:
-            if demand.reopen_count < services.MAX_REOPENS and rnd.random() < 0.65:
+            if demand.reopen_count < MAX_REOPENS and rnd.random() < 0.65:
                 self._go(self._working(t, 0.5, 4))
                 return services.demand_reopen(demand=demand, by=self.hotline, note="诉求人不满意，重新办理。")
             self._go(self._working(t, 1, 12))

@@ -532,7 +532,11 @@ def hot_issue_task_create(*, by, demand_ids: Sequence[int], title: str = "", not
                 _("诉求 %(codes)s 已转为未诉先办任务 %(task)s，不能重复生成。")
                 % {
                     "codes": "、".join(d.tracking_code for d in taken),
-                    "task": "、".join(sorted({d.proactive_task.tracking_code for d in taken})),
+                    "task": "、".join(
+                        sorted(
+                            {d.proactive_task.tracking_code for d in taken if d.proactive_task is not None}
+                        )
+                    ),
                 },
             )
         if any(d.channel == Channel.PROACTIVE for d in sources):

@@ -82,7 +82,7 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+        return f"{self.parent.name} › {self.name}" if self.parent is not None else self.name
 
     @property
     def option_label(self) -> str:
@@ -454,7 +454,7 @@ class DemandPhoto(models.Model):
 
     @property
     def basename(self) -> str:
-        return os.path.basename(self.file.name)
+        return os.path.basename(self.file.name or "")
 
     @property
     def url(self) -> str:

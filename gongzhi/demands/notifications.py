@@ -7,6 +7,7 @@ Set GONGZHI_NOTIFY_BACKENDS to a list of dotted paths to replace the console bac
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
 
@@ -70,7 +71,7 @@ def backends() -> list[Backend]:
 
 
 # One text per step, translated when it is used (in the active language of that moment).
-_TEXTS = {
+_TEXTS: dict[str, Callable[[], str]] = {
     EventKind.CREATED: lambda: _("您的诉求“%(title)s”已受理，查询码 %(code)s。"),
     EventKind.DISPATCHED: lambda: _("诉求“%(title)s”已派至%(unit)s办理。"),
     EventKind.SIGNED: lambda: _("%(unit)s已签收诉求“%(title)s”，正在办理。"),
@@ -89,7 +90,7 @@ _TEXTS = {
 
 def message_for(event: DemandEvent) -> str:
     d = event.demand
-    unit = event.unit.name if event.unit_id else ""
+    unit = event.unit.name if event.unit is not None else ""
     text = _TEXTS.get(event.kind)
     if text is None:
         return ""
@@ -106,7 +107,7 @@ def notify_event(event: DemandEvent) -> int:
     recipients: set[int] = set()
     if event.kind in RESIDENT_KINDS and demand.submitted_by_id:
         recipients.add(demand.submitted_by_id)
-    if event.kind in UNIT_KINDS and event.unit_id:
+    if event.kind in UNIT_KINDS and event.unit is not None:
         from .units import unit_members
 
         recipients |= set(unit_members(event.unit).values_list("id", flat=True))

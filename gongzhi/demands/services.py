@@ -228,7 +228,7 @@ def demand_create(
         at=demand.created_at,
     )
     # The whole timeline of the new demand, so that a caller can answer without reading it back.
-    demand.new_events = [event]
+    demand.new_events = [event]  # type: ignore[attr-defined]  # handed to the API on this object only
     for suggest in SUGGESTERS:
         suggest(demand)
     return demand
@@ -408,6 +408,7 @@ def demand_return(
     reason = _note(reason)
     if not reason:
         raise error("return_reason_required")
+    assert demand.unit is not None  # the guard: only a dispatched or handled demand is returned
     now = clock.now()
     request = ReturnRequest.objects.create(
         community_id=demand.community_id,
@@ -485,6 +486,7 @@ def extension_request(*, demand: Demand, by, reason: str, working_days: int) -> 
         raise error("extension_reason_required")
     if not isinstance(working_days, int) or not 1 <= working_days <= 30:
         raise error("extension_days_range")
+    assert demand.unit is not None  # the guard: only a demand being handled
     now = clock.now()
     request = ExtensionRequest.objects.create(
         community_id=demand.community_id,
@@ -523,6 +525,7 @@ def extension_decide(*, demand: Demand, by, approve: bool, note: str = "") -> Ex
     request.state = RequestState.APPROVED if approve else RequestState.REFUSED
     request.decided_by, request.decided_at, request.decision_note = by, now, note
     if approve:
+        assert demand.due_at is not None  # an extension is asked for before a deadline
         request.new_due_at = calendar.add_working_days(demand.due_at, request.working_days)
         demand.due_at = request.new_due_at
         demand.extended = True
@@ -620,7 +623,9 @@ def _record_callback(demand: Demand, by, satisfaction: str, resolved, note: str)
 
 
 @transaction.atomic
-def demand_callback(*, demand: Demand, by, satisfaction: str, resolved: bool, note: str = "") -> Demand:
+def demand_callback(
+    *, demand: Demand, by, satisfaction: str, resolved: bool | None, note: str = ""
+) -> Demand:
     """回访: the operator calls the resident and records the rating."""
     demand = _lock(demand)
     _step(demand, by, "callback")

@@ -18,12 +18,12 @@ from gongzhi.core.roles import Role
 
 from .models import HandlingLevel, HandlingUnit
 
-LEVEL_KIND = {
+LEVEL_KIND: dict[int, str] = {
     RegionLevel.COMMUNITY: HandlingLevel.COMMUNITY,
     RegionLevel.STREET: HandlingLevel.STREET,
     RegionLevel.DISTRICT: HandlingLevel.DISTRICT,
 }
-KIND_ROLES = {
+KIND_ROLES: dict[str, tuple[str, ...]] = {
     HandlingLevel.COMMUNITY: (Role.COMMUNITY_WORKER, Role.COMMUNITY_HEAD),
     HandlingLevel.STREET: (Role.STREET_STAFF,),
     HandlingLevel.DISTRICT: (Role.DISTRICT_STAFF,),
@@ -42,7 +42,7 @@ def unit_for_region(region: Region) -> HandlingUnit:
     if unit is not None:
         return unit
     parent = None
-    if region.parent_id and region.level > RegionLevel.DISTRICT:
+    if region.parent is not None and region.level > RegionLevel.DISTRICT:
         parent = unit_for_region(region.parent)
     name = region.short_name if kind == HandlingLevel.COMMUNITY else region.name
     return HandlingUnit.objects.create(kind=kind, region=region, name=name, parent=parent)
@@ -176,7 +176,7 @@ def units_for_regions(*, codes: list[str]) -> int:
                 continue
             kind = LEVEL_KIND[region.level]
             name = region.short_name if kind == HandlingLevel.COMMUNITY else region.name
-            parent = units.get(region.parent_id) if region.level > RegionLevel.DISTRICT else None
+            parent = units.get(region.parent_id or "") if region.level > RegionLevel.DISTRICT else None
             new.append(HandlingUnit(kind=kind, region_id=region.code, name=name, parent_id=parent))
         for unit in HandlingUnit.objects.bulk_create(new):
             units[unit.region_id] = unit.pk

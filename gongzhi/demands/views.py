@@ -486,10 +486,10 @@ def _dashboard_region(request, perm: str) -> Region:
     top = [p for p in prefixes if len(p) >= 6]
     if not top:
         # Superusers and wider scopes: the first district in scope.
-        region = Region.objects.filter(
+        districts = Region.objects.filter(
             level=RegionLevel.DISTRICT, code__startswith=prefixes[0] if prefixes else "~"
         )
-        found = region.order_by("code").first()
+        found = districts.order_by("code").first()
         if found is None:
             raise NotFound()
         return found
