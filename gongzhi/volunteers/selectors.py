@@ -143,6 +143,10 @@ class HoursSummary:
     next_threshold: int | None
     points: Decimal
 
+    @property
+    def stars_text(self) -> str:
+        return "★" * self.stars
+
 
 def volunteer_summary(*, volunteer: Volunteer) -> HoursSummary:
     by_source = dict(
