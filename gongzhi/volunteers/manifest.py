@@ -13,7 +13,7 @@ manifest = AppManifest(
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
     menu=(
-        MenuEntry(_("志愿服务"), "volunteers:home", rules.JOIN, order=80, tab=50, tab_label=_("志愿")),
+        MenuEntry(_("志愿服务"), "volunteers:home", rules.JOIN, order=80),
         MenuEntry(_("志愿活动"), "volunteers:activity_list", rules.MANAGE, order=81),
         MenuEntry(_("志愿者名册"), "volunteers:roster", rules.VIEW, order=82),
     ),
