@@ -323,3 +323,93 @@ class Redemption(AppendOnlyModel):
         verbose_name = _("积分兑换")
         verbose_name_plural = _("积分兑换")
         ordering = ["-at", "-id"]
+
+
+# Time bank (时间银行) ----------------------------------------------------------------------------
+
+
+class TimeAccount(LedgerAccount):
+    """A member's stored hours (never below zero: hours are stored by serving before they are
+    used), or (person empty) the community pool that serves elderly people without family.
+    Hours are valid in every community of the district."""
+
+    community = community_fk()
+    person = models.OneToOneField(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="time_account"
+    )
+
+    class Meta(LedgerAccount.Meta):
+        verbose_name = _("时间银行账户")
+        verbose_name_plural = _("时间银行账户")
+        constraints = [
+            *LedgerAccount.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["community"], condition=Q(person__isnull=True), name="volunteers_one_time_pool"
+            ),
+        ]
+
+
+class TimeEntry(LedgerEntry):
+    account = models.ForeignKey(TimeAccount, on_delete=models.PROTECT, related_name="entries")
+
+    class Meta(LedgerEntry.Meta):
+        verbose_name = _("时间银行流水")
+        verbose_name_plural = _("时间银行流水")
+
+
+class TimePost(models.Model):
+    class Kind(models.TextChoices):
+        OFFER = "offer", _("我能提供")
+        REQUEST = "request", _("我需要")
+
+    community = community_fk()
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("内容"), max_length=100)
+    open = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("发布时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("时间银行供需")
+        verbose_name_plural = _("时间银行供需")
+        ordering = ["-created_at", "-id"]
+
+
+class TimeService(models.Model):
+    """A service between two members, recorded by the provider and confirmed by the one served
+    (or a member of their household); the pool pays for elderly people without family, confirmed
+    by staff."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+
+    community = community_fk()
+    provider = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    served = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    from_pool = models.BooleanField(_("由社区时间池支付"), default=False)
+    post = models.ForeignKey(
+        TimePost, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+    description = models.CharField(_("服务内容"), max_length=200)
+    hours = models.DecimalField(_("时长（小时）"), max_digits=5, decimal_places=2)
+    served_on = models.DateField(_("服务日期"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=clock.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("时间银行服务")
+        verbose_name_plural = _("时间银行服务")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=8), name="volunteers_timeservice_hours"
+            ),
+            models.CheckConstraint(
+                condition=~Q(provider=F("served")), name="volunteers_timeservice_two_people"
+            ),
+        ]

@@ -274,3 +274,79 @@ def test_the_last_reward_in_stock_goes_to_exactly_one_of_many():
         assert run(lambda: ledger_verify(PointAccount)[1]) == []
     finally:
         run(lambda: _teardown(staff_pk, pairs, activity_pk))
+
+
+def test_parallel_time_bank_spends_never_go_below_zero():
+    """A member holding 5 hours confirms 30 one-hour services at once: exactly 5 go through."""
+    from gongzhi.core.models import Region, User
+    from gongzhi.registry.models import Person
+    from gongzhi.volunteers import timebank as tb
+    from gongzhi.volunteers.models import TimeAccount, TimeEntry, TimeService
+    from tests.factories import PersonFactory, user_with_role
+
+    def setup():
+        junmen = Region.objects.get(code=JUNMEN)
+        staff = user_with_role("community_worker", JUNMEN)
+        users = []
+        for _ in range(2):
+            p = PersonFactory(community=junmen)
+            u = user_with_role("resident", JUNMEN)
+            u.person = p
+            u.save(update_fields=["person"])
+            users.append(u)
+        payer, provider = users
+        s = tb.timeservice_record(
+            provider=payer.person,
+            served=provider.person,
+            hours=5,
+            description="起始",
+            served_on=dt.date.today(),
+            by=payer,
+            from_pool=True,
+        )
+        tb.timeservice_confirm(service=s, by=staff)
+        ids = [
+            tb.timeservice_record(
+                provider=provider.person,
+                served=payer.person,
+                hours=1,
+                description=f"服务{i}",
+                served_on=dt.date.today(),
+                by=provider,
+            ).pk
+            for i in range(30)
+        ]
+        return staff.pk, payer.pk, provider.pk, ids
+
+    staff_pk, payer_pk, provider_pk, ids = run(setup)
+    try:
+
+        def confirm(i):
+            tb.timeservice_confirm(
+                service=TimeService.objects.get(pk=ids[i]), by=User.objects.get(pk=payer_pk)
+            )
+
+        results = parallel(30, confirm)
+        assert results.count("ok") == 5 and results.count("ledger_insufficient") == 25, results
+        payer_person = run(lambda: User.objects.get(pk=payer_pk).person_id)
+        assert run(lambda: TimeAccount.objects.get(person_id=payer_person).balance) == 0
+        from gongzhi.core.ledger import ledger_verify
+
+        assert run(lambda: ledger_verify(TimeAccount)[1]) == []
+    finally:
+
+        def teardown():
+            from gongzhi.core.models import RoleAssignment
+
+            users = [staff_pk, payer_pk, provider_pk]
+            persons = list(
+                User.objects.filter(pk__in=users).exclude(person=None).values_list("person_id", flat=True)
+            )
+            TimeEntry.objects.filter(account__community_id=JUNMEN)._raw_delete(TimeEntry.objects.db)
+            TimeService.objects.filter(provider_id__in=persons).delete()
+            TimeAccount.objects.filter(community_id=JUNMEN).delete()
+            RoleAssignment.objects.filter(user_id__in=users).delete()
+            User.objects.filter(pk__in=users).delete()
+            Person.objects.filter(pk__in=persons).delete()
+
+        run(teardown)
