@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.manifests import AppManifest, DemoStep, MenuEntry
 
-from . import rules
+from . import rules, workflow  # noqa: F401 - the workflow registers its permissions
 from .demo import demo_volunteers_build
 from .home import staff_panel, volunteer_panel
 

@@ -413,3 +413,96 @@ class TimeService(models.Model):
                 condition=~Q(provider=F("served")), name="volunteers_timeservice_two_people"
             ),
         ]
+
+
+# Micro-wishes (微心愿) and in-service party members (在职党员报到) --------------------------------------
+
+
+class MicroWish(models.Model):
+    """A small wish of a resident in need, published without personal details (the beneficiary is
+    kept for staff and for the household's confirmation only)."""
+
+    class State(models.TextChoices):
+        POSTED = "posted", _("待认领")
+        CLAIMED = "claimed", _("已认领")
+        FULFILLED = "fulfilled", _("已送达")
+        CONFIRMED = "confirmed", _("已确认")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    community = community_fk()
+    title = models.CharField(_("心愿"), max_length=100)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
+    beneficiary = models.ForeignKey(
+        "registry.Person", verbose_name=_("心愿人"), on_delete=models.PROTECT, related_name="+"
+    )
+    group = models.CharField(_("困难类别"), max_length=30, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.POSTED)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("发布时间"), default=clock.now)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimant = models.CharField(_("认领人或单位"), max_length=60, blank=True)
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    due_at = models.DateTimeField(_("须在此前送达"), null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("微心愿")
+        verbose_name_plural = _("微心愿")
+        ordering = ["-posted_at", "-id"]
+        indexes = [models.Index(fields=["state", "due_at"], name="volunteers_wish_due_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WishEvent(AppendOnlyModel):
+    community = community_fk()
+    wish = models.ForeignKey(MicroWish, on_delete=models.CASCADE, related_name="events")
+    step = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=10)
+    to_state = models.CharField(max_length=10)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class PartyMember(models.Model):
+    """An in-service party member registered with the community where they live (在职党员报到)."""
+
+    class Post(models.TextChoices):
+        STAIRWELL = "stairwell", _("楼道长")
+        PATROL = "patrol", _("治安巡逻")
+        MEDIATION = "mediation", _("矛盾调解")
+        WISHES = "wishes", _("微心愿认领")
+        CIVILITY = "civility", _("文明劝导")
+
+    community = community_fk()
+    person = models.OneToOneField(
+        "registry.Person", on_delete=models.PROTECT, related_name="party_registration"
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    employer = models.CharField(_("工作单位"), max_length=100)
+    posts = models.CharField(_("认领岗位"), max_length=200, blank=True)
+    registered_at = models.DateTimeField(_("报到时间"), default=clock.now)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("在职党员报到")
+        verbose_name_plural = _("在职党员报到")
+        ordering = ["community_id", "employer", "name"]
+
+    @property
+    def post_labels(self) -> list[str]:
+        labels = dict(self.Post.choices)
+        return [str(labels[p]) for p in self.posts.split(",") if p in labels]

@@ -23,3 +23,11 @@ urlpatterns = [
     path("rewards/", views.rewards, name="rewards"),
     path("rewards/<int:pk>/redeem/", views.redeem, name="redeem"),
 ]
+
+from . import views_wishes  # noqa: E402
+
+urlpatterns += views_wishes.urlpatterns
+
+from . import views_timebank  # noqa: E402
+
+urlpatterns += views_timebank.urlpatterns
