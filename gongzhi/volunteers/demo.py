@@ -126,9 +126,12 @@ def demo_volunteers_build(ctx) -> None:
         _sign_up_week(rng, week, volunteers, me, resident)
         for name, donor, cost, stock in REWARDS:
             reward_create(community=community, name=name, donor=donor, cost=cost, stock=stock, by=staff)
+    n_wishes = _wishes_and_party(rng, community, staff, resident, volunteers, today)
+    n_time = _time_bank(rng, community, staff, resident, chosen, today)
     ctx.out(
         f"  3 支志愿服务队，{len(volunteers) + (1 if me else 0)} 名志愿者，7 项活动（今天 1 项），"
-        f"{n_hours} 条服务时长记录，{len(REWARDS)} 种兑换物品"
+        f"{n_hours} 条服务时长记录，{len(REWARDS)} 种兑换物品，"
+        f"{n_wishes} 个微心愿，{n_time} 笔时间银行服务"
     )
 
 
@@ -199,3 +202,131 @@ def _sign_up_week(rng, week, volunteers, me, resident) -> None:
                     signup_create(shift=shift, volunteer=v, by=staff)
                 except VolunteerError:
                     pass
+
+
+WISHES = [
+    "一台收音机",
+    "冬季棉被",
+    "助听器电池",
+    "陪同去医院复查",
+    "孩子的课外书",
+    "修理轮椅",
+    "一次理发",
+    "新春对联",
+]
+
+
+def _wishes_and_party(rng, community, staff, resident, volunteers, today) -> int:
+    """Micro-wishes in every state for residents in need, and party members of two units."""
+    from gongzhi.registry.models import Person
+
+    from . import wishes as w
+
+    needy = list(
+        Person.objects.filter(
+            community=community,
+            status="active",
+            tags__kind__in=[
+                "elderly_alone",
+                "elderly_80",
+                "disabled",
+                "minimum_allowance",
+                "extreme_hardship",
+            ],
+        )
+        .distinct()
+        .order_by("id")[:8]
+    )
+    if len(needy) < 4:
+        needy = list(Person.objects.filter(community=community, status="active").order_by("-birth_date")[:8])
+    party = [staff]
+    if resident is not None and resident.person_id:
+        with clock.at(today - dt.timedelta(days=40)):
+            w.party_member_register(
+                person=resident.person, employer="鼓楼区税务局", posts=["patrol", "wishes"], by=resident
+            )
+        party = [resident]
+    for i, v in enumerate(volunteers[1::2][:6]):
+        with clock.at(today - dt.timedelta(days=40)):
+            w.party_member_register(
+                person=v.person,
+                employer=["福州市第一医院", "鼓楼区税务局"][i % 2],
+                posts=[["stairwell"], ["mediation", "wishes"]][i % 2],
+                by=staff,
+            )
+    n = 0
+    for i, person in enumerate(needy):
+        with clock.at(today - dt.timedelta(days=30 - i)):
+            wish = w.wish_post(
+                community=community,
+                beneficiary=person,
+                title=WISHES[i % len(WISHES)],
+                group="困难群众",
+                by=staff,
+            )
+        n += 1
+        stage = i % 5  # 0 posted, 1 claimed, 2 fulfilled, 3 confirmed, 4 claimed overdue → back to the pool
+        if stage == 0:
+            continue
+        claimer = party[0] if party[0] != resident or person.pk != resident.person_id else staff
+        claimed_days_ago = {1: 3, 2: 20 - i, 3: 20 - i, 4: 25}[stage]
+        with clock.at(today - dt.timedelta(days=claimed_days_ago)):
+            wish = w.wish_claim(wish=wish, by=claimer, claimant="鼓楼区税务局党支部" if i % 2 else "")
+        if stage >= 2 and stage != 4:
+            with clock.at(today - dt.timedelta(days=10 - i)):
+                wish = w.wish_fulfil(wish=wish, by=claimer)
+        if stage == 3:
+            with clock.at(today - dt.timedelta(days=8 - i)):
+                w.wish_confirm(wish=wish, by=staff)
+    w.wishes_release_overdue(now=clock.now())  # the overdue claim goes back to the pool
+    return n
+
+
+def _time_bank(rng, community, staff, resident, people, today) -> int:
+    """Offers and requests between the demo resident and neighbours; services confirmed (some paid by
+    the community pool for elderly people without family), one waiting for the resident to confirm."""
+    from . import timebank as tb
+
+    if resident is None or not resident.person_id or len(people) < 3:
+        return 0
+    me = resident.person
+    a, b, c = people[:3]
+    n = 0
+    with clock.at(today - dt.timedelta(days=20)):
+        tb.timepost_create(person=me, kind="offer", title="帮邻居修水管、换灯泡", by=resident)
+        tb.timepost_create(person=a, kind="request", title="每周陪老人去医院复查", by=staff)
+        tb.timepost_create(person=b, kind="offer", title="辅导小学数学", by=staff)
+        tb.timepost_create(person=c, kind="request", title="帮忙代买药品", by=staff)
+        # The resident helped an elderly neighbour without family: the community pool pays.
+        s = tb.timeservice_record(
+            provider=me,
+            served=a,
+            hours=3,
+            description="陪同就医",
+            served_on=(today - dt.timedelta(days=20)).date(),
+            from_pool=True,
+            by=resident,
+        )
+        tb.timeservice_confirm(service=s, by=staff)
+        n += 1
+    with clock.at(today - dt.timedelta(days=5)):
+        s = tb.timeservice_record(
+            provider=b,
+            served=me,
+            hours=1,
+            description="辅导小学数学",
+            served_on=(today - dt.timedelta(days=5)).date(),
+            by=staff,
+        )
+        tb.timeservice_confirm(service=s, by=resident)
+        tb.time_donate(giver=me, hours="0.5", by=resident)
+        n += 1
+    tb.timeservice_record(
+        provider=c,
+        served=me,
+        hours=1,
+        description="帮忙搬家具",
+        served_on=(today - dt.timedelta(days=1)).date(),
+        by=staff,
+    )
+    return n + 1

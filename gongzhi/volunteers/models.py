@@ -257,6 +257,9 @@ class HourRecord(AppendOnlyModel):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.volunteer.name} · {self.activity.title} · {self.served_on} · {self.hours}h"
+
 
 # Points (积分) -----------------------------------------------------------------------------------
 
@@ -282,6 +285,9 @@ class PointAccount(LedgerAccount):
 
 class PointEntry(LedgerEntry):
     account = models.ForeignKey(PointAccount, on_delete=models.PROTECT, related_name="entries")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} · {self.reason} · {self.amount}"
 
     class Meta(LedgerEntry.Meta):
         verbose_name = _("积分流水")
@@ -347,6 +353,9 @@ class TimeAccount(LedgerAccount):
                 fields=["community"], condition=Q(person__isnull=True), name="volunteers_one_time_pool"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name if self.person_id else '社区时间池'} · {self.balance}h"
 
 
 class TimeEntry(LedgerEntry):
@@ -501,6 +510,9 @@ class PartyMember(models.Model):
         verbose_name = _("在职党员报到")
         verbose_name_plural = _("在职党员报到")
         ordering = ["community_id", "employer", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.employer}"
 
     @property
     def post_labels(self) -> list[str]:

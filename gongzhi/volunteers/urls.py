@@ -31,3 +31,7 @@ urlpatterns += views_wishes.urlpatterns
 from . import views_timebank  # noqa: E402
 
 urlpatterns += views_timebank.urlpatterns
+
+from . import views_figures  # noqa: E402
+
+urlpatterns += views_figures.urlpatterns

@@ -4,6 +4,8 @@ points that match their ledger, a catalogue with stock; and running it again cha
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from gongzhi.core import clock
@@ -54,5 +56,16 @@ def test_the_demo_builds_teams_a_week_and_today_for_the_resident(demo):
     assert resident.has_perm("volunteers.lead", activity) or activity.team.leader_id != me.pk
     now = clock.now()
     services.checkin_record(activity=activity, volunteer=me, code=checkin_code(activity.pk, now), by=resident)
+    # Micro-wishes in every state but withdrawn; party members of two units; the time bank.
+    from gongzhi.volunteers.models import MicroWish, PartyMember, TimeService
+    from gongzhi.volunteers.timebank import time_account
+
+    assert {"posted", "claimed", "fulfilled", "confirmed"} <= set(
+        MicroWish.objects.values_list("state", flat=True)
+    )
+    assert len(set(PartyMember.objects.values_list("employer", flat=True))) == 2
+    assert time_account(resident.person).balance == Decimal("1.5")
+    assert TimeService.objects.filter(state="pending", served=resident.person).count() == 1
+    assert ledger_verify()[1] == []
     demo_volunteers_build(ctx)
     assert Team.objects.count() == 3 and "跳过" in out[-1]
