@@ -34,7 +34,7 @@ def _me(request):
 
 def _district_posts(person):
     return TimePost.objects.filter(
-        open=True, community_id__startswith=person.community_id[:6]
+        open=True, community__code__startswith=person.community_id[:6]
     ).select_related("community")
 
 
