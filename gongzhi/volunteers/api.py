@@ -217,3 +217,57 @@ def redeem(request, pk: int):
     item = selectors.reward_get(user=request.auth, pk=pk)
     r = points.reward_redeem(item=item, volunteer=_me(request), by=request.auth)
     return Status(201, {"id": r.pk, "code": r.code, "points": r.points})
+
+
+# Micro-wishes: the same guard as the page, its answer returned as allowed_actions ----------------
+
+
+class WishOut(Schema):
+    id: int
+    title: str
+    description: str
+    community: str
+    state: str
+    claimant: str
+    due_at: dt.datetime | None
+    allowed_actions: list[str]
+
+
+def _wish_out(wish, user) -> dict:
+    from .workflow import WORKFLOW
+
+    return {
+        "id": wish.pk,
+        "title": wish.title,
+        "description": wish.description,
+        "community": wish.community_id,
+        "state": wish.state,
+        "claimant": wish.claimant,
+        "due_at": wish.due_at,
+        "allowed_actions": WORKFLOW.allowed(wish, user),
+    }
+
+
+@router.get("/wishes/", response={200: list[WishOut], **ERRORS})
+def wish_list(request, state: str = "", limit: int = 50, offset: int = 0):
+    """Published without personal details: the person in need is never part of this answer."""
+    from . import wishes
+
+    require(request.auth, rules.BROWSE)
+    limit = max(1, min(limit, 200))
+    qs = wishes.wish_list(user=request.auth, state=state)[max(0, offset) : max(0, offset) + limit]
+    return [_wish_out(w, request.auth) for w in qs]
+
+
+@router.post("/wishes/{pk}/{step}/", response={200: WishOut, **ERRORS})
+def wish_step(request, pk: int, step: str):
+    from . import wishes
+    from .views_wishes import STEP_SERVICES
+
+    wish = wishes.wish_get(user=request.auth, pk=pk)
+    service = STEP_SERVICES.get(step)
+    if service is None:
+        from gongzhi.core.errors import NotFound
+
+        raise NotFound()
+    return _wish_out(service(wish=wish, by=request.auth), request.auth)

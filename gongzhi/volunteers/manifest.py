@@ -12,6 +12,8 @@ manifest = AppManifest(
     app_label="volunteers",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
+    # Ledger entries carry their account, not a community (core.ledger writes them): kept local.
+    local_tables=("PointEntry", "TimeEntry"),
     menu=(
         MenuEntry(_("志愿服务"), "volunteers:home", rules.JOIN, order=80),
         MenuEntry(_("志愿活动"), "volunteers:activity_list", rules.MANAGE, order=81),

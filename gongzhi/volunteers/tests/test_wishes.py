@@ -111,6 +111,13 @@ def test_guard_agreement_state_by_role_by_step(state, people, junmen, client):
             shown = f'data-step="{step}-{wish.pk}"' in html
             succeeded = _succeeds(service, wish, user)
             assert allowed == succeeded == shown, (state, role, step, allowed, succeeded, shown)
+        # The API returns the same list as allowed_actions (or does not show the wish at all).
+        api = (
+            {w["id"]: w["allowed_actions"] for w in client.get("/api/volunteers/wishes/").json()}
+            if html
+            else {}
+        )
+        assert api.get(wish.pk, []) == WORKFLOW.allowed(wish, user), (state, role)
 
 
 def test_overdue_claims_go_back_to_the_pool(people, junmen):
@@ -163,3 +170,18 @@ def test_party_member_registers_where_they_live_and_the_quarterly_card(
     client.force_login(member)
     assert client.get(reverse("volunteers:party_export")).status_code == 403
     assert PartyMember.objects.count() == 1
+
+
+def test_api_wish_steps_and_no_personal_details(people, junmen, client):
+    wish = _wish_in("posted", people, junmen)
+    client.force_login(people["claimant"])
+    body = client.get("/api/volunteers/wishes/").json()
+    assert people["beneficiary"].person.name not in str(body) and body[0]["allowed_actions"] == ["claim"]
+    r = client.post(f"/api/volunteers/wishes/{wish.pk}/claim/")
+    assert (
+        r.status_code == 200 and r.json()["state"] == "claimed" and r.json()["allowed_actions"] == ["fulfil"]
+    )
+    assert client.post(f"/api/volunteers/wishes/{wish.pk}/claim/").status_code == 409
+    assert client.post(f"/api/volunteers/wishes/{wish.pk}/nope/").status_code == 404
+    client.force_login(people["worker_elsewhere"])
+    assert client.post(f"/api/volunteers/wishes/{wish.pk}/fulfil/").status_code == 404
