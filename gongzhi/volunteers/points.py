@@ -96,3 +96,28 @@ def reward_redeem(*, item: RewardItem, volunteer: Volunteer, by) -> Redemption:
         code=secrets.token_hex(4).upper(),
         by=by,
     )
+
+
+WISH_POINTS = Decimal("20")
+
+
+def points_for_wish(*, wish, by) -> None:
+    """A confirmed micro-wish earns its claimant (if a registered volunteer) a fixed number of points."""
+    if wish.claimed_by_id is None:
+        return
+    from gongzhi.core.models import User
+
+    person_id = User.objects.filter(pk=wish.claimed_by_id).values_list("person_id", flat=True).first()
+    volunteer = Volunteer.objects.filter(person_id=person_id).first() if person_id else None
+    if volunteer is None:
+        return
+    ledger_transfer(
+        entry_model=PointEntry,
+        movements=[
+            Movement(issuer_account(volunteer.community_id), -WISH_POINTS),
+            Movement(point_account(volunteer), WISH_POINTS),
+        ],
+        reason=f"微心愿：{wish.title}",
+        by=by,
+        kind="earn",
+    )

@@ -84,7 +84,12 @@ def wish_fulfil(*, wish: MicroWish, by) -> MicroWish:
 
 @transaction.atomic
 def wish_confirm(*, wish: MicroWish, by) -> MicroWish:
-    return _step("confirm", wish, by, confirmed_at=clock.now())
+    """The household (or staff on its behalf) confirms; the claimant, if a volunteer, earns points."""
+    from .points import points_for_wish
+
+    wish = _step("confirm", wish, by, confirmed_at=clock.now())
+    points_for_wish(wish=wish, by=by)
+    return wish
 
 
 @transaction.atomic

@@ -185,3 +185,13 @@ def test_api_wish_steps_and_no_personal_details(people, junmen, client):
     assert client.post(f"/api/volunteers/wishes/{wish.pk}/nope/").status_code == 404
     client.force_login(people["worker_elsewhere"])
     assert client.post(f"/api/volunteers/wishes/{wish.pk}/fulfil/").status_code == 404
+
+
+def test_a_confirmed_wish_earns_its_volunteer_claimant_points(people, junmen):
+    from gongzhi.volunteers.selectors import volunteer_summary
+
+    v = services.volunteer_register(person=people["claimant"].person, by=people["claimant"])
+    wish = _wish_in("fulfilled", people, junmen)
+    assert volunteer_summary(volunteer=v).points == 0
+    wishes.wish_confirm(wish=wish, by=people["household"])
+    assert volunteer_summary(volunteer=v).points == Decimal("20")
