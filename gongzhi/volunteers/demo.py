@@ -66,7 +66,7 @@ def demo_volunteers_build(ctx) -> None:
         Person.objects.filter(
             community=community, status="active", birth_date__lte=today.date().replace(year=today.year - 18)
         )
-        .exclude(pk=getattr(resident, "person_id", None))
+        .exclude(pk__in=[resident.person_id] if resident is not None and resident.person_id else [])
         .order_by("id")
     )
     chosen = rng.sample(people, k=min(len(people), max(30, len(people) // 20)))

@@ -355,7 +355,7 @@ class TimeAccount(LedgerAccount):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person.name if self.person_id else '社区时间池'} · {self.balance}h"
+        return f"{self.person.name if self.person is not None else '社区时间池'} · {self.balance}h"
 
 
 class TimeEntry(LedgerEntry):

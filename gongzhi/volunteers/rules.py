@@ -50,7 +50,9 @@ def leads_activity_team(user, activity=None) -> bool:
     if activity is None:
         return Team.objects.filter(leader__person_id=person_id).exists()
     team_id = getattr(activity, "team_id", None)
-    return bool(team_id) and Team.objects.filter(pk=team_id, leader__person_id=person_id).exists()
+    if not team_id:
+        return False
+    return Team.objects.filter(pk=int(team_id), leader__person_id=person_id).exists()
 
 
 rules.add_perm(LEAD, scoped_permission(MANAGE) | leads_activity_team)

@@ -4,6 +4,7 @@ and hours. Points and redemptions are in points.py."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -104,11 +105,14 @@ def team_set_leader(*, team: Team, leader: Volunteer, by) -> Team:
 # Activities and shifts ---------------------------------------------------------------------------
 
 
-def _check_times(starts_at: dt.datetime, ends_at: dt.datetime, places: int) -> None:
+def _check_times(
+    starts_at: dt.datetime | None, ends_at: dt.datetime | None, places: int
+) -> tuple[dt.datetime, dt.datetime, int]:
     if not starts_at or not ends_at or ends_at <= starts_at or ends_at - starts_at > SHIFT_MAX:
         raise error("bad_times")
     if not isinstance(places, int) or not 1 <= places <= 500:
         raise error("bad_places")
+    return starts_at, ends_at, places
 
 
 @transaction.atomic
@@ -118,7 +122,7 @@ def activity_create(
     title: str,
     place: str,
     by,
-    shifts: list[tuple[dt.datetime, dt.datetime, int]] = (),
+    shifts: Sequence[tuple[dt.datetime | None, dt.datetime | None, int]] = (),
     team: Team | None = None,
     description: str = "",
     skills: str = "",
@@ -137,8 +141,7 @@ def activity_create(
         raise error("bad_coefficient")
     if team is not None and team.community_id != community.code:
         raise error("team_other_community")
-    for s, e, n in shifts:
-        _check_times(s, e, n)
+    checked = [_check_times(s, e, n) for s, e, n in shifts]
     activity = Activity.objects.create(
         community=community,
         team=team,
@@ -154,21 +157,23 @@ def activity_create(
     Shift.objects.bulk_create(
         [
             Shift(community_id=community.code, activity=activity, starts_at=s, ends_at=e, places=n)
-            for s, e, n in shifts
+            for s, e, n in checked
         ]
     )
     return activity
 
 
 @transaction.atomic
-def shift_add(*, activity: Activity, starts_at: dt.datetime, ends_at: dt.datetime, places: int, by) -> Shift:
+def shift_add(
+    *, activity: Activity, starts_at: dt.datetime | None, ends_at: dt.datetime | None, places: int, by
+) -> Shift:
     require(by, rules.MANAGE, activity, hide=True)
-    _check_times(starts_at, ends_at, places)
+    start, end, places = _check_times(starts_at, ends_at, places)
     return Shift.objects.create(
         community_id=activity.community_id,
         activity=activity,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        starts_at=start,
+        ends_at=end,
         places=places,
     )
 

@@ -102,8 +102,8 @@ def activity_detail(request, pk: int):
     shifts = list(selectors.activity_shifts(activity=activity))
     can_manage = request.user.has_perm(rules.MANAGE, activity)
     for s in shifts:
-        s.mine = mine.get(s.pk)
-        s.roster = list(selectors.shift_roster(user=request.user, shift=s)) if can_manage else []
+        s.mine = mine.get(s.pk)  # type: ignore[attr-defined]
+        s.roster = list(selectors.shift_roster(user=request.user, shift=s)) if can_manage else []  # type: ignore[attr-defined]
     return render(
         request,
         "volunteers/activity_detail.html",

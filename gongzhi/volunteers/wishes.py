@@ -55,7 +55,7 @@ def _step(name: str, wish: MicroWish, by, **changes) -> MicroWish:
     wish = MicroWish.objects.select_for_update().select_related("beneficiary").get(pk=wish.pk)
     WORKFLOW.require(name, wish, by)
     before = wish.state
-    wish.state = WORKFLOW.steps[name].target
+    wish.state = WORKFLOW.steps[name].target or wish.state
     for k, v in changes.items():
         setattr(wish, k, v)
     wish.save()
@@ -111,7 +111,7 @@ def wishes_release_overdue(*, now: dt.datetime | None = None) -> int:
     ):
         with transaction.atomic():
             wish = MicroWish.objects.select_for_update().get(pk=pk)
-            if wish.state != MicroWish.State.CLAIMED or wish.due_at >= now:
+            if wish.state != MicroWish.State.CLAIMED or wish.due_at is None or wish.due_at >= now:
                 continue
             wish.state = MicroWish.State.POSTED
             wish.claimed_by, wish.claimant, wish.claimed_at, wish.due_at = None, "", None, None
@@ -183,10 +183,10 @@ def party_service_cards(*, user, year: int, quarter: int, employer: str = "") ->
     if not user.has_perm(rules.VIEW):
         raise PermissionDenied()
     start, end = quarter_bounds(year, quarter)
-    members = scoped(PartyMember.objects.all(), user, rules.VIEW)
+    qs = scoped(PartyMember.objects.all(), user, rules.VIEW)
     if employer:
-        members = members.filter(employer=employer)
-    members = list(members.order_by("employer", "name"))
+        qs = qs.filter(employer=employer)
+    members = list(qs.order_by("employer", "name"))
     person_ids = [m.person_id for m in members]
     hours = dict(
         HourRecord.objects.filter(
