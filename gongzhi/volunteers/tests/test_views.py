@@ -208,3 +208,14 @@ def test_api_staff_register_a_walk_in_only_in_scope(client, make_user, make_resi
     assert [v["id"] for v in client.get("/api/volunteers/volunteers/").json()] == [
         r for r in Volunteer.objects.values_list("pk", flat=True)
     ]
+
+
+def test_home_panels_for_the_volunteer_and_for_staff(client, make_volunteer, staff, activity):
+    user, v = make_volunteer()
+    services.signup_create(shift=activity.shifts.first(), volunteer=v, by=user)
+    client.force_login(user)
+    html = client.get(reverse("web:home")).content.decode()
+    assert "已报名的班次" in html and "志愿服务" in html
+    client.force_login(staff)
+    html = client.get(reverse("web:home")).content.decode()
+    assert "注册志愿者" in html and "近30天未到岗" in html
