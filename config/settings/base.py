@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "gongzhi.registry",
     "gongzhi.integration",
     "gongzhi.demands",
+    "gongzhi.volunteers",
     "gongzhi.web",
 ]
 

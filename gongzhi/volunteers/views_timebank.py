@@ -1,0 +1,167 @@
+"""The time bank page (phone-first): balance and statement, offers and requests across the district,
+services to confirm, gifts to family and donations to the community pool."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongzhi.core import clock
+from gongzhi.core.errors import ApplicationError, NotFound
+from gongzhi.core.permissions import require
+from gongzhi.registry.selectors import household_members, person_of_user
+
+from . import rules
+from . import timebank as tb
+from .models import TimePost, TimeService
+
+
+def _me(request):
+    require(request.user, rules.JOIN)
+    person = person_of_user(user=request.user)
+    if person is None:
+        raise ApplicationError("no_person", _("您的账号还没有关联居民登记信息，请到社区办理实名登记。"))
+    return person
+
+
+def _district_posts(person):
+    return TimePost.objects.filter(
+        open=True, community__code__startswith=person.community_id[:6]
+    ).select_related("community")
+
+
+@login_required
+def timebank(request):
+    person = _me(request)
+    account = tb.time_account(person)
+    membership = getattr(person, "membership", None)
+    family = []
+    if membership is not None:
+        family = [
+            m.person for m in household_members(household=membership.household) if m.person_id != person.pk
+        ]
+    family = [p for p in family if tb.is_gift_allowed(person, p)]
+    house = (
+        [m.person_id for m in household_members(household=membership.household)]
+        if membership
+        else [person.pk]
+    )
+    return render(
+        request,
+        "volunteers/timebank.html",
+        {
+            "person": person,
+            "account": account,
+            "statement": account.entries.order_by("-at", "-id")[:20],
+            "posts": _district_posts(person).order_by("-created_at")[:30],
+            "to_confirm": TimeService.objects.filter(
+                state="pending", served_id__in=house, from_pool=False
+            ).select_related("provider"),
+            "mine": TimeService.objects.filter(provider=person).order_by("-created_at")[:10],
+            "family": family,
+            "kinds": TimePost.Kind.choices,
+            "today": timezone.localdate(clock.now()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def post_create(request):
+    person = _me(request)
+    tb.timepost_create(
+        person=person, kind=request.POST.get("kind", ""), title=request.POST.get("title", ""), by=request.user
+    )
+    messages.success(request, _("已发布。"))
+    return redirect("volunteers:timebank")
+
+
+@login_required
+@require_POST
+def service_record(request, pk: int):
+    """I served the author of a request (or the one who took up my offer): record it for them to confirm."""
+    person = _me(request)
+    post = _district_posts(person).filter(pk=pk).first()
+    if post is None:
+        raise NotFound()
+    try:
+        served_on = dt.date.fromisoformat(request.POST.get("served_on", ""))
+    except ValueError:
+        raise ApplicationError("bad_date", _("服务日期格式不正确。")) from None
+    tb.timeservice_record(
+        provider=person,
+        served=post.person,
+        hours=request.POST.get("hours", ""),
+        served_on=served_on,
+        description=post.title,
+        post=post,
+        by=request.user,
+    )
+    messages.success(request, _("已记录，等待对方确认。"))
+    return redirect("volunteers:timebank")
+
+
+@login_required
+@require_POST
+def service_confirm(request, pk: int):
+    person = _me(request)
+    membership = getattr(person, "membership", None)
+    house = (
+        [m.person_id for m in household_members(household=membership.household)]
+        if membership
+        else [person.pk]
+    )
+    service = TimeService.objects.filter(Q(served_id__in=house), pk=pk).first()
+    if service is None:
+        raise NotFound()
+    tb.timeservice_confirm(service=service, by=request.user)
+    messages.success(request, _("已确认，时长已转入对方账户。"))
+    return redirect("volunteers:timebank")
+
+
+@login_required
+@require_POST
+def gift(request):
+    person = _me(request)
+    membership = getattr(person, "membership", None)
+    family = (
+        {m.person_id: m.person for m in household_members(household=membership.household)}
+        if membership
+        else {}
+    )
+    try:
+        recipient = family.get(int(request.POST.get("recipient", "")))
+    except ValueError:
+        recipient = None
+    if recipient is None:
+        raise ApplicationError("not_family", tb.MESSAGES["not_family"])
+    tb.time_gift(giver=person, recipient=recipient, hours=request.POST.get("hours", ""), by=request.user)
+    messages.success(request, _("已赠与。"))
+    return redirect("volunteers:timebank")
+
+
+@login_required
+@require_POST
+def donate(request):
+    person = _me(request)
+    tb.time_donate(giver=person, hours=request.POST.get("hours", ""), by=request.user)
+    messages.success(request, _("已捐入社区时间池，用于服务无人照料的老人。"))
+    return redirect("volunteers:timebank")
+
+
+urlpatterns = [
+    path("timebank/", timebank, name="timebank"),
+    path("timebank/posts/", post_create, name="timepost_create"),
+    path("timebank/posts/<int:pk>/served/", service_record, name="timeservice_record"),
+    path("timebank/services/<int:pk>/confirm/", service_confirm, name="timeservice_confirm"),
+    path("timebank/gift/", gift, name="time_gift"),
+    path("timebank/donate/", donate, name="time_donate"),
+]
