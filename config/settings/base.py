@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "gongzhi.registry",
     "gongzhi.integration",
     "gongzhi.demands",
+    "gongzhi.facilities",
+    "gongzhi.ledgers",
     "gongzhi.web",
 ]
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.manifests import AppManifest, DemoStep, MenuEntry
 
 from . import rules
+from .figures import FIGURES
 from .demo import demo_accounts_place, demo_register_build
 
 manifest = AppManifest(
@@ -24,4 +25,5 @@ manifest = AppManifest(
     urls=(("registry/", "gongzhi.registry.urls"),),
     demo=(DemoStep(20, _("居民登记数据"), demo_register_build),),
     demo_account_hooks=(demo_accounts_place,),
+    figures=FIGURES,
 )
