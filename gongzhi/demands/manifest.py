@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.manifests import AppManifest, DemoStep, MenuEntry
 
 from . import rules
-from .figures import FIGURES
 from .demo_steps import demo_demands_history, demo_units_and_keys
+from .figures import FIGURES
 from .home import home_panel
 from .units import unit_for_new_department, units_for_regions
 

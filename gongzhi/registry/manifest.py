@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.manifests import AppManifest, DemoStep, MenuEntry
 
 from . import rules
-from .figures import FIGURES
 from .demo import demo_accounts_place, demo_register_build
+from .figures import FIGURES
 
 manifest = AppManifest(
     app_label="registry",
