@@ -7,7 +7,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Sum
 
 from gongzhi.core.models import Region
 
@@ -64,7 +64,7 @@ STANDARDS = [
         "社区用房使用导则",
         "",
         RuleKind.SHARE_OF_AREA,
-        {"uses": SERVICE_USES, "share": 0.8, "of_uses": [u for u in RoomUse.values if u != RoomUse.OFFICE]},
+        {"uses": SERVICE_USES, "share": 0.8, "of_uses": [*SERVICE_USES, RoomUse.SERVICE]},
         0,
     ),
     (
@@ -101,7 +101,7 @@ def standards_seed() -> int:
 
 @transaction.atomic
 def demo_facilities_build(ctx) -> None:
-    from gongzhi.registry.models import Estate, Household
+    from gongzhi.registry.models import Dwelling, Estate, Household
 
     n_std = standards_seed()
     if Premises.objects.filter(community__code__startswith=ctx.district).exists():
@@ -124,10 +124,17 @@ def demo_facilities_build(ctx) -> None:
     )
     premises, facilities = [], []
     communities = list(Region.objects.filter(level=5, code__startswith=ctx.district).order_by("code"))
+    floor = dict(
+        Dwelling.objects.filter(community__code__startswith=ctx.district, area__isnull=False)
+        .values("community_id")
+        .annotate(a=Sum("area"))
+        .values_list("community_id", "a")
+    )
     for i, c in enumerate(communities):
         h = households.get(c.code, 0) or rng.randint(800, 2500)
-        if i % 8 != 5:  # about one in eight has no premises of its own
-            office = rng.choice([60, 80, 90, 110, 120, 150, 180])
+        good = rng.random() < 0.5  # about half meet every standard; the others fall short somewhere
+        if i % 8 != 5:  # about one in eight has no premises of its own (Longyan: 6 of 45)
+            office = rng.choice([110, 120, 150, 180]) if good else rng.choice([60, 80, 90, 110, 150])
             premises.append(
                 Premises(
                     community=c,
@@ -138,7 +145,7 @@ def demo_facilities_build(ctx) -> None:
                     accessible=rng.random() < 0.6,
                 )
             )
-            service = h * 0.4 * rng.uniform(0.55, 1.4)
+            service = h * 0.4 * (rng.uniform(1.05, 1.4) if good else rng.uniform(0.55, 1.3))
             for use, share in zip(SERVICE_USES, (0.4, 0.2, 0.15, 0.1), strict=True):
                 premises.append(
                     Premises(
@@ -152,17 +159,32 @@ def demo_facilities_build(ctx) -> None:
             premises.append(
                 Premises(
                     community=c,
-                    name="综合服务大厅",
+                    name="综合服务用房",
                     use=RoomUse.SERVICE,
-                    area=round(service * rng.uniform(0.1, 0.25), 1),
-                    handed_over=rng.random() < 0.4,
-                    tenure=Tenure.DEVELOPER,
+                    area=round(service * 0.15, 1),
                     accessible=True,
                 )
             )
+            reserve = (
+                float(floor.get(c.code) or 0)
+                * 0.03
+                * (rng.uniform(1.0, 1.2) if good else rng.uniform(0, 1.1))
+            )
+            if reserve >= 1:
+                premises.append(
+                    Premises(
+                        community=c,
+                        name="开发商移交用房",
+                        use=RoomUse.SOCIAL_ORG,
+                        area=round(reserve, 1),
+                        tenure=Tenure.DEVELOPER,
+                        handed_over=True,
+                        accessible=True,
+                    )
+                )
         pts = estates.get(c.code) or [(centre["a"] or 26.08, centre["b"] or 119.3)]
         for kind, p in [
-            (FacilityKind.SERVICE_CENTRE, 0.92),
+            (FacilityKind.SERVICE_CENTRE, 0.9),
             (FacilityKind.HEALTH_STATION, 0.75),
             (FacilityKind.POLICE_ROOM, 0.8),
             (FacilityKind.READING_ROOM, 0.65),
@@ -171,7 +193,7 @@ def demo_facilities_build(ctx) -> None:
             (FacilityKind.MEAL_POINT, 0.55),
             (FacilityKind.KINDERGARTEN, 0.5),
         ]:
-            if rng.random() < p:
+            if (good and kind in FIVE_ONES) or rng.random() < p:
                 lat, lng = rng.choice(pts)
                 facilities.append(
                     Facility(

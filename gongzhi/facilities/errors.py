@@ -16,6 +16,7 @@ MESSAGES = {
     "name_required": _("请填写名称。"),
     "name_taken": _("本社区已有同名记录。"),
     "bad_location": _("位置坐标无效。"),
+    "standard_changed": _("该标准刚刚被他人修改，请刷新后重试。"),
     "bad_parameters": _("标准参数不完整：%(missing)s。"),
 }
-error = ErrorCatalogue(MESSAGES, FacilitiesError)
+error = ErrorCatalogue(MESSAGES, FacilitiesError, statuses={"standard_changed": 409})

@@ -106,14 +106,21 @@ def standard_add(
         raise error("bad_choice")
     if missing := missing_parameters(kind, parameters):
         raise error("bad_parameters", missing="、".join(missing))
-    last = Standard.objects.select_for_update().filter(code=code).order_by("-version").first()
-    return Standard.objects.create(
-        code=code,
-        version=(last.version + 1) if last else 1,
-        title=title,
-        source=source,
-        kind=kind,
-        parameters=parameters,
-        scope=scope,
-        unit_price=Decimal(str(unit_price)),
-    )
+    # Lock the code's versions, then read the newest again: a version added by whoever held the
+    # lock before is seen by this second statement (READ COMMITTED).
+    list(Standard.objects.select_for_update().filter(code=code).values_list("pk", flat=True))
+    last = Standard.objects.filter(code=code).order_by("-version").first()
+    try:
+        with transaction.atomic():
+            return Standard.objects.create(
+                code=code,
+                version=(last.version + 1) if last else 1,
+                title=title,
+                source=source,
+                kind=kind,
+                parameters=parameters,
+                scope=scope,
+                unit_price=Decimal(str(unit_price)),
+            )
+    except IntegrityError:  # another version of a new code was added at the same moment
+        raise error("standard_changed") from None

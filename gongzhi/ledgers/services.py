@@ -36,7 +36,7 @@ def _regions(code: str) -> list[Region]:
     return list(Region.objects.filter(code__startswith=code, level__gte=3).order_by("code"))
 
 
-def snapshots_take(*, region_code: str, period: str, keys=None) -> int:
+def snapshots_take(*, region_code: str, period: str, keys=None, regions=None, progress=None) -> int:
     """Store every figure of every region under `region_code` for the month; a month already
     taken is kept as it was (snapshots are append-only). Returns the number of rows written."""
     now = clock.now()
@@ -47,14 +47,22 @@ def snapshots_take(*, region_code: str, period: str, keys=None) -> int:
         )
     )
     rows = []
-    for region in _regions(region_code):
+    regions = _regions(region_code) if regions is None else regions
+    for i, region in enumerate(regions, start=1):
+        if progress and i % 20 == 0:
+            progress(f"  {i}/{len(regions)}")
         for key in keys:
             if (region.code, key) in taken:
                 continue
             v = compute(key, user=SYSTEM, region=region, period=period)
             rows.append(
                 Snapshot(
-                    region=region, figure=key, period=period, value=v.number, records=v.count, taken_at=now
+                    region=region,
+                    figure=key,
+                    period=period,
+                    value=v.number,
+                    records=len(v.records) if isinstance(v.records, list) else None,
+                    taken_at=now,
                 )
             )
     try:

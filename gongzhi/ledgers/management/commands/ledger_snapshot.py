@@ -13,5 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, region, period, **options):
         period = period or clock.now().strftime("%Y-%m")
-        n = snapshots_take(region_code=region, period=period)
+        n = snapshots_take(region_code=region, period=period, progress=self.stdout.write)
         self.stdout.write(f"{n} snapshots for {region} {period}")
