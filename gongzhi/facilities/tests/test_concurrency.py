@@ -56,16 +56,12 @@ def test_parallel_versions_of_a_standard():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (real parallel connections)")
     user = _run(lambda: user_with_role("district_staff", "350102"))
-    add = lambda: (
-        standard_add(
-            code="pg-race",
-            title="t",
-            source="s",
-            kind="minimum_area",  # noqa: E731
-            parameters={"minimum": 1},
-            by=user,
+
+    def add():
+        return standard_add(
+            code="pg-race", title="t", source="s", kind="minimum_area", parameters={"minimum": 1}, by=user
         ).version
-    )
+
     try:
         first = _parallel(add, 6)
         assert all(isinstance(r, int) or r == "standard_changed" for r in first), first
