@@ -144,3 +144,16 @@ def test_standard_versions(make_user, data):
         by=district,
     )
     assert s.version == 2 and Standard.objects.filter(code="service-rooms").count() == 2
+
+
+def test_circle_page_what_if(client, make_user, data):
+    from tests.factories import BuildingFactory, DwellingFactory, EstateFactory, HouseholdFactory
+
+    building = BuildingFactory(estate=EstateFactory(latitude=26.10, longitude=119.30))
+    HouseholdFactory(community_id=JM, dwelling=DwellingFactory(building=building))
+    client.force_login(make_user("community_worker", JM))
+    body = client.get(f"/facilities/circle/?region={JM}").content.decode()
+    assert "新增前" not in body and building.estate.name in body  # 2.2 km from the service centre
+    body = client.get(f"/facilities/circle/?region={JM}&lat=26.1001&lng=119.3").content.decode()
+    assert "新增前" in body and "全部楼栋都在500米内" in body
+    assert client.get(f"/facilities/circle/?region={JM}&lat=abc&lng=1").status_code == 200
