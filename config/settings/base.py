@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "gongzhi.integration",
     "gongzhi.demands",
     "gongzhi.volunteers",
+    "gongzhi.facilities",
+    "gongzhi.ledgers",
     "gongzhi.web",
 ]
 

@@ -6,6 +6,7 @@ from gongzhi.core.manifests import AppManifest, DemoStep, MenuEntry
 
 from . import rules
 from .demo_steps import demo_demands_history, demo_units_and_keys
+from .figures import FIGURES
 from .home import home_panel
 from .units import unit_for_new_department, units_for_regions
 
@@ -38,4 +39,5 @@ manifest = AppManifest(
         DemoStep(50, _("接诉即办的处理单位与 Open311 密钥"), demo_units_and_keys),
         DemoStep(60, _("接诉即办：近六个月的诉求与分类模型"), demo_demands_history),
     ),
+    figures=FIGURES,
 )

@@ -6,6 +6,7 @@ from gongzhi.core.manifests import AppManifest, DemoStep, MenuEntry
 
 from . import rules
 from .demo import demo_accounts_place, demo_register_build
+from .figures import FIGURES
 
 manifest = AppManifest(
     app_label="registry",
@@ -24,4 +25,5 @@ manifest = AppManifest(
     urls=(("registry/", "gongzhi.registry.urls"),),
     demo=(DemoStep(20, _("居民登记数据"), demo_register_build),),
     demo_account_hooks=(demo_accounts_place,),
+    figures=FIGURES,
 )

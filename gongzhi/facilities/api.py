@@ -1,0 +1,130 @@
+"""API of the facilities register: compliance per community, the service circle, premises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Router, Schema
+
+from gongzhi.core.api_auth import api_auth
+from gongzhi.core.errors import NotFound
+from gongzhi.core.models import Region
+from gongzhi.core.permissions import require
+from gongzhi.core.schemas import ErrorOut
+from gongzhi.core.scoping import in_scope
+
+from . import rules, selectors, services
+from .circle import RADII
+from .models import FacilityKind
+
+router = Router(tags=["facilities"], auth=api_auth)
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+def _region(user, code: str) -> Region:
+    require(user, rules.VIEW)
+    region = Region.objects.filter(code=code).first()
+    if region is None or not in_scope(user, rules.VIEW, code):
+        raise NotFound()
+    return region
+
+
+class RowOut(Schema):
+    standard: str
+    version: int
+    required: str
+    actual: str
+    gap: str
+    unit: str
+    cost: str
+    met: bool
+
+
+class CommunityOut(Schema):
+    code: str
+    name: str
+    households: int
+    residents: int
+    met: int
+    standards: list[RowOut]
+
+
+@router.get("/compliance/", response={200: list[CommunityOut], **ERRORS})
+def compliance(request, region: str):
+    r = _region(request.auth, region)
+    return [
+        CommunityOut(
+            code=c.region.code,
+            name=c.region.name,
+            households=c.facts.households,
+            residents=c.facts.residents,
+            met=c.met,
+            standards=[
+                RowOut(
+                    standard=x.standard.code,
+                    version=x.standard.version,
+                    required=str(x.result.required),
+                    actual=str(x.result.actual),
+                    gap=str(x.result.gap),
+                    unit=x.result.unit,
+                    cost=str(x.result.cost),
+                    met=x.result.met,
+                )
+                for x in c.rows
+            ],
+        )
+        for c in selectors.compliance(user=request.auth, prefix=r.code)
+    ]
+
+
+class CircleOut(Schema):
+    kind: str
+    households: int
+    within: dict[str, int]
+    uncovered_buildings: list[int]
+
+
+@router.get("/circle/", response={200: CircleOut, **ERRORS})
+def circle(
+    request,
+    region: str,
+    kind: str = FacilityKind.SERVICE_CENTRE,
+    lat: float | None = None,
+    lng: float | None = None,
+):
+    r = _region(request.auth, region)
+    if kind not in FacilityKind.values:
+        from .errors import error
+
+        raise error("bad_choice")
+    extra = [(lat, lng)] if lat is not None and lng is not None else []
+    res = selectors.circle(user=request.auth, prefix=r.code, kind=kind, extra=extra)
+    return CircleOut(
+        kind=kind,
+        households=res.total.households,
+        within={str(x): res.total.within[x] for x in RADII},
+        uncovered_buildings=[b["id"] for b in res.uncovered],
+    )
+
+
+class PremisesIn(Schema):
+    community: str
+    name: str
+    use: str
+    area: str
+    tenure: str = "owned"
+    handed_over: bool = False
+    accessible: bool = False
+
+
+class PremisesOut(Schema):
+    id: int
+    community: str
+    name: str
+    area: str
+
+
+@router.post("/premises/", response={201: PremisesOut, **ERRORS})
+def premises_create(request, payload: PremisesIn):
+    p = services.premises_create(**payload.dict(), by=request.auth)
+    return 201, PremisesOut(id=p.id, community=p.community_id, name=p.name, area=str(p.area))

@@ -1,0 +1,213 @@
+"""The facilities part of `gongzhi demo`: standards from the cited cities, premises and service
+facilities for every community of the district (some below standard)."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Avg, Count, Sum
+
+from gongzhi.core.models import Region
+
+from .models import Facility, FacilityKind, Premises, RoomUse, RuleKind, Standard, Tenure
+
+SERVICE_USES = [RoomUse.ELDERLY, RoomUse.YOUTH, RoomUse.CHARITY, RoomUse.MEDIATION]
+FIVE_ONES = [
+    FacilityKind.SERVICE_CENTRE,
+    FacilityKind.HEALTH_STATION,
+    FacilityKind.POLICE_ROOM,
+    FacilityKind.READING_ROOM,
+    FacilityKind.FITNESS,
+]
+STANDARDS = [
+    (
+        "service-rooms",
+        "社区服务用房每百户不少于40㎡",
+        "宁波市社区服务用房配置标准（其他地方多为30㎡）",
+        "",
+        RuleKind.AREA_PER_HOUSEHOLDS,
+        {"per_100_households": 40},
+        6000,
+    ),
+    (
+        "office-minimum",
+        "社区办公用房不少于100㎡",
+        "福建省社区办公用房最低标准（龙岩：45个社区中33个达标）",
+        "35",
+        RuleKind.MINIMUM_AREA,
+        {"minimum": 100, "uses": [RoomUse.OFFICE]},
+        6000,
+    ),
+    (
+        "five-ones",
+        "新建社区“五个一”",
+        "服务中心、卫生站、警务室、阅览室、健身场地各一（用地≥1亩、建筑≥1200㎡）",
+        "",
+        RuleKind.ITEMS_REQUIRED,
+        {"kinds": FIVE_ONES},
+        300000,
+    ),
+    (
+        "estate-reserve",
+        "新建小区配建社区用房",
+        "建筑面积5万㎡以下按3%、以上按2%配建并移交社区",
+        "",
+        RuleKind.ESTATE_RESERVE,
+        {"threshold": 50000, "below": 0.03, "above": 0.02},
+        6000,
+    ),
+    (
+        "service-share",
+        "服务用房80%用于为老、青少年、公益、调解",
+        "社区用房使用导则",
+        "",
+        RuleKind.SHARE_OF_AREA,
+        {"uses": SERVICE_USES, "share": 0.8, "of_uses": [*SERVICE_USES, RoomUse.SERVICE]},
+        0,
+    ),
+    (
+        "org-share",
+        "半数以上社区用房供社会组织使用",
+        "南京市雨花台区",
+        "320114",
+        RuleKind.SHARE_OF_AREA,
+        {"uses": [RoomUse.SOCIAL_ORG], "share": 0.5},
+        0,
+    ),
+]
+OPERATORS = [
+    "社区居委会",
+    "鼓楼区卫健局",
+    "福州市康乐养老服务中心",
+    "鼓楼区公安分局",
+    "区图书馆",
+    "街道办事处",
+]
+
+
+def standards_seed() -> int:
+    new = [
+        Standard(
+            code=c, version=1, title=t, source=s, scope=sc, kind=k, parameters=p, unit_price=Decimal(price)
+        )
+        for c, t, s, sc, k, p, price in STANDARDS
+        if not Standard.objects.filter(code=c).exists()
+    ]
+    Standard.objects.bulk_create(new)
+    return len(new)
+
+
+@transaction.atomic
+def demo_facilities_build(ctx) -> None:
+    from gongzhi.registry.models import Dwelling, Estate, Household
+
+    n_std = standards_seed()
+    if Premises.objects.filter(community__code__startswith=ctx.district).exists():
+        ctx.out("  已有设施数据，跳过")
+        return
+    rng = random.Random(ctx.seed + 15)
+    households = dict(
+        Household.objects.filter(community__code__startswith=ctx.district)
+        .values("community_id")
+        .annotate(n=Count("id"))
+        .values_list("community_id", "n")
+    )
+    estates: dict[str, list] = {}
+    for e in Estate.objects.filter(community__code__startswith=ctx.district, latitude__isnull=False).values(
+        "community_id", "latitude", "longitude"
+    ):
+        estates.setdefault(e["community_id"], []).append((e["latitude"], e["longitude"]))
+    centre = Estate.objects.filter(community__code__startswith=ctx.district).aggregate(
+        a=Avg("latitude"), b=Avg("longitude")
+    )
+    premises, facilities = [], []
+    communities = list(Region.objects.filter(level=5, code__startswith=ctx.district).order_by("code"))
+    floor = dict(
+        Dwelling.objects.filter(community__code__startswith=ctx.district, area__isnull=False)
+        .values("community_id")
+        .annotate(a=Sum("area"))
+        .values_list("community_id", "a")
+    )
+    for i, c in enumerate(communities):
+        h = households.get(c.code, 0) or rng.randint(800, 2500)
+        good = rng.random() < 0.5  # about half meet every standard; the others fall short somewhere
+        if i % 8 != 5:  # about one in eight has no premises of its own (Longyan: 6 of 45)
+            office = rng.choice([110, 120, 150, 180]) if good else rng.choice([60, 80, 90, 110, 150])
+            premises.append(
+                Premises(
+                    community=c,
+                    name="居委会办公室",
+                    use=RoomUse.OFFICE,
+                    area=office,
+                    tenure=rng.choice(Tenure.values),
+                    accessible=rng.random() < 0.6,
+                )
+            )
+            service = h * 0.4 * (rng.uniform(1.05, 1.4) if good else rng.uniform(0.55, 1.3))
+            for use, share in zip(SERVICE_USES, (0.4, 0.2, 0.15, 0.1), strict=True):
+                premises.append(
+                    Premises(
+                        community=c,
+                        name=f"{RoomUse(use).label}用房",
+                        use=use,
+                        area=round(service * share, 1),
+                        accessible=rng.random() < 0.7,
+                    )
+                )
+            premises.append(
+                Premises(
+                    community=c,
+                    name="综合服务用房",
+                    use=RoomUse.SERVICE,
+                    area=round(service * 0.15, 1),
+                    accessible=True,
+                )
+            )
+            reserve = (
+                float(floor.get(c.code) or 0)
+                * 0.03
+                * (rng.uniform(1.0, 1.2) if good else rng.uniform(0, 1.1))
+            )
+            if reserve >= 1:
+                premises.append(
+                    Premises(
+                        community=c,
+                        name="开发商移交用房",
+                        use=RoomUse.SOCIAL_ORG,
+                        area=round(reserve, 1),
+                        tenure=Tenure.DEVELOPER,
+                        handed_over=True,
+                        accessible=True,
+                    )
+                )
+        pts = estates.get(c.code) or [(centre["a"] or 26.08, centre["b"] or 119.3)]
+        for kind, p in [
+            (FacilityKind.SERVICE_CENTRE, 0.9),
+            (FacilityKind.HEALTH_STATION, 0.75),
+            (FacilityKind.POLICE_ROOM, 0.8),
+            (FacilityKind.READING_ROOM, 0.65),
+            (FacilityKind.FITNESS, 0.85),
+            (FacilityKind.ELDERLY_CARE, 0.6),
+            (FacilityKind.MEAL_POINT, 0.55),
+            (FacilityKind.KINDERGARTEN, 0.5),
+        ]:
+            if (good and kind in FIVE_ONES) or rng.random() < p:
+                lat, lng = rng.choice(pts)
+                facilities.append(
+                    Facility(
+                        community=c,
+                        kind=kind,
+                        name=f"{c.short_name}{FacilityKind(kind).label}",
+                        latitude=round(lat + rng.uniform(-0.002, 0.002), 6),
+                        longitude=round(lng + rng.uniform(-0.002, 0.002), 6),
+                        hours=rng.choice(["8:30–17:30", "8:00–20:00", "全天"]),
+                        operator=rng.choice(OPERATORS),
+                    )
+                )
+    Premises.objects.bulk_create(premises, batch_size=500)
+    Facility.objects.bulk_create(facilities, batch_size=500)
+    ctx.out(
+        f"  {n_std} 项标准，{len(communities)} 个社区：{len(premises)} 处社区用房，{len(facilities)} 个服务设施"
+    )

@@ -1,0 +1,42 @@
+"""The facilities register declares itself: permissions, menu, API, pages, demo, figures."""
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.manifests import AppManifest, DemoStep, Figure, MenuEntry
+
+from . import rules
+from .demo import demo_facilities_build
+
+manifest = AppManifest(
+    app_label="facilities",
+    permissions=rules.ROLE_PERMISSIONS,
+    scoped_permissions=rules.SCOPED,
+    reference_tables=("Standard",),
+    menu=(
+        MenuEntry(_("设施达标"), "facilities:compliance", rules.VIEW, order=95),
+        MenuEntry(_("十分钟服务圈"), "facilities:circle", rules.VIEW, order=96),
+    ),
+    api=("/facilities/", "gongzhi.facilities.api:router"),
+    urls=(("facilities/", "gongzhi.facilities.urls"),),
+    demo=(DemoStep(95, _("社区设施、服务设施与建设标准"), demo_facilities_build),),
+    figures=(
+        Figure(
+            "facilities.standards_met",
+            _("设施全部达标的社区占比"),
+            "gongzhi.facilities.selectors.figure_standards_met",
+            unit="%",
+        ),
+        Figure(
+            "facilities.premises_area",
+            _("社区用房面积"),
+            "gongzhi.facilities.selectors.figure_premises_area",
+            unit="㎡",
+        ),
+        Figure(
+            "facilities.circle_500",
+            _("综合服务站500米内户数占比"),
+            "gongzhi.facilities.selectors.figure_circle_500",
+            unit="%",
+        ),
+    ),
+)

@@ -1,0 +1,117 @@
+"""The facilities register (premises, rooms, service facilities) and standards as data."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.fields import community_fk
+
+
+class RoomUse(models.TextChoices):
+    OFFICE = "office", _("办公")
+    SERVICE = "service", _("综合服务")
+    ELDERLY = "elderly", _("养老服务")
+    YOUTH = "youth", _("儿童青少年")
+    CHARITY = "charity", _("公益慈善")
+    MEDIATION = "mediation", _("矛盾调解")
+    SOCIAL_ORG = "social_org", _("社会组织使用")
+    OTHER = "other", _("其他")
+
+
+class Tenure(models.TextChoices):
+    OWNED = "owned", _("自有产权")
+    LEASED = "leased", _("租赁")
+    DEVELOPER = "developer", _("开发商配建移交")
+
+
+class FacilityKind(models.TextChoices):
+    SERVICE_CENTRE = "service_centre", _("社区综合服务站")
+    HEALTH_STATION = "health_station", _("卫生服务站")
+    ELDERLY_CARE = "elderly_care", _("老年人日间照料中心")
+    MEAL_POINT = "meal_point", _("助餐点")
+    KINDERGARTEN = "kindergarten", _("幼儿园")
+    FITNESS = "fitness", _("健身场地")
+    POLICE_ROOM = "police_room", _("警务室")
+    READING_ROOM = "reading_room", _("阅览室")
+
+
+class Premises(models.Model):
+    """A room (or a whole set of rooms) the community uses, with its use and tenure."""
+
+    community = community_fk()
+    name = models.CharField(_("名称"), max_length=60)
+    use = models.CharField(_("用途"), max_length=12, choices=RoomUse.choices)
+    area = models.DecimalField(_("面积（㎡）"), max_digits=8, decimal_places=2)
+    tenure = models.CharField(_("产权"), max_length=10, choices=Tenure.choices, default=Tenure.OWNED)
+    handed_over = models.BooleanField(_("开发商已移交"), default=False)
+    accessible = models.BooleanField(_("无障碍"), default=False)
+
+    class Meta:
+        verbose_name = _("社区用房")
+        verbose_name_plural = _("社区用房")
+        ordering = ["community_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="premises_unique_name"),
+            models.CheckConstraint(condition=Q(area__gt=0), name="premises_area_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.area}㎡）"
+
+
+class Facility(models.Model):
+    """A service facility serving the community, with its location (WGS-84) and operator."""
+
+    community = community_fk()
+    kind = models.CharField(_("类型"), max_length=16, choices=FacilityKind.choices)
+    name = models.CharField(_("名称"), max_length=60)
+    latitude = models.FloatField(_("纬度"))
+    longitude = models.FloatField(_("经度"))
+    hours = models.CharField(_("开放时间"), max_length=40, blank=True)
+    operator = models.CharField(_("运营方"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("服务设施")
+        verbose_name_plural = _("服务设施")
+        ordering = ["community_id", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="facility_unique_name"),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="facility_coordinates_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleKind(models.TextChoices):
+    AREA_PER_HOUSEHOLDS = "area_per_households", _("按户数配置面积")
+    MINIMUM_AREA = "minimum_area", _("最低面积")
+    ITEMS_REQUIRED = "items_required", _("必备设施")
+    SHARE_OF_AREA = "share_of_area", _("面积占比")
+    ESTATE_RESERVE = "estate_reserve", _("新建小区配建比例")
+
+
+class Standard(models.Model):
+    """A standard as data: one version of a rule with its source, parameters and scope.
+    A newer version of the same code replaces the older one for compliance."""
+
+    code = models.SlugField(_("编号"), max_length=40)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    title = models.CharField(_("名称"), max_length=100)
+    source = models.CharField(_("依据"), max_length=200)
+    scope = models.CharField(_("适用地区代码前缀"), max_length=12, blank=True)
+    kind = models.CharField(_("规则类型"), max_length=20, choices=RuleKind.choices)
+    parameters = models.JSONField(_("参数"), default=dict)
+    unit_price = models.DecimalField(_("补齐单价（元）"), max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("标准")
+        verbose_name_plural = _("标准")
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="standard_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"

@@ -1,0 +1,23 @@
+"""Permissions of the facilities register and the standards.
+
+| permission            | who                                                               |
+|-----------------------|-------------------------------------------------------------------|
+| facilities.view       | community worker/head, street, district staff (scoped)           |
+| facilities.manage     | record premises and facilities: community worker/head, street, district (scoped) |
+| facilities.standards  | add a version of a standard: district staff, system admin         |
+"""
+
+from gongzhi.core.roles import Role
+
+VIEW = "facilities.view"
+MANAGE = "facilities.manage"
+STANDARDS = "facilities.standards"
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.COMMUNITY_WORKER: {VIEW, MANAGE},
+    Role.COMMUNITY_HEAD: {VIEW, MANAGE},
+    Role.STREET_STAFF: {VIEW, MANAGE},
+    Role.DISTRICT_STAFF: {VIEW, MANAGE, STANDARDS},
+    Role.SYSTEM_ADMIN: {STANDARDS},
+}
+SCOPED = (VIEW, MANAGE, STANDARDS)

@@ -1,0 +1,195 @@
+"""Reads of the facilities register: scoped lists, community facts, compliance, figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from gongzhi.core.models import Region
+from gongzhi.core.scoping import scope_q
+from gongzhi.registry.codes import PersonStatus
+from gongzhi.registry.models import Dwelling, Household, Person
+
+from . import rules
+from .compliance import Facts, Result, evaluate
+from .models import Facility, Premises, Standard
+
+
+@dataclass
+class FigureValue:
+    """A figure's number with the records it counted (`below`: the region falls short)."""
+
+    number: Any
+    records: Any
+    below: bool = False
+
+
+def premises_list(*, user, prefix: str = ""):
+    return Premises.objects.filter(scope_q(user, rules.VIEW), community__code__startswith=prefix)
+
+
+def facility_list(*, user, prefix: str = ""):
+    return Facility.objects.filter(scope_q(user, rules.VIEW), community__code__startswith=prefix)
+
+
+def communities_in_scope(*, user, prefix: str = ""):
+    return Region.objects.filter(scope_q(user, rules.VIEW, "code"), level=5, code__startswith=prefix)
+
+
+def standards_for(code: str) -> list[Standard]:
+    """The newest version of each standard whose scope covers the region `code`."""
+    latest: dict[str, Standard] = {}
+    for s in Standard.objects.order_by("code", "-version"):
+        if code.startswith(s.scope) and s.code not in latest:
+            latest[s.code] = s
+    return list(latest.values())
+
+
+def community_facts(prefix: str) -> dict[str, Facts]:
+    """Facts of every community under `prefix`, in a handful of grouped queries."""
+    codes = Region.objects.filter(level=5, code__startswith=prefix).values_list("code", flat=True)
+    facts = {c: Facts() for c in codes}
+    under = Q(community__code__startswith=prefix)
+    for r in Household.objects.filter(under).values("community_id").annotate(n=Count("id")).order_by():
+        if r["community_id"] in facts:
+            facts[r["community_id"]].households = r["n"]
+    people = Person.objects.filter(under, status=PersonStatus.ACTIVE)
+    for r in people.values("community_id").annotate(n=Count("id")).order_by():
+        if r["community_id"] in facts:
+            facts[r["community_id"]].residents = r["n"]
+    for r in Premises.objects.filter(under).values("community_id", "use").annotate(a=Sum("area")).order_by():
+        facts[r["community_id"]].area_by_use[r["use"]] = Decimal(r["a"])
+    handed = Premises.objects.filter(under, handed_over=True).values("community_id").annotate(a=Sum("area"))
+    for r in handed.order_by():
+        facts[r["community_id"]].handed_over_area = Decimal(r["a"])
+    for c, k in Facility.objects.filter(under).values_list("community_id", "kind").distinct().order_by():
+        facts[c].facility_kinds.add(k)
+    estates = Dwelling.objects.filter(under, area__isnull=False).values("community_id", "building__estate_id")
+    for r in estates.annotate(a=Sum("area")).order_by():
+        if r["community_id"] in facts:
+            facts[r["community_id"]].estate_floor_areas.append(Decimal(r["a"]))
+    return facts
+
+
+@dataclass
+class ComplianceRow:
+    standard: Standard
+    result: Result
+
+
+@dataclass
+class CommunityCompliance:
+    region: Region
+    facts: Facts
+    rows: list[ComplianceRow]
+
+    @property
+    def met(self) -> int:
+        return sum(1 for r in self.rows if r.result.met)
+
+    @property
+    def all_met(self) -> bool:
+        return self.met == len(self.rows)
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((r.result.cost for r in self.rows), Decimal(0))
+
+
+def compliance(*, user, prefix: str = "") -> list[CommunityCompliance]:
+    """Every community in the user's scope under `prefix`, measured by its standards."""
+    regions = list(communities_in_scope(user=user, prefix=prefix))
+    if not regions:
+        return []
+    common = prefix if len(prefix) >= 6 else min((r.code for r in regions), key=len)[:6]
+    facts = community_facts(common if all(r.code.startswith(common) for r in regions) else "")
+    cache: dict[str, list[Standard]] = {}
+    out = []
+    for region in regions:
+        key = region.code[:9]
+        if key not in cache:
+            cache[key] = standards_for(region.code)
+        f = facts.get(region.code, Facts())
+        rows = [ComplianceRow(s, evaluate(s.kind, s.parameters, s.unit_price, f)) for s in cache[key]]
+        out.append(CommunityCompliance(region, f, rows))
+    return out
+
+
+def figure_standards_met(*, user, region, period=None) -> FigureValue:
+    """Share of the region's communities that meet every standard that applies to them; the
+    records are the communities that fall short, with their gaps."""
+    rows = compliance(user=user, prefix=region.code)
+    short = [c for c in rows if not c.all_met]
+    number = None if not rows else (len(rows) - len(short)) / len(rows)
+    records = [
+        f"{c.region.name}："
+        + "；".join(
+            f"{r.standard.title} 缺 {r.result.gap}{r.result.unit}" for r in c.rows if not r.result.met
+        )
+        for c in short
+    ]
+    return FigureValue(number, records, below=bool(short))
+
+
+def figure_premises_area(*, user, region, period=None) -> FigureValue:
+    """Total floor area of community premises (㎡) in the region; the records are the premises."""
+    qs = premises_list(user=user, prefix=region.code)
+    total = qs.aggregate(a=Sum("area"))["a"] or Decimal(0)
+    return FigureValue(float(total), qs.order_by("community_id", "name"))
+
+
+def circle_buildings(*, user, prefix: str = "") -> list[dict]:
+    """Buildings in scope with a located estate and their number of households."""
+    from gongzhi.registry.models import Building
+
+    counts = dict(
+        Household.objects.filter(
+            scope_q(user, rules.VIEW), community__code__startswith=prefix, dwelling__isnull=False
+        )
+        .values("dwelling__building_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("dwelling__building_id", "n")
+    )
+    rows = (
+        Building.objects.filter(
+            scope_q(user, rules.VIEW), community__code__startswith=prefix, estate__latitude__isnull=False
+        )
+        .values("id", "name", "community_id", "estate__name", "estate__latitude", "estate__longitude")
+        .order_by("id")
+    )
+    return [
+        {
+            "id": r["id"],
+            "name": f"{r['estate__name']}{r['name']}",
+            "community": r["community_id"],
+            "lat": r["estate__latitude"],
+            "lng": r["estate__longitude"],
+            "households": counts.get(r["id"], 0),
+        }
+        for r in rows
+    ]
+
+
+def circle(*, user, prefix: str, kind: str, extra: list[tuple[float, float]] = (), radius: int = 500):
+    """The service circle of one kind of facility for the region; `extra` places facilities
+    that do not exist yet (the "what if"). Facilities just outside the region count too."""
+    from .circle import coverage
+
+    buildings = circle_buildings(user=user, prefix=prefix)
+    pts = list(Facility.objects.filter(kind=kind).values_list("latitude", "longitude")) + list(extra)
+    return coverage(buildings, pts, kind, radius=radius)
+
+
+def figure_circle_500(*, user, region, period=None) -> FigureValue:
+    """Share of households within 500 m of a community service centre (the 10-minute circle);
+    the records are the buildings farther than that."""
+    from .models import FacilityKind
+
+    res = circle(user=user, prefix=region.code, kind=FacilityKind.SERVICE_CENTRE)
+    share = res.total.share(500)
+    records = [f"{b['name']}（{b['households']}户，{b['distance'] or '—'}米）" for b in res.uncovered]
+    return FigureValue(share, records, below=bool(share is not None and share < 1))

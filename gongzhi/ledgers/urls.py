@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ledgers"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("figure/<str:key>/", views.figure_detail, name="figure"),
+    path("export.xlsx", views.export, name="export"),
+]
