@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "gongzhi.integration",
     "gongzhi.demands",
     "gongzhi.visits",
+    "gongzhi.care",
     "gongzhi.web",
 ]
 
