@@ -38,12 +38,15 @@ def demo_care(ctx) -> None:
         .values_list("person_id", flat=True)
         .distinct()
     )
-    elders = list(
-        Person.objects.filter(pk__in=ids, status="active", birth_date__isnull=False).order_by("pk")[:120]
-    )
     alone = set(
-        PersonTag.objects.filter(person__in=elders, kind="elderly_alone").values_list("person_id", flat=True)
+        PersonTag.objects.filter(community_id=COMMUNITY, kind="elderly_alone").values_list(
+            "person_id", flat=True
+        )
     )
+    elders = sorted(
+        Person.objects.filter(pk__in=ids, status="active", birth_date__isnull=False),
+        key=lambda p: (p.pk not in alone, p.pk),
+    )[:60]
     month_ago = now - dt.timedelta(days=30)
     profiles = []
     with clock.at(month_ago):
@@ -78,10 +81,10 @@ def demo_care(ctx) -> None:
         ]
         devices = [
             services.device_install(profile=prof, serial=f"YJT{COMMUNITY[-6:]}{i:04d}", by=worker)
-            for i, prof in enumerate(p for p in profiles if p.living_alone)
+            for i, prof in enumerate([p for p in profiles if p.living_alone][:30])
         ]
     org = (
-        Organization.objects.filter(region_id__startswith=ctx.district, kind="social_org")
+        Organization.objects.filter(region__code__startswith=ctx.district, kind="social_org")
         .order_by("pk")
         .first()
     )
@@ -102,7 +105,7 @@ def demo_care(ctx) -> None:
         )
         provider_user = staff.user if staff else worker
         for order in orders:
-            for d in range(2, 30, 7):
+            for d in range(3, 30, 9):
                 at = month_ago + dt.timedelta(days=d, hours=rng.randint(1, 6))
                 with clock.at(at):
                     rec = services.record_add(
@@ -114,7 +117,7 @@ def demo_care(ctx) -> None:
                     if rng.random() < 0.8:
                         services.record_confirm(record=rec, by=provider_user, confirmer="本人")
     meals = 0
-    for day_back in range(30, 0, -1):
+    for day_back in range(14, 0, -1):
         day = today - dt.timedelta(days=day_back)
         with clock.at(now - dt.timedelta(days=day_back)):
             for e in enrolments:
@@ -122,7 +125,7 @@ def demo_care(ctx) -> None:
                     services.meal_log(enrolment=e, by=worker, day=day)
                     meals += 1
     calls = 0
-    for day_back in range(14, 0, -1):
+    for day_back in range(10, 0, -1):
         for device in rng.sample(devices, k=min(len(devices), 2)):
             at = now - dt.timedelta(days=day_back, hours=rng.randint(0, 8))
             with clock.at(at):

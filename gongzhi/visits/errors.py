@@ -36,6 +36,8 @@ MESSAGES = {
     "no_deliberation": _("议事协商模块尚未启用，暂不能转为议题。"),
     "bad_photo": _("照片格式不支持（仅限JPG、PNG、WEBP，单张不超过5MB）。"),
     "too_many_photos": _("最多上传%(n)d张照片。"),
+    "bad_field": _("只能更正电话、工作单位或户籍地址。"),
+    "not_member": _("该居民不是这一户的成员。"),
 }
 error = ErrorCatalogue(
     MESSAGES, VisitError, statuses={"code_used": 409, "wrong_state": 409, "uuid_other_worker": 409}

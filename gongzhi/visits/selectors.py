@@ -59,8 +59,10 @@ def household_card(*, user, household: Household) -> dict:
     demands = Demand.objects.filter(person_id__in=list(people), created_at__gte=since).order_by(
         "-created_at"
     )[:5]
+    members = HouseholdMember.objects.filter(household=household).select_related("person")
     return {
         "label": household_label(household),
+        "members": [(m.person_id, mask_name(m.person.name)) for m in members],
         "items": list(LedgerItem.objects.filter(household=household, state=ItemState.OPEN)),
         "demands": list(demands),
         "visits": list(Visit.objects.filter(household=household).select_related("worker")[:5]),

@@ -570,3 +570,27 @@ def ledger_item_to_topic(*, item: LedgerItem, by) -> LedgerItem:
     item.save(update_fields=["topic_ref", "state", "closed_at"])
     _event(item, "to_topic", by)
     return item
+
+
+# Facts a worker checks at the door and may correct (registry fields).
+CORRECTABLE = ("phone", "workplace", "hukou_address")
+
+
+def household_fact_correct(*, household: Household, person_id: int, field: str, value: str, by):
+    """A correction seen at the door goes to the registry through its own service, so that it is
+    kept as an observation of the district's 社区采集 source (integration's field provenance)."""
+    from gongzhi.registry.services import person_update
+
+    require(by, rules.RECORD, household, hide=True)
+    if field not in CORRECTABLE:
+        raise error("bad_field")
+    member = (
+        HouseholdMember.objects.filter(household=household, person_id=person_id)
+        .select_related("person")
+        .first()
+    )
+    if member is None:
+        raise error("not_member")
+    return person_update(
+        by=by, person=member.person, data={field: value}, note="入户走访核实", via="入户走访核实"
+    )

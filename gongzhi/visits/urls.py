@@ -6,6 +6,7 @@ app_name = "visits"
 urlpatterns = [
     path("", views.my_day, name="my_day"),
     path("household/<int:pk>/", views.household, name="household"),
+    path("household/<int:pk>/correct/", views.fact_correct, name="fact_correct"),
     path("household/<int:pk>/code/", views.code_issue, name="code_issue"),
     path("household/<int:pk>/visit/", views.visit_create, name="visit_create"),
     path("upload/", views.upload, name="upload"),

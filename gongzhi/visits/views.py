@@ -83,6 +83,27 @@ def household(request, pk: int):
 
 @login_required
 @require_POST
+def fact_correct(request, pk: int):
+    h = selectors.household_get(user=request.user, pk=pk, perm=rules.RECORD)
+    try:
+        person_id = int(request.POST.get("person") or 0)
+    except ValueError:
+        person_id = 0
+    services.household_fact_correct(
+        household=h,
+        person_id=person_id,
+        field=request.POST.get("field", ""),
+        value=request.POST.get("value", ""),
+        by=request.user,
+    )
+    from django.contrib import messages
+
+    messages.success(request, _("已更正登记信息（记为社区采集）。"))
+    return HttpResponseRedirect(reverse("visits:household", args=[h.pk]))
+
+
+@login_required
+@require_POST
 def code_issue(request, pk: int):
     h = selectors.household_get(user=request.user, pk=pk, perm=rules.RECORD)
     code = services.confirmation_code_issue(household=h, by=request.user)

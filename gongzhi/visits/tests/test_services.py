@@ -231,3 +231,29 @@ def test_a_deadline_in_the_past_is_refused(staff, place):
         )
     assert e.value.code == "bad_deadline"
     assert LedgerItem.objects.count() == 0
+
+
+def test_a_correction_at_the_door_goes_through_the_registry_as_a_community_observation(place, staff):
+    from gongzhi.integration.models import FieldValue
+
+    h = place["households"][0]
+    before = FieldValue.objects.count()
+    person = services.household_fact_correct(
+        household=h, person_id=h.head_id, field="workplace", value="鼓楼区某公司", by=staff["grid"]
+    )
+    assert person.workplace == "鼓楼区某公司"
+    assert FieldValue.objects.count() > before
+    with pytest.raises(ApplicationError) as e:
+        services.household_fact_correct(
+            household=h, person_id=h.head_id, field="name", value="x", by=staff["grid"]
+        )
+    assert e.value.code == "bad_field"
+    with pytest.raises(ApplicationError) as e:
+        services.household_fact_correct(
+            household=h,
+            person_id=place["households"][1].head_id,
+            field="workplace",
+            value="x",
+            by=staff["grid"],
+        )
+    assert e.value.code == "not_member"
