@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "gongzhi.demands",
     "gongzhi.visits",
     "gongzhi.care",
+    "gongzhi.elections",
     "gongzhi.web",
 ]
 
