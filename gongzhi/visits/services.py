@@ -69,6 +69,10 @@ class Patch:
     buildings: list = field(default_factory=list)  # (building_id or None, label, household ids)
     households: int = 0
 
+    @property
+    def labels(self) -> list[str]:
+        return [label for _b, label, _h in self.buildings]
+
 
 @dataclass
 class Proposal:

@@ -77,7 +77,12 @@ def household(request, pk: int):
     return render(
         request,
         "visits/household.html",
-        {"h": h, "card": card, "categories": Category.choices, "now": timezone.localtime()},
+        {
+            "h": h,
+            "card": card,
+            "categories": Category.choices,
+            "now_input": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
     )
 
 
@@ -247,6 +252,7 @@ def plans(request):
         {
             "community": community,
             "month": month,
+            "month_value": f"{month:%Y-%m}",
             "workers": workers,
             "worker": worker,
             "plan": plan,
