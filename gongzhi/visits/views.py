@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -352,29 +351,33 @@ def ledger_action(request, pk: int, action: str):
     return HttpResponseRedirect(reverse("visits:ledger_item", args=[pk]))
 
 
-FIGURES = {
-    "households_per_worker": (_l("每人包户数"), selectors.households_per_worker),
-    "visits_per_worker": (_l("本月走访户数（对照30户）"), selectors.visits_per_worker),
-    "vulnerable_on_time": (_l("重点人群按时走访率"), selectors.vulnerable_on_time),
-    "ledger_open_overdue": (_l("民情事项逾期数"), selectors.ledger_open_overdue),
-}
+# The grid-work dashboard: every figure of grid work, elderly care and elections (from the apps'
+# manifests), one selector, the records behind the number as the drill-down.
+FIGURE_APPS = ("visits.", "care.", "elections.")
+
+
+def _figures() -> dict:
+    from gongzhi.core.manifests import figures as all_figures
+
+    return {k: f for k, f in all_figures().items() if k.startswith(FIGURE_APPS)}
 
 
 @login_required
 def figures(request):
     require(request.user, rules.VIEW)
-    key = request.GET.get("f") or "households_per_worker"
-    if key not in FIGURES:
-        key = "households_per_worker"
-    label, selector = FIGURES[key]
-    result = selector(user=request.user)
+    available = _figures()
+    key = request.GET.get("f") or "visits.households_per_worker"
+    if key not in available:
+        key = "visits.households_per_worker"
+    figure = available[key]
+    result = figure.compute(user=request.user)
     return render(
         request,
         "visits/figures.html",
         {
-            "figures": [(k, v[0]) for k, v in FIGURES.items()],
+            "figures": [(k, f.label) for k, f in available.items()],
             "key": key,
-            "label": label,
+            "label": figure.label,
             "result": result,
             "rows": [list(zip(result.columns, r, strict=False)) for r in result.records[:500]],
         },
