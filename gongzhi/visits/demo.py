@@ -144,6 +144,7 @@ def demo_grid_work(ctx) -> None:
                     elif roll < 0.75:
                         services.ledger_item_to_demand(item=item_obj, by=worker)
 
+    courtyard = _courtyard(community.code, head, last_month, moment)
     work(last_month, this_month, 0.85)
     work(this_month, today, 0.6 if today.day > 3 else 0.0)
     states = {s: LedgerItem.objects.filter(community=community, state=s).count() for s in ItemState.values}
@@ -151,5 +152,32 @@ def demo_grid_work(ctx) -> None:
         f"  {sum(p.households for p in proposal.patches)} 户分给 {len(proposal.patches)} 名包户人员"
         f"（每人约 {proposal.quota} 户），{visits} 次走访，{items} 个民情事项"
         f"（办理中 {states['open']}，已答复 {states['answered']}，已转诉求 {states['demand']}）"
-        f"，用时 {time.perf_counter() - started:.1f} 秒"
+        f"，老旧院落 {courtyard}，用时 {time.perf_counter() - started:.1f} 秒"
     )
+
+
+def _courtyard(community: str, head, last_month: dt.date, moment) -> str:
+    """A courtyard without property management: monthly inspections, last month's with a finding."""
+    from gongzhi.core import clock
+    from gongzhi.registry.models import Estate
+
+    from .courtyards import inspection_record, inspections_schedule
+
+    estate = (
+        Estate.objects.filter(community_id=community, has_property_management=False).order_by("pk").first()
+    )
+    if estate is None:
+        return "—"
+    with clock.at(moment(last_month, 9)):
+        first, *_rest = inspections_schedule(
+            estate=estate, by=head, start=last_month + dt.timedelta(days=9), count=3
+        )
+    with clock.at(moment(last_month + dt.timedelta(days=10), 10)):
+        inspection_record(
+            inspection=first,
+            by=head,
+            note="巡查楼道、管网、消防设施",
+            item="fire",
+            description="3号楼楼道灭火器过期，需更换",
+        )
+    return estate.name

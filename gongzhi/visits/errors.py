@@ -38,6 +38,10 @@ MESSAGES = {
     "too_many_photos": _("最多上传%(n)d张照片。"),
     "bad_field": _("只能更正电话、工作单位或户籍地址。"),
     "not_member": _("该居民不是这一户的成员。"),
+    "has_property_management": _("该小区有物业管理，不在老旧院落巡查范围内。"),
+    "bad_item": _("请选择巡查项目。"),
+    "description_required": _("请描述发现的问题（不超过300字）。"),
+    "already_resolved": _("该问题已整改完成。"),
 }
 error = ErrorCatalogue(
     MESSAGES, VisitError, statuses={"code_used": 409, "wrong_state": 409, "uuid_other_worker": 409}

@@ -18,6 +18,7 @@ manifest = AppManifest(
         MenuEntry(_("包片联户"), "visits:coverage", rules.VIEW, order=22),
         MenuEntry(_("走访计划"), "visits:plans", rules.VIEW, order=23),
         MenuEntry(_("网格工作指标"), "visits:figures", rules.VIEW, order=24),
+        MenuEntry(_("老旧院落"), "visits:courtyards", rules.VIEW, order=29),
     ),
     home_panels=(worker_panel, head_panel),
     urls=(("visits/", "gongzhi.visits.urls"),),

@@ -215,3 +215,54 @@ class ItemEvent(AppendOnlyModel):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=clock.now)
     note = models.CharField(max_length=200, blank=True)
+
+
+# ---- old courtyards without property management (老旧院落) ---------------------------------
+
+
+class InspectionItem(models.TextChoices):
+    PIPES = "pipes", _("管网")
+    FIRE = "fire", _("消防安全")
+    WASTE = "waste", _("垃圾清运")
+    LIGHTING = "lighting", _("照明")
+    STRUCTURE = "structure", _("房屋安全")
+
+
+class Responsibility(models.TextChoices):
+    DISTRICT = "district", _("区级建设改造")
+    COMMUNITY = "community", _("社区巡查处置")
+    STREET = "street", _("街道维护管理")
+
+
+class CourtyardInspection(models.Model):
+    community = community_fk()
+    estate = models.ForeignKey(
+        "registry.Estate", verbose_name=_("院落"), on_delete=models.PROTECT, related_name="+"
+    )
+    due = models.DateField(_("应巡查日期"))
+    done_at = models.DateTimeField(_("巡查时间"), null=True, blank=True)
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("巡查情况"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["due"]
+        constraints = [models.UniqueConstraint(fields=["estate", "due"], name="visits_inspection_once_a_day")]
+
+
+class Finding(models.Model):
+    community = community_fk()
+    inspection = models.ForeignKey(CourtyardInspection, on_delete=models.PROTECT, related_name="findings")
+    item = models.CharField(_("巡查项目"), max_length=10, choices=InspectionItem.choices)
+    description = models.CharField(_("问题描述"), max_length=300)
+    photo = models.FileField(_("照片"), upload_to="courtyards/%Y/%m/", blank=True)
+    responsible = models.CharField(_("责任方"), max_length=10, choices=Responsibility.choices)
+    deadline = models.DateField(_("整改期限"))
+    resolved_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["deadline", "id"]

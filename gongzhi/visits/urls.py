@@ -20,4 +20,7 @@ urlpatterns = [
     path("ledger/<int:pk>/", views.ledger_item, name="ledger_item"),
     path("ledger/<int:pk>/<str:action>/", views.ledger_action, name="ledger_action"),
     path("figures/", views.figures, name="figures"),
+    path("courtyards/", views.courtyards, name="courtyards"),
+    path("courtyards/inspection/<int:pk>/", views.inspection_record, name="inspection_record"),
+    path("courtyards/finding/<int:pk>/resolve/", views.finding_resolve, name="finding_resolve"),
 ]

@@ -382,3 +382,49 @@ def figures(request):
             "rows": [list(zip(result.columns, r, strict=False)) for r in result.records[:500]],
         },
     )
+
+
+@login_required
+def courtyards(request):
+    from .courtyards import courtyard_rows
+    from .models import InspectionItem
+
+    require(request.user, rules.VIEW)
+    return render(
+        request,
+        "visits/courtyards.html",
+        {"rows": courtyard_rows(user=request.user), "items": InspectionItem.choices},
+    )
+
+
+@login_required
+@require_POST
+def inspection_record(request, pk: int):
+    from .courtyards import inspection_record as record
+    from .models import CourtyardInspection
+
+    inspection = CourtyardInspection.objects.filter(pk=pk).first()
+    if inspection is None or not request.user.has_perm(rules.RECORD, inspection):
+        raise NotFound()
+    record(
+        inspection=inspection,
+        by=request.user,
+        note=request.POST.get("note", ""),
+        item=request.POST.get("item", ""),
+        description=request.POST.get("description", ""),
+        photo=request.FILES.get("photo"),
+    )
+    return HttpResponseRedirect(reverse("visits:courtyards"))
+
+
+@login_required
+@require_POST
+def finding_resolve(request, pk: int):
+    from .courtyards import finding_resolve as resolve
+    from .models import Finding
+
+    finding = Finding.objects.filter(pk=pk).first()
+    if finding is None:
+        raise NotFound()
+    resolve(finding=finding, by=request.user)
+    return HttpResponseRedirect(reverse("visits:courtyards"))
