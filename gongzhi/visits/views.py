@@ -428,3 +428,33 @@ def finding_resolve(request, pk: int):
         raise NotFound()
     resolve(finding=finding, by=request.user)
     return HttpResponseRedirect(reverse("visits:courtyards"))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(body: bytes, name: str):
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def ledger_export(request):
+    from .exports import ledger_xlsx
+
+    require(request.user, rules.VIEW)
+    return _xlsx(ledger_xlsx(user=request.user), f"民情工作台帐-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+def diary_export(request):
+    from .exports import diary_xlsx
+
+    require(request.user, rules.VIEW)
+    month = _month(request)
+    return _xlsx(diary_xlsx(user=request.user, month=month), f"社工走访日记-{month:%Y%m}.xlsx")

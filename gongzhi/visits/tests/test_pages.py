@@ -171,3 +171,25 @@ def test_guard_agreement(client, world, state, role):
         except ApplicationError:
             ok = False
         assert allowed == ok == shown, (state, role, step, allowed, ok, shown)
+
+
+def test_excel_ledgers_are_scoped_and_masked(client, world):
+    import io
+
+    import openpyxl
+
+    services.visit_record(
+        household=world["households"][0], by=world["grid"], met="户主", situation="正常", raised="路灯坏了"
+    )
+    client.force_login(world["head"])
+    for name in ("visits:ledger_export", "visits:diary_export"):
+        r = client.get(reverse(name))
+        assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+        sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+        text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row)
+        assert "路灯坏了" in text and world["households"][0].head.name not in text
+    client.force_login(world["other_grid"])
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(reverse("visits:ledger_export")).content)).active
+    assert sheet.max_row == 1  # the header only
+    client.force_login(world["resident"])
+    assert client.get(reverse("visits:ledger_export")).status_code == 403
