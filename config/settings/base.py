@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "gongzhi.volunteers",
     "gongzhi.facilities",
     "gongzhi.ledgers",
+    "gongzhi.visits",
+    "gongzhi.care",
+    "gongzhi.elections",
     "gongzhi.web",
 ]
 

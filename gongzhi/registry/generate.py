@@ -375,8 +375,22 @@ class _Names:
         return self.rng.choice(first) + self.rng.choice(second)
 
 
+# The demo's own community is generated at a real community's size (about 4,000 residents in
+# 1,500 households) so that coverage, visit plans and dashboards look like a real street's; the
+# other communities share the rest and stay thinner. Only for districts of at least 5,000 residents.
+FEATURED_COMMUNITY = "350102004001"  # 军门社区
+FEATURED_RESIDENTS = 4000
+FEATURED_MIN_DISTRICT = 5000
+
+
 def _community_sizes(rng: random.Random, communities: Sequence[str], residents: int) -> list[int]:
     weights = [rng.lognormvariate(0, 0.35) for _ in communities]
+    featured = -1
+    if residents >= FEATURED_MIN_DISTRICT and FEATURED_COMMUNITY in communities and len(communities) > 1:
+        featured = list(communities).index(FEATURED_COMMUNITY)
+        share = min(FEATURED_RESIDENTS, residents // 5) / residents
+        others = sum(w for i, w in enumerate(weights) if i != featured)
+        weights[featured] = others * share / (1 - share)
     total = sum(weights)
     raw = [residents * w / total for w in weights]
     sizes = [int(x) for x in raw]

@@ -249,3 +249,18 @@ def test_loader_rejects_a_bad_identity_number(db):
     p = Person.objects.get()
     assert (p.id_number, p.phone, p.phone_tail) == (good, "13800138000", "8000")
     assert p.id_number_encrypted != good  # stored encrypted
+
+
+def test_the_demo_community_gets_a_real_communitys_share_and_the_total_stays(db):
+    import random
+
+    from gongzhi.registry.generate import FEATURED_COMMUNITY, _community_sizes
+
+    communities = [f"3501020040{i:02d}" for i in range(1, 70)]
+    assert FEATURED_COMMUNITY in communities
+    sizes = _community_sizes(random.Random(1), communities, 20000)
+    assert sum(sizes) == 20000
+    assert sizes[communities.index(FEATURED_COMMUNITY)] == 4000
+    # A small district is generated as before: no community is singled out.
+    small = _community_sizes(random.Random(1), communities, 800)
+    assert sum(small) == 800 and max(small) < 40

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.errors import ApplicationError, ErrorCatalogue
+
+
+class CareError(ApplicationError):
+    pass
+
+
+MESSAGES = {
+    "not_elderly": _("照护档案只为60岁及以上的在册居民建立。"),
+    "profile_exists": _("该居民已有照护档案。"),
+    "consent_required": _("须记录紧急联系人本人同意后才能登记。"),
+    "name_required": _("请填写联系人姓名。"),
+    "bad_phone": _("联系电话格式不正确。"),
+    "serial_exists": _("该设备编号已登记。"),
+    "device_unknown": _("未登记的一键通设备。"),
+    "already_answered": _("该呼叫已处理。"),
+    "bad_outcome": _("请选择处理方式。"),
+    "meal_logged": _("该老人今天已登记过用餐。"),
+    "not_enrolled": _("该老人未在此助餐点登记助餐。"),
+    "enrolled": _("该老人已登记助餐。"),
+    "not_provider": _("服务机构须为本区登记的社会组织或企业。"),
+    "bad_hours": _("每月服务时长须在1到200小时之间。"),
+    "bad_minutes": _("单次服务时长须在10到480分钟之间。"),
+    "other_provider": _("该服务工单不属于您的机构。"),
+    "already_confirmed": _("该服务记录已确认。"),
+    "confirmer_required": _("请填写确认人（老人本人或家属）。"),
+    "future_time": _("时间不能晚于现在。"),
+}
+error = ErrorCatalogue(
+    MESSAGES, CareError, statuses={"already_answered": 409, "meal_logged": 409, "already_confirmed": 409}
+)

@@ -1,0 +1,309 @@
+"""Every write of home-based elderly care."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from gongzhi.core import clock, pii
+from gongzhi.core.errors import ApplicationError, PermissionDenied
+from gongzhi.core.idnumber import normalise_phone
+from gongzhi.core.models import Region, RoleAssignment
+from gongzhi.core.permissions import require
+from gongzhi.organizations.models import Organization
+from gongzhi.registry.models import PersonTag
+
+from . import rules
+from .errors import error
+from .models import (
+    Call,
+    CallDevice,
+    CallOutcome,
+    CareProfile,
+    EmergencyContact,
+    MealEnrolment,
+    MealLog,
+    MealPoint,
+    ServiceOrder,
+    ServiceRecord,
+)
+
+ELDERLY_AGE = 60
+ANSWER_MINUTES = 5  # a one-key call is answered in time within five minutes
+# Meal subsidy per meal by registry tag (the highest applies), in yuan.
+MEAL_SUBSIDY = {
+    "extreme_hardship": Decimal("12"),
+    "minimum_allowance": Decimal("8"),
+    "elderly_alone": Decimal("5"),
+    "elderly_80": Decimal("5"),
+    "disabled": Decimal("5"),
+}
+
+
+def _age(person, today) -> int | None:
+    b = person.birth_date
+    if b is None:
+        return None
+    return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+
+@transaction.atomic
+def profile_create(
+    *, person, by, living_alone: bool = False, care_level: int = 0, assessed_on=None
+) -> CareProfile:
+    require(by, rules.MANAGE, person, hide=True)
+    today = timezone.localdate(clock.now())
+    age = _age(person, today)
+    if age is None or age < ELDERLY_AGE:
+        raise error("not_elderly")
+    if CareProfile.objects.filter(person=person).exists():
+        raise error("profile_exists")
+    return CareProfile.objects.create(
+        community_id=person.community_id,
+        person=person,
+        living_alone=bool(living_alone),
+        care_level=int(care_level),
+        assessed_on=assessed_on,
+        created_by=by,
+        created_at=clock.now(),
+    )
+
+
+@transaction.atomic
+def contact_add(
+    *, profile: CareProfile, by, name: str, phone: str, relation: str = "", consent: bool
+) -> EmergencyContact:
+    """An emergency contact is kept only with their consent, recorded with who recorded it and when."""
+    require(by, rules.MANAGE, profile, hide=True)
+    if not consent:
+        raise error("consent_required")
+    name = (name or "").strip()
+    if not name or len(name) > 50:
+        raise error("name_required")
+    try:
+        phone = normalise_phone(phone or "")
+    except ApplicationError:
+        raise error("bad_phone") from None
+    if not phone:
+        raise error("bad_phone")
+    return EmergencyContact.objects.create(
+        community_id=profile.community_id,
+        profile=profile,
+        name=name,
+        relation=(relation or "")[:20],
+        phone_encrypted=pii.encrypt(phone),
+        phone_tail=phone[-4:],
+        consent_at=clock.now(),
+        consent_recorded_by=by,
+    )
+
+
+@transaction.atomic
+def device_install(*, profile: CareProfile, serial: str, by) -> CallDevice:
+    require(by, rules.MANAGE, profile, hide=True)
+    serial = (serial or "").strip()
+    if CallDevice.objects.filter(serial=serial).exists():
+        raise error("serial_exists")
+    return CallDevice.objects.create(
+        community_id=profile.community_id,
+        profile=profile,
+        serial=serial,
+        installed_on=timezone.localdate(clock.now()),
+    )
+
+
+@transaction.atomic
+def call_receive(*, serial: str, at: dt.datetime | None = None) -> Call:
+    """The call centre's gateway logs a press of the one-key button (no user: the device calls)."""
+    device = CallDevice.objects.filter(serial=(serial or "").strip()).first()
+    if device is None:
+        raise error("device_unknown")
+    at = at or clock.now()
+    if at > clock.now() + dt.timedelta(minutes=1):
+        raise error("future_time")
+    return Call.objects.create(community_id=device.community_id, device=device, at=at)
+
+
+@transaction.atomic
+def call_answer(*, call: Call, by, outcome: str, note: str = "") -> Call:
+    """Answer a call: an urgent demand (the demands loop), a care visit (a ledger item for the
+    household's covering worker, due today), or a false alarm."""
+    call = Call.objects.select_for_update().select_related("device__profile__person").get(pk=call.pk)
+    require(by, rules.CALLS, call, hide=True)
+    if call.outcome != CallOutcome.PENDING:
+        raise error("already_answered")
+    if outcome not in (CallOutcome.DEMAND, CallOutcome.VISIT, CallOutcome.FALSE_ALARM):
+        raise error("bad_outcome")
+    person = call.device.profile.person
+    title = f"一键通呼叫：{pii.mask_name(person.name)}"
+    body = (note or "").strip()[:200] or "老人按下一键通呼叫按钮，请尽快联系并上门查看。"
+    if outcome == CallOutcome.DEMAND:
+        from gongzhi.demands.models import Channel
+        from gongzhi.demands.services import demand_create
+
+        call.demand = demand_create(
+            by=by,
+            channel=Channel.HOTLINE,
+            title=title,
+            body=body,
+            community=Region.objects.get(code=call.community_id),
+            building=person.dwelling.building if person.dwelling_id else None,
+            person=person,
+            created_at=clock.now(),
+        )
+    elif outcome == CallOutcome.VISIT:
+        from gongzhi.registry.models import HouseholdMember
+        from gongzhi.visits.models import Coverage
+        from gongzhi.visits.services import ledger_item_open
+
+        member = HouseholdMember.objects.filter(person=person).select_related("household").first()
+        household = member.household if member else None
+        cover = (
+            Coverage.objects.filter(household=household).select_related("worker").first()
+            if household
+            else None
+        )
+        call.ledger_item = ledger_item_open(
+            community_code=call.community_id,
+            by=by,
+            title=title,
+            detail=body,
+            category="elderly",
+            owner=cover.worker if cover else by,
+            deadline=timezone.localdate(clock.now()),
+            household=household,
+        )
+    call.outcome = outcome
+    call.note = (note or "")[:200]
+    call.answered_at = clock.now()
+    call.answered_by = by
+    call.save()
+    return call
+
+
+def _subsidy(profile: CareProfile, today) -> tuple[Decimal, str]:
+    kinds = set(
+        PersonTag.objects.filter(person_id=profile.person_id, kind__in=MEAL_SUBSIDY)
+        .exclude(valid_to__lt=today)
+        .values_list("kind", flat=True)
+    )
+    if not kinds:
+        return Decimal("0"), ""
+    best = max(kinds, key=lambda k: MEAL_SUBSIDY[k])
+    return MEAL_SUBSIDY[best], best
+
+
+@transaction.atomic
+def meal_enrol(*, profile: CareProfile, point: MealPoint, by) -> MealEnrolment:
+    require(by, rules.MANAGE, profile, hide=True)
+    if point.community_id != profile.community_id:
+        raise PermissionDenied()
+    if MealEnrolment.objects.filter(profile=profile).exists():
+        raise error("enrolled")
+    today = timezone.localdate(clock.now())
+    subsidy, basis = _subsidy(profile, today)
+    return MealEnrolment.objects.create(
+        community_id=profile.community_id,
+        profile=profile,
+        point=point,
+        enrolled_on=today,
+        subsidy=subsidy,
+        subsidy_basis=basis,
+    )
+
+
+@transaction.atomic
+def meal_log(*, enrolment: MealEnrolment, by, day: dt.date | None = None) -> MealLog:
+    """One meal a day per enrolled elder (the database's unique constraint holds it)."""
+    require(by, rules.SERVE, enrolment, hide=True)
+    day = day or timezone.localdate(clock.now())
+    if day > timezone.localdate(clock.now()):
+        raise error("future_time")
+    try:
+        with transaction.atomic():
+            return MealLog.objects.create(
+                community_id=enrolment.community_id,
+                enrolment=enrolment,
+                day=day,
+                subsidy=enrolment.subsidy,
+                served_by=by,
+            )
+    except IntegrityError:
+        raise error("meal_logged") from None
+
+
+def provider_ids(user) -> set[int]:
+    """The organisations whose staff the user is (a care provider's account sees only its orders)."""
+    return set(
+        RoleAssignment.objects.filter(
+            user=user, active=True, role="social_org_staff", organization__isnull=False
+        ).values_list("organization_id", flat=True)
+    )
+
+
+@transaction.atomic
+def order_create(*, profile: CareProfile, provider: Organization, hours_per_month: int, by) -> ServiceOrder:
+    require(by, rules.MANAGE, profile, hide=True)
+    if provider.kind not in (
+        "social_org",
+        "community_social_org",
+        "resident_unit",
+    ) or not profile.community_id.startswith(provider.region_id[:6]):
+        raise error("not_provider")
+    if not isinstance(hours_per_month, int) or not 1 <= hours_per_month <= 200:
+        raise error("bad_hours")
+    return ServiceOrder.objects.create(
+        community_id=profile.community_id,
+        profile=profile,
+        provider=provider,
+        hours_per_month=hours_per_month,
+        starts_on=timezone.localdate(clock.now()),
+        created_by=by,
+    )
+
+
+def _may_serve(order: ServiceOrder, by) -> None:
+    if order.provider_id in provider_ids(by):
+        return
+    if by.has_perm(rules.MANAGE, order):
+        return
+    raise error("other_provider") if by.has_perm(rules.SERVE) else PermissionDenied()
+
+
+@transaction.atomic
+def record_add(
+    *, order: ServiceOrder, by, minutes: int, content: str, at: dt.datetime | None = None
+) -> ServiceRecord:
+    _may_serve(order, by)
+    at = at or clock.now()
+    if at > clock.now() + dt.timedelta(minutes=2):
+        raise error("future_time")
+    if not isinstance(minutes, int) or not 10 <= minutes <= 480:
+        raise error("bad_minutes")
+    return ServiceRecord.objects.create(
+        community_id=order.community_id,
+        order=order,
+        at=at,
+        minutes=minutes,
+        content=(content or "")[:200],
+        recorded_by=by,
+    )
+
+
+@transaction.atomic
+def record_confirm(*, record: ServiceRecord, by, confirmer: str) -> ServiceRecord:
+    """The elder or a family member confirms the service (their name, at the door)."""
+    record = ServiceRecord.objects.select_for_update().select_related("order").get(pk=record.pk)
+    _may_serve(record.order, by)
+    if record.confirmed_at is not None:
+        raise error("already_confirmed")
+    confirmer = (confirmer or "").strip()[:50]
+    if not confirmer:
+        raise error("confirmer_required")
+    record.confirmed_at = clock.now()
+    record.confirmed_by_name = confirmer
+    record.save(update_fields=["confirmed_at", "confirmed_by_name"])
+    return record

@@ -1,0 +1,50 @@
+"""How often each household should be visited, and the one due/overdue rule every page uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+
+# Vulnerable groups (registry tags) at their own frequency, in days; other households twice a year.
+FREQUENCY_DAYS = {
+    "elderly_alone": 30,
+    "extreme_hardship": 30,
+    "disabled": 60,
+    "minimum_allowance": 60,
+    "elderly_80": 60,
+}
+ORDINARY_DAYS = 180
+HOUSEHOLDS_PER_WORKER = 250
+VISITS_PER_MONTH = 30
+LEDGER_DAYS = 7  # default deadline of a ledger item
+FAR_METRES = 500  # a visit recorded farther than this from the estate is flagged
+BACKDATE = dt.timedelta(days=1)
+CODE_MINUTES = 30
+
+DUE_LABELS = {
+    "done": _("已走访"),
+    "overdue": _("已逾期"),
+    "due": _("本周应访"),
+    "upcoming": _("待走访"),
+}
+
+
+def due_state(due: dt.date, *, visited: bool, today: dt.date) -> str:
+    """done / overdue / due (within a week) / upcoming — the same everywhere."""
+    if visited:
+        return "done"
+    if due < today:
+        return "overdue"
+    if (due - today).days <= 7:
+        return "due"
+    return "upcoming"
+
+
+def month_start(d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+def month_end(d: dt.date) -> dt.date:
+    nxt = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
