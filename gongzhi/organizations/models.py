@@ -1,9 +1,13 @@
 """Organisations a role can be scoped to: social organisations, units based in the area,
 property companies and owners' committees."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import clock
+from gongzhi.core.append_only import AppendOnlyModel
+from gongzhi.core.fields import community_fk
 from gongzhi.core.models import Region, TimeStampedModel
 
 
@@ -30,3 +34,169 @@ class Organization(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Registration(models.TextChoices):
+    REGISTERED = "registered", _("登记")
+    FILED = "filed", _("备案")
+
+
+class ServiceField(models.TextChoices):
+    ELDERLY = "elderly", _("养老服务")
+    CHILDREN = "children", _("儿童青少年")
+    DISABILITY = "disability", _("助残服务")
+    ASSISTANCE = "assistance", _("社会救助")
+    CULTURE = "culture", _("文体活动")
+    HEALTH = "health", _("医疗健康")
+    VOLUNTEERING = "volunteering", _("志愿服务")
+    MEDIATION = "mediation", _("矛盾调解")
+    ENVIRONMENT = "environment", _("环境治理")
+    OTHER = "other", _("其他")
+
+
+class Grade(models.TextChoices):
+    A1 = "1A", _("1A")
+    A2 = "2A", _("2A")
+    A3 = "3A", _("3A")
+    A4 = "4A", _("4A")
+    A5 = "5A", _("5A")
+
+
+class OrganizationProfile(TimeStampedModel):
+    """What the registers record about an organisation beyond its name and kind."""
+
+    organization = models.OneToOneField(
+        Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="profile"
+    )
+    registration = models.CharField(_("登记或备案"), max_length=12, choices=Registration.choices, blank=True)
+    service_field = models.CharField(_("服务领域"), max_length=20, choices=ServiceField.choices, blank=True)
+    grade = models.CharField(_("评估等级"), max_length=2, choices=Grade.choices, blank=True)
+    staff_count = models.PositiveIntegerField(_("专职人员"), default=0)
+    social_worker_count = models.PositiveIntegerField(_("持证社工"), default=0)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    communities_served = models.ManyToManyField(
+        Region, verbose_name=_("服务社区"), related_name="+", blank=True, limit_choices_to={"level": 5}
+    )
+
+    class Meta:
+        verbose_name = _("组织档案")
+        verbose_name_plural = _("组织档案")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(social_worker_count__lte=models.F("staff_count")),
+                name="org_profile_social_workers_within_staff",
+            )
+        ]
+
+
+class ResourceKind(models.TextChoices):
+    SPACE = "space", _("场地")
+    EQUIPMENT = "equipment", _("设备")
+    SKILL = "skill", _("技能")
+    FUNDS = "funds", _("资金")
+    VOLUNTEER_TIME = "volunteer_time", _("志愿时间")
+    GOODS = "goods", _("物资")
+
+
+class CoBuildingAgreement(TimeStampedModel):
+    """A unit based in the area signs a co-building agreement (共驻共建协议) with a community."""
+
+    community = community_fk()
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("驻区单位"), on_delete=models.PROTECT, related_name="agreements"
+    )
+    signed_on = models.DateField(_("签订日期"))
+    expires_on = models.DateField(_("到期日期"), null=True, blank=True)
+    content = models.CharField(_("共建内容"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("共驻共建协议")
+        verbose_name_plural = _("共驻共建协议")
+        ordering = ["-signed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "organization", "signed_on"], name="agreement_unique_per_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True) | models.Q(expires_on__gt=models.F("signed_on")),
+                name="agreement_expires_after_signing",
+            ),
+        ]
+
+
+class PledgedResource(TimeStampedModel):
+    """A resource a unit pledges under its agreement (场地、设备、技能、资金、志愿时间…)."""
+
+    community = community_fk()
+    agreement = models.ForeignKey(
+        CoBuildingAgreement, verbose_name=_("协议"), on_delete=models.CASCADE, related_name="resources"
+    )
+    kind = models.CharField(_("资源类型"), max_length=20, choices=ResourceKind.choices)
+    description = models.CharField(_("说明"), max_length=200)
+    quantity = models.DecimalField(_("承诺数量"), max_digits=12, decimal_places=2)
+    unit = models.CharField(_("单位"), max_length=10)
+    used = models.DecimalField(_("已使用"), max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("承诺资源")
+        verbose_name_plural = _("承诺资源")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="resource_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(used__gte=0) & models.Q(used__lte=models.F("quantity")),
+                name="resource_used_within_pledge",
+            ),
+        ]
+
+
+class OwnersCommittee(TimeStampedModel):
+    """One term of an estate's owners' committee (业主委员会); the latest term is the current one."""
+
+    community = community_fk()
+    estate = models.ForeignKey(
+        "registry.Estate", verbose_name=_("小区"), on_delete=models.PROTECT, related_name="+"
+    )
+    term_start = models.DateField(_("任期开始"))
+    term_end = models.DateField(_("任期届满（换届日期）"))
+    filed_on = models.DateField(_("备案日期"), null=True, blank=True)
+    member_count = models.PositiveSmallIntegerField(_("委员人数"), default=5)
+    director_name = models.CharField(_("主任"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("业主委员会")
+        verbose_name_plural = _("业主委员会")
+        ordering = ["term_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "estate", "term_start"], name="committee_unique_term"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(term_end__gt=models.F("term_start")), name="committee_term_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(member_count__gte=3) & models.Q(member_count__lte=11),
+                name="committee_member_count",
+            ),
+        ]
+
+
+class OrganizationEvent(AppendOnlyModel):
+    """Every change to the registers, lists and bookings (append-only)."""
+
+    at = models.DateTimeField(_("时间"), default=clock.now, db_index=True)
+    kind = models.CharField(_("事件"), max_length=40)
+    community = community_fk(null=True)
+    subject = models.CharField(_("对象"), max_length=60)  # "organization:12"
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    data = models.JSONField(_("内容"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("事件")
+        verbose_name_plural = _("事件")
+        ordering = ["-at", "-id"]

@@ -1,0 +1,40 @@
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.errors import ApplicationError, ErrorCatalogue
+
+
+class OrganizationsError(ApplicationError):
+    pass
+
+
+MESSAGES = {
+    "name_required": _("请填写名称。"),
+    "name_too_long": _("名称不能超过120个字。"),
+    "kind_invalid": _("组织类别不正确。"),
+    "duplicate": _("该区域已登记同名的同类组织。"),
+    "credit_code_invalid": _("统一社会信用代码应为18位数字或大写字母。"),
+    "choice_invalid": _("“%(value)s”不是有效的%(label)s。"),
+    "number_invalid": _("%(label)s应为不小于0的整数。"),
+    "social_workers_exceed_staff": _("持证社工人数不能多于专职人员人数。"),
+    "region_not_found": _("找不到区域“%(code)s”。"),
+    "not_community": _("“%(name)s”不是社区，服务社区必须是社区一级。"),
+    "region_out_of_scope": _("“%(name)s”不在您的管辖范围内。"),
+    "not_unit": _("只有驻区单位才能签订共驻共建协议。"),
+    "dates_invalid": _("到期日期必须晚于签订日期。"),
+    "date_invalid": _("日期“%(value)s”格式不正确，应为 YYYY-MM-DD。"),
+    "date_required": _("请填写%(label)s。"),
+    "agreement_exists": _("该单位当天已与该社区签订过协议。"),
+    "resource_invalid": _("承诺资源的数量必须大于0。"),
+    "estate_not_found": _("找不到小区“%(name)s”。"),
+    "term_invalid": _("任期届满日期必须晚于任期开始日期。"),
+    "members_invalid": _("业委会委员人数应为3至11人。"),
+    "term_exists": _("该小区已登记这一届业委会。"),
+    "import_empty": _("文件是空的，或只有表头。"),
+    "import_no_header": _("找不到表头。第一行应为列名：%(cols)s。请下载模板填写。"),
+    "import_too_large": _("一次最多导入%(n)s行，请分批导入。"),
+    "register_invalid": _("没有这个名册。"),
+}
+
+error = ErrorCatalogue(
+    MESSAGES, OrganizationsError, statuses={"duplicate": 409, "agreement_exists": 409, "term_exists": 409}
+)

@@ -1,0 +1,33 @@
+"""The organisations panel of the home page."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.manifests import HomePanel, PanelItem
+
+from . import selectors
+from .rules import VIEW
+
+
+def registers_panel(user) -> HomePanel | None:
+    if not user.has_perm(VIEW):
+        return None
+    c = selectors.register_counts(user=user)
+    url = reverse("organizations:register")
+    return HomePanel(
+        _("社会组织与共建"),
+        [
+            PanelItem(_("社会组织"), c["social"], f"{url}?tab=social"),
+            PanelItem(_("共驻共建协议"), c["agreements"], f"{url}?tab=units"),
+            PanelItem(_("物业公司"), c["companies"], f"{url}?tab=companies"),
+            PanelItem(
+                _("业委会逾期未换届"),
+                c["overdue"],
+                f"{url}?tab=committees&overdue=1",
+                "warn" if c["overdue"] else "",
+            ),
+        ],
+        order=60,
+    )
