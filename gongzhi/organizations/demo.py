@@ -187,3 +187,199 @@ def demo_registers_build(ctx) -> None:
         f"  {n_orgs} 个社会组织，{n_agreements} 份共驻共建协议，{n_committees} 个业委会（{overdue} 个逾期未换届）"
         f"（{time.perf_counter() - started:.1f} 秒）"
     )
+
+
+# --- shared spaces and bookings (DemoStep 86) ----------------------------------------------
+
+_SPACES = [
+    # name, kind, place, capacity, area, opens, closes, weekdays, approval, quota, slot
+    ("党群服务中心多功能厅", "hall", "党群服务中心一楼", 80, 160, 8, 21, "1234567", True, 0, 60),
+    ("第一活动室", "room", "党群服务中心二楼", 30, 60, 8, 21, "1234567", False, 6, 60),
+    ("舞蹈排练室", "room", "党群服务中心三楼", 25, 70, 8, 21, "1234567", False, 4, 60),
+    ("议事会议室", "meeting", "党群服务中心二楼", 15, 35, 8, 18, "12345", False, 0, 30),
+    ("共享厨房", "kitchen", "党群服务中心一楼", 12, 30, 9, 19, "1234567", True, 4, 60),
+]
+
+
+def demo_spaces_build(ctx) -> None:
+    """军门社区's bookable rooms and a unit's sports hall, with a month of bookings."""
+    import datetime as dt
+    import random
+    import time
+
+    from django.utils import timezone
+
+    from gongzhi.core import clock
+    from gongzhi.core.errors import ApplicationError
+    from gongzhi.core.models import User
+
+    from . import bookings
+    from .models import Space
+
+    started = time.perf_counter()
+    community = Region.objects.get(code=COMMUNITY)
+    if Space.objects.filter(community=community).exists():
+        ctx.out("  已有场地，跳过")
+        return
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=("community", "resident", "socialorg", "head"))
+    }
+    worker = users["community"]
+    rng = random.Random(ctx.seed + 86)
+    spaces = []
+    for name, kind, place, cap, area, opens, closes, days, approval, quota, slot in _SPACES:
+        spaces.append(
+            bookings.space_create(
+                by=worker,
+                community=community,
+                name=name,
+                kind=kind,
+                place=place,
+                capacity=cap,
+                area=area,
+                opens=dt.time(opens),
+                closes=dt.time(closes),
+                open_weekdays=days,
+                approval_required=approval,
+                quota_hours_per_week=quota,
+                slot_minutes=slot,
+                window_days=14,
+            )
+        )
+    unit = (
+        Organization.objects.filter(region=community, kind=OrganizationKind.RESIDENT_UNIT)
+        .order_by("pk")
+        .first()
+    )
+    hall = bookings.space_create(
+        by=worker,
+        community=community,
+        owner=unit,
+        name=f"{unit.name if unit else '驻区单位'}风雨操场",
+        kind="sports",
+        place="周末向居民开放",
+        capacity=100,
+        area=600,
+        opens=dt.time(8),
+        closes=dt.time(18),
+        open_weekdays="67",
+        approval_required=False,
+        quota_hours_per_week=2,
+        slot_minutes=60,
+        window_days=7,
+    )
+    spaces.append(hall)
+    tz = timezone.get_current_timezone()
+    now = clock.now()
+    today = timezone.localdate(now)
+    n = 0
+
+    def at(day: dt.date, hour: int) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=tz)
+
+    # Weekly series (booked four weeks ago for eight weeks): the social organisation's reading
+    # club and the community's dance team.
+    first = today - dt.timedelta(days=today.weekday() + 21)  # a Monday three weeks back
+    with clock.at(at(first, 7) - dt.timedelta(days=1)):
+        series = [
+            bookings.series_book(
+                by=users["socialorg"],
+                space=spaces[1],
+                starts_at=at(first + dt.timedelta(days=2), 14),
+                ends_at=at(first + dt.timedelta(days=2), 16),
+                weeks=8,
+                purpose="邻里互助读书会",
+                attendees=20,
+            ),
+            bookings.series_book(
+                by=worker,
+                space=spaces[2],
+                starts_at=at(first + dt.timedelta(days=1), 19),
+                ends_at=at(first + dt.timedelta(days=1), 21),
+                weeks=8,
+                purpose="社区舞蹈队排练",
+                attendees=18,
+            ),
+            bookings.series_book(
+                by=worker,
+                space=spaces[0],
+                starts_at=at(first + dt.timedelta(days=4), 9),
+                ends_at=at(first + dt.timedelta(days=4), 11),
+                weeks=8,
+                purpose="长者健康讲座",
+                attendees=60,
+            ),
+        ]
+    n += sum(s.weeks for s in series)
+    # One-off bookings over the past three weeks and the next twelve days.
+    purposes = [
+        "书法练习",
+        "亲子手工",
+        "党员学习",
+        "居民议事",
+        "生日会",
+        "太极拳",
+        "象棋比赛",
+        "老年大学合唱",
+    ]
+    for offset in range(-21, 12):
+        day = today + dt.timedelta(days=offset)
+        for _ in range(rng.randint(1, 3)):
+            space = rng.choice(spaces[:4] + ([hall] if day.isoweekday() >= 6 else []))
+            if str(day.isoweekday()) not in space.open_weekdays:
+                continue
+            hour = rng.randint(space.opens.hour, space.closes.hour - 2)
+            by = users[rng.choice(("resident", "resident", "socialorg", "community", "head"))]
+            try:
+                with clock.at(min(now, at(day, 7) - dt.timedelta(days=1))):
+                    b = bookings.booking_create(
+                        by=by,
+                        space=space,
+                        starts_at=at(day, hour),
+                        ends_at=at(day, hour + 1),
+                        purpose=rng.choice(purposes),
+                        attendees=rng.randint(3, min(20, space.capacity)),
+                    )
+            except ApplicationError:
+                continue  # taken, over quota: a real calendar has those too
+            n += 1
+            if b.status == "pending" and offset < 0:
+                with clock.at(at(day, 7) - dt.timedelta(hours=20)):
+                    bookings.booking_act(by=worker, booking=b, action="approve")
+                b.refresh_from_db()
+    # The past: checked in, or not shown.
+    from .models import Booking
+
+    for b in Booking.objects.filter(community=community, status="confirmed", ends_at__lt=now).exclude(
+        booker_kind="block"
+    ):
+        action = "check_in" if rng.random() < 0.88 else "no_show"
+        moment = b.starts_at + (
+            dt.timedelta(minutes=-5) if action == "check_in" else dt.timedelta(minutes=30)
+        )
+        with clock.at(moment):
+            bookings.booking_act(by=worker, booking=b, action=action)
+    # Waiting for approval, and a blocked period next week.
+    for by, hour in ((users["resident"], 15), (users["socialorg"], 10)):
+        try:
+            bookings.booking_create(
+                by=by,
+                space=spaces[0],
+                starts_at=at(today + dt.timedelta(days=3), hour),
+                ends_at=at(today + dt.timedelta(days=3), hour + 2),
+                purpose="社区文艺汇演排练",
+                attendees=40,
+            )
+            n += 1
+        except ApplicationError:
+            pass
+    maintenance = today + dt.timedelta(days=8)
+    bookings.block_create(
+        by=worker,
+        space=spaces[3],
+        starts_at=at(maintenance, 8),
+        ends_at=at(maintenance, 18),
+        reason="空调检修",
+    )
+    ctx.out(f"  {len(spaces)} 处可预约场地，{n} 次预约（{time.perf_counter() - started:.1f} 秒）")

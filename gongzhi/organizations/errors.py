@@ -38,3 +38,31 @@ MESSAGES = {
 error = ErrorCatalogue(
     MESSAGES, OrganizationsError, statuses={"duplicate": 409, "agreement_exists": 409, "term_exists": 409}
 )
+
+MESSAGES.update(
+    {
+        "space_inactive": _("该场地已停用，暂不接受预约。"),
+        "time_order": _("结束时间必须晚于开始时间。"),
+        "not_same_day": _("一次预约须在同一天内。"),
+        "closed_day": _("该场地这天不开放。"),
+        "outside_hours": _("预约时间须在开放时间 %(opens)s–%(closes)s 之内。"),
+        "slot_misaligned": _("预约须按 %(minutes)s 分钟一个时段，从整时段开始。"),
+        "too_many_people": _("人数超过场地容纳人数（%(capacity)s 人）。"),
+        "in_the_past": _("不能预约已经开始的时段。"),
+        "beyond_window": _("最多只能提前 %(days)s 天预约。"),
+        "quota_exceeded": _("超出每周限额：本周已预约 %(used)s 小时，限额 %(quota)s 小时。"),
+        "residents_not_allowed": _("该场地不接受居民个人预约。"),
+        "organizations_not_allowed": _("该场地不接受组织预约。"),
+        "slot_taken": _("该时段已被预约，请选择其他时段。"),
+        "series_slot_taken": _("%(date)s 的时段已被预约，整个周期预约未提交。"),
+        "series_weeks": _("周期预约为2至26周。"),
+        "purpose_required": _("请填写用途。"),
+        "not_your_booking": _("只能取消自己的预约。"),
+        "already_started": _("预约已经开始，不能取消。"),
+        "check_in_window": _("只能在预约开始前30分钟至结束前签到。"),
+        "no_show_too_early": _("预约开始15分钟后才能登记未到场。"),
+        "wrong_status": _("这个预约当前是“%(status)s”，不能执行此操作。"),
+        "time_invalid": _("时间格式不正确。"),
+    }
+)
+error.statuses.update({"slot_taken": 409, "series_slot_taken": 409, "wrong_status": 409})

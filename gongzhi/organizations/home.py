@@ -31,3 +31,18 @@ def registers_panel(user) -> HomePanel | None:
         ],
         order=60,
     )
+
+
+def bookings_panel(user) -> HomePanel | None:
+    from .rules import BOOK
+
+    if not user.has_perm(BOOK):
+        return None
+    c = selectors.booking_counts(user=user)
+    url = reverse("organizations:booking_list")
+    items = [PanelItem(_("我的预约"), c["mine"], url)]
+    if "pending" in c:
+        items.append(PanelItem(_("待审批预约"), c["pending"], url, "warn" if c["pending"] else ""))
+        items.append(PanelItem(_("今日预约"), c["today"], url))
+    items.append(PanelItem(_("预约场地"), None, reverse("organizations:space_list")))
+    return HomePanel(_("场地预约"), items, order=61)

@@ -200,3 +200,157 @@ class OrganizationEvent(AppendOnlyModel):
         verbose_name = _("事件")
         verbose_name_plural = _("事件")
         ordering = ["-at", "-id"]
+
+
+# --- shared spaces and bookings ------------------------------------------------------------
+
+
+class SpaceKind(models.TextChoices):
+    ROOM = "room", _("活动室")
+    HALL = "hall", _("多功能厅")
+    MEETING = "meeting", _("会议室")
+    SPORTS = "sports", _("运动场馆")
+    KITCHEN = "kitchen", _("共享厨房")
+    OTHER = "other", _("其他")
+
+
+class Space(TimeStampedModel):
+    """A room or facility of the community or of a unit that can be booked."""
+
+    community = community_fk()
+    owner = models.ForeignKey(
+        Organization,
+        verbose_name=_("提供单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="spaces",
+    )  # None: the community's own premises
+    name = models.CharField(_("名称"), max_length=80)
+    kind = models.CharField(_("类型"), max_length=20, choices=SpaceKind.choices)
+    place = models.CharField(_("位置"), max_length=120, blank=True)
+    capacity = models.PositiveIntegerField(_("容纳人数"))
+    area = models.DecimalField(_("面积（平方米）"), max_digits=8, decimal_places=1, null=True, blank=True)
+    opens = models.TimeField(_("开放时间"))
+    closes = models.TimeField(_("关闭时间"))
+    open_weekdays = models.CharField(_("开放日（1=周一）"), max_length=7, default="1234567")
+    residents_may_book = models.BooleanField(_("居民可预约"), default=True)
+    organizations_may_book = models.BooleanField(_("组织可预约"), default=True)
+    approval_required = models.BooleanField(_("需要审批"), default=False)
+    price_per_hour = models.DecimalField(_("每小时价格（元）"), max_digits=8, decimal_places=2, default=0)
+    quota_hours_per_week = models.PositiveSmallIntegerField(_("每人每周限额（小时，0为不限）"), default=0)
+    window_days = models.PositiveSmallIntegerField(_("可提前预约天数"), default=14)
+    slot_minutes = models.PositiveSmallIntegerField(_("时段长度（分钟）"), default=60)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("共享空间")
+        verbose_name_plural = _("共享空间")
+        ordering = ["community_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="space_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")), name="space_hours_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slot_minutes__gte=15) & models.Q(slot_minutes__lte=480),
+                name="space_slot_length",
+            ),
+            models.CheckConstraint(condition=models.Q(capacity__gt=0), name="space_capacity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(price_per_hour__gte=0), name="space_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    CONFIRMED = "confirmed", _("已确认")
+    REJECTED = "rejected", _("未通过")
+    CANCELLED = "cancelled", _("已取消")
+    CHECKED_IN = "checked_in", _("已签到")
+    NO_SHOW = "no_show", _("未到场")
+
+
+# The statuses that hold the space: no two bookings of one space in them may overlap (the
+# database refuses it: organizations/migrations/0004's exclusion constraint on PostgreSQL).
+HOLDING = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW)
+
+
+class BookerKind(models.TextChoices):
+    RESIDENT = "resident", _("居民")
+    ORGANIZATION = "organization", _("组织")
+    STAFF = "staff", _("社区")
+    BLOCK = "block", _("停用时段")
+
+
+class BookingSeries(TimeStampedModel):
+    """A weekly series booked and cancelled as one."""
+
+    community = community_fk()
+    space = models.ForeignKey(Space, verbose_name=_("空间"), on_delete=models.PROTECT, related_name="series")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("预约人"), on_delete=models.PROTECT, related_name="+"
+    )
+    weeks = models.PositiveSmallIntegerField(_("周数"))
+    purpose = models.CharField(_("用途"), max_length=120)
+    cancelled = models.BooleanField(_("已取消"), default=False)
+
+    class Meta:
+        verbose_name = _("周期预约")
+        verbose_name_plural = _("周期预约")
+
+
+class Booking(TimeStampedModel):
+    community = community_fk()
+    space = models.ForeignKey(
+        Space, verbose_name=_("空间"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=BookingStatus.choices)
+    booker_kind = models.CharField(_("预约方"), max_length=12, choices=BookerKind.choices)
+    starts_at = models.DateTimeField(_("开始"))
+    ends_at = models.DateTimeField(_("结束"))
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("预约人"), on_delete=models.PROTECT, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    series = models.ForeignKey(
+        BookingSeries,
+        verbose_name=_("周期预约"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    purpose = models.CharField(_("用途"), max_length=120)
+    attendees = models.PositiveIntegerField(_("人数"), default=1)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("预约")
+        verbose_name_plural = _("预约")
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["space", "starts_at"], name="booking_space_start_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="booking_time_order"
+            ),
+        ]

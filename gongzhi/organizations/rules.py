@@ -4,7 +4,7 @@
 |-----------------------------|-----------------------------------------------------------------|
 | organizations.view          | grid, community, street, district staff; social-org staff       |
 | organizations.manage        | community worker/head, street and district staff                |
-| organizations.book          | residents, social-org staff, community worker/head              |
+| organizations.book          | residents, social-org staff, community worker/head, street staff |
 | organizations.manage_spaces | community worker/head, street staff                             |
 All are scoped: held over the community (or region) of the record.
 """
@@ -23,7 +23,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.GRID_WORKER: {VIEW},
     Role.COMMUNITY_WORKER: _STAFF,
     Role.COMMUNITY_HEAD: _STAFF,
-    Role.STREET_STAFF: {VIEW, MANAGE, MANAGE_SPACES},
+    Role.STREET_STAFF: {VIEW, MANAGE, BOOK, MANAGE_SPACES},
     Role.DISTRICT_STAFF: {VIEW, MANAGE},
     Role.SOCIAL_ORG_STAFF: {VIEW, BOOK},
 }

@@ -9,3 +9,13 @@ urlpatterns = [
     path("import/", views.register_import, name="import"),
     path("import/template/<str:register>/", views.import_template, name="import_template"),
 ]
+
+from . import views_spaces  # noqa: E402
+
+urlpatterns += [
+    path("spaces/", views_spaces.space_list, name="space_list"),
+    path("spaces/<int:pk>/", views_spaces.space_detail, name="space_detail"),
+    path("bookings/", views_spaces.booking_list, name="booking_list"),
+    path("bookings/<int:pk>/<str:action>/", views_spaces.booking_act, name="booking_act"),
+    path("series/<int:pk>/cancel/", views_spaces.series_cancel, name="series_cancel"),
+]
