@@ -383,3 +383,88 @@ def demo_spaces_build(ctx) -> None:
         reason="空调检修",
     )
     ctx.out(f"  {len(spaces)} 处可预约场地，{n} 次预约（{time.perf_counter() - started:.1f} 秒）")
+
+
+# --- the four lists of 军门社区 (DemoStep 87) -----------------------------------------------
+
+_PUBLIC_SERVICES = [
+    ("长者助餐", "elderly", "周一至周五 11:00–12:30", "党群服务中心一楼长者食堂"),
+    ("四点半课堂", "children", "工作日 16:30–18:30", "党群服务中心二楼"),
+    ("法律咨询", "mediation", "每周三 14:30–17:00", "党群服务中心调解室"),
+    ("家庭医生签约与义诊", "health", "每月第一个周六上午", "社区卫生服务站"),
+    ("残疾人康复辅具借用", "disability", "工作日 9:00–17:00", "社区服务大厅"),
+    ("低保与救助政策咨询", "assistance", "工作日 9:00–17:00", "社区服务大厅"),
+    ("垃圾分类督导", "environment", "每日 7:00–9:00、18:00–20:00", "各小区投放点"),
+    ("邻里文化节", "culture", "每季度一次", "党群服务中心多功能厅"),
+]
+_DIRECT_NEEDS = [
+    ("老旧小区加装电梯协调", "mediation"),
+    ("独居老人夜间紧急呼叫", "elderly"),
+    ("暑期儿童托管", "children"),
+    ("楼道杂物清理", "environment"),
+]
+
+
+def demo_lists_build(ctx) -> None:
+    """军门社区's four lists: services, needs drawn from its demands and submitted directly,
+    matches to organisations and resources, and a co-building project."""
+    import time
+
+    from gongzhi.core.errors import ApplicationError
+    from gongzhi.core.models import User
+
+    from . import lists
+    from .models import Need, PublicService
+
+    started = time.perf_counter()
+    community = Region.objects.get(code=COMMUNITY)
+    if PublicService.objects.filter(community=community).exists():
+        ctx.out("  已有四个清单，跳过")
+        return
+    users = {u.username: u for u in User.objects.filter(username__in=("community", "resident", "socialorg"))}
+    worker = users["community"]
+    own = Organization.objects.filter(name=SOCIAL_ORG_NAME).first()
+    for name, field, hours, place in _PUBLIC_SERVICES:
+        lists.public_service_add(
+            by=worker,
+            community=community,
+            name=name,
+            service_field=field,
+            hours=hours,
+            place=place,
+            provider=own if field == "volunteering" else None,
+        )
+    drawn = lists.needs_from_demands(by=worker, community=community, min_count=3)
+    for title, field in _DIRECT_NEEDS:
+        for username in ("resident", "community"):
+            try:
+                lists.need_submit(
+                    by=users[username],
+                    community=community,
+                    title=title,
+                    service_field=field,
+                    source="direct" if username == "resident" else "visit",
+                )
+            except ApplicationError:
+                pass
+    matched = 0
+    for need in Need.objects.filter(community=community).order_by("-households")[:6]:
+        suggestions = lists.match_suggestions(need=need, limit=1)
+        partner = suggestions["organizations"][:1]
+        resource = suggestions["resources"][:1]
+        if partner or resource:
+            lists.need_match(
+                by=worker,
+                need=need,
+                organization=partner[0] if partner else None,
+                resource=None if partner else resource[0],
+            )
+            matched += 1
+    first = Need.objects.filter(community=community, status="matched").order_by("-households").first()
+    if first is not None:
+        lead = first.matches.exclude(organization=None).first()
+        lists.project_from_need(by=worker, need=first, lead=lead.organization if lead else None)
+    ctx.out(
+        f"  {len(_PUBLIC_SERVICES)} 项公共服务，{len(drawn)} 条需求由诉求归集，{len(_DIRECT_NEEDS)} 条居民提出，"
+        f"{matched} 条已对接（{time.perf_counter() - started:.1f} 秒）"
+    )

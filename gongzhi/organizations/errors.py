@@ -66,3 +66,16 @@ MESSAGES.update(
     }
 )
 error.statuses.update({"slot_taken": 409, "series_slot_taken": 409, "wrong_status": 409})
+
+MESSAGES.update(
+    {
+        "title_required": _("请填写需求内容。"),
+        "need_exists": _("已有相同的需求，已为您附议。"),
+        "already_supported": _("您家已经附议过这条需求。"),
+        "match_partner_required": _("请选择对接的组织或资源。"),
+        "match_other_community": _("对接的组织或资源不服务该社区。"),
+        "already_matched": _("该需求已与这个组织或资源对接。"),
+        "field_invalid": _("服务领域不正确。"),
+    }
+)
+error.statuses.update({"already_matched": 409, "already_supported": 409})

@@ -22,6 +22,7 @@ def registers_panel(user) -> HomePanel | None:
             PanelItem(_("社会组织"), c["social"], f"{url}?tab=social"),
             PanelItem(_("共驻共建协议"), c["agreements"], f"{url}?tab=units"),
             PanelItem(_("物业公司"), c["companies"], f"{url}?tab=companies"),
+            PanelItem(_("待对接需求"), _open_needs(user), reverse("organizations:lists") + "?tab=needs"),
             PanelItem(
                 _("业委会逾期未换届"),
                 c["overdue"],
@@ -31,6 +32,14 @@ def registers_panel(user) -> HomePanel | None:
         ],
         order=60,
     )
+
+
+def _open_needs(user) -> int:
+    from gongzhi.core.scoping import scoped
+
+    from .models import Need, NeedStatus
+
+    return scoped(Need.objects.filter(status=NeedStatus.OPEN), user, VIEW).count()
 
 
 def bookings_panel(user) -> HomePanel | None:

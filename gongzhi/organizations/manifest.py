@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.manifests import AppManifest, DemoStep, Figure, MenuEntry
 
 from . import rules
-from .demo import demo_organization_staff, demo_registers_build, demo_spaces_build
+from .demo import demo_lists_build, demo_organization_staff, demo_registers_build, demo_spaces_build
 from .home import bookings_panel, registers_panel
 
 _S = "gongzhi.organizations.selectors."
@@ -18,6 +18,7 @@ manifest = AppManifest(
     menu=(
         MenuEntry(_("组织名册"), "organizations:register", rules.VIEW, order=60),
         MenuEntry(_("场地预约"), "organizations:space_list", rules.BOOK, order=61),
+        MenuEntry(_("四个清单"), "organizations:lists", rules.VIEW, order=62),
     ),
     home_panels=(registers_panel, bookings_panel),
     api=("/organizations/", "gongzhi.organizations.api:router"),
@@ -25,6 +26,7 @@ manifest = AppManifest(
     demo=(
         DemoStep(85, _("社会组织、驻区单位、物业公司与业委会名册"), demo_registers_build),
         DemoStep(86, _("共享场地与预约"), demo_spaces_build),
+        DemoStep(87, _("四个清单与需求对接"), demo_lists_build),
     ),
     demo_account_hooks=(demo_organization_staff,),
     figures=(
@@ -38,6 +40,7 @@ manifest = AppManifest(
             _S + "organization_share_of_premises",
             "%",
         ),
+        Figure("organizations.needs_met", _("需求对接率"), "gongzhi.organizations.lists.needs_met", "%"),
         Figure("organizations.resources_used", _("承诺资源使用率"), _S + "resources_pledged_vs_used", "%"),
     ),
 )

@@ -354,3 +354,178 @@ class Booking(TimeStampedModel):
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="booking_time_order"
             ),
         ]
+
+
+# --- the four lists ------------------------------------------------------------------------
+
+
+class PublicService(TimeStampedModel):
+    """List 1: what the community offers (公共服务清单), with hours and place."""
+
+    community = community_fk()
+    name = models.CharField(_("服务名称"), max_length=80)
+    service_field = models.CharField(_("服务领域"), max_length=20, choices=ServiceField.choices)
+    hours = models.CharField(_("服务时间"), max_length=80)
+    place = models.CharField(_("服务地点"), max_length=120)
+    provider = models.ForeignKey(
+        Organization,
+        verbose_name=_("提供方"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("公共服务")
+        verbose_name_plural = _("公共服务清单")
+        ordering = ["community_id", "service_field", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="public_service_unique_name")
+        ]
+
+
+class NeedSource(models.TextChoices):
+    DEMANDS = "demands", _("诉求归集")
+    VISIT = "visit", _("走访")
+    TOPIC = "topic", _("议题")
+    DIRECT = "direct", _("居民提出")
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", _("待对接")
+    MATCHED = "matched", _("已对接")
+    MET = "met", _("已满足")
+
+
+class Need(TimeStampedModel):
+    """List 2: residents' needs (需求清单), de-duplicated, with the households behind each."""
+
+    community = community_fk()
+    title = models.CharField(_("需求"), max_length=100)
+    service_field = models.CharField(_("服务领域"), max_length=20, choices=ServiceField.choices)
+    source = models.CharField(_("来源"), max_length=10, choices=NeedSource.choices)
+    # For needs drawn from demands: the category with repeated demands (one need per category).
+    demand_category = models.ForeignKey(
+        "demands.Category",
+        verbose_name=_("诉求分类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    demand_count = models.PositiveIntegerField(_("诉求件数"), default=0)
+    households = models.PositiveIntegerField(_("涉及户数"), default=0)
+    status = models.CharField(_("状态"), max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
+
+    class Meta:
+        verbose_name = _("居民需求")
+        verbose_name_plural = _("需求清单")
+        ordering = ["-households", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "demand_category"],
+                condition=models.Q(demand_category__isnull=False),
+                name="need_one_per_demand_category",
+            ),
+            models.UniqueConstraint(
+                fields=["community", "title"],
+                condition=models.Q(demand_category__isnull=True),
+                name="need_unique_title",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NeedSupport(models.Model):
+    """A household behind a directly submitted need (one row per household: the count de-duplicates)."""
+
+    community = community_fk()
+    need = models.ForeignKey(Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="supports")
+    household_key = models.CharField(_("户"), max_length=40)  # "h:<household id>" or "u:<user id>"
+    at = models.DateTimeField(_("时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("需求附议")
+        verbose_name_plural = _("需求附议")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "need", "household_key"], name="need_support_once")
+        ]
+
+
+class NeedMatch(TimeStampedModel):
+    """A need matched, by staff, to an organisation or a unit's pledged resource."""
+
+    community = community_fk()
+    need = models.ForeignKey(Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="matches")
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resource = models.ForeignKey(
+        PledgedResource,
+        verbose_name=_("资源"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("确认人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("需求对接")
+        verbose_name_plural = _("需求对接")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(organization__isnull=False) | models.Q(resource__isnull=False),
+                name="match_has_a_partner",
+            ),
+            models.UniqueConstraint(fields=["community", "need", "organization"], name="match_org_once"),
+            models.UniqueConstraint(fields=["community", "need", "resource"], name="match_resource_once"),
+        ]
+
+
+class ProjectStatus(models.TextChoices):
+    PLANNED = "planned", _("筹备中")
+    RUNNING = "running", _("实施中")
+    DONE = "done", _("已完成")
+
+
+class CoBuildingProject(TimeStampedModel):
+    """List 4: co-building projects (共建项目清单), often grown from a need."""
+
+    community = community_fk()
+    title = models.CharField(_("项目名称"), max_length=100)
+    need = models.ForeignKey(
+        Need,
+        verbose_name=_("来源需求"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    lead = models.ForeignKey(
+        Organization,
+        verbose_name=_("牵头单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED
+    )
+    households_target = models.PositiveIntegerField(_("计划服务户数"), default=0)
+
+    class Meta:
+        verbose_name = _("共建项目")
+        verbose_name_plural = _("共建项目清单")
+        ordering = ["-created_at"]

@@ -19,3 +19,15 @@ urlpatterns += [
     path("bookings/<int:pk>/<str:action>/", views_spaces.booking_act, name="booking_act"),
     path("series/<int:pk>/cancel/", views_spaces.series_cancel, name="series_cancel"),
 ]
+
+from . import views_lists  # noqa: E402
+
+urlpatterns += [
+    path("lists/", views_lists.four_lists, name="lists"),
+    path("needs/new/", views_lists.need_new, name="need_new"),
+    path("needs/submit/", views_lists.need_submit, name="need_submit"),
+    path("needs/harvest/", views_lists.needs_harvest, name="needs_harvest"),
+    path("needs/<int:pk>/", views_lists.need_detail, name="need_detail"),
+    path("needs/<int:pk>/match/", views_lists.need_match, name="need_match"),
+    path("needs/<int:pk>/project/", views_lists.need_to_project, name="need_to_project"),
+]
