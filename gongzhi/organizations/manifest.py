@@ -19,6 +19,7 @@ manifest = AppManifest(
         MenuEntry(_("组织名册"), "organizations:register", rules.VIEW, order=60),
         MenuEntry(_("场地预约"), "organizations:space_list", rules.BOOK, order=61),
         MenuEntry(_("四个清单"), "organizations:lists", rules.VIEW, order=62),
+        MenuEntry(_("共建共治指标"), "organizations:figures", rules.VIEW, order=64),
     ),
     home_panels=(registers_panel, bookings_panel),
     api=("/organizations/", "gongzhi.organizations.api:router"),

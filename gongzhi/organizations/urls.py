@@ -31,3 +31,7 @@ urlpatterns += [
     path("needs/<int:pk>/match/", views_lists.need_match, name="need_match"),
     path("needs/<int:pk>/project/", views_lists.need_to_project, name="need_to_project"),
 ]
+
+from . import views_figures  # noqa: E402
+
+urlpatterns += [path("figures/", views_figures.figure_list, name="figures")]

@@ -329,3 +329,28 @@ def test_home_panel_for_social_org_staff(make_user, regions, social_org, estate)
     client.force_login(user)
     page = client.get("/").content.decode()
     assert "社会组织与共建" in page and "业委会逾期未换届" in page
+
+
+@pytest.mark.parametrize(
+    "role, status", [("district_staff", 200), ("social_org_staff", 200), ("resident", 403)]
+)
+def test_figures_page_and_drill_down(make_user, regions, estate, role, status):
+    from gongzhi.registry.models import Estate
+
+    company = Organization.objects.create(
+        name="榕城物业", kind="property_company", region=regions["district"]
+    )
+    Estate.objects.create(community=regions["junmen"], name="有物业小区", property_company=company)
+    scope = {"district_staff": "350102", "resident": JUNMEN}.get(role) or Organization.objects.create(
+        name="本组织", kind="social_org", region=regions["junmen"]
+    )
+    client = Client()
+    client.force_login(make_user(role, scope))
+    page = client.get("/organizations/figures/")
+    assert page.status_code == status
+    if status == 200:
+        body = page.content.decode()
+        assert "物业管理覆盖率" in body and "50.0%" in body and "1 / 2" in body
+        drill = client.get("/organizations/figures/?key=organizations.property_coverage").content.decode()
+        assert "有物业小区" in drill and "军门小区" not in drill.split("<h2>")[-1]
+        assert client.get("/organizations/figures/?key=nope").status_code == 404
