@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from gongzhi.core.demo import COMMUNITY, demo_account_assign
 from gongzhi.core.models import Region
 from gongzhi.core.roles import Role
@@ -60,6 +62,7 @@ _UNITS = [
 ]
 
 
+@transaction.atomic  # one commit for the whole step: SQLite syncs once
 def demo_registers_build(ctx) -> None:
     """鼓楼区's social organisations, units with co-building agreements and owners' committees."""
     import datetime as dt
@@ -201,6 +204,7 @@ _SPACES = [
 ]
 
 
+@transaction.atomic  # one commit for the whole step: SQLite syncs once
 def demo_spaces_build(ctx) -> None:
     """军门社区's bookable rooms and a unit's sports hall, with a month of bookings."""
     import datetime as dt
@@ -405,6 +409,7 @@ _DIRECT_NEEDS = [
 ]
 
 
+@transaction.atomic  # one commit for the whole step: SQLite syncs once
 def demo_lists_build(ctx) -> None:
     """军门社区's four lists: services, needs drawn from its demands and submitted directly,
     matches to organisations and resources, and a co-building project."""
