@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "gongzhi.visits",
     "gongzhi.care",
     "gongzhi.elections",
+    "gongzhi.projects",
     "gongzhi.web",
 ]
 

@@ -1,0 +1,244 @@
+"""The registers' API (thin: permission, selector, shape)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Query, Router, Schema
+
+from gongzhi.core.api_auth import api_auth
+from gongzhi.core.permissions import require
+from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
+
+from . import bookings, selectors
+from .rules import BOOK, VIEW
+from .workflow import WORKFLOW
+
+router = Router(tags=["organizations"], auth=api_auth)
+READ_ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    region: str
+    credit_code: str
+    registration: str = ""
+    service_field: str = ""
+    grade: str = ""
+    staff_count: int = 0
+    social_worker_count: int = 0
+    communities_served: list[str] = []
+
+
+class OrganizationPage(Schema):
+    count: int
+    items: list[OrganizationOut]
+
+
+class CommitteeOut(Schema):
+    id: int
+    estate: str
+    community: str
+    term_start: str
+    term_end: str
+    overdue: bool
+
+
+def _org(o) -> dict:
+    p = getattr(o, "profile", None)
+    return {
+        "id": o.pk,
+        "name": o.name,
+        "kind": o.kind,
+        "region": o.region_id,
+        "credit_code": o.credit_code,
+        "registration": p.registration if p else "",
+        "service_field": p.service_field if p else "",
+        "grade": p.grade if p else "",
+        "staff_count": p.staff_count if p else 0,
+        "social_worker_count": p.social_worker_count if p else 0,
+        "communities_served": [r.code for r in p.communities_served.all()] if p else [],
+    }
+
+
+@router.get("/organizations", response={200: OrganizationPage, **READ_ERRORS}, summary="组织名册")
+def organization_list(
+    request, kind: str = "", q: str = "", limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)
+):
+    user = request.auth
+    require(user, VIEW)
+    qs = selectors.organization_list(user=user, kind=kind, q=q[:50]).prefetch_related(
+        "profile__communities_served"
+    )
+    limit = max(1, min(limit, 200))
+    return {"count": qs.count(), "items": [_org(o) for o in qs[offset : offset + limit]]}
+
+
+@router.get("/organizations/{org_id}", response={200: OrganizationOut, **READ_ERRORS}, summary="组织详情")
+def organization_detail(request, org_id: int):
+    user = request.auth
+    require(user, VIEW)
+    return _org(selectors.organization_get(user=user, pk=org_id))
+
+
+@router.get(
+    "/committees", response={200: list[CommitteeOut], **READ_ERRORS}, summary="业主委员会（当前一届）"
+)
+def committee_list(request, overdue: bool = False):
+    user = request.auth
+    require(user, VIEW)
+    from gongzhi.core import clock
+
+    today = clock.now().date()
+    return [
+        {
+            "id": c.pk,
+            "estate": c.estate.name,
+            "community": c.community_id,
+            "term_start": c.term_start.isoformat(),
+            "term_end": c.term_end.isoformat(),
+            "overdue": c.term_end < today,
+        }
+        for c in selectors.committee_list(user=user, overdue=overdue)[:500]
+    ]
+
+
+# --- shared spaces and bookings ----------------------------------------------------------
+
+WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class SpaceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    community: str
+    capacity: int
+    opens: str
+    closes: str
+    slot_minutes: int
+    approval_required: bool
+
+
+class SlotsOut(Schema):
+    space_id: int
+    date: str
+    free: list[str]
+
+
+class BookingIn(Schema):
+    space_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    purpose: str
+    attendees: int = 1
+    weeks: int = 1
+
+
+class BookingOut(Schema):
+    id: int
+    space_id: int
+    status: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    purpose: str
+    series_id: int | None
+    allowed_actions: list[str]
+
+
+def _space(s) -> dict:
+    return {
+        "id": s.pk,
+        "name": s.name,
+        "kind": s.kind,
+        "community": s.community_id,
+        "capacity": s.capacity,
+        "opens": s.opens.strftime("%H:%M"),
+        "closes": s.closes.strftime("%H:%M"),
+        "slot_minutes": s.slot_minutes,
+        "approval_required": s.approval_required,
+    }
+
+
+def _booking(b, user) -> dict:
+    return {
+        "id": b.pk,
+        "space_id": b.space_id,
+        "status": b.status,
+        "starts_at": b.starts_at,
+        "ends_at": b.ends_at,
+        "purpose": b.purpose,
+        "series_id": b.series_id,
+        "allowed_actions": WORKFLOW.allowed(b, user),
+    }
+
+
+@router.get("/spaces", response={200: list[SpaceOut], **READ_ERRORS}, summary="可预约的场地")
+def space_list(request, kind: str = "", community: str = ""):
+    user = request.auth
+    require(user, BOOK)
+    return [_space(s) for s in selectors.space_list(user=user, kind=kind, community=community[:12])[:500]]
+
+
+@router.get("/availability", response={200: list[SlotsOut], **READ_ERRORS}, summary="空闲时段查询")
+def availability(
+    request, date_from: dt.date, date_to: dt.date | None = None, kind: str = "", community: str = ""
+):
+    user = request.auth
+    require(user, BOOK)
+    found = selectors.availability(
+        user=user, date_from=date_from, date_to=date_to or date_from, kind=kind, community=community[:12]
+    )
+    return [
+        {"space_id": r.space.pk, "date": r.day.isoformat(), "free": [s.isoformat() for s, _e in r.slots]}
+        for r in found
+    ]
+
+
+@router.post(
+    "/bookings", response={200: list[BookingOut], **WRITE_ERRORS}, summary="预约场地（weeks>1 为周期预约）"
+)
+def booking_create(request, payload: BookingIn):
+    user = request.auth
+    require(user, BOOK)
+    space = selectors.space_get(user=user, pk=payload.space_id)
+    if payload.weeks > 1:
+        series = bookings.series_book(
+            by=user,
+            space=space,
+            starts_at=payload.starts_at,
+            ends_at=payload.ends_at,
+            weeks=payload.weeks,
+            purpose=payload.purpose,
+            attendees=payload.attendees,
+        )
+        return [_booking(b, user) for b in series.bookings.order_by("starts_at")]
+    b = bookings.booking_create(
+        by=user,
+        space=space,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        purpose=payload.purpose,
+        attendees=payload.attendees,
+    )
+    return [_booking(b, user)]
+
+
+@router.get("/bookings", response={200: list[BookingOut], **READ_ERRORS}, summary="我的预约")
+def booking_list(request):
+    user = request.auth
+    require(user, BOOK)
+    return [_booking(b, user) for b in selectors.bookings_mine(user=user)[:200]]
+
+
+@router.post(
+    "/bookings/{booking_id}/{action}", response={200: BookingOut, **WRITE_ERRORS}, summary="预约的操作"
+)
+def booking_act(request, booking_id: int, action: str):
+    user = request.auth
+    require(user, BOOK)
+    booking = selectors.booking_get(user=user, pk=booking_id)
+    return _booking(bookings.booking_act(by=user, booking=booking, action=action), user)

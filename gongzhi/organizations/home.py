@@ -1,0 +1,57 @@
+"""The organisations panel of the home page."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.manifests import HomePanel, PanelItem
+
+from . import selectors
+from .rules import VIEW
+
+
+def registers_panel(user) -> HomePanel | None:
+    if not user.has_perm(VIEW):
+        return None
+    c = selectors.register_counts(user=user)
+    url = reverse("organizations:register")
+    return HomePanel(
+        _("社会组织与共建"),
+        [
+            PanelItem(_("社会组织"), c["social"], f"{url}?tab=social"),
+            PanelItem(_("共驻共建协议"), c["agreements"], f"{url}?tab=units"),
+            PanelItem(_("物业公司"), c["companies"], f"{url}?tab=companies"),
+            PanelItem(_("待对接需求"), _open_needs(user), reverse("organizations:lists") + "?tab=needs"),
+            PanelItem(
+                _("业委会逾期未换届"),
+                c["overdue"],
+                f"{url}?tab=committees&overdue=1",
+                "warn" if c["overdue"] else "",
+            ),
+        ],
+        order=60,
+    )
+
+
+def _open_needs(user) -> int:
+    from gongzhi.core.scoping import scoped
+
+    from .models import Need, NeedStatus
+
+    return scoped(Need.objects.filter(status=NeedStatus.OPEN), user, VIEW).count()
+
+
+def bookings_panel(user) -> HomePanel | None:
+    from .rules import BOOK
+
+    if not user.has_perm(BOOK):
+        return None
+    c = selectors.booking_counts(user=user)
+    url = reverse("organizations:booking_list")
+    items = [PanelItem(_("我的预约"), c["mine"], url)]
+    if "pending" in c:
+        items.append(PanelItem(_("待审批预约"), c["pending"], url, "warn" if c["pending"] else ""))
+        items.append(PanelItem(_("今日预约"), c["today"], url))
+    items.append(PanelItem(_("预约场地"), None, reverse("organizations:space_list")))
+    return HomePanel(_("场地预约"), items, order=61)

@@ -1,0 +1,379 @@
+"""Reads of the registers: every list scoped through core.scoping, every figure with its records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from gongzhi.core import clock
+from gongzhi.core.errors import NotFound
+from gongzhi.core.scoping import scope_prefixes, scope_q, scoped
+from gongzhi.registry import selectors as registry
+
+from .models import (
+    HOLDING,
+    BookerKind,
+    Booking,
+    BookingStatus,
+    CoBuildingAgreement,
+    Organization,
+    OrganizationKind,
+    OwnersCommittee,
+    PledgedResource,
+    Space,
+)
+from .rules import BOOK, MANAGE_SPACES, VIEW
+
+SOCIAL_KINDS = (OrganizationKind.SOCIAL_ORGANIZATION, OrganizationKind.COMMUNITY_SOCIAL_ORGANIZATION)
+_LEVEL_LENGTHS = (2, 4, 6, 9)
+
+
+@dataclass
+class FigureValue:
+    """A figure: the number, and the records it counted (for the drill-down and the export)."""
+
+    value: float | int | None
+    records: Any
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+def _org_visible_q(user, perm: str) -> Q:
+    """An organisation is visible where it is based, where it serves, and below where it is based
+    (a district-wide organisation is seen by the district's communities)."""
+    prefixes = scope_prefixes(user, perm)
+    if not prefixes:
+        return Q(pk__in=[])
+    q = Q()
+    for p in prefixes:
+        if p == "":
+            return Q()
+        ancestors = [p[:n] for n in _LEVEL_LENGTHS if n < len(p)]
+        q |= (
+            Q(region__code__startswith=p)
+            | Q(region__code__in=ancestors)
+            | Q(profile__communities_served__code__startswith=p)
+        )
+    return q
+
+
+def organization_list(
+    *, user, kind: str | tuple = "", q: str = "", community: str = "", perm: str = VIEW
+) -> QuerySet[Organization]:
+    ids = Organization.objects.filter(_org_visible_q(user, perm)).values("pk")
+    qs = Organization.objects.filter(pk__in=ids)
+    if isinstance(kind, tuple):
+        qs = qs.filter(kind__in=kind)
+    elif kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(name__icontains=q.strip())
+    if community:
+        qs = qs.filter(
+            Q(region__code__startswith=community) | Q(profile__communities_served__code=community)
+        ).distinct()
+    return qs.select_related("region", "profile").order_by("kind", "name")
+
+
+def organization_get(*, user, pk: int, perm: str = VIEW) -> Organization:
+    org = organization_list(user=user, perm=perm).filter(pk=pk).first()
+    if org is None:
+        raise NotFound()
+    return org
+
+
+def organization_served(*, organization: Organization) -> QuerySet:
+    profile = getattr(organization, "profile", None)
+    if profile is None:
+        return organization.region.__class__.objects.none()
+    return profile.communities_served.order_by("code")
+
+
+def company_estates(*, user, organization: Organization, perm: str = VIEW):
+    """The registry's estates this property company manages, within the user's scope."""
+    return registry.estate_list(user=user, perm=perm).filter(property_company=organization)
+
+
+def property_companies(*, user, perm: str = VIEW) -> list[Organization]:
+    """Property companies in scope, each with `estate_count`: the registry's estates it manages."""
+    from collections import Counter
+
+    managed = Counter(
+        registry.estate_list(user=user, perm=perm)
+        .filter(property_company__isnull=False)
+        .values_list("property_company_id", flat=True)
+    )
+    companies = list(organization_list(user=user, kind=OrganizationKind.PROPERTY_COMPANY, perm=perm))
+    for c in companies:
+        c.estate_count = managed.get(c.pk, 0)
+    return companies
+
+
+def agreement_list(*, user, perm: str = VIEW) -> QuerySet[CoBuildingAgreement]:
+    return (
+        scoped(CoBuildingAgreement.objects.all(), user, perm)
+        .select_related("organization", "community")
+        .annotate(resource_count=Count("resources"))
+    )
+
+
+def resource_list(*, user, perm: str = VIEW) -> QuerySet[PledgedResource]:
+    return scoped(PledgedResource.objects.all(), user, perm).select_related(
+        "agreement__organization", "community"
+    )
+
+
+def _current_terms() -> QuerySet[OwnersCommittee]:
+    later = OwnersCommittee.objects.filter(estate=OuterRef("estate"), term_start__gt=OuterRef("term_start"))
+    return OwnersCommittee.objects.filter(~Exists(later))
+
+
+def committee_list(*, user, overdue: bool = False, perm: str = VIEW) -> QuerySet[OwnersCommittee]:
+    """The current term of each estate's owners' committee; `overdue`: re-election past due."""
+    qs = scoped(_current_terms(), user, perm).select_related("estate", "community")
+    if overdue:
+        qs = qs.filter(term_end__lt=clock.now().date())
+    return qs.order_by("term_end", "pk")
+
+
+def register_counts(*, user, perm: str = VIEW) -> dict[str, int]:
+    orgs = organization_list(user=user, perm=perm)
+    by_kind = dict(orgs.order_by().values_list("kind").annotate(n=Count("pk")))
+    return {
+        "social": by_kind.get(OrganizationKind.SOCIAL_ORGANIZATION, 0)
+        + by_kind.get(OrganizationKind.COMMUNITY_SOCIAL_ORGANIZATION, 0),
+        "units": by_kind.get(OrganizationKind.RESIDENT_UNIT, 0),
+        "companies": by_kind.get(OrganizationKind.PROPERTY_COMPANY, 0),
+        "committees": committee_list(user=user, perm=perm).count(),
+        "overdue": committee_list(user=user, overdue=True, perm=perm).count(),
+        "agreements": agreement_list(user=user, perm=perm).count(),
+    }
+
+
+# --- figures ---------------------------------------------------------------------------
+
+
+def _share(numerator: int, denominator: int) -> float | None:
+    return round(100 * numerator / denominator, 2) if denominator else None
+
+
+def orgs_per_10k(*, user, perm: str = VIEW) -> FigureValue:
+    """Social organisations per 10,000 active residents in the user's scope."""
+    orgs = organization_list(user=user, kind=SOCIAL_KINDS, perm=perm)
+    from gongzhi.registry.codes import PersonStatus
+
+    residents = registry.person_queryset(user=user, perm=perm).filter(status=PersonStatus.ACTIVE).count()
+    n = orgs.count()
+    value = round(10000 * n / residents, 2) if residents else None
+    return FigureValue(value, orgs, n, residents)
+
+
+def property_coverage(*, user, perm: str = VIEW) -> FigureValue:
+    """Share of the registry's estates (in scope) managed by a property company."""
+    estates = registry.estate_list(user=user, perm=perm)
+    total = estates.count()
+    managed = estates.filter(property_company__isnull=False)
+    n = managed.count()
+    return FigureValue(_share(n, total), managed, n, total)
+
+
+def committee_coverage(*, user, perm: str = VIEW) -> FigureValue:
+    """Share of the estates (in scope) with an owners' committee registered."""
+    estates = registry.estate_list(user=user, perm=perm)
+    total = estates.count()
+    covered = estates.filter(pk__in=OwnersCommittee.objects.values("estate"))
+    n = covered.count()
+    return FigureValue(_share(n, total), covered, n, total)
+
+
+def resources_pledged_vs_used(*, user, perm: str = VIEW) -> FigureValue:
+    """Pledged resources used, as a share of the pledged quantity (same units summed per kind)."""
+    qs = resource_list(user=user, perm=perm)
+    totals = qs.aggregate(q=Sum("quantity"), u=Sum("used"))
+    q, u = totals["q"] or 0, totals["u"] or 0
+    return FigureValue(round(100 * float(u) / float(q), 2) if q else None, qs)
+
+
+# --- shared spaces and bookings ----------------------------------------------------------
+
+MAX_SEARCH_DAYS = 14
+MAX_SEARCH_SPACES = 100
+
+
+def space_list(*, user, kind: str = "", community: str = "", perm: str = BOOK) -> QuerySet[Space]:
+    qs = scoped(Space.objects.filter(active=True), user, perm).select_related("community", "owner")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if community:
+        qs = qs.filter(community__code__startswith=community)
+    return qs.order_by("community_id", "name")
+
+
+def space_get(*, user, pk: int, perm: str = BOOK) -> Space:
+    space = scoped(Space.objects.all(), user, perm).select_related("community", "owner").filter(pk=pk).first()
+    if space is None:
+        raise NotFound()
+    return space
+
+
+@dataclass
+class FreeSlots:
+    space: Space
+    day: dt.date
+    slots: list[tuple[dt.datetime, dt.datetime]]
+
+
+def availability(
+    *, user, date_from: dt.date, date_to: dt.date, kind: str = "", community: str = "", space_ids=None
+) -> list[FreeSlots]:
+    """Free slots of the spaces in scope (of a kind, near a community) day by day: one query for
+    the spaces, one for the bookings that hold them in the range."""
+    date_to = min(date_to, date_from + dt.timedelta(days=MAX_SEARCH_DAYS - 1))
+    spaces = space_list(user=user, kind=kind, community=community)
+    if space_ids is not None:
+        spaces = spaces.filter(pk__in=space_ids)
+    spaces = list(spaces[:MAX_SEARCH_SPACES])
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(date_from, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    taken: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for space_id, s, e in Booking.objects.filter(
+        space_id__in=[sp.pk for sp in spaces], status__in=HOLDING, starts_at__lt=end, ends_at__gt=start
+    ).values_list("space_id", "starts_at", "ends_at"):
+        taken.setdefault(space_id, []).append((s, e))
+    now = clock.now()
+    out: list[FreeSlots] = []
+    for space in spaces:
+        busy = sorted(taken.get(space.pk, []))
+        step = dt.timedelta(minutes=space.slot_minutes)
+        day = date_from
+        while day <= date_to:
+            if str(day.isoweekday()) in space.open_weekdays:
+                slot = dt.datetime.combine(day, space.opens, tzinfo=tz)
+                close = dt.datetime.combine(day, space.closes, tzinfo=tz)
+                free = []
+                while slot + step <= close:
+                    if slot > now and not any(s < slot + step and e > slot for s, e in busy):
+                        free.append((slot, slot + step))
+                    slot += step
+                out.append(FreeSlots(space, day, free))
+            day += dt.timedelta(days=1)
+    return out
+
+
+def bookings_mine(*, user) -> QuerySet[Booking]:
+    return Booking.objects.filter(booked_by=user).select_related("space", "series").order_by("-starts_at")
+
+
+def bookings_to_handle(*, user) -> QuerySet[Booking]:
+    """Bookings of the spaces the user manages: pending approval, and today's (check-in, no-show)."""
+    today = timezone.localdate(clock.now())
+    tz = timezone.get_current_timezone()
+    day_start = dt.datetime.combine(today, dt.time(0), tzinfo=tz)
+    return (
+        scoped(Booking.objects.all(), user, MANAGE_SPACES)
+        .filter(
+            Q(status=BookingStatus.PENDING, starts_at__gt=clock.now())
+            | Q(
+                status=BookingStatus.CONFIRMED,
+                starts_at__gte=day_start,
+                starts_at__lt=day_start + dt.timedelta(days=1),
+            )
+        )
+        .exclude(booker_kind=BookerKind.BLOCK)
+        .select_related("space", "booked_by", "organization")
+        .order_by("starts_at")
+    )
+
+
+def space_bookings(*, space: Space, day_from: dt.date, days: int = 7) -> QuerySet[Booking]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day_from, dt.time(0), tzinfo=tz)
+    return (
+        Booking.objects.filter(
+            space=space,
+            status__in=(BookingStatus.PENDING, *HOLDING),
+            starts_at__lt=start + dt.timedelta(days=days),
+            ends_at__gt=start,
+        )
+        .select_related("organization", "booked_by")
+        .order_by("starts_at")
+    )
+
+
+def booking_get(*, user, pk: int) -> Booking:
+    booking = (
+        Booking.objects.filter(Q(booked_by=user) | scope_q(user, MANAGE_SPACES))
+        .select_related("space", "series")
+        .filter(pk=pk)
+        .first()
+    )
+    if booking is None:
+        raise NotFound()
+    return booking
+
+
+def space_usage(*, user, days: int = 30, perm: str = MANAGE_SPACES) -> FigureValue:
+    """Hours booked vs hours open over the past `days` days, per space and by booker kind; the
+    value is the share of open hours used (blocks excluded)."""
+    end = clock.now()
+    start = end - dt.timedelta(days=days)
+    spaces = list(scoped(Space.objects.filter(active=True), user, perm).order_by("community_id", "name"))
+    rows = []
+    total_open = total_booked = 0.0
+    by_space: dict[int, dict[str, float]] = {}
+    for space_id, kind, s, e in (
+        Booking.objects.filter(space__in=spaces, status__in=HOLDING, starts_at__gte=start, starts_at__lt=end)
+        .exclude(booker_kind=BookerKind.BLOCK)
+        .values_list("space_id", "booker_kind", "starts_at", "ends_at")
+    ):
+        by_space.setdefault(space_id, {}).setdefault(kind, 0.0)
+        by_space[space_id][kind] += (e - s).total_seconds() / 3600
+    for space in spaces:
+        daily = (
+            dt.datetime.combine(dt.date.min, space.closes) - dt.datetime.combine(dt.date.min, space.opens)
+        ).total_seconds() / 3600
+        open_days = sum(
+            1 for k in range(days) if str((start + dt.timedelta(days=k)).isoweekday()) in space.open_weekdays
+        )
+        open_hours = daily * open_days
+        booked = by_space.get(space.pk, {})
+        rows.append(
+            {
+                "space": space,
+                "open_hours": open_hours,
+                "booked_hours": sum(booked.values()),
+                "by_kind": booked,
+            }
+        )
+        total_open += open_hours
+        total_booked += sum(booked.values())
+    value = round(100 * total_booked / total_open, 2) if total_open else None
+    return FigureValue(value, rows)
+
+
+def organization_share_of_premises(*, user, days: int = 30, perm: str = MANAGE_SPACES) -> FigureValue:
+    """Share of the hours booked in the community's own premises that organisations booked."""
+    usage = space_usage(user=user, days=days, perm=perm)
+    own = [r for r in usage.records if r["space"].owner_id is None]
+    booked = sum(r["booked_hours"] for r in own)
+    by_orgs = sum(r["by_kind"].get(BookerKind.ORGANIZATION, 0.0) for r in own)
+    return FigureValue(round(100 * by_orgs / booked, 2) if booked else None, own)
+
+
+def booking_counts(*, user) -> dict[str, int]:
+    now = clock.now()
+    counts = {
+        "mine": Booking.objects.filter(
+            booked_by=user, starts_at__gt=now, status__in=(BookingStatus.PENDING, *HOLDING)
+        ).count()
+    }
+    if user.has_perm(MANAGE_SPACES):
+        handle = bookings_to_handle(user=user)
+        counts["pending"] = handle.filter(status=BookingStatus.PENDING).count()
+        counts["today"] = handle.filter(status=BookingStatus.CONFIRMED).count()
+    return counts

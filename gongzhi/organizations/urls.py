@@ -1,0 +1,37 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organizations"
+urlpatterns = [
+    path("", views.register, name="register"),
+    path("<int:pk>/", views.organization_detail, name="organization_detail"),
+    path("import/", views.register_import, name="import"),
+    path("import/template/<str:register>/", views.import_template, name="import_template"),
+]
+
+from . import views_spaces  # noqa: E402
+
+urlpatterns += [
+    path("spaces/", views_spaces.space_list, name="space_list"),
+    path("spaces/<int:pk>/", views_spaces.space_detail, name="space_detail"),
+    path("bookings/", views_spaces.booking_list, name="booking_list"),
+    path("bookings/<int:pk>/<str:action>/", views_spaces.booking_act, name="booking_act"),
+    path("series/<int:pk>/cancel/", views_spaces.series_cancel, name="series_cancel"),
+]
+
+from . import views_lists  # noqa: E402
+
+urlpatterns += [
+    path("lists/", views_lists.four_lists, name="lists"),
+    path("needs/new/", views_lists.need_new, name="need_new"),
+    path("needs/submit/", views_lists.need_submit, name="need_submit"),
+    path("needs/harvest/", views_lists.needs_harvest, name="needs_harvest"),
+    path("needs/<int:pk>/", views_lists.need_detail, name="need_detail"),
+    path("needs/<int:pk>/match/", views_lists.need_match, name="need_match"),
+    path("needs/<int:pk>/project/", views_lists.need_to_project, name="need_to_project"),
+]
+
+from . import views_figures  # noqa: E402
+
+urlpatterns += [path("figures/", views_figures.figure_list, name="figures")]

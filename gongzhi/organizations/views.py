@@ -1,0 +1,116 @@
+"""Pages of the registers (thin: permission, selector or service, template)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gongzhi.core import clock
+from gongzhi.core.errors import ApplicationError, NotFound
+from gongzhi.core.permissions import require
+
+from . import imports, selectors
+from .rules import MANAGE, VIEW
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TABS = ("social", "units", "companies", "committees")
+
+
+@login_required
+@require_GET
+def register(request):
+    require(request.user, VIEW)
+    user = request.user
+    tab = request.GET.get("tab", "social")
+    if tab not in TABS:
+        tab = "social"
+    q = request.GET.get("q", "").strip()[:50]
+    overdue = request.GET.get("overdue") == "1"
+    context = {"tab": tab, "q": q, "overdue": overdue, "counts": selectors.register_counts(user=user)}
+    if tab == "social":
+        context["rows"] = selectors.organization_list(user=user, kind=selectors.SOCIAL_KINDS, q=q)[:300]
+    elif tab == "units":
+        context["rows"] = selectors.agreement_list(user=user).filter(organization__name__icontains=q)[:300]
+    elif tab == "companies":
+        companies = selectors.property_companies(user=user)
+        context["rows"] = [c for c in companies if q in c.name]
+        context["coverage"] = selectors.property_coverage(user=user)
+    else:
+        rows = selectors.committee_list(user=user, overdue=overdue)
+        if q:
+            rows = rows.filter(estate__name__icontains=q)
+        context["rows"] = rows[:300]
+        context["coverage"] = selectors.committee_coverage(user=user)
+    context["can_manage"] = user.has_perm(MANAGE)
+    context["today"] = clock.now().date()
+    return render(request, "organizations/register.html", context)
+
+
+@login_required
+@require_GET
+def organization_detail(request, pk: int):
+    require(request.user, VIEW)
+    org = selectors.organization_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "organizations/organization_detail.html",
+        {
+            "org": org,
+            "profile": getattr(org, "profile", None),
+            "served": selectors.organization_served(organization=org),
+            "estates": selectors.company_estates(user=request.user, organization=org)[:200],
+            "agreements": selectors.agreement_list(user=request.user).filter(organization=org),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_import(request):
+    require(request.user, MANAGE)
+    report, problem, status = None, "", 200
+    register = request.POST.get("register") or request.GET.get("register", "social")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ApplicationError("file_required", _("请选择要上传的表格文件。"))
+            report = imports.register_import(by=request.user, register=register, data=upload.read())
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            problem, status = str(exc.message), 400
+    return render(
+        request,
+        "organizations/import.html",
+        {
+            "report": report,
+            "problem": problem,
+            "register": register,
+            "registers": [(k, REGISTER_LABELS[k], "、".join(v)) for k, v in imports.REGISTERS.items()],
+        },
+        status=status,
+    )
+
+
+REGISTER_LABELS = {
+    "social": gettext_lazy("社会组织"),
+    "units": gettext_lazy("驻区单位与共建协议"),
+    "companies": gettext_lazy("物业公司"),
+    "committees": gettext_lazy("业主委员会"),
+}
+
+
+@login_required
+@require_GET
+def import_template(request, register: str):
+    require(request.user, MANAGE)
+    if register not in imports.REGISTERS:
+        raise NotFound()
+    response = HttpResponse(imports.template_workbook(register), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{register}-template.xlsx"'
+    return response

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProjectsConfig(AppConfig):
+    name = "gongzhi.projects"
+    label = "projects"
+    verbose_name = _("公益创投")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,42 @@
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.errors import ApplicationError, ErrorCatalogue
+
+
+class ProjectsError(ApplicationError):
+    pass
+
+
+MESSAGES = {
+    "title_required": _("请填写名称。"),
+    "amount_invalid": _("金额必须大于0。"),
+    "rubric_required": _("请至少设置一项评分细则。"),
+    "grant_share": _("申请资助不能超过项目总预算的60%%（最多 %(max)s 元）。"),
+    "call_closed": _("征集已截止或不在征集阶段。"),
+    "not_your_organization": _("只能以您所在组织的名义申报和提交报告。"),
+    "wrong_status": _("当前状态是“%(status)s”，不能执行此操作。"),
+    "wrong_phase": _("征集当前是“%(phase)s”阶段，不能执行此操作。"),
+    "not_expert": _("只能指派评审专家。"),
+    "declare_first": _("请先声明是否存在利益冲突，再查看申报材料。"),
+    "conflicted": _("您已声明存在利益冲突，不参加这份申报的评审。"),
+    "known_tie": _("平台记录显示您与申报组织存在关联（%(tie)s），请如实声明利益冲突。"),
+    "already_declared": _("已经声明过了。"),
+    "already_submitted": _("评分已提交，不能修改。"),
+    "score_invalid": _("每一项评分须为0至5的整数，且每项都要评分。"),
+    "reviews_pending": _("还有 %(n)s 位专家未提交评分。"),
+    "no_reviews": _("还没有专家完成评审。"),
+    "approver_reviewed": _("参加评审的人不能审批或拨付同一项目。"),
+    "budget_exceeded": _("立项总额将超过征集预算（剩余 %(left)s 元）。"),
+    "gate_not_passed": _("这一期要在%(gate)s拨付，评估尚未通过。"),
+    "report_late": _("自评报告逾期提交，下一期拨付暂停，需整改后重新评估。"),
+    "previous_unpaid": _("请先拨付前一期。"),
+    "already_paid": _("这一期已经拨付。"),
+    "report_required": _("请填写自评报告。"),
+    "not_published": _("评估结果公示后才能拨付。"),
+}
+
+error = ErrorCatalogue(
+    MESSAGES,
+    ProjectsError,
+    statuses={"wrong_status": 409, "wrong_phase": 409, "already_paid": 409, "already_submitted": 409},
+)

@@ -1,0 +1,370 @@
+"""Writes of public-benefit funding: keyword-only, atomic, guard first, one event each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from gongzhi.core import clock
+from gongzhi.core.ledger import Movement, ledger_transfer
+from gongzhi.core.models import RoleAssignment
+from gongzhi.core.permissions import require
+from gongzhi.core.roles import Role
+
+from .errors import error
+from .models import (
+    MAX_GRANT_SHARE,
+    Application,
+    ApplicationStatus,
+    CallPhase,
+    Evaluation,
+    EvaluationKind,
+    EvaluationStatus,
+    FundAccount,
+    FundEntry,
+    FundingCall,
+    Instalment,
+    InstalmentGate,
+    Project,
+    ProjectEvent,
+    ProjectPhase,
+    ReviewAssignment,
+    Score,
+)
+from .rules import APPLY, MANAGE, REVIEW
+from .workflow import APPLICATION, EVALUATION, PAYMENT, is_staff_of
+
+CENT = Decimal("0.01")
+# Instalments of a grant: 40% on signing, 40% after the mid-term evaluation, 20% after the final.
+INSTALMENTS = (
+    (InstalmentGate.SIGNING, Decimal("0.4")),
+    (InstalmentGate.MIDTERM, Decimal("0.4")),
+    (InstalmentGate.FINAL, Decimal("0.2")),
+)
+
+
+def _event(kind: str, obj, by, **data) -> None:
+    ProjectEvent.objects.create(kind=kind, subject=f"{obj._meta.model_name}:{obj.pk}", by=by, data=data)
+
+
+def _money(value) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(CENT)
+    except (InvalidOperation, ValueError):
+        raise error("amount_invalid") from None
+    if amount <= 0:
+        raise error("amount_invalid")
+    return amount
+
+
+def treasury() -> FundAccount:
+    account, _created = FundAccount.objects.get_or_create(
+        name="财政专项资金", call=None, project=None, defaults={"allow_negative": True}
+    )
+    return account
+
+
+@transaction.atomic
+def call_create(
+    *, by, region, title: str, budget, closes_at: dt.datetime, rubric: list[dict], categories: str = ""
+) -> FundingCall:
+    require(by, MANAGE, region)
+    if not (title or "").strip():
+        raise error("title_required")
+    budget = _money(budget)
+    lines = [
+        {"key": str(r["key"])[:30], "label": str(r["label"])[:60]}
+        for r in rubric
+        if r.get("key") and r.get("label")
+    ]
+    if not lines:
+        raise error("rubric_required")
+    call = FundingCall.objects.create(
+        region=region,
+        title=title.strip()[:100],
+        budget=budget,
+        closes_at=closes_at,
+        rubric=lines,
+        categories=(categories or "")[:200],
+        created_by=by,
+    )
+    account = FundAccount.objects.create(name=f"征集预算：{call.title}"[:120], call=call)
+    ledger_transfer(
+        entry_model=FundEntry,
+        movements=[Movement(treasury(), -budget), Movement(account, budget)],
+        reason="公益创投预算下达",
+        by=by,
+        kind="budget",
+    )
+    _event("call_created", call, by, budget=str(budget))
+    return call
+
+
+@transaction.atomic
+def call_phase_set(*, by, call: FundingCall, phase: str) -> FundingCall:
+    require(by, MANAGE, call)
+    order = [CallPhase.OPEN, CallPhase.REVIEW, CallPhase.DECIDED]
+    if phase not in order or order.index(phase) != order.index(call.phase) + 1:
+        raise error("wrong_phase", phase=call.get_phase_display())
+    call.phase = phase
+    call.save(update_fields=["phase", "updated_at"])
+    _event("call_phase", call, by, phase=phase)
+    return call
+
+
+@transaction.atomic
+def application_create(
+    *,
+    by,
+    call: FundingCall,
+    organization,
+    community,
+    title: str,
+    budget_total,
+    requested,
+    matched_funds=0,
+    households_target: int = 0,
+    people_target: int = 0,
+    summary: str = "",
+    outputs: str = "",
+) -> Application:
+    """A draft application by an organisation's staff; the grant asked for is at most 60% of the budget."""
+    require(by, APPLY, community)
+    if not is_staff_of(by, organization.pk):
+        raise error("not_your_organization")
+    if not (title or "").strip():
+        raise error("title_required")
+    budget_total, requested = _money(budget_total), _money(requested)
+    ceiling = (budget_total * MAX_GRANT_SHARE).quantize(CENT)
+    if requested > ceiling:
+        raise error("grant_share", max=ceiling)
+    app = Application(
+        call=call,
+        organization=organization,
+        community=community,
+        title=title.strip()[:100],
+        summary=(summary or "")[:2000],
+        budget_total=budget_total,
+        requested=requested,
+        matched_funds=Decimal(str(matched_funds or 0)),
+        households_target=int(households_target or 0),
+        people_target=int(people_target or 0),
+        outputs=(outputs or "")[:500],
+        created_by=by,
+    )
+    if app.call.phase != CallPhase.OPEN or clock.now() >= call.closes_at:
+        raise error("call_closed")
+    app.save()
+    _event("application_created", app, by)
+    return app
+
+
+@transaction.atomic
+def application_act(*, by, application: Application, action: str, note: str = "") -> Application:
+    """Take a step on an application (submit, request_revision, start_review, approve, reject)."""
+    app = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    if action not in APPLICATION.steps:
+        raise error("wrong_status", status=app.get_status_display())
+    APPLICATION.require(action, app, by)
+    app.status = APPLICATION.steps[action].target
+    if action == "request_revision":
+        app.revision_note = (note or "")[:300]
+    app.save(update_fields=["status", "revision_note", "updated_at"])
+    if action == "approve":
+        _project_create(by=by, app=app)
+    _event(f"application_{action}", app, by, note=note[:300])
+    return app
+
+
+def _project_create(*, by, app: Application) -> Project:
+    call = FundingCall.objects.select_for_update().get(pk=app.call_id)
+    committed = Project.objects.filter(application__call=call).aggregate(s=Sum("grant"))["s"] or Decimal(0)
+    if committed + app.requested > call.budget:
+        raise error("budget_exceeded", left=call.budget - committed)
+    project = Project.objects.create(
+        community_id=app.community_id, application=app, grant=app.requested, approved_by=by, created_by=by
+    )
+    FundAccount.objects.create(name=f"项目资金：{app.title}"[:120], project=project)
+    paid = Decimal(0)
+    for seq, (gate, share) in enumerate(INSTALMENTS, start=1):
+        amount = (app.requested * share).quantize(CENT) if seq < len(INSTALMENTS) else app.requested - paid
+        paid += amount
+        Instalment.objects.create(
+            community_id=app.community_id, project=project, seq=seq, gate=gate, amount=amount
+        )
+    today = clock.now().date()
+    for kind, days in ((EvaluationKind.MIDTERM, 90), (EvaluationKind.FINAL, 180)):
+        Evaluation.objects.create(
+            community_id=app.community_id, project=project, kind=kind, due_on=today + dt.timedelta(days=days)
+        )
+    return project
+
+
+@transaction.atomic
+def reviewers_assign(*, by, application: Application, experts) -> list[ReviewAssignment]:
+    require(by, MANAGE, application)
+    out = []
+    for expert in experts:
+        if not RoleAssignment.objects.filter(user=expert, active=True, role=Role.EXPERT).exists():
+            raise error("not_expert")
+        a, _created = ReviewAssignment.objects.get_or_create(
+            community_id=application.community_id,
+            application=application,
+            expert=expert,
+            defaults={"created_by": by},
+        )
+        out.append(a)
+    _event("reviewers_assigned", application, by, experts=[e.pk for e in experts])
+    return out
+
+
+def known_ties(*, expert, application: Application) -> list[str]:
+    """Ties the platform knows: the expert works for the applying organisation (a role there)."""
+    ties = []
+    if RoleAssignment.objects.filter(user=expert, organization_id=application.organization_id).exists():
+        ties.append("同一组织")
+    return ties
+
+
+@transaction.atomic
+def review_declare(*, by, assignment: ReviewAssignment, conflict: bool, note: str = "") -> ReviewAssignment:
+    """The expert declares conflicts of interest before seeing the application."""
+    a = ReviewAssignment.objects.select_for_update().select_related("application").get(pk=assignment.pk)
+    if a.expert_id != by.pk:
+        raise error("not_expert")
+    require(by, REVIEW, a)
+    if a.declared_at is not None:
+        raise error("already_declared")
+    ties = known_ties(expert=by, application=a.application)
+    if ties and not conflict:
+        raise error("known_tie", tie="、".join(ties))
+    a.declared_at, a.conflict, a.conflict_note = clock.now(), bool(conflict), (note or "")[:200]
+    a.save(update_fields=["declared_at", "conflict", "conflict_note", "updated_at"])
+    _event("review_declared", a, by, conflict=a.conflict)
+    return a
+
+
+def review_open(*, by, assignment: ReviewAssignment) -> Application:
+    """The application, for its reviewer, once they declared no conflict."""
+    assignment = ReviewAssignment.objects.select_related(
+        "application__call", "application__organization"
+    ).get(pk=assignment.pk)
+    if assignment.expert_id != by.pk:
+        raise error("not_expert")
+    if assignment.declared_at is None:
+        raise error("declare_first")
+    if assignment.conflict:
+        raise error("conflicted")
+    return assignment.application
+
+
+@transaction.atomic
+def review_submit(*, by, assignment: ReviewAssignment, scores: dict, comment: str = "") -> ReviewAssignment:
+    """Score every rubric line 0–5; the scores are final (append-only)."""
+    a = ReviewAssignment.objects.select_for_update().select_related("application__call").get(pk=assignment.pk)
+    review_open(by=by, assignment=a)
+    require(by, REVIEW, a)
+    if a.application.status != ApplicationStatus.IN_REVIEW:
+        raise error("wrong_status", status=a.application.get_status_display())
+    if a.submitted_at is not None:
+        raise error("already_submitted")
+    lines = [r["key"] for r in a.application.call.rubric]
+    parsed = {}
+    for key in lines:
+        try:
+            value = int(str(scores.get(key, "")).strip())
+        except ValueError:
+            raise error("score_invalid") from None
+        if not 0 <= value <= 5:
+            raise error("score_invalid")
+        parsed[key] = value
+    Score.objects.bulk_create(
+        Score(community_id=a.community_id, assignment=a, line=k, score=v) for k, v in parsed.items()
+    )
+    a.submitted_at, a.comment = clock.now(), (comment or "")[:500]
+    a.save(update_fields=["submitted_at", "comment", "updated_at"])
+    _rescore(a.application)
+    _event("review_submitted", a, by)
+    return a
+
+
+def _rescore(app: Application) -> None:
+    """The application's score: the mean over submitted reviews of each reviewer's total."""
+    totals = [
+        sum(s.score for s in a.scores.all())
+        for a in app.assignments.filter(submitted_at__isnull=False).prefetch_related("scores")
+    ]
+    app.score = (Decimal(sum(totals)) / len(totals)).quantize(CENT) if totals else None
+    Application.objects.filter(pk=app.pk).update(score=app.score)
+
+
+@transaction.atomic
+def evaluation_act(*, by, evaluation: Evaluation, action: str, text: str = "") -> Evaluation:
+    """submit_report (the organisation), pass / fail (an expert), publish (staff: the public notice)."""
+    ev = Evaluation.objects.select_for_update().select_related("project__application").get(pk=evaluation.pk)
+    if action not in EVALUATION.steps:
+        raise error("wrong_status", status=ev.get_status_display())
+    now = clock.now()
+    EVALUATION.require(action, ev, by, now)
+    fields = ["status", "updated_at"]
+    if action == "submit_report":
+        if not (text or "").strip():
+            raise error("report_required")
+        ev.report, ev.submitted_at = text.strip()[:4000], now
+        ev.late = ev.late or now.date() > ev.due_on
+        fields += ["report", "submitted_at", "late"]
+    elif action in ("pass", "fail"):
+        ev.reviewer, ev.review_note = by, (text or "")[:500]
+        fields += ["reviewer", "review_note"]
+    elif action == "publish":
+        ev.notice_at = now
+        fields.append("notice_at")
+    target = EVALUATION.steps[action].target
+    if target:
+        ev.status = target
+    ev.save(update_fields=fields)
+    project = ev.project
+    phase = {
+        ("submit_report", "midterm"): ProjectPhase.MIDTERM,
+        ("submit_report", "final"): ProjectPhase.FINAL,
+    }.get((action, ev.kind))
+    if action == "publish" and ev.kind == EvaluationKind.FINAL and ev.status == EvaluationStatus.PASSED:
+        phase = ProjectPhase.COMPLETED
+    if action == "publish" and ev.kind == EvaluationKind.MIDTERM and ev.status == EvaluationStatus.PASSED:
+        phase = ProjectPhase.RUNNING
+    if phase and phase != project.phase:
+        Project.objects.filter(pk=project.pk).update(phase=phase)
+    _event(f"evaluation_{action}", ev, by, late=ev.late)
+    return ev
+
+
+@transaction.atomic
+def instalment_pay(*, by, instalment: Instalment) -> Instalment:
+    """Release an instalment: a ledger transfer from the call's budget to the project."""
+    inst = (
+        Instalment.objects.select_for_update()
+        .select_related("project__application__call")
+        .get(pk=instalment.pk)
+    )
+    PAYMENT.require("pay", inst, by)
+    project = inst.project
+    ledger_transfer(
+        entry_model=FundEntry,
+        movements=[
+            Movement(project.application.call.account, -inst.amount),
+            Movement(project.account, inst.amount),
+        ],
+        reason=f"{project.application.title} 第{inst.seq}期拨付",
+        by=by,
+        kind="payment",
+    )
+    inst.paid_at, inst.paid_by = clock.now(), by
+    try:
+        inst.save(update_fields=["paid_at", "paid_by", "updated_at"])
+    except IntegrityError:  # pragma: no cover
+        raise error("already_paid") from None
+    _event("instalment_paid", inst, by, amount=str(inst.amount))
+    return inst

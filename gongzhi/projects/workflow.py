@@ -1,0 +1,144 @@
+"""The funding workflows, one declaration per step (core.guard): applications, evaluations and
+payments. Services require, pages and the API list the same steps."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.guard import Step, Workflow
+from gongzhi.core.models import RoleAssignment
+from gongzhi.core.roles import Role
+
+from .errors import error
+from .models import ApplicationStatus as A
+from .models import CallPhase, EvaluationStatus, InstalmentGate
+from .rules import APPLY, APPROVE, MANAGE, REVIEW
+
+
+def is_staff_of(user, organization_id) -> bool:
+    return RoleAssignment.objects.filter(
+        user=user, active=True, role=Role.SOCIAL_ORG_STAFF, organization_id=organization_id
+    ).exists()
+
+
+def _own_organization(app, user, now):
+    return None if is_staff_of(user, app.organization_id) else error("not_your_organization")
+
+
+def _call_open(app, user, now):
+    call = app.call
+    return None if call.phase == CallPhase.OPEN and now < call.closes_at else error("call_closed")
+
+
+def _call_in_review(app, user, now):
+    return (
+        None
+        if app.call.phase == CallPhase.REVIEW
+        else error("wrong_phase", phase=app.call.get_phase_display())
+    )
+
+
+def _reviews_done(app, user, now):
+    assignments = [a for a in app.assignments.all() if a.conflict is not True]
+    pending = sum(1 for a in assignments if a.submitted_at is None)
+    if pending:
+        return error("reviews_pending", n=pending)
+    if not assignments:
+        return error("no_reviews")
+    return None
+
+
+def _not_a_reviewer(app, user, now):
+    return error("approver_reviewed") if app.assignments.filter(expert=user).exists() else None
+
+
+APPLICATION = Workflow(
+    {
+        "submit": Step(
+            _("提交申报"), (A.DRAFT, A.REVISION), A.SUBMITTED, APPLY, (_own_organization, _call_open)
+        ),
+        "request_revision": Step(_("退回修改"), (A.SUBMITTED,), A.REVISION, MANAGE, (_call_open,)),
+        "start_review": Step(_("进入专家评审"), (A.SUBMITTED,), A.IN_REVIEW, MANAGE, (_call_in_review,)),
+        "approve": Step(_("批准立项"), (A.IN_REVIEW,), A.APPROVED, APPROVE, (_reviews_done, _not_a_reviewer)),
+        "reject": Step(_("不予立项"), (A.IN_REVIEW,), A.REJECTED, APPROVE, (_reviews_done, _not_a_reviewer)),
+    },
+    wrong_state=lambda app, step: error("wrong_status", status=app.get_status_display()),
+    state_attr="status",
+)
+
+
+def _project_staff(ev, user, now):
+    return (
+        None if is_staff_of(user, ev.project.application.organization_id) else error("not_your_organization")
+    )
+
+
+def _not_project_reviewer(ev, user, now):
+    if ev.project.application.assignments.filter(expert=user).exists():
+        return error("approver_reviewed")
+    return None
+
+
+EVALUATION = Workflow(
+    {
+        "submit_report": Step(
+            _("提交自评报告"),
+            (EvaluationStatus.AWAITING, EvaluationStatus.FAILED),
+            EvaluationStatus.SUBMITTED,
+            APPLY,
+            (_project_staff,),
+        ),
+        "pass": Step(
+            _("评估通过"),
+            (EvaluationStatus.SUBMITTED,),
+            EvaluationStatus.PASSED,
+            REVIEW,
+            (_not_project_reviewer,),
+        ),
+        "fail": Step(_("评估不通过"), (EvaluationStatus.SUBMITTED,), EvaluationStatus.FAILED, REVIEW),
+        "publish": Step(
+            _("公示结果"),
+            (EvaluationStatus.PASSED, EvaluationStatus.FAILED),
+            None,
+            MANAGE,
+            (lambda ev, u, n: error("already_declared") if ev.notice_at else None,),
+        ),
+    },
+    wrong_state=lambda ev, step: error("wrong_status", status=ev.get_status_display()),
+    state_attr="status",
+)
+
+
+def _gate_passed(inst, user, now):
+    """Signing instalments are free to pay; the others need their evaluation passed and publicly
+    noticed, with the report on time, and the reviewer may not pay."""
+    unpaid_before = inst.project.instalments.filter(seq__lt=inst.seq, paid_at__isnull=True).exists()
+    if unpaid_before:
+        return error("previous_unpaid")
+    if inst.gate == InstalmentGate.SIGNING:
+        return None
+    ev = inst.project.evaluations.filter(kind=inst.gate).first()
+    if ev is None or ev.status != EvaluationStatus.PASSED:
+        return error("gate_not_passed", gate=inst.get_gate_display())
+    if ev.late:
+        return error("report_late")
+    if ev.notice_at is None:
+        return error("not_published")
+    if ev.reviewer_id == user.pk:
+        return error("approver_reviewed")
+    return None
+
+
+def _payer_not_reviewer(inst, user, now):
+    return (
+        error("approver_reviewed")
+        if inst.project.application.assignments.filter(expert=user).exists()
+        else None
+    )
+
+
+PAYMENT = Workflow(
+    {"pay": Step(_("拨付"), ("unpaid",), "paid", APPROVE, (_gate_passed, _payer_not_reviewer))},
+    wrong_state=lambda inst, step: error("already_paid"),
+    state_attr="state",
+)
