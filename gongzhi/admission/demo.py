@@ -216,8 +216,19 @@ def demo_admission(ctx) -> None:
             application=apps[3],
             deadline=dt.date(year, 12, 31),
         )
+    # A certificate issued by 军门社区 for one of its residents, and verified.
+    from gongzhi.registry.selectors import person_queryset
+
+    from .certificates import certificate_issue, certificate_verify
+
+    resident = person_queryset(user=worker).filter(dwelling__isnull=False).order_by("pk").first()
+    cert_code = ""
+    if resident is not None:
+        with clock.at(today - dt.timedelta(days=1)):
+            cert = certificate_issue(person_id=resident.pk, kind="residence", by=worker, note="子女入学")
+        cert_code = certificate_verify(code=cert.code).code
     ctx.out(
-        f"  清单 2 版（{len(items)} 项），准入申请 {Application.objects.filter(region=district).count()} 件"
+        f"  证明验证码 {cert_code or '（无居民，未出具）'}；清单 2 版（{len(items)} 项），准入申请 {Application.objects.filter(region=district).count()} 件"
         f"（1 件审核中），{len(communities)} 个社区收到任务，工时登记 {n_hours} 条，"
         f"军门社区拒绝未准入任务 1 件（{time.perf_counter() - started:.1f} 秒）"
     )

@@ -294,3 +294,27 @@ class FundAccount(LedgerAccount):
 
 class FundEntry(LedgerEntry):
     account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="entries")
+
+
+class Certificate(AppendOnlyModel):
+    """A certificate a community issued (出具证明): only listed kinds, its text filled from the register
+    and kept as issued, found again by its verification code."""
+
+    community = community_fk()
+    kind = models.CharField(_("证明类别"), max_length=20)
+    kind_title = models.CharField(_("证明名称"), max_length=200)
+    list_version = models.ForeignKey(ListVersion, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    holder_masked = models.CharField(_("持证人"), max_length=50)
+    body = models.TextField(_("证明内容"))
+    code = models.CharField(_("验证码"), max_length=16, unique=True)
+    issued_at = models.DateTimeField(_("出具时间"), default=clock.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    purpose_note = models.CharField(_("用途"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("社区证明")
+        verbose_name_plural = _("社区证明")
+        ordering = ["-issued_at", "-id"]

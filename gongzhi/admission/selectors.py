@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.models import Region
-from gongzhi.core.scoping import scope_prefixes, scoped
+from gongzhi.core.scoping import scope_prefixes, scoped  # noqa: F401 (scope_prefixes used by views)
 
 from . import rules
 from .models import Application, ApplicationEvent, FundEntry, InboxTask, ListKind, ListVersion

@@ -15,4 +15,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/<slug:action>/", views.task_act, name="task_act"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("certificates/", views.certificates, name="certificates"),
+    path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
+    path("verify/", views.verify, name="verify"),
 ]

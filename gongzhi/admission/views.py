@@ -263,3 +263,59 @@ def reconciliation(request):
     require(request.user, rules.VIEW_RECONCILIATION)
     count, rows = selectors.reconciliation(user=request.user)
     return render(request, "admission/reconciliation.html", {"rows": rows, "count": count})
+
+
+# Certificates ---------------------------------------------------------------------------------
+
+
+@login_required
+def certificates(request):
+    from . import certificates as certs
+
+    require(request.user, rules.ISSUE_CERTIFICATE)
+    community = (selectors.scope_prefixes(request.user, rules.ISSUE_CERTIFICATE) or [""])[0]
+    kinds = certs.certificate_kinds(community=community) if len(community) >= 6 else []
+    if request.method == "POST":
+        try:
+            person_id = int(request.POST.get("person", ""))
+        except ValueError:
+            messages.error(request, _("请填写居民编号。"))
+        else:
+            cert = certs.certificate_issue(
+                person_id=person_id,
+                kind=request.POST.get("kind", ""),
+                by=request.user,
+                note=request.POST.get("note", ""),
+            )
+            return redirect("admission:certificate_detail", cert.pk)
+    page = Paginator(certs.certificates_issued(user=request.user), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "admission/certificates.html",
+        {"kinds": kinds, "page": page, "person": request.GET.get("person", "")},
+    )
+
+
+@login_required
+def certificate_detail(request, pk: int):
+    from . import certificates as certs
+
+    require(request.user, rules.ISSUE_CERTIFICATE)
+    cert = certs.certificates_issued(user=request.user).filter(pk=pk).first()
+    if cert is None:
+        raise NotFound()
+    return render(request, "admission/certificate_detail.html", {"cert": cert})
+
+
+def verify(request):
+    """Public: anyone holding a certificate's code can check that the community issued it."""
+    from . import certificates as certs
+
+    code = request.GET.get("code", "")
+    cert = None
+    if code:
+        try:
+            cert = certs.certificate_verify(code=code)
+        except NotFound:
+            messages.error(request, _("未找到该证明，请核对验证码。"))
+    return render(request, "admission/verify.html", {"cert": cert, "code": code[:32]})

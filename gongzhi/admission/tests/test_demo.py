@@ -10,6 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_builds_lists_applications_and_a_refused_task_quickly():
+    from tests.factories import DwellingFactory, PersonFactory
+
+    PersonFactory(dwelling=DwellingFactory())
     out = []
     started = time.perf_counter()
     demo_admission(DemoContext(district="350102", residents=0, seed=1, out=out.append))
@@ -21,5 +24,8 @@ def test_demo_builds_lists_applications_and_a_refused_task_quickly():
     junmen = InboxTask.objects.filter(community_id="350102004001")
     assert junmen.filter(state="refused", application__isnull=True).count() == 1
     assert junmen.filter(state="open", application__isnull=True).exists()
+    from gongzhi.admission.models import Certificate
+
+    assert Certificate.objects.filter(community_id="350102004001", kind="residence").count() == 1
     demo_admission(DemoContext(district="350102", residents=0, seed=1, out=out.append))  # idempotent
     assert "跳过" in out[-1]
