@@ -117,7 +117,7 @@ def _community_q(user, perm: str) -> Q:
     q = Q()
     for p in prefixes:
         if len(p) <= 6:
-            q |= Q(region_id__startswith=p) if len(p) < 6 else Q(region_id=p)
+            q |= Q(region__code__startswith=p) if len(p) < 6 else Q(region_id=p)
         else:
             codes = Region.objects.filter(level=5, code__startswith=p).values_list("code", flat=True)
             for c in codes:
