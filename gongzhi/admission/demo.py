@@ -25,7 +25,7 @@ JUNMEN = "350102004001"
 def _staff(username: str, display: str, role: str, *, region=None, department=None) -> User:
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"display_name": display, "is_demo_account": True, "password": make_password(None)},
+        defaults={"display_name": display, "is_demo_account": False, "password": make_password(None)},
     )
     RoleAssignment.objects.get_or_create(user=user, role=role, region=region, department=department)
     return user

@@ -54,10 +54,6 @@ manifest = AppManifest(
         MenuEntry(_("费随事转对账"), "admission:reconciliation", rules.VIEW_RECONCILIATION, order=64),
         MenuEntry(_("出具证明"), "admission:certificates", rules.ISSUE_CERTIFICATE, order=65),
     ),
-    public_menu=(
-        MenuEntry(_("社区工作清单"), "admission:lists", None, order=60),
-        MenuEntry(_("证明核验"), "admission:verify", None, order=61),
-    ),
     home_panels=(inbox_panel, review_panel),
     api=("/admission/", "gongzhi.admission.api:router"),
     urls=(("admission/", "gongzhi.admission.urls"),),

@@ -25,7 +25,7 @@ MAX_COMMUNITIES = 40  # enough for every street's figures; keeps the step well u
 def _staff(username: str, role: str, region: Region) -> User:
     user, _ = User.objects.get_or_create(
         username=username,
-        defaults={"display_name": region.name, "is_demo_account": True, "password": make_password(None)},
+        defaults={"display_name": region.name, "is_demo_account": False, "password": make_password(None)},
     )
     RoleAssignment.objects.get_or_create(user=user, role=role, region=region)
     return user

@@ -26,7 +26,6 @@ manifest = AppManifest(
             order=66,
         ),
     ),
-    public_menu=(MenuEntry(_("评议社区"), "evaluation:answer", None, order=62),),
     api=("/evaluation/", "gongzhi.evaluation.api:router"),
     urls=(("evaluation/", "gongzhi.evaluation.urls"),),
     demo=(DemoStep(92, _("双评议：去年的居民评社区与社区评部门"), demo_evaluation),),

@@ -79,7 +79,8 @@ def survey_detail(request, pk: int):
                 size = 0
             codes = services.sample_draw(survey=survey, per_community=size, by=request.user)
             messages.success(
-                request, _("已抽取 %(n)s 户。验证码只显示这一次，请立即打印或发送给样本户。") % {"n": len(codes)}
+                request,
+                _("已抽取 %(n)s 户。验证码只显示这一次，请立即打印或发送给样本户。") % {"n": len(codes)},
             )
         elif action in ("open", "closed"):
             services.survey_set_state(survey=survey, state=action, by=request.user)
