@@ -269,6 +269,9 @@ def unadmitted_refused(*, user, **_):
         if scope_prefixes(user, rules.INBOX)
         else scoped(InboxTask.objects.filter(state=InboxTask.State.REFUSED), user, rules.VIEW_RECONCILIATION)
     )
+    departments = rules.user_department_ids(user)
+    if departments and not scope_prefixes(user, rules.REVIEW):
+        qs = qs.filter(department_id__in=departments)  # a department sees the refusals of its own tasks
     records = list(qs.select_related("department").order_by("-refused_at")[:200])
     return qs.count(), records
 
