@@ -8,11 +8,16 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.models import Department
 
 from . import rules, selectors, services
 from .models import Question, SampleHousehold, Survey
+
+
+def _int(raw) -> int:
+    return int(raw) if raw and str(raw).isdigit() and len(str(raw)) < 18 else 0
 
 
 def _answers(post) -> dict:
@@ -33,20 +38,22 @@ def survey_list(request):
 
 @login_required
 def survey_new(request):
+    if not request.user.has_perm(rules.MANAGE):
+        raise PermissionDenied()
     if request.method == "POST":
         from gongzhi.core.scoping import scope_prefixes
 
         district = next((p[:6] for p in scope_prefixes(request.user, rules.MANAGE) if len(p) >= 6), "")
+        raw_year = request.POST.get("year", "")
+        year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else clock.now().year
         s = services.survey_create(
             region=district,
             title=request.POST.get("title", ""),
             target=request.POST.get("target", ""),
-            year=int(request.POST.get("year") or 0) or 2026,
+            year=year,
             by=request.user,
         )
         return redirect("evaluation:detail", s.pk)
-    if not request.user.has_perm(rules.MANAGE):
-        raise PermissionDenied()
     return render(request, "evaluation/new.html", {"targets": Survey.Target.choices})
 
 
@@ -157,7 +164,7 @@ def visit(request, pk: int):
     if request.method == "POST":
         sample = (
             selectors.samples_to_visit(survey=survey, user=request.user)
-            .filter(pk=request.POST.get("sample") or 0)
+            .filter(pk=_int(request.POST.get("sample")))
             .first()
         )
         if sample is None:
@@ -187,7 +194,7 @@ def rate(request, pk: int):
         raise PermissionDenied()
     if request.method == "POST":
         dept = Department.objects.filter(
-            pk=request.POST.get("department") or 0, region_id=survey.region_id
+            pk=_int(request.POST.get("department")), region_id=survey.region_id
         ).first()
         if dept is None:
             raise NotFound()

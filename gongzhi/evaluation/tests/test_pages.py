@@ -76,3 +76,20 @@ def test_builder_page(now, office, client):
     client.post(url, {"action": "question", "text": "附加题", "kind": "yesno"})
     html = client.get(url).content.decode()
     assert "附加题" in html and html.count("<li>") >= 8
+
+
+def test_bad_input_is_refused_without_a_500(open_survey, client, community_worker, make_user, office):
+    survey, _codes = open_survey
+    client.force_login(community_worker)
+    assert client.post(f"/evaluation/{survey.pk}/visit/", {"sample": "abc"}).status_code == 404
+    assert (
+        client.post("/evaluation/new/", {"title": "x", "target": "community", "year": "x"}).status_code == 403
+    )
+    client.force_login(make_user("community_head", JUNMEN))
+    assert client.post(f"/evaluation/{survey.pk}/rate/", {"department": "1e9"}).status_code == 404
+    client.force_login(office)
+    assert (
+        client.post("/evaluation/new/", {"title": "x", "target": "community", "year": "x"}).status_code == 302
+    )
+    r = client.post(f"/evaluation/{survey.pk}/", {"action": "sample", "per_community": "lots"})
+    assert r.status_code in (400, 409)
