@@ -193,15 +193,24 @@ def main() -> None:
     p.add_argument("--questions", type=int, default=30)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--reuse", action="store_true", help="measure again on the loaded database (skip generation)"
+    )
     args = p.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database named gz_bench…")
     _env(url)
-    _setup_database(url)
+    if not args.reuse:
+        _setup_database(url)
     import django
 
     django.setup()
+    if args.reuse:
+        from gongzhi.evaluation.models import Survey
+
+        measure(Survey.objects.get(title="基准：居民评社区").pk, args.runs)
+        return
     from django.core.management import call_command
 
     from gongzhi.core.regions import regions_import

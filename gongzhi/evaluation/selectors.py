@@ -110,10 +110,13 @@ def survey_results(*, survey: Survey, user, level: str = "community") -> list[Un
         return []
     unit = Left("community_id", length)
     high = max(4, survey.scale_max - 1)  # "satisfied": the top two points of the scale
+    # The scale questions by id, read first: filtering on the question's kind through a join made
+    # PostgreSQL loop over the answers once per question (bench/evaluation_results.py).
+    numbers = dict(survey.questions.filter(kind=Question.Kind.SCALE).values_list("pk", "number"))
     answers = (
-        Answer.objects.filter(scope, survey=survey, value__isnull=False, question__kind=Question.Kind.SCALE)
+        Answer.objects.filter(scope, survey=survey, value__isnull=False, question_id__in=list(numbers))
         .annotate(unit=unit)
-        .values("unit", "question__number")
+        .values("unit", "question_id")
         .annotate(
             n=Count("id"),
             s=Sum("value"),
@@ -126,7 +129,7 @@ def survey_results(*, survey: Survey, user, level: str = "community") -> list[Un
     for row in answers:
         r = out.setdefault(row["unit"], UnitResult(code=row["unit"]))
         n, s, ss, k = row["n"], float(row["s"] or 0), float(row["ss"] or 0), row["k"]
-        r.questions[row["question__number"]] = (n, *mean_ci(n, s, ss))
+        r.questions[numbers[row["question_id"]]] = (n, *mean_ci(n, s, ss))
         t = totals.setdefault(row["unit"], [0, 0.0, 0.0, 0])
         t[0] += n
         t[1] += s
