@@ -27,8 +27,9 @@ def inbox_panel(user):
 def review_panel(user):
     if not user.has_perm(rules.REVIEW):
         return None
-    from .selectors import review_queue
+    from .selectors import review_overdue, review_queue
 
+    late = review_overdue(user=user).count()
     return HomePanel(
         _("社区工作准入"),
         [
@@ -36,7 +37,10 @@ def review_panel(user):
                 _("待审核申请"),
                 review_queue(user=user).count(),
                 "/admission/applications/?state=under_review",
-            )
+            ),
+            PanelItem(
+                _("超过审核期限"), late, "/admission/applications/?state=under_review", "bad" if late else ""
+            ),
         ],
     )
 

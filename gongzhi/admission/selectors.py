@@ -167,6 +167,13 @@ def review_queue(*, user) -> QuerySet[Application]:
     )
 
 
+def review_overdue(*, user) -> QuerySet[Application]:
+    """Applications still under review after their working-day limit."""
+    from gongzhi.core import clock
+
+    return review_queue(user=user).filter(review_due__lt=clock.now())
+
+
 # The inbox and reconciliation -----------------------------------------------------------------
 
 

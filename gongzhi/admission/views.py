@@ -151,6 +151,7 @@ def applications(request):
             "state": state,
             "states": Application.State.choices,
             "can_apply": bool(rules.user_department_ids(request.user)),
+            "overdue": set(selectors.review_overdue(user=request.user).values_list("pk", flat=True)),
         },
     )
 

@@ -229,3 +229,14 @@ def test_refusal_of_an_admitted_task_is_impossible_in_the_database(now, draft_ap
 def test_list_items_listed_per_kind(published):
     kinds = set(ListItem.objects.filter(version=published).values_list("kind", flat=True))
     assert kinds == {"duty", "assist", "negative", "certificate"}
+
+
+def test_review_past_its_working_day_limit_is_flagged(now, draft_app, dept_user, reviewer, client):
+    services.application_submit(application=draft_app, by=dept_user)
+    assert not selectors.review_overdue(user=reviewer).exists()
+    with clock.at(NOW + dt.timedelta(days=20)):  # 14 working days
+        assert not selectors.review_overdue(user=reviewer).exists()
+    with clock.at(NOW + dt.timedelta(days=23)):  # past the 15th working day
+        assert list(selectors.review_overdue(user=reviewer)) == [draft_app]
+        client.force_login(reviewer)
+        assert 'data-testid="overdue"' in client.get("/admission/applications/").content.decode()
