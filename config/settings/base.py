@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "gongzhi.care",
     "gongzhi.elections",
     "gongzhi.projects",
+    "gongzhi.admission",
+    "gongzhi.evaluation",
     "gongzhi.web",
 ]
 

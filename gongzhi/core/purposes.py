@@ -18,6 +18,7 @@ class Purpose(models.TextChoices):
     DEPARTMENT_ASSIST = "department_assist", _("部门协查")
     REGISTER_CORRECTION = "register_correction", _("核对更正登记信息")
     EXPORT_FILING = "export_filing", _("报表报送")
+    ISSUE_CERTIFICATE = "issue_certificate", _("出具证明")
     # Recorded by the platform itself, never chosen in a form: a search by a full identity number or
     # phone identifies a person as surely as a reveal, so it is logged (and counted) as one.
     LOOKUP_BY_NUMBER = "lookup_by_number", _("按完整号码查找居民")

@@ -1,0 +1,125 @@
+"""Certificates (出具证明): only the kinds on the district's list in force; the text is filled from
+the register; a verification code and a public page; every issue logged with its purpose."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gongzhi.core import clock, pii
+from gongzhi.core.audit import access_log_record
+from gongzhi.core.errors import NotFound
+from gongzhi.core.models import AccessAction
+from gongzhi.core.permissions import require
+from gongzhi.core.purposes import Purpose
+from gongzhi.demands.calendar import local
+from gongzhi.registry import selectors as registry
+
+from . import rules
+from .errors import error
+from .models import Certificate, ListKind
+from .selectors import list_in_force
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def certificate_kinds(*, community: str) -> list[tuple[str, str]]:
+    version = list_in_force(region=community)
+    if version is None:
+        return []
+    return list(version.items.filter(kind=ListKind.CERTIFICATE).values_list("code", "title"))
+
+
+def _body(kind: str, person, community_name: str, today) -> str:
+    name = person.name
+    idm = person.id_number_masked
+    if kind == "residence":
+        address = person.dwelling.address if person.dwelling_id else _("本社区")
+        return _("兹证明 %(name)s（公民身份号码 %(id)s）登记居住于%(c)s%(addr)s。") % {
+            "name": name,
+            "id": idm,
+            "c": community_name,
+            "addr": address,
+        }
+    if kind == "household":
+        membership = getattr(person, "membership", None)
+        if membership is None:
+            return _("兹证明 %(name)s（公民身份号码 %(id)s）在%(c)s登记为独立居住，无同户成员。") % {
+                "name": name,
+                "id": idm,
+                "c": community_name,
+            }
+        members = registry.household_members(household=membership.household)
+        listed = "；".join(f"{m.person.name}（{m.get_relationship_display()}）" for m in members)
+        return _("兹证明 %(name)s（公民身份号码 %(id)s）所在户（户编号 %(no)s）登记的同户成员为：%(m)s。") % {
+            "name": name,
+            "id": idm,
+            "no": membership.household.number,
+            "m": listed,
+        }
+    return _("兹证明 %(name)s（公民身份号码 %(id)s）于 %(d)s 本人到%(c)s，经核验健在。") % {
+        "name": name,
+        "id": idm,
+        "d": today.isoformat(),
+        "c": community_name,
+    }
+
+
+KNOWN_TEMPLATES = {"residence", "household", "alive"}
+
+
+@transaction.atomic
+def certificate_issue(*, person_id: int, kind: str, by, note: str = "") -> Certificate:
+    """Issue a listed certificate for a resident of the worker's community; refuse every other kind."""
+    require(by, rules.ISSUE_CERTIFICATE)
+    person = registry.person_get(user=by, pk=person_id)  # scoped: another community's resident is "not found"
+    require(by, rules.ISSUE_CERTIFICATE, person, hide=True)
+    version = list_in_force(region=person.community_id)
+    listed = {}
+    if version is not None:
+        listed = dict(version.items.filter(kind=ListKind.CERTIFICATE).values_list("code", "title"))
+    if kind not in listed or kind not in KNOWN_TEMPLATES:
+        raise error("certificate_kind")
+    now = clock.now()
+    code = "".join(secrets.choice(ALPHABET) for _ in range(12))
+    cert = Certificate.objects.create(
+        community_id=person.community_id,
+        kind=kind,
+        kind_title=listed[kind],
+        list_version=version,
+        person=person,
+        holder_masked=pii.mask_name(person.name),
+        body=_body(kind, person, person.community.name, local(now).date()),
+        code=code,
+        issued_at=now,
+        issued_by=by,
+        purpose_note=(note or "")[:200],
+    )
+    access_log_record(
+        user=by,
+        action=AccessAction.EXPORT,
+        object_type="registry.person",
+        object_id=str(person.pk),
+        community_code=person.community_id,
+        fields=["name", "id_number_masked", "address"] + (["household"] if kind == "household" else []),
+        purpose=Purpose.ISSUE_CERTIFICATE,
+        note=f"{listed[kind]} {code}"[:200],
+    )
+    return cert
+
+
+def certificate_verify(*, code: str) -> Certificate:
+    """The public check: a code gives back the kind, the community, the date and the masked holder."""
+    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())[:16]
+    cert = Certificate.objects.select_related("community").filter(code=code).first() if code else None
+    if cert is None:
+        raise NotFound(error("certificate_code").message)
+    return cert
+
+
+def certificates_issued(*, user):
+    from gongzhi.core.scoping import scoped
+
+    return scoped(Certificate.objects.select_related("community"), user, rules.ISSUE_CERTIFICATE)

@@ -1,0 +1,35 @@
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.errors import ApplicationError, ErrorCatalogue
+
+
+class AdmissionError(ApplicationError):
+    pass
+
+
+MESSAGES = {
+    "wrong_state": _("该申请当前为“%(state)s”，不能执行此操作。"),
+    "reason_required": _("请写明理由。"),
+    "no_communities": _("请至少选择一个社区。"),
+    "kind": _("请选择类别。"),
+    "foreign_community": _("社区 %(c)s 不在本区，或不是社区。"),
+    "period": _("结束日期不能早于开始日期。"),
+    "lead_time": _("须在开始日期前至少 %(days)s 个工作日提出申请（最早可从 %(earliest)s 开始）。"),
+    "negative_list": _("该事项属于负面清单（%(item)s），不得下沉社区。"),
+    "no_basis": _("请写明法律政策依据。"),
+    "amount": _("工作量和经费不能为负数。"),
+    "no_published_list": _("本区尚未发布清单。"),
+    "version_published": _("已发布的清单版本不能修改，请新建版本。"),
+    "empty_version": _("清单为空，不能发布。"),
+    "import_rejected": _("导入的文件有 %(n)s 行错误，未导入任何事项。请按报告修改后重新导入。"),
+    "task_admitted": _("该任务已准入，不能以“未准入”为由拒绝。"),
+    "task_closed": _("该任务已处理完毕。"),
+    "hours": _("工时须为正数，且不超过 1000 小时。"),
+    "not_district": _("请选择一个区。"),
+    "certificate_kind": _("不属于社区出具证明事项"),
+    "certificate_person": _("未找到该居民，或不在本社区。"),
+    "certificate_code": _("未找到该证明，请核对验证码。"),
+}
+STATUSES = {"wrong_state": 409, "version_published": 409, "task_admitted": 409, "task_closed": 409}
+
+error = ErrorCatalogue(MESSAGES, AdmissionError, statuses=STATUSES)

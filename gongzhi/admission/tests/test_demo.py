@@ -1,0 +1,31 @@
+import time
+
+import pytest
+
+from gongzhi.admission.demo import demo_admission
+from gongzhi.admission.models import Application, InboxTask, ListVersion
+from gongzhi.core.manifests import DemoContext
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_builds_lists_applications_and_a_refused_task_quickly():
+    from tests.factories import DwellingFactory, PersonFactory
+
+    PersonFactory(dwelling=DwellingFactory())
+    out = []
+    started = time.perf_counter()
+    demo_admission(DemoContext(district="350102", residents=0, seed=1, out=out.append))
+    assert time.perf_counter() - started < 10
+    assert ListVersion.objects.filter(state="published").count() == 2
+    assert Application.objects.filter(state="under_review").count() == 1
+    assert Application.objects.filter(state="approved").count() == 4
+    assert Application.objects.filter(state="withdrawn").count() == 1
+    junmen = InboxTask.objects.filter(community_id="350102004001")
+    assert junmen.filter(state="refused", application__isnull=True).count() == 1
+    assert junmen.filter(state="open", application__isnull=True).exists()
+    from gongzhi.admission.models import Certificate
+
+    assert Certificate.objects.filter(community_id="350102004001", kind="residence").count() == 1
+    demo_admission(DemoContext(district="350102", residents=0, seed=1, out=out.append))  # idempotent
+    assert "跳过" in out[-1]
