@@ -50,6 +50,7 @@ manifest = AppManifest(
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
     reference_tables=("ListVersion", "ListItem", "Application", "ApplicationEvent"),
+    local_tables=("FundEntry",),
     menu=(
         MenuEntry(_("社区工作清单"), "admission:lists", rules.VIEW_LISTS, order=60),
         MenuEntry(_("准入申请"), "admission:applications", (rules.APPLY, rules.REVIEW), order=61),
@@ -66,4 +67,5 @@ manifest = AppManifest(
         Figure("admission.refused", _("拒绝的未准入任务"), "gongzhi.admission.selectors.unadmitted_refused"),
         Figure("admission.admitted", _("已准入事项"), "gongzhi.admission.selectors.admitted_items"),
     ),
+    global_keys=(("FundAccount", ("department",)), ("Certificate", ("code",))),
 )

@@ -40,4 +40,5 @@ manifest = AppManifest(
         ),
         Figure("care.meals_served", _("本月助餐数"), "gongzhi.care.selectors.meals_served"),
     ),
+    global_keys=(("CallDevice", ("serial",)),),
 )

@@ -111,6 +111,10 @@ class AppManifest:
     # node: codes, categories, units) or a local one (kept on the coordinator: the access log's chain).
     reference_tables: Sequence[str] = ()
     local_tables: Sequence[str] = ()
+    # Unique keys of distributed tables that must hold across communities (a random token, a
+    # device serial, one identity number one person): (model name, fields). Sharded, each is
+    # checked on the coordinator or through a lookup table distributed by the key itself.
+    global_keys: Sequence[tuple[str, tuple[str, ...]]] = ()
     # What the app does when something it depends on happens elsewhere, by name:
     # "regions_imported" (codes=[...]), "department_created" (department=...). Called by the
     # service that did it, in its transaction (never from a signal, never on a GET).

@@ -40,4 +40,9 @@ manifest = AppManifest(
         DemoStep(60, _("接诉即办：近六个月的诉求与分类模型"), demo_demands_history),
     ),
     figures=FIGURES,
+    global_keys=(
+        ("Demand", ("tracking_code",)),
+        ("Demand", ("created_by", "idempotency_key")),
+        ("Demand", ("idempotency_key",)),
+    ),
 )

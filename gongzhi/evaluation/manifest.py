@@ -34,4 +34,5 @@ manifest = AppManifest(
             "evaluation.satisfaction", _("居民对社区的满意率"), "gongzhi.evaluation.selectors.satisfaction"
         ),
     ),
+    global_keys=(("SampleHousehold", ("code_hash",)),),
 )

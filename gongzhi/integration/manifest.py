@@ -21,4 +21,5 @@ manifest = AppManifest(
     ),
     api=("/integration/", "gongzhi.integration.api:router"),
     urls=(("integration/", "gongzhi.integration.urls"),),
+    global_keys=(("SourceRecord", ("batch", "row_number")),),
 )

@@ -26,4 +26,5 @@ manifest = AppManifest(
     demo=(DemoStep(20, _("居民登记数据"), demo_register_build),),
     demo_account_hooks=(demo_accounts_place,),
     figures=FIGURES,
+    global_keys=(("Person", ("id_number_hash",)),),
 )

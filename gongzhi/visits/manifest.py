@@ -40,4 +40,5 @@ manifest = AppManifest(
             "visits.ledger_open_overdue", _("民情事项逾期数"), "gongzhi.visits.selectors.ledger_open_overdue"
         ),
     ),
+    global_keys=(("Visit", ("client_uuid",)),),
 )
