@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "gongzhi.registry",
     "gongzhi.integration",
     "gongzhi.demands",
+    "gongzhi.deliberation",
     "gongzhi.web",
 ]
 
