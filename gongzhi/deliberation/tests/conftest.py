@@ -23,10 +23,21 @@ def councils(db, staff, street_user):
     from gongzhi.core.models import Region
     from gongzhi.deliberation import services as s
 
-    street = s.council_create(by=street_user, region=Region.objects.get(code=STREET), level="street",
-                              name="东街街道议事会", support_threshold=5)
-    community = s.council_create(by=staff, region=Region.objects.get(code=JUNMEN), level="community",
-                                 name="军门社区议事会", parent=street, support_threshold=2)
+    street = s.council_create(
+        by=street_user,
+        region=Region.objects.get(code=STREET),
+        level="street",
+        name="东街街道议事会",
+        support_threshold=5,
+    )
+    community = s.council_create(
+        by=staff,
+        region=Region.objects.get(code=JUNMEN),
+        level="community",
+        name="军门社区议事会",
+        parent=street,
+        support_threshold=2,
+    )
     return street, community
 
 

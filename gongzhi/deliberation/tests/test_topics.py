@@ -71,22 +71,28 @@ def test_empty_title_changes_nothing(council, staff):
 
 
 def test_topic_from_demands_carries_households_and_report_back_reaches_them(council, staff, make_resident):
-    from gongzhi.demands import services as ds
-
     from gongzhi.deliberation.selectors import households_behind
+    from gongzhi.demands import services as ds
 
     raiser = make_resident()
     from gongzhi.registry.models import HouseholdMember
 
     relative = make_resident(household=HouseholdMember.objects.get(person=raiser.person).household)
-    demand = ds.demand_create(by=staff, channel="hotline", title="电动车楼道充电", body="危险",
-                              community=council.community)
+    demand = ds.demand_create(
+        by=staff, channel="hotline", title="电动车楼道充电", body="危险", community=council.community
+    )
     type(demand).objects.filter(pk=demand.pk).update(person=raiser.person)
     topic = s.topic_propose(by=staff, council=council, title="充电桩", demand_ids=[demand.pk], hot_issue=True)
     assert topic.origin == "hot_issue" and households_behind(topic) == 1
     s.topic_agenda(by=staff, topic=topic)
-    s.topic_decide(by=staff, topic=topic, outcome="deliberation", text="增设充电棚", owner="居委会",
-                   deadline=dt.date.today() + dt.timedelta(days=30))
+    s.topic_decide(
+        by=staff,
+        topic=topic,
+        outcome="deliberation",
+        text="增设充电棚",
+        owner="居委会",
+        deadline=dt.date.today() + dt.timedelta(days=30),
+    )
     s.resolution_progress(by=staff, topic=topic, text="选址完成", progress=50)
     with pytest.raises(ApplicationError):
         s.resolution_progress(by=staff, topic=topic, text="倒退", progress=20)
@@ -111,7 +117,9 @@ def test_referral_up_accept_and_return(councils, staff, street_user, make_user):
         s.topic_refer(by=staff, topic=topic, to_council=street, reason=" ", deadline=tomorrow)
     assert exc.value.code == "reason_required"
     with pytest.raises(ApplicationError) as exc:
-        s.topic_refer(by=staff, topic=topic, to_council=street, reason="需街道协调", deadline=clock.now().date())
+        s.topic_refer(
+            by=staff, topic=topic, to_council=street, reason="需街道协调", deadline=clock.now().date()
+        )
     assert exc.value.code == "deadline_past"
     assert Topic.objects.get(pk=topic.pk).state == "proposed"
     s.topic_refer(by=staff, topic=topic, to_council=street, reason="需街道协调", deadline=tomorrow)
@@ -126,7 +134,9 @@ def test_referral_up_accept_and_return(councils, staff, street_user, make_user):
     s.topic_refer(by=staff, topic=topic, to_council=street, reason="再次转介", deadline=tomorrow)
     s.topic_referral_answer(by=street_user, topic=topic, accept=True, answer="街道受理")
     topic.refresh_from_db()
-    assert topic.council_id == street.pk and topic.region_id == street.region_id and topic.community_id is None
+    assert (
+        topic.council_id == street.pk and topic.region_id == street.region_id and topic.community_id is None
+    )
 
 
 def test_merge_moves_demands(council, staff):
@@ -142,8 +152,13 @@ def test_merge_moves_demands(council, staff):
 # ------------------------------------------------------------------ guard agreement
 
 STATES = ["proposed", "agenda", "referred", "decided", "closed", "merged", "rejected"]
-ROLES = [("resident", JUNMEN), ("community_worker", JUNMEN), ("street_staff", "350102004"),
-         ("grid_worker", JUNMEN), ("community_worker", "OTHER")]
+ROLES = [
+    ("resident", JUNMEN),
+    ("community_worker", JUNMEN),
+    ("street_staff", "350102004"),
+    ("grid_worker", JUNMEN),
+    ("community_worker", "OTHER"),
+]
 
 
 def _topic_in(state, councils, staff):
@@ -152,13 +167,24 @@ def _topic_in(state, councils, staff):
     if state in ("agenda", "decided", "closed"):
         s.topic_agenda(by=staff, topic=t)
     if state in ("decided", "closed"):
-        s.topic_decide(by=staff, topic=t, outcome="deliberation", text="x", owner="y",
-                       deadline=dt.date.today() + dt.timedelta(days=3))
+        s.topic_decide(
+            by=staff,
+            topic=t,
+            outcome="deliberation",
+            text="x",
+            owner="y",
+            deadline=dt.date.today() + dt.timedelta(days=3),
+        )
     if state == "closed":
         s.resolution_report(by=staff, topic=t, report="done")
     if state == "referred":
-        s.topic_refer(by=staff, topic=t, to_council=street, reason="r",
-                      deadline=clock.now().date() + dt.timedelta(days=3))
+        s.topic_refer(
+            by=staff,
+            topic=t,
+            to_council=street,
+            reason="r",
+            deadline=clock.now().date() + dt.timedelta(days=3),
+        )
     if state == "merged":
         other = s.topic_propose(by=staff, council=council, title="other")
         s.topic_merge(by=staff, topic=t, into=other)
@@ -172,13 +198,19 @@ def _try(step, topic, user, councils):
     street, council = councils
     kw = {
         "agenda": lambda: s.topic_agenda(by=user, topic=topic),
-        "refer": lambda: s.topic_refer(by=user, topic=topic, to_council=street, reason="r",
-                                       deadline=clock.now().date() + dt.timedelta(days=3)),
+        "refer": lambda: s.topic_refer(
+            by=user,
+            topic=topic,
+            to_council=street,
+            reason="r",
+            deadline=clock.now().date() + dt.timedelta(days=3),
+        ),
         "accept": lambda: s.topic_referral_answer(by=user, topic=topic, accept=True),
         "return": lambda: s.topic_referral_answer(by=user, topic=topic, accept=False, answer="no"),
         "reject": lambda: s.topic_reject(by=user, topic=topic, reason="x"),
-        "decide": lambda: s.topic_decide(by=user, topic=topic, outcome="deliberation", text="x", owner="y",
-                                         deadline=dt.date.today()),
+        "decide": lambda: s.topic_decide(
+            by=user, topic=topic, outcome="deliberation", text="x", owner="y", deadline=dt.date.today()
+        ),
         "progress": lambda: s.resolution_progress(by=user, topic=topic, text="x", progress=60),
         "report": lambda: s.resolution_report(by=user, topic=topic, report="x"),
         "support": lambda: s.topic_support(by=user, topic=topic),
@@ -202,14 +234,26 @@ class _Rollback(Exception):
 @pytest.mark.parametrize("state", STATES)
 def test_guard_agreement(state, councils, staff, make_user, make_resident, client, other_community):
     topic = _topic_in(state, councils, staff)
-    users = [make_resident() if r == "resident" else make_user(r, other_community.code if c == "OTHER" else c)
-             for r, c in ROLES]
+    users = [
+        make_resident() if r == "resident" else make_user(r, other_community.code if c == "OTHER" else c)
+        for r, c in ROLES
+    ]
     for user in users:
         allowed = set(TOPIC.allowed(topic, user))
         client.force_login(user)
         page = client.get(f"/deliberation/topic/{topic.pk}/")
         html = page.content.decode() if page.status_code == 200 else ""
-        for step in ["support", "agenda", "refer", "accept", "return", "reject", "decide", "progress", "report"]:
+        for step in [
+            "support",
+            "agenda",
+            "refer",
+            "accept",
+            "return",
+            "reject",
+            "decide",
+            "progress",
+            "report",
+        ]:
             ok = _try(step, Topic.objects.get(pk=topic.pk), user, councils)
             assert ok == (step in allowed), (state, user, step)
             assert (f'data-action="{step}"' in html) == (step in allowed), (state, user, step)
@@ -232,8 +276,9 @@ def test_guard_agreement(state, councils, staff, make_user, make_resident, clien
         ("department_staff", "350102", 404, 404, 403),
     ],
 )
-def test_role_matrix_pages(role, scope, council_page, topic_page, mine, council, staff, make_user, client,
-                           other_community):
+def test_role_matrix_pages(
+    role, scope, council_page, topic_page, mine, council, staff, make_user, client, other_community
+):
     topic = s.topic_propose(by=staff, council=council, title="矩阵")
     client.force_login(make_user(role, other_community.code if scope == "OTHER" else scope))
     assert client.get(f"/deliberation/council/{council.pk}/").status_code == council_page
@@ -243,7 +288,12 @@ def test_role_matrix_pages(role, scope, council_page, topic_page, mine, council,
 
 
 def test_anonymous_is_sent_to_login(council, client):
-    for url in ["/deliberation/", "/deliberation/mine/", f"/deliberation/council/{council.pk}/", "/deliberation/622/"]:
+    for url in [
+        "/deliberation/",
+        "/deliberation/mine/",
+        f"/deliberation/council/{council.pk}/",
+        "/deliberation/622/",
+    ]:
         assert client.get(url).status_code == 302
 
 
@@ -256,8 +306,9 @@ def test_anonymous_is_sent_to_login(council, client):
         ("grid_worker", JUNMEN, 1, 200, 403),
     ],
 )
-def test_role_matrix_api(role, scope, listed, get_topic, support, council, staff, make_user, client,
-                         other_community):
+def test_role_matrix_api(
+    role, scope, listed, get_topic, support, council, staff, make_user, client, other_community
+):
     topic = s.topic_propose(by=staff, council=council, title="API")
     client.force_login(make_user(role, other_community.code if scope == "OTHER" else scope))
     r = client.get("/api/deliberation/councils")
@@ -269,14 +320,19 @@ def test_role_matrix_api(role, scope, listed, get_topic, support, council, staff
 def test_api_resident_proposes_and_supports(council, make_resident, client):
     user = make_resident()
     client.force_login(user)
-    r = client.post(f"/api/deliberation/councils/{council.pk}/topics", {"title": "加装电梯"},
-                    content_type="application/json")
+    r = client.post(
+        f"/api/deliberation/councils/{council.pk}/topics",
+        {"title": "加装电梯"},
+        content_type="application/json",
+    )
     assert r.status_code == 201 and r.json()["allowed_actions"] == ["support"]
     tid = r.json()["id"]
     r = client.post(f"/api/deliberation/topics/{tid}/support")
     assert r.status_code == 200 and r.json()["support_count"] == 1
     r = client.post(f"/api/deliberation/topics/{tid}/support")
-    assert r.status_code == 409 and r.json()["code"] == "wrong_state" or r.json()["code"] == "already_supported"
+    assert (
+        r.status_code == 409 and r.json()["code"] == "wrong_state" or r.json()["code"] == "already_supported"
+    )
     assert client.get("/api/deliberation/councils").json()[0]["name"] == "军门社区议事会"
     assert client.get("/api/deliberation/topics/999999").status_code == 404
 
