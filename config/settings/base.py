@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "gongzhi.integration",
     "gongzhi.demands",
     "gongzhi.deliberation",
+    "gongzhi.budgeting",
     "gongzhi.web",
 ]
 
