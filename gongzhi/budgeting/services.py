@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 
 from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError
@@ -46,11 +46,11 @@ def round_create(
     try:
         budget = Decimal(budget)
     except (InvalidOperation, TypeError):
-        raise _err("bad_budget", _g("预算须为正数。")) from None
+        raise _err("bad_budget", gettext("预算须为正数。")) from None
     if budget <= 0 or not (title or "").strip():
-        raise _err("bad_budget", _g("请填写名称，预算须为正数。"))
+        raise _err("bad_budget", gettext("请填写名称，预算须为正数。"))
     if rule not in ("greedy", "greedy-no-skip", "equalshares"):
-        raise _err("bad_rule", _g("未知的计票规则。"))
+        raise _err("bad_rule", gettext("未知的计票规则。"))
     return Round.objects.create(
         region=region,
         community=region if region.level == 5 else None,
@@ -72,9 +72,9 @@ def project_propose(*, by, round: Round, title: str, cost, body: str = "") -> Pr
     try:
         cost = Decimal(cost)
     except (InvalidOperation, TypeError):
-        raise _err("bad_cost", _g("估算费用须为正数。")) from None
+        raise _err("bad_cost", gettext("估算费用须为正数。")) from None
     if cost <= 0 or not (title or "").strip():
-        raise _err("bad_cost", _g("请填写项目名称，估算费用须为正数。"))
+        raise _err("bad_cost", gettext("请填写项目名称，估算费用须为正数。"))
     return Project.objects.create(round=r, title=title.strip()[:100], body=body, cost=cost, proposed_by=by)
 
 
@@ -105,15 +105,15 @@ def project_review(*, by, project: Project, feasible: bool, reason: str = "", co
     r = _locked(project.round)
     ROUND.require("review", r, by)
     if not feasible and not (reason or "").strip():
-        raise _err("reason_required", _g("未通过审核须写明理由。"))
+        raise _err("reason_required", gettext("未通过审核须写明理由。"))
     project = Project.objects.select_for_update().get(pk=project.pk, round=r)
     if cost is not None:
         try:
             project.cost = Decimal(cost)
         except (InvalidOperation, TypeError):
-            raise _err("bad_cost", _g("估算费用须为正数。")) from None
+            raise _err("bad_cost", gettext("估算费用须为正数。")) from None
         if project.cost <= 0:
-            raise _err("bad_cost", _g("估算费用须为正数。"))
+            raise _err("bad_cost", gettext("估算费用须为正数。"))
     project.state = "feasible" if feasible else "rejected"
     project.review_reason = (reason or "").strip()[:300]
     project.save()
@@ -150,41 +150,42 @@ def roll_refusal(r: Round, user):
     key = voter_key(r, user)
     if key and RollEntry.objects.filter(round=r, voter=key).exists():
         if Voted.objects.filter(round=r, voter=key).exists():
-            return _err("already_voted", _g("您已经投过票了。"), 409)
+            return _err("already_voted", gettext("您已经投过票了。"), 409)
         return None
     from gongzhi.deliberation.eligibility import age_on, person_of
 
     person = person_of(user)
     if person is None:
-        return _err("no_person", _g("您的账号尚未关联居民登记，无法投票。请联系社区工作人员。"))
+        return _err("no_person", gettext("您的账号尚未关联居民登记，无法投票。请联系社区工作人员。"))
     if not person.community_id.startswith(r.region_id):
         return _err(
-            "outside_region", _g("您不在本次投票的范围（%(region)s）内。") % {"region": r.region.name}
+            "outside_region", gettext("您不在本次投票的范围（%(region)s）内。") % {"region": r.region.name}
         )
     if r.eligibility == "resident" and (
         person.birth_date is None or age_on(person.birth_date, clock.now().date()) < r.min_age
     ):
-        return _err("under_age", _g("本次投票仅限年满 %(age)d 周岁的居民参加。") % {"age": r.min_age})
-    return _err("not_in_roll", _g("您不在本次投票的名册中（名册在投票开始时确定）。"))
+        return _err("under_age", gettext("本次投票仅限年满 %(age)d 周岁的居民参加。") % {"age": r.min_age})
+    return _err("not_in_roll", gettext("您不在本次投票的名册中（名册在投票开始时确定）。"))
 
 
 def _check_choice(r: Round, project_ids: Sequence[int]) -> list[int]:
     ids = sorted({int(i) for i in project_ids})
     projects = {p.pk: p for p in r.projects.filter(pk__in=ids, state="feasible")}
     if not ids or len(projects) != len(ids):
-        raise _err("bad_choice", _g("请选择本次投票中的项目。"))
+        raise _err("bad_choice", gettext("请选择本次投票中的项目。"))
     if r.ballot_kind == BallotKind.APPROVAL and len(ids) > r.max_choices:
-        raise _err("too_many", _g("最多只能选 %(n)d 个项目。") % {"n": r.max_choices})
+        raise _err("too_many", gettext("最多只能选 %(n)d 个项目。") % {"n": r.max_choices})
     if r.ballot_kind == BallotKind.KNAPSACK:
         total = sum(p.cost for p in projects.values())
         if total > r.budget:
             raise _err(
                 "over_budget",
-                _g("所选项目合计 %(t)s 元，超过总预算 %(b)s 元。") % {"t": total, "b": r.budget},
+                gettext("所选项目合计 %(t)s 元，超过总预算 %(b)s 元。") % {"t": total, "b": r.budget},
             )
         if total < r.budget * r.min_spend:
             raise _err(
-                "under_spend", _g("所选项目合计须不少于总预算的 %(p)d%%。") % {"p": int(r.min_spend * 100)}
+                "under_spend",
+                gettext("所选项目合计须不少于总预算的 %(p)d%%。") % {"p": int(r.min_spend * 100)},
             )
     return ids
 
@@ -194,7 +195,7 @@ def _record(r: Round, key: str, ids: list[int], paper: bool) -> None:
         with transaction.atomic():
             Voted.objects.create(round=r, voter=key, paper=paper, at=clock.now())
     except IntegrityError:
-        raise _err("already_voted", _g("您已经投过票了。"), 409) from None
+        raise _err("already_voted", gettext("您已经投过票了。"), 409) from None
     Ballot.objects.create(round=r, projects=ids)
 
 
@@ -205,7 +206,7 @@ def budget_ballot_cast(*, by, round: Round, project_ids: Sequence[int]) -> None:
     try:
         ids = _check_choice(r, project_ids)
     except (TypeError, ValueError):
-        raise _err("bad_choice", _g("请选择本次投票中的项目。")) from None
+        raise _err("bad_choice", gettext("请选择本次投票中的项目。")) from None
     _record(r, voter_key(r, by), ids, False)
 
 
@@ -218,13 +219,13 @@ def budget_paper_ballots_record(*, by, round: Round, entries: Sequence[tuple[str
     keys = [k for k, _ids in entries]
     on_roll = set(RollEntry.objects.filter(round=r, voter__in=keys).values_list("voter", flat=True))
     if len(on_roll) != len(set(keys)) or len(set(keys)) != len(keys):
-        raise _err("not_in_roll", _g("有选票的投票人不在名册中或重复。"))
+        raise _err("not_in_roll", gettext("有选票的投票人不在名册中或重复。"))
     checked = [_check_choice(r, ids) for _k, ids in entries]
     try:
         with transaction.atomic():
             Voted.objects.bulk_create([Voted(round=r, voter=k, paper=True) for k in keys])
     except IntegrityError:
-        raise _err("already_voted", _g("有投票人已经投过票。"), 409) from None
+        raise _err("already_voted", gettext("有投票人已经投过票。"), 409) from None
     Ballot.objects.bulk_create([Ballot(round=r, projects=ids) for ids in checked])
     return len(keys)
 
@@ -258,7 +259,7 @@ def project_progress(*, by, project: Project, progress: int, note: str) -> Proje
     ROUND.require("progress", r, by)
     project = Project.objects.select_for_update().get(pk=project.pk, round=r)
     if not project.selected or not (0 <= int(progress) <= 100) or int(progress) < project.progress:
-        raise _err("progress_range", _g("只有入选项目可填报进度；进度须在 0 到 100 之间且不低于上次。"))
+        raise _err("progress_range", gettext("只有入选项目可填报进度；进度须在 0 到 100 之间且不低于上次。"))
     project.progress, project.progress_note = int(progress), (note or "").strip()[:300]
     project.save(update_fields=["progress", "progress_note"])
     return project

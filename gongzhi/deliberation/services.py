@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound
@@ -197,7 +197,7 @@ def topic_support(*, by, topic: Topic) -> Topic:
             topic,
             "agenda",
             None,
-            _g("支持户数达到 %(n)d 户，自动列入议程") % {"n": topic.council.support_threshold},
+            gettext("支持户数达到 %(n)d 户，自动列入议程") % {"n": topic.council.support_threshold},
         )
     return topic
 
@@ -401,7 +401,7 @@ def resolution_report(*, by, topic: Topic, report: str, at: dt.datetime | None =
     resolution.progress = 100
     resolution.save(update_fields=["report", "reported_at", "state", "progress"])
     _set_state(topic, TopicState.CLOSED, closed_at=now)
-    message = (_g("议题“%(t)s”已办结：%(r)s") % {"t": topic.title, "r": report.strip()})[:300]
+    message = (gettext("议题“%(t)s”已办结：%(r)s") % {"t": topic.title, "r": report.strip()})[:300]
     Notice.objects.bulk_create(
         [
             Notice(recipient_id=uid, topic=topic, message=message, at=now)

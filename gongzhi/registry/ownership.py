@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import models, transaction
 from django.db.models import Q, Sum
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import pii
@@ -47,12 +47,12 @@ def dwelling_owner_set(*, by, dwelling, person, share: Decimal = Decimal("1")) -
     require(by, CHANGE_PERSON, dwelling)
     share = Decimal(share)
     if not (Decimal("0") < share <= Decimal("1")):
-        raise ApplicationError("owner_share_range", _g("产权份额须大于 0 且不超过 1。"), field="share")
+        raise ApplicationError("owner_share_range", gettext("产权份额须大于 0 且不超过 1。"), field="share")
     others = DwellingOwner.objects.select_for_update().filter(dwelling=dwelling).exclude(
         person=person
     ).aggregate(s=Sum("share"))["s"] or Decimal("0")
     if others + share > Decimal("1"):
-        raise ApplicationError("owner_share_total", _g("该房屋的产权份额合计将超过 1。"), field="share")
+        raise ApplicationError("owner_share_total", gettext("该房屋的产权份额合计将超过 1。"), field="share")
     owner, _created = DwellingOwner.objects.update_or_create(
         dwelling=dwelling, person=person, defaults={"share": share, "community_id": dwelling.community_id}
     )
@@ -72,14 +72,14 @@ def ownership_import(*, by, rows: Iterable[dict]) -> dict:
                 share = Decimal(str(row.get("share") or "1"))
             except (ValueError, InvalidOperation, Dwelling.DoesNotExist):
                 raise ApplicationError(
-                    "owner_row", _g("第 %(line)d 行：房屋或产权份额无法识别。") % {"line": line}
+                    "owner_row", gettext("第 %(line)d 行：房屋或产权份额无法识别。") % {"line": line}
                 ) from None
             person = Person.objects.filter(
                 id_number_hash=pii.keyed_hash(str(row.get("id_number", "")))
             ).first()
             if person is None:
                 raise ApplicationError(
-                    "owner_row", _g("第 %(line)d 行：未找到该身份号码的居民。") % {"line": line}
+                    "owner_row", gettext("第 %(line)d 行：未找到该身份号码的居民。") % {"line": line}
                 )
             dwelling_owner_set(by=by, dwelling=dwelling, person=person, share=share)
             done += 1
