@@ -9,7 +9,8 @@
   the add-one completion (raise every voter's share by 1 while the outcome still fits the budget),
   as on equalshares.net and in pabutools.
 
-Ties are broken by lower cost, then by the order of the projects in the election. Pure Python plus
+Ties are broken by the order of the projects in the election (as pabutools' lexicographic
+tie-breaking does on Pabulib's ids). Pure Python plus
 numpy: nothing here touches the database."""
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def scores_of(projects: list[str], votes: list[dict[str, int]]) -> dict[str, int
 
 def _order(projects, costs, scores):
     pos = {p: i for i, p in enumerate(projects)}
-    return sorted(projects, key=lambda p: (-scores[p], costs[p], pos[p]))
+    return sorted(projects, key=lambda p: (-scores[p], pos[p]))
 
 
 def greedy(projects, costs, votes, budget, *, skip=True, threshold=0, currency="CNY", rule=None) -> Result:

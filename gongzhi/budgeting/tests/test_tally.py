@@ -41,10 +41,10 @@ def test_greedy_threshold():
     assert r.explanations["c"] == "得票 3，未达最低票数 4"
 
 
-def test_ties_go_to_the_cheaper_project():
+def test_ties_go_to_the_earlier_project():
     costs = {"x": D(60), "y": D(40)}
     r = greedy(["x", "y"], costs, _approval("xy", "xy"), 60)
-    assert r.selected == ["y"]
+    assert r.selected == ["x"]  # as pabutools' lexicographic tie-breaking; y (40) no longer fits
 
 
 # Four voters, budget 100 (25 each). A 50 and B 50 approved by voters 1–3, C 25 by voter 4.
