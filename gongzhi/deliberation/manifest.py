@@ -34,7 +34,7 @@ manifest = AppManifest(
     scoped_permissions=rules.SCOPED,
     menu=(
         MenuEntry(_("议事协商"), "deliberation:councils", rules.VIEW, order=40),
-        MenuEntry(_("议事"), "deliberation:mine", rules.PROPOSE, order=41, tab=50, tab_label=_("议事")),
+        MenuEntry(_("议事"), "deliberation:mine", rules.PROPOSE, order=41),
     ),
     home_panels=(home_panel,),
     api=("/deliberation/", "gongzhi.deliberation.api:router"),
