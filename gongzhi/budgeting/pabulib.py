@@ -81,6 +81,7 @@ def parse(text: str) -> Election:
     section = None
     header: list[str] | None = None
     meta: dict[str, str] = {}
+    meta_lines: dict[str, int] = {}
     projects: dict[str, dict[str, str]] = {}
     votes: list[dict[str, int]] = []
     voter_rows: list[dict[str, str]] = []
@@ -112,6 +113,7 @@ def parse(text: str) -> Election:
         rec = dict(zip(header, row, strict=True))
         if section == "META":
             meta[rec["key"].strip()] = rec.get("value", "").strip()
+            meta_lines[rec["key"].strip()] = n
         elif section == "PROJECTS":
             pid = rec["project_id"].strip()
             if pid in projects:
@@ -135,7 +137,7 @@ def parse(text: str) -> Election:
     if not projects:
         raise PabulibError(len(lines) or 1, _("文件中没有 PROJECTS 段或项目"))
     if "budget" in meta:
-        _number(meta["budget"], 1, "budget")
+        _number(meta["budget"], meta_lines["budget"], "budget")
     costs = {p: _number(r["cost"], int(r["_line"]), "cost") for p, r in projects.items()}
     return Election(meta=meta, projects=projects, costs=costs, votes=votes, voter_rows=voter_rows)
 

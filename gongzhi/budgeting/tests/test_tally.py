@@ -139,6 +139,7 @@ def test_command_json_and_rule_option(tmp_path, capsys):
         (PB.replace("2;A,B", "2;A,B;x"), 17, "列"),
         ("PROJECTS\nproject_id;name\n1;x\n", 2, "cost"),
         ("hello\n", 1, "META"),
+        (PB.replace("budget;100", "budget;一百"), 6, "budget"),
     ],
 )
 def test_malformed_file_names_the_line(tmp_path, broken, line, words):
