@@ -75,6 +75,7 @@ def main() -> None:
         sorted(p.name for p in greedy_utilitarian_welfare(inst, prof, sat_class=Cost_Sat)),
         time.perf_counter() - t,
     )
+    print(f"pabutools greedy: {ref['greedy'][1]:.2f} s", flush=True)
     t = time.perf_counter()
     ref["equalshares"] = (
         sorted(
