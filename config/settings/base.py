@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "gongzhi.projects",
     "gongzhi.admission",
     "gongzhi.evaluation",
+    "gongzhi.deliberation",
+    "gongzhi.budgeting",
     "gongzhi.web",
 ]
 

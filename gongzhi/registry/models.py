@@ -347,3 +347,6 @@ class PersonTag(models.Model):
     @property
     def source(self) -> str:
         return str(self.source_department) if self.source_department_id else self.source_label
+
+
+from .ownership import DwellingOwner  # noqa: E402,F401  (dwelling ownership, its own module)

@@ -1,0 +1,172 @@
+"""The deliberation API (thin: parse, call a service or selector, shape). allowed_actions comes from
+the same guard as the pages' buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Router, Schema
+
+from gongzhi.core.api_auth import api_auth
+from gongzhi.core.schemas import ErrorOut
+
+from . import poll_services, selectors, services
+from .workflow import POLL, TOPIC
+
+router = Router(tags=["deliberation"], auth=api_auth)
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class CouncilOut(Schema):
+    id: int
+    name: str
+    level: str
+    region: str
+    support_threshold: int
+
+
+class TopicOut(Schema):
+    id: int
+    council_id: int
+    title: str
+    state: str
+    origin: str
+    support_count: int
+    outcome: str
+    allowed_actions: list[str]
+
+
+class TopicIn(Schema):
+    title: str
+    body: str = ""
+    demand_ids: list[int] = []
+    hot_issue: bool = False
+
+
+class ReferIn(Schema):
+    to_council: int
+    reason: str
+    deadline: dt.date
+
+
+class BallotIn(Schema):
+    option: int
+
+
+class PollOut(Schema):
+    id: int
+    title: str
+    kind: str
+    state: str
+    options: list[dict]
+    allowed_actions: list[str]
+    results: dict
+
+
+def _council(c) -> dict:
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "level": c.level,
+        "region": c.region_id,
+        "support_threshold": c.support_threshold,
+    }
+
+
+def _topic(request, t) -> dict:
+    return {
+        "id": t.pk,
+        "council_id": t.council_id,
+        "title": t.title,
+        "state": t.state,
+        "origin": t.origin,
+        "support_count": t.support_count,
+        "outcome": t.outcome,
+        "allowed_actions": TOPIC.allowed(t, request.auth),
+    }
+
+
+@router.get("/councils", response={200: list[CouncilOut], **ERRORS}, summary="Councils in scope")
+def council_list(request):
+    return [_council(c) for c in selectors.councils(user=request.auth)[:500]]
+
+
+@router.get("/councils/{council_id}/topics", response={200: list[TopicOut], **ERRORS})
+def council_topics(request, council_id: int):
+    council = selectors.council_get(user=request.auth, pk=council_id)
+    return [_topic(request, t) for t in selectors.topics(user=request.auth, council=council)[:500]]
+
+
+@router.post("/councils/{council_id}/topics", response={201: TopicOut, **ERRORS}, summary="Propose a topic")
+def topic_create(request, council_id: int, payload: TopicIn):
+    council = selectors.council_get(user=request.auth, pk=council_id)
+    t = services.topic_propose(
+        by=request.auth,
+        council=council,
+        title=payload.title,
+        body=payload.body,
+        demand_ids=payload.demand_ids,
+        hot_issue=payload.hot_issue,
+    )
+    return 201, _topic(request, t)
+
+
+@router.get("/topics/{topic_id}", response={200: TopicOut, **ERRORS})
+def topic_get(request, topic_id: int):
+    return _topic(request, selectors.topic_get(user=request.auth, pk=topic_id))
+
+
+@router.post(
+    "/topics/{topic_id}/support", response={200: TopicOut, **ERRORS}, summary="My household supports"
+)
+def topic_support(request, topic_id: int):
+    t = services.topic_support(by=request.auth, topic=selectors.topic_get(user=request.auth, pk=topic_id))
+    return _topic(request, t)
+
+
+@router.post("/topics/{topic_id}/agenda", response={200: TopicOut, **ERRORS})
+def topic_agenda(request, topic_id: int):
+    t = services.topic_agenda(by=request.auth, topic=selectors.topic_get(user=request.auth, pk=topic_id))
+    return _topic(request, t)
+
+
+@router.post("/topics/{topic_id}/refer", response={200: TopicOut, **ERRORS})
+def topic_refer(request, topic_id: int, payload: ReferIn):
+    from gongzhi.core.errors import NotFound
+
+    from .models import Council
+
+    topic = selectors.topic_get(user=request.auth, pk=topic_id)
+    target = Council.objects.filter(pk=payload.to_council).first()
+    if target is None:
+        raise NotFound()
+    services.topic_refer(
+        by=request.auth, topic=topic, to_council=target, reason=payload.reason, deadline=payload.deadline
+    )
+    topic.refresh_from_db()
+    return _topic(request, topic)
+
+
+def _poll(request, p) -> dict:
+    return {
+        "id": p.pk,
+        "title": p.title,
+        "kind": p.kind,
+        "state": p.state,
+        "options": [{"id": o.pk, "label": o.label} for o in p.options.all()],
+        "allowed_actions": POLL.allowed(p, request.auth),
+        "results": p.results,
+    }
+
+
+@router.get("/polls/{poll_id}", response={200: PollOut, **ERRORS})
+def poll_get(request, poll_id: int):
+    return _poll(request, selectors.poll_get(user=request.auth, pk=poll_id))
+
+
+@router.post("/polls/{poll_id}/ballot", response={200: PollOut, **ERRORS}, summary="Cast my ballot")
+def ballot(request, poll_id: int, payload: BallotIn):
+    poll = selectors.poll_get(user=request.auth, pk=poll_id)
+    poll_services.ballot_cast(by=request.auth, poll=poll, option_id=payload.option)
+    return _poll(request, poll)

@@ -1,0 +1,326 @@
+"""Demo step 70: 军门社区's councils, a month of topics, a meeting, votes and resolutions — built
+through the services, with the clock set to each moment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from decimal import Decimal
+
+COMMUNITY = "350102004001"  # 军门社区
+STREET = "350102004"  # 东街街道
+
+TOPICS = [
+    ("3号楼楼道堆物清理", "楼道堆放杂物，存在消防隐患，建议集中清理并约定不再堆放。"),
+    ("小区电动车充电桩增设", "电动车在楼道充电危险，建议在空地增设集中充电桩。"),
+    ("老旧小区加装电梯意向征集", "部分楼栋老人多，希望了解加装电梯的条件和费用分摊。"),
+    ("广场舞噪音时段约定", "晚间广场舞音响过大，建议约定活动时段和音量。"),
+    ("小区停车位划线与管理", "车位不够、乱停车，建议重新划线并制定停车公约。"),
+    ("垃圾分类投放点调整", "投放点离部分楼栋太远，建议调整位置和开放时间。"),
+    ("儿童游乐设施维修", "小区滑梯和秋千损坏，建议维修或更换。"),
+    ("社区食堂开办时间", "希望社区长者食堂延长午餐供应时间。"),
+    ("宠物文明饲养公约", "遛狗不牵绳、粪便不清理，建议制定宠物饲养公约。"),
+    ("雨季排水沟清淤", "雨天积水严重，建议汛期前清理排水沟。"),
+]
+
+
+def demo_deliberation_build(ctx) -> None:
+    """One transaction for the whole step (the services' own become savepoints): fast on SQLite."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        _build(ctx)
+
+
+def _build(ctx) -> None:
+    from gongzhi.core import clock
+    from gongzhi.core.models import Region, User
+    from gongzhi.registry.models import Building, Household
+
+    from . import poll_services as ps
+    from . import services as s
+    from .models import Council
+
+    started = time.perf_counter()
+    if Council.objects.filter(region_id=COMMUNITY).exists():
+        ctx.out("  已有议事会，跳过")
+        return
+    rng = random.Random(ctx.seed)
+    staff = User.objects.filter(username="community").first()
+    street_user = User.objects.filter(username="street").first()
+    resident = User.objects.filter(username="resident").first()
+    if staff is None or street_user is None:
+        ctx.out("  缺少演示账号，跳过")
+        return
+    community = Region.objects.get(code=COMMUNITY)
+    street = Region.objects.get(code=STREET)
+    now = clock.now().replace(microsecond=0)
+    start = now - dt.timedelta(days=30)
+
+    with clock.at(start):
+        street_council = s.council_create(
+            by=street_user,
+            region=street,
+            level="street",
+            name="东街街道议事会",
+            support_threshold=30,
+            boundary="跨社区、需要街道协调职能部门的事项",
+        )
+        council = s.council_create(
+            by=staff,
+            region=community,
+            level="community",
+            name="军门社区议事会",
+            parent=street_council,
+            support_threshold=8,
+            boundary="本社区公共事务；涉及执法、规划的事项转介街道",
+        )
+        buildings = list(
+            Building.objects.filter(estate__community_id=COMMUNITY).order_by("estate_id", "name")[:2]
+        )
+        groups = [
+            s.council_create(
+                by=staff,
+                region=community,
+                level="group",
+                name=f"{b}楼栋议事小组",
+                building=b,
+                parent=council,
+                support_threshold=3,
+            )
+            for b in buildings
+        ]
+        _members(s, staff, council, groups, resident, now.date())
+
+    households = list(Household.objects.filter(community_id=COMMUNITY).values_list("id", flat=True))
+    topics = []
+    for i, (title, body) in enumerate(TOPICS):
+        at = start + dt.timedelta(days=i * 3, hours=9)
+        with clock.at(at):
+            t = s.topic_propose(by=staff, council=council, title=title, body=body, at=at)
+            s.topic_supports_record(
+                by=staff,
+                topic=t,
+                household_ids=rng.sample(households, min(len(households), rng.randint(3, 14))),
+            )
+            topics.append(t)
+    hot = _hot_issue_topic(s, staff, council, start + dt.timedelta(days=20))
+    for g in groups:
+        with clock.at(start + dt.timedelta(days=10)):
+            s.topic_propose(
+                by=staff,
+                council=g,
+                title=f"{g.building}单元门禁维修",
+                body="单元门禁损坏，外来人员随意进出。",
+            )
+
+    # Decided and reported back; one referred to the street; one merged.
+    outcomes = ["deliberation", "deliberation", "social_org", "deliberation", "referral"]
+    decided = [t for t in topics if t.__class__.objects.get(pk=t.pk).state == "agenda"][:5]
+    for k, t in enumerate(decided):
+        at = t.created_at + dt.timedelta(days=5)
+        with clock.at(at):
+            s.topic_decide(
+                by=staff,
+                topic=t,
+                outcome=outcomes[k % len(outcomes)],
+                text=f"议事会议定：{t.title}，由社区牵头于两周内落实。",
+                owner="军门社区居委会",
+                deadline=(at + dt.timedelta(days=14)).date(),
+                at=at,
+            )
+            s.resolution_progress(by=staff, topic=t, text="已召集相关方现场查看，制定方案", progress=40)
+        if k < 3:
+            with clock.at(at + dt.timedelta(days=8)):
+                s.resolution_report(
+                    by=staff, topic=t, report="已落实完毕，居民代表现场验收。", at=at + dt.timedelta(days=8)
+                )
+    open_topics = [t for t in topics if t.__class__.objects.get(pk=t.pk).state in ("proposed", "agenda")]
+    if open_topics:
+        with clock.at(now - dt.timedelta(days=2)):
+            s.topic_refer(
+                by=staff,
+                topic=open_topics[-1],
+                to_council=street_council,
+                reason="涉及城管执法和多个社区，需街道协调",
+                deadline=(now + dt.timedelta(days=7)).date(),
+            )
+    if hot is not None and len(open_topics) > 2:
+        with clock.at(now - dt.timedelta(days=1)):
+            s.topic_merge(by=staff, topic=open_topics[0], into=hot)
+
+    with clock.at(start + dt.timedelta(days=14)):
+        s.meeting_record(
+            by=staff,
+            council=council,
+            title="军门社区议事会第三次会议",
+            starts_at=start + dt.timedelta(days=14, hours=15),
+            place="军门社区党群服务中心",
+            topics=decided[:3],
+            present=9,
+            minutes="议题一：居民代表支持集中清理，物业表示可提供车辆；议定两周内完成。\n"
+            "议题二：业委会提出选址意见，社会组织愿意承担宣传；议定先试点。",
+        )
+    _polls(ps, staff, council, now, rng)
+    ctx.out(
+        f"  议事会 {2 + len(groups)} 个，议题 {council.topics.count()} 个，"
+        f"用时 {time.perf_counter() - started:.1f} 秒"
+    )
+
+
+def _members(s, staff, council, groups, resident, today):
+    from gongzhi.registry.models import Person
+
+    kinds = [
+        ("rc", "chair"),
+        ("rc", "vice_chair"),
+        ("oc", "member"),
+        ("property", "member"),
+        ("social_org", "member"),
+        ("unit", "member"),
+        ("social_worker", "member"),
+        ("resident_rep", "member"),
+        ("resident_rep", "member"),
+        ("resident_rep", "observer"),
+    ]
+    people = list(Person.objects.filter(community_id=COMMUNITY, status="active").order_by("id")[1:40])
+    term = (today.replace(month=1, day=1), today.replace(year=today.year + 2, month=12, day=31))
+    for (kind, pos), p in zip(kinds, people, strict=False):
+        s.council_member_add(
+            by=staff,
+            council=council,
+            kind=kind,
+            position=pos,
+            name=p.name,
+            person=p,
+            term_start=term[0],
+            term_end=term[1],
+        )
+    if resident is not None and resident.person_id:
+        s.council_member_add(
+            by=staff,
+            council=council,
+            kind="resident_rep",
+            name=resident.person.name,
+            person=resident.person,
+            user=resident,
+            term_start=term[0],
+            term_end=term[1],
+        )
+    for g, chunk in zip(groups, (people[12:18], people[20:26]), strict=False):
+        for j, p in enumerate(chunk):
+            s.council_member_add(
+                by=staff,
+                council=g,
+                kind="resident_rep",
+                position="chair" if j == 0 else "member",
+                name=p.name,
+                person=p,
+                term_start=term[0],
+                term_end=term[1],
+            )
+
+
+def _hot_issue_topic(s, staff, council, at):
+    """A topic made in one click from a hot issue: the demands of the most frequent category."""
+    from django.db.models import Count
+
+    from gongzhi.demands.models import Demand
+
+    top = (
+        Demand.objects.filter(community_id=COMMUNITY)
+        .exclude(category=None)
+        .values("category__name")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    if top is None:
+        return None
+    ids = list(
+        Demand.objects.filter(community_id=COMMUNITY, category__name=top["category__name"])
+        .order_by("-created_at")
+        .values_list("id", flat=True)[:8]
+    )
+    with clock_at(at):
+        return s.topic_propose(
+            by=staff,
+            council=council,
+            title=f"热点问题：{top['category__name']}",
+            body=f"近期 {len(ids)} 件同类诉求集中反映，提请议事会协商。",
+            demand_ids=ids,
+            hot_issue=True,
+            at=at,
+        )
+
+
+def clock_at(at):
+    from gongzhi.core import clock
+
+    return clock.at(at)
+
+
+def _polls(ps, staff, council, now, rng):
+    from gongzhi.core import clock
+    from gongzhi.registry.models import Dwelling, Estate, Person
+    from gongzhi.registry.ownership import dwelling_owner_set
+
+    # An open household vote, half of the households voting on paper.
+    with clock.at(now - dt.timedelta(days=3)):
+        poll = ps.poll_create(
+            by=staff,
+            council=council,
+            title="是否在小区东侧增设电动车集中充电棚",
+            kind="household",
+            options=["同意", "不同意", "弃权"],
+            closes_at=now + dt.timedelta(days=7),
+        )
+        ps.poll_open(by=staff, poll=poll)
+        codes = ps.paper_codes_issue(by=staff, poll=poll)
+        options = list(poll.options.values_list("id", flat=True))
+        for _key, code in codes[: len(codes) // 3]:
+            ps.paper_ballot_enter(
+                by=staff, poll=poll, code=code, option_id=rng.choices(options, [6, 3, 1])[0]
+            )
+
+    # An owners' vote under art. 278 on one estate: ownership from the dwellings' residents.
+    estate = (
+        Estate.objects.filter(community_id=COMMUNITY, buildings__dwellings__isnull=False).distinct().first()
+    )
+    if estate is None:
+        return
+    dwellings = list(Dwelling.objects.filter(building__estate=estate).exclude(area=None))
+    landlords = list(
+        Person.objects.filter(community_id=COMMUNITY, birth_date__lte=now.date().replace(year=now.year - 30))
+        .order_by("-id")
+        .values_list("id", flat=True)[:40]
+    )
+    for d in dwellings:
+        adults = list(
+            Person.objects.filter(dwelling=d, birth_date__lte=now.date() - dt.timedelta(days=18 * 366))
+            .order_by("id")
+            .values_list("id", flat=True)[:2]
+        ) or [rng.choice(landlords)]
+        share = Decimal("1") if len(adults) == 1 else Decimal("0.5")
+        for p in adults:
+            dwelling_owner_set(by=staff, dwelling=d, person=Person(pk=p), share=share)
+    with clock.at(now - dt.timedelta(days=20)):
+        poll = ps.poll_create(
+            by=staff,
+            council=council,
+            title=f"{estate.name}使用维修资金更换屋面防水",
+            kind="owner",
+            estate=estate,
+            major_matter=True,
+            options=["同意", "不同意"],
+            closes_at=now - dt.timedelta(days=5),
+            region=None,
+        )
+        ps.poll_open(by=staff, poll=poll)
+        codes = ps.paper_codes_issue(by=staff, poll=poll)
+        options = list(poll.options.values_list("id", flat=True))
+        for _key, code in codes[: int(len(codes) * 0.9)]:
+            ps.paper_ballot_enter(by=staff, poll=poll, code=code, option_id=rng.choices(options, [9, 1])[0])
+    with clock.at(now - dt.timedelta(days=5)):
+        ps.poll_close(by=staff, poll=poll)

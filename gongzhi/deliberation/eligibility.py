@@ -1,0 +1,94 @@
+"""Who a user is for a council or a poll: their household, their place on the frozen roll, and,
+when they are not on it, why — in plain words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gongzhi.core.models import Region
+
+from .errors import error
+
+
+def person_of(user):
+    return getattr(user, "person", None) if user is not None and user.is_authenticated else None
+
+
+def household_of(user):
+    from gongzhi.registry.models import HouseholdMember
+
+    person = person_of(user)
+    if person is None:
+        return None
+    m = HouseholdMember.objects.filter(person=person).select_related("household__dwelling").first()
+    return m.household if m else None
+
+
+def household_refusal(topic, user):
+    """Why this user's household may not support this topic (None: it may)."""
+    household = household_of(user)
+    if household is None:
+        return error("no_household")
+    council = topic.council
+    if not household.community_id.startswith(council.region_id):
+        return error("outside_council")
+    if council.building_id and (
+        household.dwelling is None or household.dwelling.building_id != council.building_id
+    ):
+        return error("outside_council")
+    return None
+
+
+def member_ids_of(poll, user) -> list[int]:
+    from django.db.models import Q
+
+    from .models import CouncilMember
+
+    person = person_of(user)
+    q = Q(user=user) | (Q(person=person) if person is not None else Q(pk__in=[]))
+    return list(CouncilMember.objects.filter(q, council=poll.council).values_list("id", flat=True))
+
+
+def voter_key(poll, user) -> str | None:
+    """The key this user votes under in this poll (None: no key at all)."""
+    if user is None or not user.is_authenticated:
+        return None
+    if poll.kind == "member":
+        ids = member_ids_of(poll, user)
+        return f"m:{ids[0]}" if ids else None
+    if poll.kind == "household":
+        household = household_of(user)
+        return f"h:{household.pk}" if household else None
+    person = person_of(user)
+    return f"p:{person.pk}" if person else None
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def roll_refusal(poll, user):
+    """Why this user may not vote in this poll (None: they are on the roll). The roll is frozen when
+    voting opens; the reason given for someone not on it is read from the registry as it is now."""
+    from .models import RollEntry
+
+    key = voter_key(poll, user)
+    if key is not None and RollEntry.objects.filter(poll=poll, voter=key).exists():
+        return None
+    if poll.kind == "member":
+        return error("not_member")
+    person = person_of(user)
+    if person is None:
+        return error("no_person")
+    if poll.kind == "household" and key is None:
+        return error("no_household")
+    if poll.kind == "owner":
+        return error("not_owner")
+    if not person.community_id.startswith(poll.region_id):
+        return error("outside_region", region=Region.objects.get(code=poll.region_id).name)
+    if poll.kind == "resident" and (
+        person.birth_date is None
+        or age_on(person.birth_date, (poll.opens_at or poll.closes_at).date()) < poll.min_age
+    ):
+        return error("under_age", age=poll.min_age)
+    return error("not_in_roll")

@@ -1,0 +1,51 @@
+"""Deliberation (议事协商) declares itself: permissions, menu, home panel, API, pages, demo, 622."""
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.manifests import AppManifest, DemoStep, Figure, HomePanel, MenuEntry, PanelItem
+
+from . import rules
+from .demo import demo_deliberation_build
+
+
+def home_panel(user):
+    from gongzhi.core.scoping import scope_prefixes
+
+    if not scope_prefixes(user, rules.MANAGE):
+        return None
+    from . import selectors
+    from .models import TopicState
+
+    agenda = selectors.topics(user=user, states=[TopicState.AGENDA]).count()
+    referred = selectors.referrals_in(user=user).count()
+    return HomePanel(
+        _("议事协商"),
+        [
+            PanelItem(_("已列入议程的议题"), agenda, "/deliberation/"),
+            PanelItem(_("待接收的转介议题"), referred, "/deliberation/", tone="warn" if referred else ""),
+        ],
+        order=40,
+    )
+
+
+manifest = AppManifest(
+    app_label="deliberation",
+    permissions=rules.ROLE_PERMISSIONS,
+    scoped_permissions=rules.SCOPED,
+    menu=(
+        MenuEntry(_("议事协商"), "deliberation:councils", rules.VIEW, order=40),
+        MenuEntry(_("议事"), "deliberation:mine", rules.PROPOSE, order=41),
+    ),
+    home_panels=(home_panel,),
+    api=("/deliberation/", "gongzhi.deliberation.api:router"),
+    urls=(("deliberation/", "gongzhi.deliberation.urls"),),
+    demo=(DemoStep(70, _("议事协商：议事会、议题、表决与决议"), demo_deliberation_build),),
+    figures=(
+        Figure(
+            "deliberation.settled_622",
+            _("622 协商解决占比"),
+            "gongzhi.deliberation.selectors.settled_share",
+            "%",
+        ),
+    ),
+)

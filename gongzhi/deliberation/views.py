@@ -1,0 +1,301 @@
+"""Pages of deliberation (thin: parse, call a service or selector, render)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.scoping import scope_prefixes
+
+from . import poll_services, rules, selectors, services
+from .eligibility import household_of
+from .errors import error
+from .models import Council, Notice, Outcome, Topic, TopicState
+from .polls import PollState
+from .workflow import POLL, TOPIC
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+@login_required
+def council_list(request):
+    if not scope_prefixes(request.user, rules.VIEW):
+        if scope_prefixes(request.user, rules.PROPOSE):
+            return HttpResponseRedirect(reverse("deliberation:mine"))
+        raise PermissionDenied()
+    rows = list(selectors.councils(user=request.user))
+    return render(
+        request,
+        "deliberation/council_list.html",
+        {
+            "councils": rows,
+            "referrals": selectors.referrals_in(user=request.user)[:50],
+            "may_figure": bool(scope_prefixes(request.user, rules.MANAGE)),
+        },
+    )
+
+
+@login_required
+def council_detail(request, pk: int):
+    council = selectors.council_get(user=request.user, pk=pk)
+    topics = selectors.topics(user=request.user, council=council)
+    return render(
+        request,
+        "deliberation/council_detail.html",
+        {
+            "council": council,
+            "members": council.members.all(),
+            "open_topics": topics.filter(
+                state__in=[TopicState.PROPOSED, TopicState.AGENDA, TopicState.REFERRED]
+            ),
+            "done_topics": topics.exclude(
+                state__in=[TopicState.PROPOSED, TopicState.AGENDA, TopicState.REFERRED]
+            )[:50],
+            "meetings": council.meetings.prefetch_related("topics")[:20],
+            "resolutions": selectors.resolutions(user=request.user, council=council)[:50],
+            "polls": selectors.polls(user=request.user, council=council)[:20],
+            "may_propose": request.user.has_perm(rules.PROPOSE, council.community_id or council.region_id)
+            or request.user.has_perm(rules.MANAGE, council.community_id or council.region_id),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topic_new(request, pk: int):
+    council = selectors.council_get(user=request.user, pk=pk)
+    demand_ids = [i for i in (_int(x) for x in request.GET.get("demands", "").split(",")) if i]
+    form = {"title": "", "body": ""}
+    if request.method == "POST":
+        form = {"title": request.POST.get("title", ""), "body": request.POST.get("body", "")}
+        try:
+            topic = services.topic_propose(
+                by=request.user,
+                council=council,
+                title=form["title"],
+                body=form["body"],
+                demand_ids=demand_ids,
+                hot_issue=request.GET.get("hot") == "1",
+            )
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("议题已提交。"))
+            return HttpResponseRedirect(reverse("deliberation:topic", args=[topic.pk]))
+    return render(
+        request, "deliberation/topic_new.html", {"council": council, "form": form, "demand_ids": demand_ids}
+    )
+
+
+def _topic_context(request, topic: Topic) -> dict:
+    actions = TOPIC.allowed(topic, request.user)
+    related = []
+    if {"refer", "merge"} & set(actions):
+        related = list(Council.objects.filter(pk__in=[c for c in [topic.council.parent_id] if c]))
+        related += list(topic.council.children.all())
+    return {
+        "topic": topic,
+        "actions": actions,
+        "labels": {k: s.label for k, s in TOPIC.steps.items()},
+        "events": topic.events.all(),
+        "demand_count": topic.demand_links.count(),
+        "households": selectors.households_behind(topic),
+        "resolution": getattr(topic, "resolution", None) if topic.state in ("decided", "closed") else None,
+        "referrals": topic.referrals.select_related("to_council", "from_council"),
+        "targets": related,
+        "siblings": Topic.objects.filter(council=topic.council, state__in=["proposed", "agenda"]).exclude(
+            pk=topic.pk
+        )
+        if "merge" in actions
+        else [],
+        "outcomes": Outcome.choices,
+        "supported": household_of(request.user) is not None
+        and topic.supports.filter(household=household_of(request.user)).exists(),
+    }
+
+
+@login_required
+def topic_detail(request, pk: int):
+    topic = selectors.topic_get(user=request.user, pk=pk)
+    return render(request, "deliberation/topic_detail.html", _topic_context(request, topic))
+
+
+@login_required
+@require_POST
+def topic_act(request, pk: int, step: str):
+    topic = selectors.topic_get(user=request.user, pk=pk)
+    if step not in TOPIC.steps:
+        raise NotFound()
+    p = request.POST
+    try:
+        if step == "support":
+            services.topic_support(by=request.user, topic=topic)
+        elif step == "agenda":
+            services.topic_agenda(by=request.user, topic=topic)
+        elif step == "refer":
+            target = Council.objects.filter(pk=_int(p.get("to_council"))).first()
+            deadline = _date(p.get("deadline"))
+            if target is None or deadline is None:
+                raise error("reason_required")
+            services.topic_refer(
+                by=request.user, topic=topic, to_council=target, reason=p.get("reason", ""), deadline=deadline
+            )
+        elif step in ("accept", "return"):
+            services.topic_referral_answer(
+                by=request.user, topic=topic, accept=step == "accept", answer=p.get("answer", "")
+            )
+        elif step == "merge":
+            into = Topic.objects.filter(pk=_int(p.get("into"))).first()
+            if into is None:
+                raise error("merge_target")
+            services.topic_merge(by=request.user, topic=topic, into=into)
+        elif step == "reject":
+            services.topic_reject(by=request.user, topic=topic, reason=p.get("reason", ""))
+        elif step == "decide":
+            deadline = _date(p.get("deadline"))
+            if deadline is None:
+                raise error("reason_required")
+            services.topic_decide(
+                by=request.user,
+                topic=topic,
+                outcome=p.get("outcome", ""),
+                text=p.get("text", ""),
+                owner=p.get("owner", ""),
+                deadline=deadline,
+            )
+        elif step == "progress":
+            services.resolution_progress(
+                by=request.user,
+                topic=topic,
+                text=p.get("text", ""),
+                progress=_int(p.get("progress")) if _int(p.get("progress")) is not None else -1,
+            )
+        elif step == "report":
+            services.resolution_report(by=request.user, topic=topic, report=p.get("report", ""))
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已完成：%(step)s") % {"step": TOPIC.steps[step].label})
+    return HttpResponseRedirect(reverse("deliberation:topic", args=[topic.pk]))
+
+
+@login_required
+def mine(request):
+    """The resident's phone page: topics of their councils to support, open votes, report-backs."""
+    if not (scope_prefixes(request.user, rules.PROPOSE) or scope_prefixes(request.user, rules.VIEW)):
+        raise PermissionDenied()
+    topics = selectors.topics(user=request.user, states=[TopicState.PROPOSED, TopicState.AGENDA])[:50]
+    return render(
+        request,
+        "deliberation/mine.html",
+        {
+            "topics": [(t, TOPIC.allowed(t, request.user, names=["support"])) for t in topics],
+            "councils": selectors.councils(user=request.user),
+            "polls": selectors.open_polls_for(user=request.user)[:20],
+            "notices": Notice.objects.filter(recipient=request.user)[:20],
+            "household": household_of(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def poll_detail(request, pk: int):
+    poll = selectors.poll_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "vote")
+        try:
+            if action == "vote":
+                poll_services.ballot_cast(by=request.user, poll=poll, option_id=request.POST.get("option"))
+                messages.success(request, _("投票成功，谢谢您的参与。"))
+            elif action == "paper":
+                poll_services.paper_ballot_enter(
+                    by=request.user,
+                    poll=poll,
+                    code=request.POST.get("code", ""),
+                    option_id=request.POST.get("option"),
+                )
+                messages.success(request, _("纸质选票已录入。"))
+            elif action == "open":
+                poll_services.poll_open(by=request.user, poll=poll)
+            elif action == "close":
+                poll_services.poll_close(by=request.user, poll=poll)
+            else:
+                raise NotFound()
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, str(exc.message))
+        return HttpResponseRedirect(reverse("deliberation:poll", args=[poll.pk]))
+    actions = POLL.allowed(poll, request.user)
+    vote_refusal = POLL.refusal("vote", poll, request.user) if poll.state == PollState.OPEN else None
+    return render(
+        request,
+        "deliberation/poll_detail.html",
+        {
+            "poll": poll,
+            "options": poll.options.all(),
+            "actions": actions,
+            "vote_refusal": vote_refusal.message if vote_refusal else "",
+            "results": poll.results
+            if poll.state == PollState.CLOSED
+            else (poll_services.poll_tally(poll) if "close" in actions else None),
+        },
+    )
+
+
+@login_required
+def figure_622(request):
+    if not scope_prefixes(request.user, rules.MANAGE):
+        raise PermissionDenied()
+    from gongzhi.core.scoping import user_regions
+
+    region = request.GET.get("region", "")
+    kind = request.GET.get("kind", "")
+    result = selectors.settled_share(user=request.user, region=region, kind=kind)
+    return render(
+        request,
+        "deliberation/figure_622.html",
+        {
+            "f": result,
+            "region": region,
+            "kind": kind,
+            "regions": _region_choices(user_regions(request.user, rules.MANAGE)),
+            "rows": [(k, label, result.counts.get(k, 0), result.share(k)) for k, label in Outcome.choices],
+        },
+    )
+
+
+def _region_choices(tops):
+    from gongzhi.core.models import Region
+
+    out = []
+    for r in tops:
+        out.append(r)
+        if r.level < 5:
+            out += list(
+                Region.objects.filter(code__startswith=r.code, level__in=[4, 5]).exclude(pk=r.pk)[:200]
+            )
+    return out
