@@ -4,7 +4,7 @@ from .base import *  # noqa: F401,F403
 from .base import DATA_DIR, GONGZHI_AUDIT_KEY, GONGZHI_DEMO, GONGZHI_FIELD_KEY
 
 # The demo is shown to people who are not developers: it answers with the project's own
-# 404/500 pages, not Django's debug pages (runserver still serves static files, see demo.py).
+# 404/500 pages, not Django's debug pages (WhiteNoise serves the static files, below).
 DEBUG = not GONGZHI_DEMO
 
 if not GONGZHI_FIELD_KEY:

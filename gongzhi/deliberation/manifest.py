@@ -48,4 +48,26 @@ manifest = AppManifest(
             "%",
         ),
     ),
+    # Councils speak for a street or a community, and their topics, polls and ballots follow the
+    # council: sharded, these stay on the coordinator (docs/deploy.md) until councils are keyed by
+    # a community of their own.
+    local_tables=(
+        "Topic",
+        "Council",
+        "CouncilMember",
+        "TopicDemand",
+        "TopicSupport",
+        "Referral",
+        "TopicEvent",
+        "Meeting",
+        "Resolution",
+        "Milestone",
+        "Notice",
+        "Poll",
+        "PollOption",
+        "RollEntry",
+        "VoteRecord",
+        "Ballot",
+        "PaperCode",
+    ),
 )

@@ -117,11 +117,16 @@ def test_the_demo_runs_without_debug_pages(tmp_path, demo, debug):
     assert out.stdout.strip() == debug
 
 
-def test_the_demo_server_serves_static_files_without_debug():
-    from gongzhi.core.management.commands import demo
-
-    source = Path(demo.__file__).read_text()
-    assert "insecure_serving=True" in source
+def test_the_demo_server_serves_static_files_without_debug(client, settings):
+    """The demo runs with DEBUG off behind gunicorn: WhiteNoise serves the static files from the
+    apps' folders (local settings), with no collectstatic step for a newcomer."""
+    local = (Path(__file__).resolve().parents[3] / "config" / "settings" / "local.py").read_text()
+    assert "WHITENOISE_USE_FINDERS = True" in local
+    settings.DEBUG = False
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    response = client.get("/static/web/gongzhi.js")
+    assert response.status_code == 200
 
 
 # --------------------------------------------------------------------------- dates
