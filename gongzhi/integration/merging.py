@@ -26,7 +26,7 @@ from gongzhi.registry.models import Person
 from .errors import error
 from .models import Conflict, FieldValue, LinkCandidate, Merge
 from .rules import REVIEW
-from .services import applying_sources, person_fields_apply
+from .services import ORIGIN, person_fields_apply
 
 # Integration rows whose community follows their person's.
 _FOLLOW_COMMUNITY = (FieldValue, Conflict, LinkCandidate)
@@ -117,10 +117,15 @@ def person_merge(*, by, kept: Person, absorbed: Person, reason: str = "") -> Mer
     if data.get("id_number") or kept.id_number_hash:
         data.pop("birth_date", None)
     if data:
-        with applying_sources():  # filled from the absorbed person: not a community observation
-            registry_services.person_update(
-                by=by, person=kept, data=data, perm=REVIEW, note=_("合并居民 %(pk)s") % {"pk": absorbed_pk}
-            )
+        # Filled from the absorbed person: not a community observation (origin ORIGIN).
+        registry_services.person_update(
+            by=by,
+            person=kept,
+            data=data,
+            perm=REVIEW,
+            note=_("合并居民 %(pk)s") % {"pk": absorbed_pk},
+            origin=ORIGIN,
+        )
     else:
         change_record(obj=kept, by=by, action="merge", changes={"absorbed": [None, absorbed_pk]}, note=reason)
     person_fields_apply(person=kept, by=by, perm=REVIEW)

@@ -2,7 +2,8 @@
 review decisions and sharing rules. Merges live in merging.py.
 
 Edits made on the registry pages are observations too: registry.services.person_create and
-person_update hand what changed to manual_observation_record, which keeps it as the value of
+person_update call the "person_changed" hook (this app's manifest) with what changed and where it
+came from; person_changed keeps an edit of the community as the value of
 the district's built-in source 社区采集, so that a later import weighs it like any other
 source instead of silently overwriting a worker's correction.
 
@@ -18,9 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,18 +76,10 @@ HELD_FIELDS = (Field.ID_NUMBER, Field.NAME, Field.BIRTH_DATE, Field.SEX, Field.P
 BUILTIN_TRUST_RANK = 1
 BUILTIN_SOURCE_NAME = "社区采集"
 
-# Set while this app writes the register itself (applying field rules, creating a person
-# from a record, merging): such writes are not observations of the community.
-_applying_sources: ContextVar[bool] = ContextVar("integration_applying_sources", default=False)
-
-
-@contextmanager
-def applying_sources() -> Iterator[None]:
-    token = _applying_sources.set(True)
-    try:
-        yield
-    finally:
-        _applying_sources.reset(token)
+# The origin this app passes to the register's person_create/person_update when it writes the
+# register itself (applying field rules, creating a person from a record, merging): such writes
+# are not observations of the community (see person_changed).
+ORIGIN = "integration"
 
 
 # --- sources ---------------------------------------------------------------------------
@@ -598,14 +589,15 @@ def _register_from(*, record: SourceRecord, by) -> Person | None:
     """A new person from the record; None (the record rejected with the reason) when the
     register refuses."""
     try:
-        with applying_sources():  # person_create is atomic: a refusal leaves nothing behind
-            person = registry_services.person_create(
-                by=by,
-                community=record.community,
-                data=_person_data(record),
-                note=_("由%(source)s导入创建") % {"source": record.source.name},
-                perm=IMPORT,
-            )
+        # person_create is atomic: a refusal leaves nothing behind
+        person = registry_services.person_create(
+            by=by,
+            community=record.community,
+            data=_person_data(record),
+            note=_("由%(source)s导入创建") % {"source": record.source.name},
+            perm=IMPORT,
+            origin=ORIGIN,
+        )
     except ApplicationError as exc:
         if isinstance(exc, PermissionDenied):
             raise
@@ -1058,14 +1050,14 @@ def _registry_ethnicity(code: str) -> str:
 
 
 def _create_person(*, record: SourceRecord, by, perm: str, decision: str) -> SourceRecord:
-    with applying_sources():
-        person = registry_services.person_create(
-            by=by,
-            community=record.community,
-            data=_person_data(record),
-            note=_("由%(source)s导入创建") % {"source": record.source.name},
-            perm=perm,
-        )
+    person = registry_services.person_create(
+        by=by,
+        community=record.community,
+        data=_person_data(record),
+        note=_("由%(source)s导入创建") % {"source": record.source.name},
+        perm=perm,
+        origin=ORIGIN,
+    )
     return _link_to(
         record=record, person=person, decision=decision, probability=None, by=by, perm=perm, fresh=True
     )
@@ -1232,17 +1224,23 @@ def _register_plain(person: Person, name: str) -> tuple[str, str]:
     return value, _value_hash(name, value) if value else ""
 
 
+def person_changed(*, person: Person, changes, by, origin: str) -> list[FieldValue]:
+    """The register's "person_changed" hook (declared in this app's manifest): called by
+    registry.services.person_create (every field given) and person_update (the fields that
+    changed), inside their transaction. Writes this app makes itself (origin ORIGIN: applying
+    field rules, creating a person from a department's record, merging) are not observations
+    of the community and are skipped; every other origin (the registry's pages, API and
+    spreadsheet import) is kept as 社区采集."""
+    if origin == ORIGIN:
+        return []
+    return manual_observation_record(person=person, changes=changes, by=by)
+
+
 def manual_observation_record(*, person: Person, changes, by) -> list[FieldValue]:
     """Keep what community staff entered on the registry pages as values of the district's
     built-in source 社区采集, dated the day of the edit (the time and who are kept too).
-
-    Called by registry.services.person_create (every field given) and person_update (the
-    fields that changed), inside their transaction; `changes` is anything keyed by the
-    register's field names. Writes this app makes itself (applying field rules, creating a
-    person from a department's record, merging) are not observations and are skipped.
-    Where a department already says otherwise, the conflict is listed at once."""
-    if _applying_sources.get():
-        return []
+    `changes` is anything keyed by the register's field names. Where a department already
+    says otherwise, the conflict is listed at once."""
     names = [f for f in PERSON_FIELDS if str(f) in changes]
     if not names:
         return []
@@ -1518,10 +1516,10 @@ def person_fields_apply(*, person: Person, by, perm: str, preloaded=None) -> Per
         if not data:
             return person
         try:
-            with applying_sources():  # person_update is atomic: a refusal leaves nothing behind
-                return registry_services.person_update(
-                    by=by, person=person, data=data, perm=perm, note=_("按字段来源规则更新")
-                )
+            # person_update is atomic: a refusal leaves nothing behind
+            return registry_services.person_update(
+                by=by, person=person, data=data, perm=perm, note=_("按字段来源规则更新"), origin=ORIGIN
+            )
         except ApplicationError as exc:
             taken = exc.code in ("duplicate_id_number", "id_not_registrable_here")
             dropped = exc.field or ("id_number" if taken else None)
