@@ -155,8 +155,10 @@ def demo_account_rows() -> list[DemoAccountRow]:
             label = a.department.name
         elif a.organization is not None:
             label = a.organization.name
-        else:
+        elif a.region is not None:
             label = f"{a.region.name} {a.region.code}"
+        else:
+            label = "（未分配）"
         extra = DEMO_ACCOUNT_NOTES.get(spec.username)
         if extra:
             label = f"{label} · {extra}"

@@ -342,7 +342,7 @@ def check_fields(department: Department, requested: list[str] | None) -> list[st
 def check_search(department: Department, *, q: str = "", tag: str = "") -> None:
     """A department may search only by fields shared with it: a name search needs the name,
     a group search the tags (else the search itself would tell what the rules withhold)."""
-    needed = []
+    needed: list[str] = []
     if (q or "").strip():
         needed.append(SharedField.NAME)
     if tag:

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -509,7 +509,7 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
                 decision.candidates.append((other.pk, probability, agreements))
         decision.candidates.sort(key=lambda c: -c[1])
         person = None
-        if decision.action == Action.FOLLOW:
+        if decision.action == Action.FOLLOW and decision.leader is not None:
             person = created.get(decision.leader)
         elif decision.action == Action.LINK:
             person = persons.get(decision.person_pk)
@@ -556,7 +556,8 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
             LinkCandidate(
                 record=record,
                 person_id=person_pk,
-                community_id=record.community_id,
+                # accepted records always have one (stage_values rejects a row without a community)
+                community_id=record.community_id,  # type: ignore[misc]
                 probability=probability,
                 agreements=agreements,
             )
@@ -1001,7 +1002,7 @@ def _check_tag_facts(s: Staged, tag: str, birth: dt.date | None) -> None:
     """The facts a tag rests on, as far as the row shows them (the register checks the rest
     when the tag is applied: registry.services.tag_facts_check)."""
     label = str(TagKind(tag).label) if tag in TagKind.values else tag
-    min_age = registry_services.TAG_MIN_AGE.get(tag)
+    min_age = registry_services.TAG_MIN_AGE.get(TagKind(tag)) if tag in TagKind.values else None
     if min_age and birth is not None:
         on = (
             dt.date.fromisoformat(s.values[Field.TAG_VALID_FROM])
@@ -1284,7 +1285,9 @@ def _value_hash(field_name: str, value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _current_values(person: Person, values: list[FieldValue] | None = None) -> dict[str, list[FieldValue]]:
+def _current_values(
+    person: Person, values: Iterable[FieldValue] | None = None
+) -> dict[str, list[FieldValue]]:
     """Per field, each source's latest value (``values``: the person's field values, already
     read, in (observed_on, id) order)."""
     latest: dict[tuple[str, int], FieldValue] = {}
@@ -1298,6 +1301,14 @@ def _current_values(person: Person, values: list[FieldValue] | None = None) -> d
     for (name, _source), fv in latest.items():
         out.setdefault(name, []).append(fv)
     return out
+
+
+def _resolved_order(conflict: Conflict) -> tuple[dt.datetime, int]:
+    """Resolved conflicts, oldest decision first (one resolved before resolved_at was kept: first)."""
+    return (conflict.resolved_at or _LONG_AGO, conflict.pk)
+
+
+_LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def _rules() -> dict[str, str]:
@@ -1356,7 +1367,7 @@ def shown_values(
             Conflict.objects.filter(person=person, state=Conflict.State.RESOLVED, chosen__isnull=False)
         )
     resolved = [c for c in conflicts if c.state == Conflict.State.RESOLVED and c.chosen_id is not None]
-    decided = {c.field: c for c in sorted(resolved, key=lambda c: c.resolved_at)}
+    decided = {c.field: c for c in sorted(resolved, key=_resolved_order)}
     for name, values in (_current_values(person) if current is None else current).items():
         decision = decided.get(name)
         pick = None
@@ -1376,7 +1387,7 @@ def _number_says(person: Person) -> dict[str, str]:
     the number): value hash per field."""
     if not person.id_number_hash:
         return {}
-    out = {}
+    out: dict[str, str] = {}
     if person.birth_date:
         out[Field.BIRTH_DATE] = _value_hash(Field.BIRTH_DATE, person.birth_date.isoformat())
     if person.sex:
@@ -1406,7 +1417,10 @@ def _conflicts_refresh(
             continue
         summary = _conflict_summary(values)
         if name in number and all(fv.value_hash != number[name] for fv in values):
-            plain = person.birth_date.isoformat() if name == Field.BIRTH_DATE else person.sex
+            if name == Field.BIRTH_DATE:
+                plain = person.birth_date.isoformat() if person.birth_date else ""
+            else:
+                plain = person.sex
             summary.append(
                 {
                     "value_id": None,
@@ -1426,7 +1440,7 @@ def _conflicts_refresh(
                 for c in conflicts
                 if c.field == name and c.state == Conflict.State.RESOLVED and c.chosen_id is not None
             ),
-            key=lambda c: c.resolved_at,
+            key=_resolved_order,
             default=None,
         )
         if (

@@ -429,16 +429,17 @@ def tag_facts_check(
     from django.utils.translation import gettext as _
 
     label = _(str(TagKind(kind).label))
-    if kind in TAG_MIN_AGE:
+    min_age = TAG_MIN_AGE.get(TagKind(kind))
+    if min_age is not None:
         birth = Person.objects.values_list("birth_date", flat=True).get(pk=person.pk)
         if birth is None:
             raise ApplicationError(
                 "tag_needs_birth_date", error("tag_needs_birth_date", tag=label).message, field="kind"
             )
         age = age_on(birth, on)
-        if age < TAG_MIN_AGE[kind]:
+        if age < min_age:
             raise ApplicationError(
-                "tag_age", error("tag_age", tag=label, min=TAG_MIN_AGE[kind], age=age).message, field="kind"
+                "tag_age", error("tag_age", tag=label, min=min_age, age=age).message, field="kind"
             )
     if kind == TagKind.ELDERLY_ALONE:
         membership = HouseholdMember.objects.filter(person=person).select_related("household").first()
