@@ -1,5 +1,5 @@
 """Linking a record to a person (or registering one from it), and the reviewer's decisions
-on the candidates and conflicts."""
+on the candidates and conflicts; a batch's counts follow each decision (batch_recount)."""
 
 from __future__ import annotations
 
