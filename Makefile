@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/gongzhi
+# pytest-xdist workers (one per core; each has its own test database: test_gongzhi_gw0, …).
+TEST_WORKERS ?= auto
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # gunicorn (GONGZHI_WEB_WORKERS overrides 2×cores+1) and the task worker: `make serve` runs both.
@@ -51,11 +53,11 @@ worker: install
 test: install system messages check-migrations test-sqlite test-postgres
 
 test-sqlite: install messages
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 # PostgreSQL is the production database: the whole suite again, and the concurrency tests that need it.
 test-postgres: install messages
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser"
 
 lint: install
 	$(BIN)/ruff check gongzhi config bench tests

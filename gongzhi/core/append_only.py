@@ -6,14 +6,20 @@ The model refuses `save()` of an existing row and `delete()`; its queryset refus
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.db import models
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class AppendOnlyError(ValueError):
     pass
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+# Generic, so that django-stubs resolves the reverse managers of concrete subclasses on a warm mypy
+# cache too (typeddjango/django-stubs#3464: a non-generic manager on an abstract parent).
+class AppendOnlyQuerySet(models.QuerySet[_M, _M]):
     def update(self, **kwargs):
         raise AppendOnlyError(f"{self.model._meta.label} is append-only: rows are never updated")
 

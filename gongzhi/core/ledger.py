@@ -107,7 +107,8 @@ def ledger_transfer(
         ids = sorted({m.account.pk for m in movements})
         # Locks in a fixed order, so two transfers over the same accounts queue rather than deadlock.
         locked = {
-            a.pk: a for a in account_model.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+            a.pk: a
+            for a in account_model._default_manager.select_for_update().filter(pk__in=ids).order_by("pk")
         }
         delta: dict = {}
         for m in movements:
@@ -124,7 +125,8 @@ def ledger_transfer(
         entries = entry_model.objects.bulk_create(
             [
                 entry_model(
-                    account_id=m.account.pk,
+                    # declared by the concrete entry model (module docstring), unknown to the base
+                    account_id=m.account.pk,  # type: ignore[misc]
                     transfer=transfer,
                     amount=Decimal(m.amount),
                     at=when,
@@ -136,7 +138,7 @@ def ledger_transfer(
             ]
         )
         for pk, change in delta.items():
-            account_model.objects.filter(pk=pk).update(balance=F("balance") + change)
+            account_model._default_manager.filter(pk=pk).update(balance=F("balance") + change)
             locked[pk].balance += change
         for m in movements:
             m.account.balance = locked[m.account.pk].balance
@@ -170,13 +172,14 @@ def ledger_verify(account_model: Any = None) -> tuple[int, list[LedgerMismatch]]
     checked = 0
     mismatches: list[LedgerMismatch] = []
     for model in models_:
-        entry_model = model._meta.get_field("entries").related_model
+        # "entries": the related name every concrete entry model gives its account (module docstring)
+        entry_model = model._meta.get_field("entries").related_model  # type: ignore[misc]
         sums = dict(
             entry_model.objects.values_list("account_id")
             .annotate(s=Sum("amount"))
             .values_list("account_id", "s")
         )
-        for pk, cached in model.objects.values_list("pk", "balance").iterator():
+        for pk, cached in model._default_manager.values_list("pk", "balance").iterator():
             checked += 1
             computed = _cents(sums.get(pk))
             if computed != cached:

@@ -50,9 +50,12 @@ SCOPE_LEVEL = {
 def _scope_code(assignment: RoleAssignment) -> str:
     if assignment.region_id:
         return assignment.region_id
-    if assignment.department_id:
+    # Exactly one of region, department and organization is set (the table's check constraint).
+    if assignment.department is not None:
         return assignment.department.region_id
-    return assignment.organization.region_id
+    if assignment.organization is not None:
+        return assignment.organization.region_id
+    raise ValueError(f"role assignment {assignment.pk} has no scope")
 
 
 def _within(by, code: str) -> bool:

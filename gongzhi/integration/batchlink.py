@@ -322,6 +322,8 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
     result = linkage.link(
         records, pool=pool, model=model, estimate=False, community_name_block=True, strict_given=True
     )
+    if result.pairs is None or result.levels is None or result.prepared is None:
+        raise ValueError("linkage.link keeps the scored pairs")  # only a reclustered result has none
     i, j, prob = result.pairs
     levels = result.levels
     # per row: (pool index, probability, levels row) of every scored pair with a pool person
@@ -345,7 +347,7 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
             if not two_people[x]:
                 lo, hi = sorted((a - n_pool, b - n_pool))
                 earlier[hi].append((lo, pr, x))
-    index_of = {key: k for k, key in enumerate(result.prepared.keys)}
+    index_of = {key: k for k, key in enumerate(prep.keys)}
     cluster_id: dict[int, int] = {}
     members: dict[int, list[int]] = {}
     for c, keys in enumerate(result.clusters):
@@ -356,7 +358,7 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
 
     def offer(k: int) -> list[tuple[int, float, dict]]:
         best = sorted(scored.get(k, ()), key=lambda t: (-t[1], people[t[0]].pk))
-        out = []
+        out: list[tuple[int, float, dict]] = []
         for a, pr, x in best:
             if pr < CANDIDATE_FLOOR or len(out) >= REVIEW_CANDIDATES:
                 break
@@ -417,7 +419,7 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
         if leader != k:
             first = decisions[leader]
             if first.action in (Action.CREATE, Action.FOLLOW):
-                lead = first.leader if first.action == Action.FOLLOW else leader
+                lead = first.leader if first.action == Action.FOLLOW and first.leader is not None else leader
                 same = bool(row.record.id_number_hash) and (
                     row.record.id_number_hash == rows[lead].record.id_number_hash
                 )

@@ -6,6 +6,14 @@ from gongzhi.core.manifests import AppManifest, MenuEntry
 
 from . import rules
 
+
+def _person_changed(**kwargs):
+    # Imported when called: the services import the register, which loads manifests.
+    from .services import person_changed
+
+    return person_changed(**kwargs)
+
+
 manifest = AppManifest(
     app_label="integration",
     permissions=rules.ROLE_PERMISSIONS,
@@ -22,4 +30,7 @@ manifest = AppManifest(
     api=("/integration/", "gongzhi.integration.api:router"),
     urls=(("integration/", "gongzhi.integration.urls"),),
     global_keys=(("SourceRecord", ("batch", "row_number")),),
+    # Edits on the registry pages are kept as 社区采集 in field provenance (the register names
+    # where each change came from; this app's own writes pass origin "integration").
+    hooks={"person_changed": _person_changed},
 )

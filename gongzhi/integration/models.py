@@ -256,6 +256,11 @@ class SourceRecord(pii.EncryptedIdentityMixin, models.Model):
     """One row of an extract, kept as it came (encrypted) with its normalised values, the
     reasons it was refused, and the person it was linked to and how."""
 
+    # The identity number and phone as staged, kept on a record not saved yet so that linking
+    # need not decrypt them back (services.stage_row); not columns.
+    _id_plain: str | None = None
+    _phone_plain: str | None = None
+
     community = community_fk(null=True)
     batch = models.ForeignKey(
         ImportBatch, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="records"

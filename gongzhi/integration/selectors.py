@@ -11,6 +11,7 @@ from gongzhi.core import pii
 from gongzhi.core.audit import access_log_record
 from gongzhi.core.errors import NotFound
 from gongzhi.core.models import AccessAction, Department, RoleAssignment
+from gongzhi.core.roles import ROLE_PERMISSIONS
 from gongzhi.core.scoping import scope_q, scoped
 from gongzhi.registry.codes import TagKind
 from gongzhi.registry.models import Person, PersonTag
@@ -46,10 +47,20 @@ def source_list(*, user, perm: str = MANAGE_SOURCES) -> QuerySet[Source]:
     )
 
 
+def user_departments(user, perm: str) -> list[Department]:
+    """Departments the user works for under a role granting `perm`."""
+    if user is None or not user.is_authenticated:
+        return []
+    rows = RoleAssignment.objects.filter(user=user, active=True, department__isnull=False).select_related(
+        "department"
+    )
+    return [
+        a.department for a in rows if a.department is not None and perm in ROLE_PERMISSIONS.get(a.role, ())
+    ]
+
+
 def importable_sources(*, user) -> QuerySet[Source]:
     """Sources the user may import into: by region, or their own department's."""
-    from .services import user_departments
-
     by_region = source_list(user=user, perm=IMPORT)
     departments = [d.pk for d in user_departments(user, IMPORT)]
     if departments:
@@ -68,8 +79,6 @@ def source_get(*, user, pk: int, perm: str = MANAGE_SOURCES) -> Source:
 
 def batch_list(*, user, source: Source | None = None) -> QuerySet[ImportBatch]:
     qs = ImportBatch.objects.filter(scope_q(user, IMPORT, field="region_id"))
-    from .services import user_departments
-
     departments = [d.pk for d in user_departments(user, IMPORT)]
     if departments:
         qs = (qs | ImportBatch.objects.filter(source__department_id__in=departments)).distinct()
@@ -277,7 +286,7 @@ def _register_value(person: Person, name: str) -> str:
 
 
 def _register_hash(person: Person, name: str) -> str:
-    from .services import _value_hash
+    from .services.provenance import _value_hash
 
     if name == Field.ID_NUMBER:
         return person.id_number_hash
@@ -342,7 +351,7 @@ def check_fields(department: Department, requested: list[str] | None) -> list[st
 def check_search(department: Department, *, q: str = "", tag: str = "") -> None:
     """A department may search only by fields shared with it: a name search needs the name,
     a group search the tags (else the search itself would tell what the rules withhold)."""
-    needed = []
+    needed: list[str] = []
     if (q or "").strip():
         needed.append(SharedField.NAME)
     if tag:

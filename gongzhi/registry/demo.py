@@ -7,6 +7,16 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import Region
 
 
+def _writes_only(out):
+    """Progress lines of the generator: only the writes are shown."""
+
+    def progress(message: str) -> None:
+        if message.startswith("  写入"):
+            out(message)
+
+    return progress
+
+
 def demo_register_build(ctx) -> None:
     from .generate import GenerateError, departments_ensure, district_generate, district_has_data
 
@@ -19,7 +29,7 @@ def demo_register_build(ctx) -> None:
             district=ctx.district,
             residents=ctx.residents,
             seed=ctx.seed,
-            progress=lambda m: m.startswith("  写入") and ctx.out(m),
+            progress=_writes_only(ctx.out),
         )
     except GenerateError as exc:
         raise ApplicationError("demo_generate", str(exc.message)) from None

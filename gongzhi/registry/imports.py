@@ -411,7 +411,12 @@ def _import_row(*, by, values, default_community, communities, seen, row_number,
     existing = Person.objects.select_related("community").filter(id_number_hash=id_hash).first()
     if existing is None:
         person = services.person_create(
-            by=by, community=community, data=data, note=_("表格导入"), perm=IMPORT_PERSON
+            by=by,
+            community=community,
+            data=data,
+            note=_("表格导入"),
+            perm=IMPORT_PERSON,
+            origin=services.ORIGIN_IMPORT,
         )
         status = "created"
     else:
@@ -421,7 +426,12 @@ def _import_row(*, by, values, default_community, communities, seen, row_number,
         if existing.community_id != community.code:
             data["community"] = community
         person = services.person_update(
-            by=by, person=existing, data=data, note=_("表格导入"), perm=IMPORT_PERSON
+            by=by,
+            person=existing,
+            data=data,
+            note=_("表格导入"),
+            perm=IMPORT_PERSON,
+            origin=services.ORIGIN_IMPORT,
         )
         status = "updated" if person.version != before else "unchanged"
 

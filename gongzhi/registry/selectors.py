@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FullResultSet
 from django.db import connection
@@ -20,6 +21,8 @@ from gongzhi.core.scoping import scope_q, scoped
 from .codes import ETHNICITIES, PersonStatus, ResidenceType, Sex, TagKind
 from .models import Building, Dwelling, Estate, Grid, Household, Person, PersonTag
 from .rules import VIEW_PERSON
+
+_QS = TypeVar("_QS", bound=QuerySet)
 
 _ID_TAIL = re.compile(r"^\d{3}[\dXx]$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -52,11 +55,11 @@ def person_queryset(*, user, perm: str = VIEW_PERSON) -> QuerySet[Person]:
     return scoped(Person.objects.all(), user, perm)
 
 
-def current_tags_q(kind: str) -> Q:
+def current_tags_q(kind: str) -> Exists:
     return Exists(_current_tags(kind).filter(person=OuterRef("pk")))
 
 
-class PersonSearch(QuerySet):
+class PersonSearch(QuerySet[Person]):
     """The people a search finds. A search by group tag and nothing else besides the scope,
     community and status is counted on the tags alone (`tag_kind_status_community_idx`,
     index-only): the tags carry the person's community and status, kept in line by the
@@ -211,7 +214,7 @@ def person_search(
     return qs
 
 
-def _identifying_search(qs: QuerySet, *, user, field: str) -> QuerySet:
+def _identifying_search(qs: _QS, *, user, field: str) -> _QS:
     """A search by a full identity number or mobile number tells whether a guessed number
     belongs to a resident: masked `3501**********001X` and a birth year leave a few dozen
     candidates, and trying each would recover the number. Such a search is a reveal: it needs
@@ -432,7 +435,11 @@ def building_floors(*, building: Building) -> list[dict]:
             {
                 "entrance": entrance,
                 "floors": rows,
-                "residents": sum(d.resident_count for fl in floors.values() for d in fl),
+                "residents": sum(
+                    d.resident_count  # type: ignore[attr-defined]  # annotated above (Count)
+                    for fl in floors.values()
+                    for d in fl
+                ),
                 "dwellings": sum(len(fl) for fl in floors.values()),
             }
         )
@@ -525,7 +532,7 @@ def community_table(*, user, perm: str = VIEW_PERSON) -> list[dict]:
     by_street = len({c.parent_id for c in communities}) > 1
     rows: dict[str, dict] = {}
     for c in communities:
-        region = c.parent if by_street and c.parent_id else c
+        region = c.parent if by_street and c.parent is not None else c
         row = rows.setdefault(
             region.code,
             {"region": region, "communities": 0, "people": 0, "households": 0, "tagged": 0},
@@ -626,9 +633,10 @@ def person_history(*, person: Person) -> list[dict]:
                 label = _HISTORY_LABELS[field]
             else:
                 try:
-                    label = Person._meta.get_field(field).verbose_name
+                    model_field = Person._meta.get_field(field)
                 except FieldDoesNotExist:
-                    label = field
+                    model_field = None
+                label = getattr(model_field, "verbose_name", None) or field  # a relation has none
             changes.append(
                 {"label": label, "before": _display(field, before), "after": _display(field, after)}
             )

@@ -14,6 +14,7 @@ from gongzhi.core import idnumber, pii
 from gongzhi.core.audit import access_log_record
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.history import change_record, diff
+from gongzhi.core.manifests import run_hook
 from gongzhi.core.models import AccessAction, Region, RegionLevel
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import in_scope
@@ -23,6 +24,13 @@ from .codes import ETHNICITIES, PersonStatus, Relationship, ResidenceType, Sex, 
 from .errors import error
 from .models import Building, Dwelling, Estate, Household, HouseholdMember, Person, PersonTag
 from .rules import CHANGE_PERSON, MANAGE_PLACES, REVEAL_PERSON, VIEW_PERSON
+
+# Where a change to a person came from, passed to the "person_changed" hook (AppManifest.hooks):
+# an edit on the registry pages or API, a row of the registry's spreadsheet import, or a write an
+# app above the register makes itself (that app passes its own label: integration applying a
+# department's data or a merge passes "integration").
+ORIGIN_REGISTRY_EDIT = "registry_edit"
+ORIGIN_IMPORT = "import"
 
 # Fields a person's edit may touch, besides the identity number and phone.
 PLAIN_FIELDS = (
@@ -254,16 +262,20 @@ def person_create(
     note: str = "",
     perm: str = CHANGE_PERSON,
     via: str = "",
+    origin: str = ORIGIN_REGISTRY_EDIT,
 ) -> Person:
     """Register a person. `perm` is the permission the caller acts under (the spreadsheet
-    import creates people under registry.import_person)."""
+    import creates people under registry.import_person); `origin` says where the change came
+    from (ORIGIN_*), for the apps that follow a person's changes (the "person_changed" hook)."""
     if by is not None and by.has_perm(perm, community):
         _refuse_id_held_elsewhere(by=by, data=data, community=community, via=via or gettext("登记"))
-    return _person_create(by=by, community=community, data=data, note=note, perm=perm)
+    return _person_create(by=by, community=community, data=data, note=note, perm=perm, origin=origin)
 
 
 @transaction.atomic
-def _person_create(*, by, community: Region, data: dict[str, Any], note: str, perm: str) -> Person:
+def _person_create(
+    *, by, community: Region, data: dict[str, Any], note: str, perm: str, origin: str
+) -> Person:
     community = _check_community(community)
     require(by, perm, community)
     cleaned = person_clean(data=data, community=community)
@@ -282,9 +294,8 @@ def _person_create(*, by, community: Region, data: dict[str, Any], note: str, pe
         holder = _holder_of(person.id_number_hash)
         raise (_taken_error(by, holder) if holder else error("duplicate_id_number")) from None
     change_record(obj=person, by=by, action="create", changes=diff({}, _snapshot(person)), note=note)
-    from gongzhi.integration.services import manual_observation_record  # integration imports this module
-
-    manual_observation_record(person=person, changes=cleaned, by=by)  # 社区采集 in field provenance
+    # Every field given (integration keeps them as 社区采集 in field provenance).
+    run_hook("person_changed", person=person, changes=cleaned, by=by, origin=origin)
     return person
 
 
@@ -297,9 +308,10 @@ def person_update(
     note: str = "",
     perm: str = CHANGE_PERSON,
     via: str = "",
+    origin: str = ORIGIN_REGISTRY_EDIT,
 ) -> Person:
     """Edit a person. With `expected_version` an edit made on a stale form is refused rather
-    than silently overwriting someone else's change."""
+    than silently overwriting someone else's change. `origin`: as for person_create."""
     require(by, perm, person, hide=True)
     _refuse_id_held_elsewhere(
         by=by,
@@ -309,13 +321,26 @@ def person_update(
         exclude_pk=person.pk,
     )
     return _person_update(
-        by=by, person=person, data=data, expected_version=expected_version, note=note, perm=perm
+        by=by,
+        person=person,
+        data=data,
+        expected_version=expected_version,
+        note=note,
+        perm=perm,
+        origin=origin,
     )
 
 
 @transaction.atomic
 def _person_update(
-    *, by, person: Person, data: dict[str, Any], expected_version: int | None, note: str, perm: str
+    *,
+    by,
+    person: Person,
+    data: dict[str, Any],
+    expected_version: int | None,
+    note: str,
+    perm: str,
+    origin: str,
 ) -> Person:
     locked = Person.objects.select_for_update().get(pk=person.pk)
     if expected_version is not None and locked.version != expected_version:
@@ -348,9 +373,8 @@ def _person_update(
     locked.refresh_from_db()
     _tags_follow(locked)
     change_record(obj=locked, by=by, action="update", changes=changes, note=note)
-    from gongzhi.integration.services import manual_observation_record  # integration imports this module
-
-    manual_observation_record(person=locked, changes=changes, by=by)  # 社区采集 in field provenance
+    # The fields that changed (integration keeps them as 社区采集 in field provenance).
+    run_hook("person_changed", person=locked, changes=changes, by=by, origin=origin)
     return locked
 
 
@@ -405,16 +429,17 @@ def tag_facts_check(
     from django.utils.translation import gettext as _
 
     label = _(str(TagKind(kind).label))
-    if kind in TAG_MIN_AGE:
+    min_age = TAG_MIN_AGE.get(TagKind(kind))
+    if min_age is not None:
         birth = Person.objects.values_list("birth_date", flat=True).get(pk=person.pk)
         if birth is None:
             raise ApplicationError(
                 "tag_needs_birth_date", error("tag_needs_birth_date", tag=label).message, field="kind"
             )
         age = age_on(birth, on)
-        if age < TAG_MIN_AGE[kind]:
+        if age < min_age:
             raise ApplicationError(
-                "tag_age", error("tag_age", tag=label, min=TAG_MIN_AGE[kind], age=age).message, field="kind"
+                "tag_age", error("tag_age", tag=label, min=min_age, age=age).message, field="kind"
             )
     if kind == TagKind.ELDERLY_ALONE:
         membership = HouseholdMember.objects.filter(person=person).select_related("household").first()

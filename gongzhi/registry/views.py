@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
@@ -54,7 +55,10 @@ class SearchPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        n, self.more = selectors.search_count(self.object_list)
+        qs = self.object_list
+        if not isinstance(qs, QuerySet):  # built only over person_search's queryset
+            raise TypeError("SearchPaginator pages over a queryset")
+        n, self.more = selectors.search_count(qs)
         return n
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 
-from gongzhi.integration import services
 from gongzhi.integration.models import BatchState, ImportBatch, SourceRecord
+from gongzhi.integration.services import imports as import_services  # where the chunked run lives
 from gongzhi.registry.models import Person
 
 from .conftest import csv_bytes, idn, row
@@ -42,7 +42,7 @@ def test_the_command_imports_a_file_with_progress(officer, civil_source, tmp_pat
 def test_an_interrupted_command_resumes_where_it_stopped(officer, civil_source, tmp_path, monkeypatch):
     path = tmp_path / "a.csv"
     path.write_bytes(csv_bytes(ROWS))
-    real = services._run_chunk
+    real = import_services._run_chunk
     calls = []
 
     def killed_on_the_third_chunk(**kwargs):
@@ -51,13 +51,13 @@ def test_an_interrupted_command_resumes_where_it_stopped(officer, civil_source, 
             raise KeyboardInterrupt
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "_run_chunk", killed_on_the_third_chunk)
+    monkeypatch.setattr(import_services, "_run_chunk", killed_on_the_third_chunk)
     with pytest.raises(CommandError, match="interrupted after row 4"):
         _run(civil_source, path, officer, chunk_size=2)
     batch = ImportBatch.objects.get()
     assert (batch.state, batch.rows_done, SourceRecord.objects.count()) == (BatchState.INTERRUPTED, 4, 4)
 
-    monkeypatch.setattr(services, "_run_chunk", real)
+    monkeypatch.setattr(import_services, "_run_chunk", real)
     out = _run(civil_source, path, officer, chunk_size=2)
     assert "same file as before" in out and "resuming after row 4 of 5" in out
     batch.refresh_from_db()

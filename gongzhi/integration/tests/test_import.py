@@ -6,6 +6,7 @@ from gongzhi.core.models import ChangeRecord
 from gongzhi.integration import codes, services
 from gongzhi.integration.models import BatchState, FieldValue, ImportBatch, RecordStatus, SourceRecord
 from gongzhi.integration.services import batch_run, batch_submit, source_create
+from gongzhi.integration.services import imports as import_services  # where the chunked run lives
 from gongzhi.registry.models import Person, PersonTag
 
 from .conftest import csv_bytes, idn, row
@@ -152,7 +153,7 @@ def _extract():
 def test_an_import_killed_midway_and_run_again_ends_as_an_uninterrupted_one(
     officer, civil_source, monkeypatch
 ):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(import_services, "CHUNK_SIZE", 3)
     data = _extract()
     batch_submit(by=officer, source=civil_source, data=data, filename="a.csv")
     uninterrupted = _state()
@@ -161,7 +162,7 @@ def test_an_import_killed_midway_and_run_again_ends_as_an_uninterrupted_one(
     # Start again from nothing, and kill the run in the middle of its third chunk.
     ImportBatch.objects.all().delete()
     Person.objects.all().delete()
-    real = services.records_link
+    real = import_services.records_link
     calls = {"n": 0}
 
     def dying(*args, **kwargs):
@@ -170,7 +171,7 @@ def test_an_import_killed_midway_and_run_again_ends_as_an_uninterrupted_one(
             raise KeyboardInterrupt("killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "records_link", dying)
+    monkeypatch.setattr(import_services, "records_link", dying)
     with pytest.raises(KeyboardInterrupt):
         batch_submit(by=officer, source=civil_source, data=data, filename="a.csv")
     batch = ImportBatch.objects.get()
@@ -179,7 +180,7 @@ def test_an_import_killed_midway_and_run_again_ends_as_an_uninterrupted_one(
     assert SourceRecord.objects.count() == 6
     assert Person.objects.count() > 0
 
-    monkeypatch.setattr(services, "records_link", real)
+    monkeypatch.setattr(import_services, "records_link", real)
     again, new = batch_submit(by=officer, source=civil_source, data=data, filename="a.csv")
     assert not new
     assert _state() == uninterrupted

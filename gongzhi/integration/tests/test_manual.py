@@ -225,3 +225,33 @@ def test_the_community_source_is_one_per_district():
     other = builtin_source(elsewhere.code)
     assert other.region_id == elsewhere.code[:6] and other != builtin_source(JUNMEN)
     assert Source.objects.filter(builtin=True).count() == 2
+
+
+def test_the_register_names_the_origin_and_integration_skips_only_its_own(worker, imported):
+    """The register hands every change to the "person_changed" hook with where it came from;
+    integration keeps registry edits and the registry's spreadsheet import as 社区采集 and skips
+    the writes it makes itself (origin "integration")."""
+    from gongzhi.integration import services
+    from gongzhi.registry import services as registry_services
+
+    person_update(by=worker, person=imported, data={"workplace": "甲厂"}, origin=services.ORIGIN)
+    assert not _manual(imported, "workplace").exists()
+    person_update(
+        by=worker, person=imported, data={"workplace": "乙厂"}, origin=registry_services.ORIGIN_IMPORT
+    )
+    assert list(_manual(imported, "workplace").values_list("value", flat=True)) == ["乙厂"]
+
+
+def test_the_register_does_not_import_integration():
+    """registry sits below integration: it names what changed through the hook, never by import."""
+    import ast
+    import inspect
+
+    from gongzhi.registry import imports, services
+
+    for module in (services, imports):
+        tree = ast.parse(inspect.getsource(module))
+        names = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + [
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+        ]
+        assert not [n for n in names if "integration" in n], module.__name__
