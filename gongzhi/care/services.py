@@ -144,13 +144,14 @@ def call_answer(*, call: Call, by, outcome: str, note: str = "") -> Call:
         from gongzhi.demands.models import Channel
         from gongzhi.demands.services import demand_create
 
+        dwelling = person.dwelling if person.dwelling_id else None
         call.demand = demand_create(
             by=by,
             channel=Channel.HOTLINE,
             title=title,
             body=body,
             community=Region.objects.get(code=call.community_id),
-            building=person.dwelling.building if person.dwelling_id else None,
+            building=dwelling.building if dwelling is not None else None,
             person=person,
             created_at=clock.now(),
         )

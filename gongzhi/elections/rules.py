@@ -10,7 +10,7 @@ from gongzhi.core.roles import Role
 
 VIEW = "elections.view"
 MANAGE = "elections.manage"
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COMMUNITY_WORKER: {VIEW},
     Role.COMMUNITY_HEAD: {VIEW, MANAGE},
     Role.STREET_STAFF: {VIEW, MANAGE},

@@ -20,7 +20,7 @@ from .errors import error
 from .models import CourtyardInspection, Finding, InspectionItem, Responsibility
 
 # Who fixes what, and in how many days.
-SPLIT = {
+SPLIT: dict[str, tuple[Responsibility, int]] = {
     InspectionItem.PIPES: (Responsibility.DISTRICT, 90),
     InspectionItem.STRUCTURE: (Responsibility.DISTRICT, 90),
     InspectionItem.FIRE: (Responsibility.STREET, 15),

@@ -100,9 +100,10 @@ def demo_grid_work(ctx) -> None:
             for n, item in enumerate(done):
                 day = month + dt.timedelta(days=min(days - 1, int(n * days / max(1, len(done)))))
                 at = moment(day, rng.choice([9, 10, 14, 15, 16, 19]))
-                estate = item.household.dwelling.building.estate if item.household.dwelling_id else None
+                dwelling = item.household.dwelling if item.household.dwelling_id else None
+                estate = dwelling.building.estate if dwelling is not None else None
                 lat = lon = None
-                if estate is not None and estate.latitude is not None:
+                if estate is not None and estate.latitude is not None and estate.longitude is not None:
                     far = rng.random() < 0.03
                     lat = estate.latitude + (0.01 if far else rng.uniform(-0.0005, 0.0005))
                     lon = estate.longitude + rng.uniform(-0.0005, 0.0005)

@@ -119,6 +119,9 @@ class Visit(AppendOnlyModel):
     client_uuid = models.UUIDField(_("离线记录编号"), null=True, blank=True, unique=True)
     offline = models.BooleanField(_("离线登记"), default=False)
 
+    # Set by services.visit_record (True when a repeated upload returns the first visit); not a field.
+    replayed: bool
+
     class Meta:
         verbose_name = _("走访记录")
         verbose_name_plural = _("走访记录")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -20,12 +21,15 @@ from gongzhi.registry.models import Household
 from . import policy, rules
 from .models import Coverage, ItemState, LedgerItem, Visit, VisitPlan
 
+if TYPE_CHECKING:  # django_stubs_ext is a development dependency
+    from django_stubs_ext import StrPromise
+
 
 @dataclass
 class FigureResult:
     value: float | int | None
     records: list = field(default_factory=list)
-    unit: str = ""
+    unit: str | StrPromise = ""
     columns: tuple = ()
 
 
@@ -43,8 +47,8 @@ def household_label(h: Household) -> str:
     """The household as a worker sees it at the door: masked head, building and room."""
     head = mask_name(h.head.name) if h.head_id and h.head else "—"
     place = ""
-    if h.dwelling_id:
-        d = h.dwelling
+    d = h.dwelling if h.dwelling_id else None
+    if d is not None:
         place = f"{d.building}{d.entrance}单元{d.number}" if d.building_id else d.number
     return f"{head} · {place}" if place else head
 

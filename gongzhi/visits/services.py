@@ -10,13 +10,14 @@ import uuid as uuidlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from gongzhi.core import clock
-from gongzhi.core.models import Region, RoleAssignment
+from gongzhi.core.models import Region, RoleAssignment, User
 from gongzhi.core.permissions import require
 from gongzhi.registry.models import Household, HouseholdMember, PersonTag
 
@@ -65,7 +66,7 @@ def covering_workers(community_code: str):
 
 @dataclass
 class Patch:
-    worker: object
+    worker: User
     buildings: list = field(default_factory=list)  # (building_id or None, label, household ids)
     households: int = 0
 
@@ -159,7 +160,16 @@ def coverage_assign(*, community: Region, household_ids: Iterable[int], worker, 
 # ---- visit plans ---------------------------------------------------------------------------
 
 
-def household_facts(community_code: str, household_ids=None, today: dt.date | None = None) -> dict:
+class HouseholdFacts(TypedDict):
+    last: dt.date | None
+    freq: int
+    flag: bool
+    tags: set[str]
+
+
+def household_facts(
+    community_code: str, household_ids=None, today: dt.date | None = None
+) -> dict[int, HouseholdFacts]:
     """Per household: last visit date, visit frequency (days) and whether it has open items or
     recent demands. One query per fact, for a whole community at once."""
     from gongzhi.demands.models import Demand
@@ -168,7 +178,7 @@ def household_facts(community_code: str, household_ids=None, today: dt.date | No
     hh = Household.objects.filter(community_id=community_code)
     if household_ids is not None:
         hh = hh.filter(pk__in=household_ids)
-    facts = {
+    facts: dict[int, HouseholdFacts] = {
         pk: {"last": None, "freq": policy.ORDINARY_DAYS, "flag": False, "tags": set()}
         for pk in hh.values_list("pk", flat=True)
     }
@@ -185,10 +195,10 @@ def household_facts(community_code: str, household_ids=None, today: dt.date | No
         valid_to__lt=today
     )
     for person_id, kind in tags.values_list("person_id", "kind"):
-        h = members.get(person_id)
-        if h in facts:
-            facts[h]["freq"] = min(facts[h]["freq"], policy.FREQUENCY_DAYS[kind])
-            facts[h]["tags"].add(kind)
+        hid = members.get(person_id)
+        if hid is not None and hid in facts:
+            facts[hid]["freq"] = min(facts[hid]["freq"], policy.FREQUENCY_DAYS[kind])
+            facts[hid]["tags"].add(kind)
     for h in LedgerItem.objects.filter(community_id=community_code, state=ItemState.OPEN).values_list(
         "household_id", flat=True
     ):
@@ -198,9 +208,9 @@ def household_facts(community_code: str, household_ids=None, today: dt.date | No
     for person_id in Demand.objects.filter(
         community_id=community_code, created_at__gte=since, person__isnull=False
     ).values_list("person_id", flat=True):
-        h = members.get(person_id)
-        if h in facts:
-            facts[h]["flag"] = True
+        hid = members.get(person_id)
+        if hid is not None and hid in facts:
+            facts[hid]["flag"] = True
     return facts
 
 
@@ -383,7 +393,9 @@ def visit_record(
     if category not in ItemCategory.values:
         raise error("bad_category")
     if (latitude is None) != (longitude is None) or (
-        latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
+        latitude is not None
+        and longitude is not None
+        and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
     ):
         raise error("bad_location")
     photos = list(photos or [])
@@ -405,11 +417,8 @@ def visit_record(
         if Visit.objects.filter(confirmation=code).exists():
             raise error("code_used")
     distance = None
-    estate = (
-        household.dwelling.building.estate
-        if household.dwelling_id and household.dwelling.building_id
-        else None
-    )
+    dwelling = household.dwelling if household.dwelling_id else None
+    estate = dwelling.building.estate if dwelling is not None and dwelling.building_id else None
     if latitude is not None and estate is not None and estate.latitude is not None:
         distance = _distance_m(latitude, longitude, estate.latitude, estate.longitude)
     visit = Visit(
@@ -540,7 +549,8 @@ def ledger_item_to_demand(*, item: LedgerItem, by) -> LedgerItem:
     item = _lock(item)
     WORKFLOW.require("to_demand", item, by)
     household = item.household
-    building = household.dwelling.building if household and household.dwelling_id else None
+    dwelling = household.dwelling if household and household.dwelling_id else None
+    building = dwelling.building if dwelling is not None else None
     demand = demand_create(
         by=by,
         channel=Channel.GRID_VISIT,
