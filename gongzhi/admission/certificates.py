@@ -80,7 +80,7 @@ def certificate_issue(*, person_id: int, kind: str, by, note: str = "") -> Certi
     listed = {}
     if version is not None:
         listed = dict(version.items.filter(kind=ListKind.CERTIFICATE).values_list("code", "title"))
-    if kind not in listed or kind not in KNOWN_TEMPLATES:
+    if version is None or kind not in listed or kind not in KNOWN_TEMPLATES:
         raise error("certificate_kind")
     now = clock.now()
     code = "".join(secrets.choice(ALPHABET) for _ in range(12))

@@ -178,6 +178,7 @@ def demo_admission(ctx) -> None:
     # Hours the communities spent on last year's admitted tasks (bulk by service).
     n_hours = 0
     for t in InboxTask.objects.filter(application__in=apps).order_by("pk"):
+        assert t.application is not None  # filtered on application__in
         planned = t.application.hours_per_community
         spent = (planned * Decimal(str(0.8 + (t.pk % 7) / 10))).quantize(Decimal("0.1"))
         with clock.at(_when(last, 11, 20)):

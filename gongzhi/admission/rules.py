@@ -22,7 +22,7 @@ SEND_TASK = "admission.send_task"  # a department or street sends a task to comm
 VIEW_RECONCILIATION = "admission.view_reconciliation"
 ISSUE_CERTIFICATE = "admission.issue_certificate"
 
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.DEPARTMENT_STAFF: {VIEW_LISTS, APPLY, VIEW_CATALOGUE, SEND_TASK, VIEW_RECONCILIATION},
     Role.COMMUNITY_WORKER: {VIEW_LISTS, VIEW_CATALOGUE, INBOX, ISSUE_CERTIFICATE},
     Role.COMMUNITY_HEAD: {VIEW_LISTS, VIEW_CATALOGUE, INBOX, ISSUE_CERTIFICATE},

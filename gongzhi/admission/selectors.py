@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -14,6 +15,9 @@ from gongzhi.core.scoping import scope_prefixes, scoped  # noqa: F401 (scope_pre
 
 from . import rules
 from .models import Application, ApplicationEvent, FundEntry, InboxTask, ListKind, ListVersion
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def list_in_force(*, region: str) -> ListVersion | None:
@@ -50,7 +54,7 @@ def list_version_get(*, pk: int, user) -> ListVersion:
     return v
 
 
-def list_grouped(version: ListVersion) -> list[tuple[str, str, list]]:
+def list_grouped(version: ListVersion) -> list[tuple[str, StrOrPromise, list]]:
     items = list(version.items.all())
     return [(k, label, [i for i in items if i.kind == k]) for k, label in ListKind.choices]
 

@@ -302,7 +302,9 @@ def application_decide(*, application: Application, step: str, reason: str, by) 
     if not reason:
         raise error("reason_required")
     now = clock.now()
-    app.state = WORKFLOW.steps[step].target
+    target = WORKFLOW.steps[step].target
+    assert target is not None  # every admission step moves the state
+    app.state = target
     app.decision_reason = reason[:500]
     app.decided_at = now
     app.save()

@@ -6,7 +6,7 @@ RATE_DEPARTMENTS = "evaluation.rate_departments"  # a community rates department
 VIEW_RESULTS = "evaluation.view_results"  # results of communities in scope
 VIEW_DEPARTMENT_RESULTS = "evaluation.view_department_results"  # aggregated results of one's department
 
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.DISTRICT_STAFF: {MANAGE, VIEW_RESULTS},
     Role.STREET_STAFF: {VIEW_RESULTS},
     Role.COMMUNITY_HEAD: {VISIT, RATE_DEPARTMENTS, VIEW_RESULTS},

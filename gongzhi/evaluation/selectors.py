@@ -137,18 +137,18 @@ def survey_results(*, survey: Survey, user, level: str = "community") -> list[Un
         t[3] += k
     for code, (n, s, ss, k) in totals.items():
         r = out[code]
-        r.answers = n
+        r.answers = int(n)
         r.mean, r.mean_low, r.mean_high = mean_ci(int(n), s, ss)
         r.satisfied, r.satisfied_low, r.satisfied_high = wilson(int(k), int(n))
     for model, attr in ((SampleHousehold, "sampled"), (Response, "responded")):
-        for row in (
+        for counted in (
             model.objects.filter(scope, survey=survey)
             .annotate(unit=unit)
             .values("unit")
             .annotate(c=Count("pk"))
         ):
-            r = out.setdefault(row["unit"], UnitResult(code=row["unit"]))
-            setattr(r, attr, row["c"])
+            r = out.setdefault(counted["unit"], UnitResult(code=counted["unit"]))
+            setattr(r, attr, counted["c"])
     names = dict(Region.objects.filter(code__in=list(out)).values_list("code", "name"))
     ranked = sorted(out.values(), key=lambda r: (r.mean is None, -(r.mean or 0), r.code))
     for i, r in enumerate(ranked, 1):

@@ -175,7 +175,7 @@ def sample_draw(
 def survey_set_state(*, survey: Survey, state: str, by) -> Survey:
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     require(by, rules.MANAGE, survey)
-    order = [Survey.State.DRAFT, Survey.State.OPEN, Survey.State.CLOSED]
+    order: list[str] = [Survey.State.DRAFT, Survey.State.OPEN, Survey.State.CLOSED]
     if state not in order or order.index(state) != order.index(survey.state) + 1:
         raise error("not_open", state=survey.get_state_display())
     survey.state = state
@@ -185,7 +185,7 @@ def survey_set_state(*, survey: Survey, state: str, by) -> Survey:
 
 def _clean_answers(survey: Survey, answers: dict) -> list[tuple[Question, int | None, str]]:
     given = {int(k): v for k, v in (answers or {}).items() if str(k).isdigit()}
-    out = []
+    out: list[tuple[Question, int | None, str]] = []
     values: dict[int, int | None] = {}
     for q in survey.questions.all():
         if q.skip_unless_number is not None and values.get(q.skip_unless_number) != q.skip_unless_value:
@@ -194,6 +194,8 @@ def _clean_answers(survey: Survey, answers: dict) -> list[tuple[Question, int | 
         if q.kind == Question.Kind.TEXT:
             out.append((q, None, str(raw or "").strip()[:500]))
             continue
+        if raw is None:
+            raise error("answer_missing", n=q.number)
         try:
             value = int(raw)
         except (TypeError, ValueError):

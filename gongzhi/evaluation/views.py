@@ -114,11 +114,11 @@ def results(request, pk: int):
     survey = selectors.survey_get(user=request.user, pk=pk)
     level = request.GET.get("level", "community")
     if survey.target == Survey.Target.DEPARTMENT:
-        rows = selectors.department_results(survey=survey, user=request.user)
+        department_rows = selectors.department_results(survey=survey, user=request.user)
         return render(
             request,
             "evaluation/department_results.html",
-            {"survey": survey, "rows": rows, "min": selectors.MIN_COMMUNITIES},
+            {"survey": survey, "rows": department_rows, "min": selectors.MIN_COMMUNITIES},
         )
     rows = selectors.survey_results(survey=survey, user=request.user, level=level)
     if not rows and not request.user.has_perm(rules.VIEW_RESULTS):

@@ -260,6 +260,7 @@ def booking_act(*, by, booking: Booking, action: str) -> Booking:
     step = WORKFLOW.steps[action]
     if action == "approve" and _overlaps(space, booking.starts_at, booking.ends_at, exclude_pk=booking.pk):
         raise error("slot_taken")
+    assert step.target is not None  # every booking step moves the status
     booking.status = step.target
     fields = ["status", "updated_at"]
     if action in ("approve", "reject"):

@@ -184,7 +184,7 @@ def demo_registers_build(ctx) -> None:
             social_worker_count=2,
             address="军门社区党群服务中心二楼",
         )
-        profile.communities_served.set([COMMUNITY])
+        profile.communities_served.set([COMMUNITY])  # type: ignore[list-item]  # stubs assume int pks; Region's is its code
     assert OwnersCommittee.objects.count() >= n_committees
     ctx.out(
         f"  {n_orgs} 个社会组织，{n_agreements} 份共驻共建协议，{n_committees} 个业委会（{overdue} 个逾期未换届）"

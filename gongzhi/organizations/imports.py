@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.utils import translation
 
@@ -105,6 +105,10 @@ def _cell(value: Any) -> Any:
     return str(value).strip()
 
 
+@overload
+def _date(value, label: str, required: Literal[True]) -> dt.date: ...
+@overload
+def _date(value, label: str, required: bool = False) -> dt.date | None: ...
 def _date(value, label: str, required: bool = False) -> dt.date | None:
     if isinstance(value, dt.date):
         return value

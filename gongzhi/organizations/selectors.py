@@ -109,7 +109,7 @@ def property_companies(*, user, perm: str = VIEW) -> list[Organization]:
     )
     companies = list(organization_list(user=user, kind=OrganizationKind.PROPERTY_COMPANY, perm=perm))
     for c in companies:
-        c.estate_count = managed.get(c.pk, 0)
+        c.estate_count = managed.get(c.pk, 0)  # type: ignore[attr-defined]  # annotation for the template
     return companies
 
 
@@ -236,18 +236,18 @@ def availability(
     spaces = space_list(user=user, kind=kind, community=community)
     if space_ids is not None:
         spaces = spaces.filter(pk__in=space_ids)
-    spaces = list(spaces[:MAX_SEARCH_SPACES])
+    space_rows = list(spaces[:MAX_SEARCH_SPACES])
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(date_from, dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     taken: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     for space_id, s, e in Booking.objects.filter(
-        space_id__in=[sp.pk for sp in spaces], status__in=HOLDING, starts_at__lt=end, ends_at__gt=start
+        space_id__in=[sp.pk for sp in space_rows], status__in=HOLDING, starts_at__lt=end, ends_at__gt=start
     ).values_list("space_id", "starts_at", "ends_at"):
         taken.setdefault(space_id, []).append((s, e))
     now = clock.now()
     out: list[FreeSlots] = []
-    for space in spaces:
+    for space in space_rows:
         busy = sorted(taken.get(space.pk, []))
         step = dt.timedelta(minutes=space.slot_minutes)
         day = date_from

@@ -160,9 +160,9 @@ def series_cancel(request, pk: int):
     require(request.user, BOOK)
     series = BookingSeries.objects.filter(pk=pk).first()
     # Visible to its booker and the space's managers only (else 404).
-    selectors.booking_get(
-        user=request.user, pk=series.bookings.values_list("pk", flat=True).first() if series else 0
-    )
+    first_pk = series.bookings.values_list("pk", flat=True).first() if series else None
+    selectors.booking_get(user=request.user, pk=first_pk or 0)
+    assert series is not None  # booking_get raised NotFound otherwise
     try:
         n = bookings.series_cancel(by=request.user, series=series)
         messages.success(request, _("已取消周期预约中尚未开始的 %(n)s 次。") % {"n": n})

@@ -106,7 +106,7 @@ def call_create(
 @transaction.atomic
 def call_phase_set(*, by, call: FundingCall, phase: str) -> FundingCall:
     require(by, MANAGE, call)
-    order = [CallPhase.OPEN, CallPhase.REVIEW, CallPhase.DECIDED]
+    order: list[str] = [CallPhase.OPEN, CallPhase.REVIEW, CallPhase.DECIDED]
     if phase not in order or order.index(phase) != order.index(call.phase) + 1:
         raise error("wrong_phase", phase=call.get_phase_display())
     call.phase = phase
@@ -169,7 +169,9 @@ def application_act(*, by, application: Application, action: str, note: str = ""
     if action not in APPLICATION.steps:
         raise error("wrong_status", status=app.get_status_display())
     APPLICATION.require(action, app, by)
-    app.status = APPLICATION.steps[action].target
+    target = APPLICATION.steps[action].target
+    assert target is not None  # every application step moves the status
+    app.status = target
     if action == "request_revision":
         app.revision_note = (note or "")[:300]
     app.save(update_fields=["status", "revision_note", "updated_at"])

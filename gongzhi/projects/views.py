@@ -115,11 +115,11 @@ def project_detail(request, pk: int):
     p = selectors.project_get(user=request.user, pk=pk)
     evaluations = list(p.evaluations.order_by("due_on"))
     for ev in evaluations:
-        ev.actions = [(s, EVALUATION.steps[s].label) for s in EVALUATION.allowed(ev, request.user)]
+        ev.actions = [(s, EVALUATION.steps[s].label) for s in EVALUATION.allowed(ev, request.user)]  # type: ignore[attr-defined]  # for the template
     instalments = list(p.instalments.all())
     for inst in instalments:
-        inst.can_pay = "pay" in PAYMENT.allowed(inst, request.user)
-        inst.refusal = PAYMENT.refusal("pay", inst, request.user) if inst.paid_at is None else None
+        inst.can_pay = "pay" in PAYMENT.allowed(inst, request.user)  # type: ignore[attr-defined]  # for the template
+        inst.refusal = PAYMENT.refusal("pay", inst, request.user) if inst.paid_at is None else None  # type: ignore[attr-defined]  # for the template
     return render(
         request,
         "projects/project_detail.html",
@@ -138,6 +138,7 @@ def evaluation_act(request, pk: int, action: str):
     require(request.user, VIEW)
     ev = Evaluation.objects.filter(pk=pk).first()
     p = selectors.project_get(user=request.user, pk=ev.project_id if ev else 0)
+    assert ev is not None  # project_get raised NotFound otherwise
     _done(
         request,
         lambda: services.evaluation_act(
@@ -155,6 +156,7 @@ def instalment_pay(request, pk: int):
     require(request.user, APPROVE)
     inst = Instalment.objects.filter(pk=pk).first()
     p = selectors.project_get(user=request.user, pk=inst.project_id if inst else 0, perm=APPROVE)
+    assert inst is not None  # project_get raised NotFound otherwise
     _done(request, lambda: services.instalment_pay(by=request.user, instalment=inst), _("已拨付。"))
     return redirect("projects:project_detail", pk=p.pk)
 
