@@ -9,7 +9,7 @@ PROPOSE = "budgeting.propose"
 VOTE = "deliberation.vote"  # signed in; the roll decides
 
 _STAFF = {VIEW, MANAGE}
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.RESIDENT: {VIEW, PROPOSE},
     Role.GRID_WORKER: {VIEW},
     Role.COMMUNITY_WORKER: _STAFF,

@@ -84,7 +84,10 @@ def round_advance(*, by, round: Round, step: str, at: dt.datetime | None = None)
     r = _locked(round)
     now = at or clock.now()
     ROUND.require(step, r, by, now=now)
-    r.phase = ROUND.steps[step].target
+    target = ROUND.steps[step].target
+    if target is None:
+        raise ValueError(f"{step!r} does not change the phase")
+    r.phase = target
     if step == "start_voting":
         RollEntry.objects.bulk_create(
             [RollEntry(round=r, voter=k) for k in roll_keys(r, now.date())], batch_size=2000
@@ -124,8 +127,8 @@ def roll_keys(r: Round, day: dt.date) -> list[str]:
     from gongzhi.registry.models import Household, Person
 
     if r.eligibility == "household":
-        qs = Household.objects.filter(community__code__startswith=r.region_id)
-        return [f"h:{i}" for i in qs.values_list("id", flat=True)]
+        households = Household.objects.filter(community__code__startswith=r.region_id)
+        return [f"h:{i}" for i in households.values_list("id", flat=True)]
     try:
         cutoff = day.replace(year=day.year - r.min_age)
     except ValueError:
@@ -207,7 +210,9 @@ def budget_ballot_cast(*, by, round: Round, project_ids: Sequence[int]) -> None:
         ids = _check_choice(r, project_ids)
     except (TypeError, ValueError):
         raise _err("bad_choice", gettext("请选择本次投票中的项目。")) from None
-    _record(r, voter_key(r, by), ids, False)
+    key = voter_key(r, by)
+    assert key is not None  # require("vote") refuses anyone not on the roll, so they have a key
+    _record(r, key, ids, False)
 
 
 @transaction.atomic
@@ -287,7 +292,7 @@ def round_export_pb(r: Round) -> str:
         {"project_id": p.pk, "cost": p.cost, "votes": p.votes, "selected": int(p.selected), "name": p.title}
         for p in feasible
     ]
-    votes = [
+    votes: list[tuple[str, list[str], list[int] | None]] = [
         (str(i + 1), [str(x) for x in b], None)
         for i, b in enumerate(r.ballots.order_by("id").values_list("projects", flat=True))
     ]

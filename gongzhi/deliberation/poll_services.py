@@ -7,8 +7,9 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -79,8 +80,8 @@ def roll_rows(poll: Poll, day: dt.date) -> list[tuple[str, Decimal]]:
         ids = CouncilMember.objects.filter(council=poll.council, term_start__lte=day, term_end__gte=day)
         return [(f"m:{i}", Decimal(0)) for i in ids.values_list("id", flat=True)]
     if poll.kind == PollKind.HOUSEHOLD:
-        qs = Household.objects.filter(community__code__startswith=poll.region_id)
-        return [(f"h:{i}", Decimal(0)) for i in qs.values_list("id", flat=True)]
+        households = Household.objects.filter(community__code__startswith=poll.region_id)
+        return [(f"h:{i}", Decimal(0)) for i in households.values_list("id", flat=True)]
     if poll.kind == PollKind.OWNER:
         area: dict[int, Decimal] = {}
         rows = DwellingOwner.objects.filter(dwelling__building__estate=poll.estate).values_list(
@@ -145,7 +146,9 @@ def ballot_cast(*, by, poll: Poll, option_id, at: dt.datetime | None = None) -> 
     "has voted" record refuses a second ballot, however many arrive at once."""
     poll = Poll.objects.select_related("council").get(pk=poll.pk)
     POLL.require("vote", poll, by, now=at)
-    _record(poll, voter_key(poll, by), _option(poll, option_id), Channel.ONLINE, by)
+    key = voter_key(poll, by)
+    assert key is not None  # require("vote") refuses anyone not on the roll, so they have a key
+    _record(poll, key, _option(poll, option_id), Channel.ONLINE, by)
 
 
 def code_hash(poll: Poll, code: str) -> str:
@@ -194,7 +197,7 @@ def paper_ballot_enter(*, by, poll: Poll, code: str, option_id) -> None:
 def poll_tally(poll: Poll) -> dict:
     """Counts per option from the ballots; for owners' votes the art. 278 thresholds as well."""
     options = list(poll.options.all())
-    rows = {
+    rows: dict[int, Mapping[str, Any]] = {
         r["option_id"]: r
         for r in Ballot.objects.filter(poll=poll)
         .values("option_id")

@@ -153,7 +153,8 @@ def topic_act(request, pk: int, step: str):
         elif step == "agenda":
             services.topic_agenda(by=request.user, topic=topic)
         elif step == "refer":
-            target = Council.objects.filter(pk=_int(p.get("to_council"))).first()
+            council_id = _int(p.get("to_council"))
+            target = Council.objects.filter(pk=council_id).first() if council_id is not None else None
             deadline = _date(p.get("deadline"))
             if target is None or deadline is None:
                 raise error("reason_required")
@@ -165,7 +166,8 @@ def topic_act(request, pk: int, step: str):
                 by=request.user, topic=topic, accept=step == "accept", answer=p.get("answer", "")
             )
         elif step == "merge":
-            into = Topic.objects.filter(pk=_int(p.get("into"))).first()
+            into_id = _int(p.get("into"))
+            into = Topic.objects.filter(pk=into_id).first() if into_id is not None else None
             if into is None:
                 raise error("merge_target")
             services.topic_merge(by=request.user, topic=topic, into=into)
@@ -184,11 +186,12 @@ def topic_act(request, pk: int, step: str):
                 deadline=deadline,
             )
         elif step == "progress":
+            progress = _int(p.get("progress"))
             services.resolution_progress(
                 by=request.user,
                 topic=topic,
                 text=p.get("text", ""),
-                progress=_int(p.get("progress")) if _int(p.get("progress")) is not None else -1,
+                progress=progress if progress is not None else -1,
             )
         elif step == "report":
             services.resolution_report(by=request.user, topic=topic, report=p.get("report", ""))

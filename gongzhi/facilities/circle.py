@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 EARTH_RADIUS_M = 6_371_008.8
 RADII = (300, 500, 800)
@@ -68,7 +69,7 @@ class CircleResult:
     uncovered: list[dict]  # buildings beyond the widest radius, nearest first
 
 
-def coverage(buildings: list[dict], facilities: np.ndarray, kind: str, *, radius: int = 500) -> CircleResult:
+def coverage(buildings: list[dict], facilities: ArrayLike, kind: str, *, radius: int = 500) -> CircleResult:
     """buildings: dicts with id, name, community, lat, lng, households."""
     pts = np.array([[b["lat"], b["lng"]] for b in buildings], dtype=float).reshape(-1, 2)
     dist = nearest_balltree(pts, np.asarray(facilities, dtype=float).reshape(-1, 2))

@@ -12,7 +12,7 @@ from .models import RoomUse, RuleKind
 M2 = "㎡"
 ITEMS = "项"
 ZERO = Decimal("0")
-REQUIRED_PARAMETERS = {
+REQUIRED_PARAMETERS: dict[str, tuple[str, ...]] = {
     RuleKind.AREA_PER_HOUSEHOLDS: ("per_100_households",),
     RuleKind.MINIMUM_AREA: ("minimum",),
     RuleKind.ITEMS_REQUIRED: ("kinds",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -60,17 +61,18 @@ def community_facts(prefix: str) -> dict[str, Facts]:
     for r in people.values("community_id").annotate(n=Count("id")).order_by():
         if r["community_id"] in facts:
             facts[r["community_id"]].residents = r["n"]
-    for r in Premises.objects.filter(under).values("community_id", "use").annotate(a=Sum("area")).order_by():
-        facts[r["community_id"]].area_by_use[r["use"]] = Decimal(r["a"])
+    premises = Premises.objects.filter(under).values("community_id", "use").annotate(a=Sum("area"))
+    for u in premises.order_by():
+        facts[u["community_id"]].area_by_use[u["use"]] = Decimal(u["a"])
     handed = Premises.objects.filter(under, handed_over=True).values("community_id").annotate(a=Sum("area"))
-    for r in handed.order_by():
-        facts[r["community_id"]].handed_over_area = Decimal(r["a"])
+    for h in handed.order_by():
+        facts[h["community_id"]].handed_over_area = Decimal(h["a"])
     for c, k in Facility.objects.filter(under).values_list("community_id", "kind").distinct().order_by():
         facts[c].facility_kinds.add(k)
     estates = Dwelling.objects.filter(under, area__isnull=False).values("community_id", "building__estate_id")
-    for r in estates.annotate(a=Sum("area")).order_by():
-        if r["community_id"] in facts:
-            facts[r["community_id"]].estate_floor_areas.append(Decimal(r["a"]))
+    for e in estates.annotate(a=Sum("area")).order_by():
+        if e["community_id"] in facts:
+            facts[e["community_id"]].estate_floor_areas.append(Decimal(e["a"]))
     return facts
 
 
@@ -174,7 +176,7 @@ def circle_buildings(*, user, prefix: str = "") -> list[dict]:
     ]
 
 
-def circle(*, user, prefix: str, kind: str, extra: list[tuple[float, float]] = (), radius: int = 500):
+def circle(*, user, prefix: str, kind: str, extra: Sequence[tuple[float, float]] = (), radius: int = 500):
     """The service circle of one kind of facility for the region; `extra` places facilities
     that do not exist yet (the "what if"). Facilities just outside the region count too."""
     from .circle import coverage

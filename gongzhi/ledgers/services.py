@@ -93,7 +93,7 @@ def ledger_fill(form_fields, region, *, user=None, period: str | None = None) ->
         require(user, rules.VIEW, region)
     period = period or clock.now().strftime("%Y-%m")
     known = figures()
-    out = {"filled": [], "unmapped": [], "unknown": []}
+    out: dict[str, list[FilledField | str]] = {"filled": [], "unmapped": [], "unknown": []}
     for f in form_fields:
         key = (f.get("figure") or "").strip()
         if not key:
