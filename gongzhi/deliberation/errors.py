@@ -8,6 +8,7 @@ class DeliberationError(ApplicationError):
 
 
 MESSAGES = {
+    "no_community_council": _("本社区还没有议事会，请先在议事协商中建立社区议事会。"),
     "wrong_state": _("议题当前状态为“%(state)s”，不能%(step)s。"),
     "poll_wrong_state": _("表决当前状态为“%(state)s”，不能%(step)s。"),
     "no_household": _("您的账号尚未关联户籍登记，无法以户为单位支持或投票。请联系社区工作人员。"),

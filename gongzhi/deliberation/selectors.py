@@ -10,7 +10,7 @@ from gongzhi.core.errors import NotFound
 from gongzhi.core.scoping import scope_prefixes, scope_q
 
 from . import rules
-from .models import Council, Outcome, Resolution, Topic, TopicState
+from .models import Council, CouncilLevel, Outcome, Resolution, Topic, TopicState
 from .polls import Poll, PollState
 
 
@@ -165,3 +165,12 @@ def settled_share(*, user, region: str = "", kind: str = "") -> Settled:
 
 def open_polls_for(*, user):
     return polls(user=user).filter(state=PollState.OPEN)
+
+
+def community_council(community_code: str) -> Council | None:
+    """The community's own council (where a matter raised at a door goes to be discussed)."""
+    return (
+        Council.objects.filter(community_id=community_code, level=CouncilLevel.COMMUNITY)
+        .order_by("pk")
+        .first()
+    )

@@ -433,3 +433,15 @@ def meeting_record(
     )
     meeting.topics.set(topics)
     return meeting
+
+
+@transaction.atomic
+def topic_from_ledger_item(*, item, by) -> Topic:
+    """A matter a grid worker recorded at a door (visits' 民情台账) becomes a topic of the
+    community's council, proposed by that worker's community as staff would."""
+    from .selectors import community_council
+
+    council = community_council(item.community_id)
+    if council is None:
+        raise error("no_community_council")
+    return topic_propose(by=by, council=council, title=item.title, body=item.detail)

@@ -34,6 +34,7 @@ MESSAGES = {
     "answer_required": _("请填写答复内容。"),
     "wrong_state": _("该事项当前状态为“%(state)s”，不能%(action)s。"),
     "no_deliberation": _("议事协商模块尚未启用，暂不能转为议题。"),
+    "no_council": _("本社区还没有议事会，暂不能转为议题。"),
     "bad_photo": _("照片格式不支持（仅限JPG、PNG、WEBP，单张不超过5MB）。"),
     "too_many_photos": _("最多上传%(n)d张照片。"),
     "bad_field": _("只能更正电话、工作单位或户籍地址。"),

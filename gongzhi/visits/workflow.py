@@ -22,7 +22,13 @@ def deliberation_installed() -> bool:
 
 
 def _deliberation_ready(item, user, now):
-    return None if deliberation_installed() else error("no_deliberation")
+    if not deliberation_installed():
+        return error("no_deliberation")
+    from django.utils.module_loading import import_string
+
+    if import_string("gongzhi.deliberation.selectors.community_council")(item.community_id) is None:
+        return error("no_council")
+    return None
 
 
 def _wrong_state(item, step):

@@ -209,15 +209,33 @@ def test_ledger_item_answered_on_the_spot_or_turned_into_a_demand(place, staff):
     ]
 
 
-def test_turning_into_a_topic_waits_for_the_deliberation_app(place, staff):
+def test_turning_into_a_topic_needs_the_communitys_council(place, staff):
     item = services.ledger_item_open(
         community_code="350102004001", by=staff["grid"], title="加装电梯", category="suggestion"
     )
     with pytest.raises(ApplicationError) as e:
         services.ledger_item_to_topic(item=item, by=staff["grid"])
-    assert e.value.code == "no_deliberation"
+    assert e.value.code == "no_council"
     item.refresh_from_db()
     assert item.state == ItemState.OPEN
+
+
+def test_a_ledger_item_becomes_a_topic_of_the_community_council(place, staff):
+    from gongzhi.deliberation.models import Council, CouncilLevel, Topic
+
+    Council.objects.create(
+        region_id="350102004001",
+        community_id="350102004001",
+        level=CouncilLevel.COMMUNITY,
+        name="军门社区议事会",
+    )
+    item = services.ledger_item_open(
+        community_code="350102004001", by=staff["head"], title="加装电梯", category="suggestion"
+    )
+    item = services.ledger_item_to_topic(item=item, by=staff["head"])
+    assert item.state == ItemState.TOPIC
+    topic = Topic.objects.get(pk=int(item.topic_ref))
+    assert topic.title == "加装电梯" and topic.council.community_id == "350102004001"
 
 
 def test_a_deadline_in_the_past_is_refused(staff, place):
