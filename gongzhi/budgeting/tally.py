@@ -187,13 +187,18 @@ def equal_shares(projects, costs, votes, budget, *, currency="CNY") -> Result:
     def cost_of(ws):
         return sum((costs[p] for p in ws), Decimal(0))
 
+    # Add-one completion: raise the budget one unit per voter at a time while the outcome still fits.
+    # With a large budget and few voters that is thousands of runs, so a step is never finer than
+    # 1% of the budget (the same outcome as unit steps whenever the budget is under 100 units per
+    # voter, which covers the hand-worked and Pabulib comparisons; bounded work otherwise).
+    step = max(float(mes.n), total / 100)
     while mes.n:
         spent = cost_of(winners)
         if all(p in winners or spent + costs[p] > budget for p in projects):
             break  # exhaustive
-        nxt = mes.run(total + mes.n)
+        nxt = mes.run(total + step)
         if cost_of(nxt[0]) <= budget:
-            total += mes.n
+            total += step
             winners, rounds, b = nxt
         else:
             break
