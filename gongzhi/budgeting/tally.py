@@ -192,10 +192,14 @@ def equal_shares(projects, costs, votes, budget, *, currency="CNY") -> Result:
     # 1% of the budget (the same outcome as unit steps whenever the budget is under 100 units per
     # voter, which covers the hand-worked and Pabulib comparisons; bounded work otherwise).
     step = max(float(mes.n), total / 100)
-    while mes.n:
+    for _attempt in range(10_000):  # a bound: each step raises the budget by at least 1%
+        if not mes.n:
+            break
         spent = cost_of(winners)
-        if all(p in winners or spent + costs[p] > budget for p in projects):
-            break  # exhaustive
+        # Exhaustive, counting only projects someone voted for: a project nobody supports is never
+        # chosen by equal shares, however much the budget grows (this loop never ended on one).
+        if all(p in winners or spent + costs[p] > budget or not len(mes.idx[p]) for p in projects):
+            break
         nxt = mes.run(total + step)
         if cost_of(nxt[0]) <= budget:
             total += step
