@@ -157,7 +157,14 @@ def units_for_regions(*, codes: list[str]) -> int:
     """The handling units of these regions (districts, streets, communities), with their parents,
     created in bulk where missing (the regions_imported hook). Returns how many were created."""
     levels = {RegionLevel.DISTRICT, RegionLevel.STREET, RegionLevel.COMMUNITY}
-    wanted = {c for c in codes if len(c) >= 6}
+    # Only districts the platform serves (set up by units_sync, as the demo does): importing a whole
+    # province's codes must not make every district an Open311 jurisdiction.
+    served = set(
+        HandlingUnit.objects.filter(kind=HandlingLevel.DISTRICT, department__isnull=True).values_list(
+            "region_id", flat=True
+        )
+    )
+    wanted = {c for c in codes if len(c) >= 6 and c[:6] in served}
     wanted |= {c[:n] for c in wanted for n in (6, 9) if len(c) > n}
     regions = sorted(
         Region.objects.filter(code__in=wanted, level__in=levels).only("code", "name", "level", "parent_id"),
