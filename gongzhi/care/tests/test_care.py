@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from gongzhi.care import services
 from gongzhi.care.models import Call, CallOutcome, EmergencyContact, MealLog
@@ -123,7 +124,7 @@ def test_home_care_orders_are_scoped_to_the_provider_and_confirmed_once(w):
     from gongzhi.care.selectors import monthly_statement, orders
 
     assert list(orders(user=w["other_provider"])) == []
-    (row,) = monthly_statement(user=w["provider"], month=rec.at.date())
+    (row,) = monthly_statement(user=w["provider"], month=timezone.localtime(rec.at).date())
     assert row["hours"] == 1.5 and row["unconfirmed"] == 0
 
 

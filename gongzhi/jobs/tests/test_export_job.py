@@ -36,7 +36,7 @@ def test_large_export_runs_as_a_job_with_progress_and_a_download(world, communit
     client = login(community_worker)
     page = client.get(reverse("registry:export"))
     assert "后台" in page.content.decode()
-    response = client.post(reverse("registry:export"), {"purpose": "季度走访名单"})
+    response = client.post(reverse("registry:export"), {"purpose": "export_filing", "note": "季度走访名单"})
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.id])
     assert (job.kind, job.status, job.total, job.done) == (export_jobs.PERSON_EXPORT, JobStatus.DONE, 2, 2)
@@ -56,7 +56,7 @@ def test_large_export_runs_as_a_job_with_progress_and_a_download(world, communit
     assert (entry.action, entry.count, entry.purpose, entry.user, entry.community_code) == (
         "export",
         2,
-        "季度走访名单",
+        "export_filing",
         community_worker,
         "350102004001",
     )
@@ -72,7 +72,9 @@ def test_a_running_job_page_polls(world, community_worker):
 
 
 def test_only_the_owner_still_allowed_to_export_may_download(world, community_worker, make_user):
-    login(community_worker).post(reverse("registry:export"), {"purpose": "季度走访名单"})
+    login(community_worker).post(
+        reverse("registry:export"), {"purpose": "export_filing", "note": "季度走访名单"}
+    )
     job = Job.objects.get()
     url = reverse("jobs:download", args=[job.id])
     colleague = make_user("community_head", "350102004001")
@@ -99,7 +101,9 @@ def test_a_run_that_dies_part_way_is_retried_and_resumes_from_its_last_chunk(
         return real_row(p)
 
     monkeypatch.setattr(export_jobs, "_person_row", flaky_row)
-    login(community_worker).post(reverse("registry:export"), {"purpose": "季度走访名单"})
+    login(community_worker).post(
+        reverse("registry:export"), {"purpose": "export_filing", "note": "季度走访名单"}
+    )
     job = Job.objects.get()
     assert (job.status, job.attempts) == (JobStatus.DONE, 2)
     # 5 rows made once each, plus the one that failed: the first chunk was not made again.
@@ -111,6 +115,8 @@ def test_a_run_that_dies_part_way_is_retried_and_resumes_from_its_last_chunk(
 
 def test_export_above_the_limit_is_refused_before_queueing(world, community_worker, monkeypatch):
     monkeypatch.setattr(export_jobs, "MAX_EXPORT", 1)
-    response = login(community_worker).post(reverse("registry:export"), {"purpose": "季度走访名单"})
+    response = login(community_worker).post(
+        reverse("registry:export"), {"purpose": "export_filing", "note": "季度走访名单"}
+    )
     assert response.status_code == 400
     assert Job.objects.count() == 0 and AccessLogEntry.objects.count() == 0
