@@ -152,7 +152,7 @@ def demo_facilities_build(ctx) -> None:
                         community=c,
                         name=f"{RoomUse(use).label}用房",
                         use=use,
-                        area=round(service * share, 1),
+                        area=max(round(service * share, 1), 5.0),  # a room, however few households
                         accessible=rng.random() < 0.7,
                     )
                 )
@@ -161,7 +161,7 @@ def demo_facilities_build(ctx) -> None:
                     community=c,
                     name="综合服务用房",
                     use=RoomUse.SERVICE,
-                    area=round(service * 0.15, 1),
+                    area=max(round(service * 0.15, 1), 5.0),
                     accessible=True,
                 )
             )
