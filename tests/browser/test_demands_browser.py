@@ -25,6 +25,9 @@ def world():
     if not Region.objects.filter(code="350102004001").exists():  # transactional tests start empty
         regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
     _reseed_reference_data()
+    from gongzhi.demands.units import units_sync
+
+    units_sync(Region.objects.get(code="350102"))  # the district is served: its handling units
     BuildingFactory(estate__name="军门小区", name="3号楼")
     return {
         "resident": user_with_role(

@@ -137,6 +137,18 @@ def test_templates_write_dates_through_one_filter():
     assert offenders == []
 
 
+def test_inline_scripts_carry_the_request_nonce():
+    """The Content-Security-Policy allows scripts from this site and inline ones with the
+    request's nonce: an inline <script> without it is silently blocked in every browser."""
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in TEMPLATES
+        for tag in re.findall(r"<script\b[^>]*>", p.read_text())
+        if "src=" not in tag and "nonce=" not in tag
+    ]
+    assert offenders == []
+
+
 def test_when_and_day_filters():
     moment = dt.datetime(2026, 3, 5, 1, 30, tzinfo=dt.UTC)  # 09:30 in Shanghai
     out = Template("{% load gz %}{{ m|when }} / {{ m|day }} / {{ d|day }} / {{ none|when }}").render(

@@ -6,3 +6,18 @@ document.addEventListener("change", function (event) {
     el.form.submit();
   }
 });
+
+// Phones show each table row as a card: every cell says which column it is (data-label).
+// The script is deferred, so the tables are in the document when this runs.
+document.querySelectorAll("table.data").forEach(function (t) {
+  var heads = Array.prototype.map.call(t.querySelectorAll("thead th"), function (th) {
+    return th.textContent.trim();
+  });
+  t.querySelectorAll("tbody tr").forEach(function (tr) {
+    Array.prototype.forEach.call(tr.children, function (td, i) {
+      if (!td.hasAttribute("data-label") && heads[i] && !td.hasAttribute("colspan")) {
+        td.setAttribute("data-label", heads[i]);
+      }
+    });
+  });
+});
