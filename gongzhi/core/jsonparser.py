@@ -1,8 +1,8 @@
 """The API's JSON parser: strict JSON only.
 
 Refused with a clear 400 instead of failing later (a 500 from the database or the encoder):
-NaN/Infinity and numbers too large for a float, lone surrogates (\\ud800 alone is valid JSON
-syntax but not text), and NUL characters (PostgreSQL cannot store them in text)."""
+NaN/Infinity and numbers too large for a float; and, like the input guard, control
+characters, NUL and lone surrogates (\\ud800 alone is valid JSON syntax but not text)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import json
 import math
 from typing import Any
 
-from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
-from .errors import ApplicationError
+from .text import check_text
 
 
 def _bad_constant(name: str):
@@ -27,24 +26,10 @@ def _finite(text: str) -> float:
     return value
 
 
-def text_problem(value: str) -> str | None:
-    """What makes a string unstorable: a NUL character or a lone surrogate (None if neither)."""
-    if "\x00" in value:
-        return "nul"
-    if any("\ud800" <= ch <= "\udfff" for ch in value):
-        return "surrogate"
-    return None
-
-
 def _check(value: Any, path: str = "") -> None:
+    """The input guard's rule (core.text), for a body the guard did not read."""
     if isinstance(value, str):
-        if text_problem(value):
-            raise ApplicationError(
-                "invalid_text",
-                _("文本中含有无法保存的字符（空字符 NUL 或不成对的代理码位）：%(field)s")
-                % {"field": path or "-"},
-                field=path.rsplit(".", 1)[-1] or None,
-            )
+        check_text(value, field=path.rsplit(".", 1)[-1] if path else "", label=path or "-")
     elif isinstance(value, dict):
         for k, v in value.items():
             _check(k, path)
