@@ -22,7 +22,7 @@ from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.registry import services as registry_services
 from gongzhi.registry.models import Person
 
-from .. import batchlink, readers
+from .. import batchlink, params, readers
 from ..errors import error
 from ..models import (
     BatchState,
@@ -141,8 +141,8 @@ def batch_run(
     with batch.file.open("rb") as f:
         data = f.read()
     ImportBatch.objects.filter(pk=batch.pk).exclude(state=BatchState.DONE).update(state=BatchState.RUNNING)
-    batchlink.keys_sync()  # blocking keys of people registered or changed since the last import
-    ctx = _Context(batch.source)
+    batchlink.keys_sync()  # blocking keys of people a bulk loader put in since the last import
+    ctx = _Context(batch.source, batch)
     rows = readers.read_rows(_batch_format(batch), data)
     total = 0
     chunk: list[tuple[int, dict[str, str]]] = []
@@ -168,6 +168,11 @@ def batch_run(
         raise
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.state != BatchState.DONE:
+            # what this batch showed of the source's mistakes, kept for its next imports
+            source = Source.objects.select_for_update().get(pk=batch.source_id)
+            source.link_params = params.source_params(source, batch.link_counts, batch_pk=batch.pk)
+            source.save(update_fields=["link_params"])
         batch.total_rows = total
         batch.state = BatchState.DONE
         batch.error = ""
@@ -190,10 +195,13 @@ def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) 
             for number, row in chunk
             if number not in done
         ]
+        ctx.counts = params.empty()
         records_link(staged, by=by, ctx=ctx)
         locked.rows_done = max(locked.rows_done, rows_done)
-        locked.save(update_fields=["rows_done"])
+        locked.link_counts = params.add(locked.link_counts, ctx.counts)
+        locked.save(update_fields=["rows_done", "link_counts"])
         batch_recount(locked)
+    ctx.learn(locked.link_counts)
     batch.rows_done = locked.rows_done
     return locked
 
@@ -220,7 +228,12 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
         )
         for r in accepted
     ]
-    decisions = batchlink.decide(rows, batchlink.candidates(rows), model=ctx.model if ctx else None)
+    decisions = batchlink.decide(
+        rows,
+        batchlink.candidates(rows),
+        model=ctx.model if ctx else None,
+        counts=ctx.counts if ctx else None,
+    )
     persons = Person.objects.in_bulk([d.person_pk for d in decisions if d.person_pk])
     created: dict[int, Person] = {}
     ended: dict[int, Person] = {}  # row → the person it was linked to or registered as
@@ -311,7 +324,6 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
     for record, person, _fresh in linked:
         if allowed[person.pk] and record.values.get(Field.TAG_KIND):
             _apply_tag(record=record, person=person, by=by, perm=IMPORT)
-    batchlink.keys_sync(sorted({person.pk for _r, person, _f in linked}))
 
 
 def _register_from(*, record: SourceRecord, by) -> Person | None:

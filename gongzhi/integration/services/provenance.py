@@ -123,13 +123,21 @@ def _register_plain(person: Person, name: str) -> tuple[str, str]:
     return value, _value_hash(name, value) if value else ""
 
 
+# A change to any of these can change a person's blocking keys (name, birth date, community;
+# an identity number sets the birth date).
+_KEYED = {"name", "birth_date", "community", "community_id", "id_number"}
+
+
 def person_changed(*, person: Person, changes, by, origin: str) -> list[FieldValue]:
     """The register's "person_changed" hook (declared in this app's manifest): called by
     registry.services.person_create (every field given) and person_update (the fields that
     changed), inside their transaction. Writes this app makes itself (origin ORIGIN: applying
     field rules, creating a person from a department's record, merging) are not observations
     of the community and are skipped; every other origin (the registry's pages, API and
-    spreadsheet import) is kept as 社区采集."""
+    spreadsheet import) is kept as 社区采集. Whatever the origin, the person's blocking keys
+    for the import's candidate look-ups follow at once (``batchlink.keys_refresh``)."""
+    if _KEYED & set(map(str, changes)):
+        batchlink.keys_refresh(person)
     if origin == ORIGIN:
         return []
     return manual_observation_record(person=person, changes=changes, by=by)
