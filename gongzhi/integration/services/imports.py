@@ -37,7 +37,14 @@ from ..models import (
 )
 from ..rules import IMPORT
 from .linking import _apply_tag, _person_data, batch_recount
-from .provenance import ORIGIN, _conflicts_refresh, _current_values, _field_values_of, persons_fields_apply
+from .provenance import (
+    ORIGIN,
+    _conflicts_refresh,
+    _current_values,
+    _field_values_of,
+    persons_fields_apply,
+    provenance_read,
+)
 from .sources import _require_import
 from .staging import _Context, stage_row
 
@@ -307,20 +314,31 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
         ],
         ignore_conflicts=True,
     )
-    FieldValue.objects.bulk_create(
-        [fv for record, person, _fresh in linked for fv in _field_values_of(record=record, person=person)]
-    )
-    stale = {}
-    for record, person, fresh in linked:
-        if not allowed[person.pk]:
-            continue
-        if fresh:
-            if record.values.get("stated_birth_date") or record.values.get("stated_sex"):
-                _conflicts_refresh(person, _current_values(person))
-        else:
+    stale: dict[int, Person] = {}
+    for _record, person, fresh in linked:
+        if allowed[person.pk] and not fresh:
             stale[person.pk] = person
+    # The provenance the people linked to had before this chunk, read before its own values
+    # are written (those are added from memory: no need to read them back).
+    before = provenance_read(list(stale)) if stale else {}
+    new_values = [
+        fv for record, person, _fresh in linked for fv in _field_values_of(record=record, person=person)
+    ]
+    FieldValue.objects.bulk_create(new_values)
+    for record, person, fresh in linked:
+        stated = record.values.get("stated_birth_date") or record.values.get("stated_sex")
+        if allowed[person.pk] and fresh and stated:
+            _conflicts_refresh(person, _current_values(person))
     if stale:
-        persons_fields_apply(persons=list(stale.values()), by=by, perm=IMPORT)
+        if all(fv.pk is not None for fv in new_values):
+            for fv in new_values:
+                if fv.person_id in before:
+                    before[fv.person_id][0].append(fv)
+            for values, _conflicts in before.values():
+                values.sort(key=lambda fv: (fv.observed_on, fv.pk))
+        else:  # a database that does not return the new rows' ids: read them back
+            before = provenance_read(list(stale))
+        persons_fields_apply(persons=list(stale.values()), by=by, perm=IMPORT, preloaded=before)
     for record, person, _fresh in linked:
         if allowed[person.pk] and record.values.get(Field.TAG_KIND):
             _apply_tag(record=record, person=person, by=by, perm=IMPORT)

@@ -362,30 +362,43 @@ def _conflicts_refresh(
         )
 
 
-def persons_fields_apply(*, persons: list[Person], by, perm: str) -> None:
-    """``person_fields_apply`` for many people, their field values, conflicts and register
-    rows read together."""
-    pks = [p.pk for p in persons]
-    values: dict[int, list[FieldValue]] = {pk: [] for pk in pks}
-    conflicts: dict[int, list[Conflict]] = {pk: [] for pk in pks}
-    fresh: dict[int, Person] = {}
-    for part in batchlink._chunks(pks):
+def provenance_read(pks: list[int]) -> dict[int, tuple[list[FieldValue], list[Conflict]]]:
+    """Per person: their field values (in (observed_on, id) order) and conflicts."""
+    out: dict[int, tuple[list[FieldValue], list[Conflict]]] = {pk: ([], []) for pk in pks}
+    for part in batchlink._chunks(sorted(pks)):
         for fv in (
             FieldValue.objects.filter(person_id__in=part)
             .select_related("source")
             .order_by("observed_on", "id")
         ):
-            values[fv.person_id].append(fv)
+            out[fv.person_id][0].append(fv)
         for c in Conflict.objects.filter(person_id__in=part):
-            conflicts[c.person_id].append(c)
+            out[c.person_id][1].append(c)
+    return out
+
+
+def persons_fields_apply(
+    *,
+    persons: list[Person],
+    by,
+    perm: str,
+    preloaded: dict[int, tuple[list[FieldValue], list[Conflict]]] | None = None,
+) -> None:
+    """``person_fields_apply`` for many people, their field values, conflicts and register
+    rows read together (``preloaded``: the values and conflicts already in hand)."""
+    pks = [p.pk for p in persons]
+    read = provenance_read(pks) if preloaded is None else preloaded
+    fresh: dict[int, Person] = {}
+    for part in batchlink._chunks(pks):
         fresh.update(Person.objects.in_bulk(part))
     rules = _rules()
     for pk in pks:
+        values, conflicts = read[pk]
         person_fields_apply(
             person=fresh[pk],
             by=by,
             perm=perm,
-            preloaded=(values[pk], conflicts[pk], rules),
+            preloaded=(values, conflicts, rules),
         )
 
 
