@@ -186,7 +186,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
             t = time.perf_counter()
             # the blocking keys of the people the loader put in behind the app's back (an
             # app-registered person gets them as it is registered)
-            keyed = keys_sync(full=True)
+            keyed = keys_sync()  # those above the mark: the people just loaded
             with connection.cursor() as c:
                 c.execute("VACUUM ANALYZE")
             say(

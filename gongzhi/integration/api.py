@@ -326,7 +326,7 @@ def review_records(request: HttpRequest, limit: int = 100):
                 "source": r.source.name,
                 "row_number": r.row_number,
                 "community": r.community_id,
-                "best": r.best,
+                "best": r.best,  # type: ignore[attr-defined]  # annotated by review_records
                 "allowed_actions": REVIEW_WORKFLOW.allowed(r, request.user),
                 "candidates": [
                     {

@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from django.db.models import F, Q
 
 from gongzhi.core import pii
@@ -336,6 +337,40 @@ def can_register(row: Row) -> str:
     return ""
 
 
+def _as_written(rows: list[Row], people: list[Candidate], i, j, levels, n_pool: int):
+    """The pairs' levels with each row's birth date and sex as the department wrote them.
+    A valid identity number outranks the row's birth date and sex when linking (the stated
+    values are kept aside, ``stated_*``), so the pairs compare the number's; the source's
+    parameters must see how often it mistypes them."""
+    stated = {
+        k: (r.values.get("stated_birth_date"), r.values.get("stated_sex"))
+        for k, r in enumerate(rows)
+        if r.values.get("stated_birth_date") or r.values.get("stated_sex")
+    }
+    if not stated:
+        return levels
+    out = levels.copy()
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    has = np.zeros(len(rows) + 1, dtype=bool)
+    has[list(stated)] = True
+    cross = (lo < n_pool) & (hi >= n_pool)
+    for x in np.flatnonzero(cross & has[np.where(cross, hi - n_pool, len(rows))]).tolist():
+        person, k = people[int(lo[x])], int(hi[x]) - n_pool
+        birth, sex = stated[k]
+        if birth and person.birth_date:
+            day = dt.date.fromisoformat(birth)
+            out[x, 2] = (
+                linkage.BIRTH_EXACT
+                if day == person.birth_date
+                else linkage.BIRTH_NEAR
+                if _birth_near(day, person.birth_date)
+                else linkage.BIRTH_DIFF
+            )
+        if sex and person.sex:
+            out[x, 3] = linkage.AGREE if sex == person.sex else linkage.DIFFERENT
+    return out
+
+
 def decide(
     rows: list[Row],
     people: list[Candidate],
@@ -361,8 +396,8 @@ def decide(
     prep = result.prepared
     two_people = prep.id_valid[i] & prep.id_valid[j] & (prep.id_int[i] != prep.id_int[j])
     if counts is not None:
-        for f, row in params.anchor_counts(levels).items():
-            counts[f] = [a + b for a, b in zip(counts[f], row, strict=True)]
+        for f, seen in params.anchor_counts(_as_written(rows, people, i, j, levels, n_pool)).items():
+            counts[f] = [a + b for a, b in zip(counts[f], seen, strict=True)]
     scored: dict[int, list[tuple[int, float, int]]] = defaultdict(list)
     for x, (a, b) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
         if two_people[x]:

@@ -42,8 +42,9 @@ from .provenance import (
     _conflicts_refresh,
     _current_values,
     _field_values_of,
+    conflicts_read,
     persons_fields_apply,
-    provenance_read,
+    values_read,
 )
 from .sources import _require_import
 from .staging import _Context, stage_row
@@ -318,9 +319,9 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
     for _record, person, fresh in linked:
         if allowed[person.pk] and not fresh:
             stale[person.pk] = person
-    # The provenance the people linked to had before this chunk, read before its own values
-    # are written (those are added from memory: no need to read them back).
-    before = provenance_read(list(stale)) if stale else {}
+    # The field values the people linked to had before this chunk, read before its own are
+    # written (those are added from memory: no need to read them back).
+    before = values_read(list(stale)) if stale else {}
     new_values = [
         fv for record, person, _fresh in linked for fv in _field_values_of(record=record, person=person)
     ]
@@ -333,12 +334,19 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
         if all(fv.pk is not None for fv in new_values):
             for fv in new_values:
                 if fv.person_id in before:
-                    before[fv.person_id][0].append(fv)
-            for values, _conflicts in before.values():
+                    before[fv.person_id].append(fv)
+            for values in before.values():
                 values.sort(key=lambda fv: (fv.observed_on, fv.pk))
         else:  # a database that does not return the new rows' ids: read them back
-            before = provenance_read(list(stale))
-        persons_fields_apply(persons=list(stale.values()), by=by, perm=IMPORT, preloaded=before)
+            before = values_read(list(stale))
+        # conflicts read now: a person registered by this chunk may have had one opened above
+        conflicts = conflicts_read(list(stale))
+        persons_fields_apply(
+            persons=list(stale.values()),
+            by=by,
+            perm=IMPORT,
+            preloaded={pk: (before[pk], conflicts[pk]) for pk in stale},
+        )
     for record, person, _fresh in linked:
         if allowed[person.pk] and record.values.get(Field.TAG_KIND):
             _apply_tag(record=record, person=person, by=by, perm=IMPORT)

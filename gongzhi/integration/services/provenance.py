@@ -362,19 +362,31 @@ def _conflicts_refresh(
         )
 
 
-def provenance_read(pks: list[int]) -> dict[int, tuple[list[FieldValue], list[Conflict]]]:
-    """Per person: their field values (in (observed_on, id) order) and conflicts."""
-    out: dict[int, tuple[list[FieldValue], list[Conflict]]] = {pk: ([], []) for pk in pks}
+def values_read(pks: list[int]) -> dict[int, list[FieldValue]]:
+    """Per person: their field values, in (observed_on, id) order."""
+    out: dict[int, list[FieldValue]] = {pk: [] for pk in pks}
     for part in batchlink._chunks(sorted(pks)):
         for fv in (
             FieldValue.objects.filter(person_id__in=part)
             .select_related("source")
             .order_by("observed_on", "id")
         ):
-            out[fv.person_id][0].append(fv)
-        for c in Conflict.objects.filter(person_id__in=part):
-            out[c.person_id][1].append(c)
+            out[fv.person_id].append(fv)
     return out
+
+
+def conflicts_read(pks: list[int]) -> dict[int, list[Conflict]]:
+    out: dict[int, list[Conflict]] = {pk: [] for pk in pks}
+    for part in batchlink._chunks(sorted(pks)):
+        for c in Conflict.objects.filter(person_id__in=part):
+            out[c.person_id].append(c)
+    return out
+
+
+def provenance_read(pks: list[int]) -> dict[int, tuple[list[FieldValue], list[Conflict]]]:
+    """Per person: their field values (in (observed_on, id) order) and conflicts."""
+    values, conflicts = values_read(pks), conflicts_read(pks)
+    return {pk: (values[pk], conflicts[pk]) for pk in pks}
 
 
 def persons_fields_apply(

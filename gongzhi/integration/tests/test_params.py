@@ -12,6 +12,7 @@ from gongzhi.integration.linkage import BIRTH_EXACT, BIRTH_NEAR, FIELDS, ID_EXAC
 from gongzhi.integration.models import Source
 from gongzhi.integration.services.staging import _Context
 
+from . import noise
 from .test_quality import run_world
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,9 @@ def _levels(rows: list[tuple[int, int, int, int, int, int]]) -> np.ndarray:
 
 def test_anchor_counts_take_m_from_pairs_whose_numbers_agree():
     # 8 pairs with the same number: 6 with the same birth date, 2 one digit apart
-    same = [(ID_EXACT, NAME_EXACT, BIRTH_EXACT, 0, 0, 0)] * 6 + [(ID_EXACT, NAME_EXACT, BIRTH_NEAR, 0, 0, 0)] * 2
+    same = [(ID_EXACT, NAME_EXACT, BIRTH_EXACT, 0, 0, 0)] * 6 + [
+        (ID_EXACT, NAME_EXACT, BIRTH_NEAR, 0, 0, 0)
+    ] * 2
     # a stranger pair (numbers different) agreeing on nothing is not an anchor
     stranger = [(4, 3, 2, 1, 1, 3)]
     counts = params.anchor_counts(_levels(same + stranger))
@@ -48,8 +51,11 @@ def test_few_anchors_keep_the_default_and_many_move_m():
 
 
 def test_a_source_with_other_noise_gets_other_parameters_and_links_as_well(officer, civil_affairs):
-    _w, _r, careful_score = run_world(officer, civil_affairs, people=2000, rows=1500, seed=11)
-    _w, records, sloppy_score = run_world(officer, civil_affairs, people=2000, rows=1500, seed=12, rates=SLOPPY)
+    ids = noise.Ids()  # two registers in one: distinct identity numbers
+    _w, _r, careful_score = run_world(officer, civil_affairs, people=2000, rows=1500, seed=11, ids=ids)
+    _w, records, sloppy_score = run_world(
+        officer, civil_affairs, people=2000, rows=1500, seed=12, rates=SLOPPY, ids=ids
+    )
     careful = Source.objects.get(name="噪声名册11")
     sloppy = records[0].source
     sloppy.refresh_from_db()
@@ -76,12 +82,15 @@ def test_a_source_with_other_noise_gets_other_parameters_and_links_as_well(offic
 
 
 def test_a_second_import_adds_to_the_sources_counts(officer, civil_affairs):
-    _w, records, _s = run_world(officer, civil_affairs, people=1500, rows=1200, seed=21, rates=SLOPPY)
+    ids = noise.Ids()
+    _w, records, _s = run_world(
+        officer, civil_affairs, people=1500, rows=1200, seed=21, rates=SLOPPY, ids=ids
+    )
     source = records[0].source
     source.refresh_from_db()
     first = params.anchors(source.link_params["counts"])
     _w, _records, score = run_world(
-        officer, civil_affairs, people=1500, rows=1200, seed=22, rates=SLOPPY, source=source
+        officer, civil_affairs, people=1500, rows=1200, seed=22, rates=SLOPPY, source=source, ids=ids
     )
     source.refresh_from_db()
     assert source.link_params["batches"] == 2
