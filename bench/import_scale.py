@@ -4,15 +4,19 @@
         .venv/bin/python bench/import_scale.py --steps 100000,500000,1000000 --probe-rows 10000 \\
         --rows 100000
 
-The database named in DATABASE_URL is dropped and created again (its name must start with
-`gz_bench`). The register grows through the given sizes (people loaded with the project's
-loader, `generate.persons_load`); at each size a fresh extract of `--probe-rows` rows is
-imported with `manage.py integration_import` in a subprocess (the command a district runs)
-and its time per 10,000 rows is reported; at the last size the full `--rows` extract is
-imported. Beside each import, the batch linker (`linkage.link`) links the same extract's
-rows against the whole register as its pool, in the same run. Extracts come from the
-independent noise model of the tests (gongzhi/integration/tests/noise.py): 85% of rows are
-about registered people, 15% about people the register does not know. Markdown to stdout.
+The database named in DATABASE_URL (its name must start with `gz_bench`) is where each import
+runs: before every import it is made a fresh copy of a register template. The templates
+(`<name>_reg<size>`, one per size, people loaded with the project's loader
+`generate.persons_load` and their blocking keys built) are built once, each from the one
+before, and kept for later runs (`--rebuild` builds them again, `--only-build` stops after
+building them). The people are generated from the seed, so a later run knows the register
+without reading it. At each size an extract of `--probe-rows` rows is imported with
+`manage.py integration_import` in a subprocess (the command a district runs) and its time per
+10,000 rows is reported; at the last size the full `--rows` extract is imported too. Beside
+each probe, the batch linker (`linkage.link`) links the same extract's rows against the whole
+register as its pool, in the same run. Extracts come from the independent noise model of the
+tests (gongzhi/integration/tests/noise.py): 85% of rows are about registered people, 15% about
+people the register does not know. Markdown to stdout.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import hashlib
 import os
 import random
 import re
@@ -39,18 +44,24 @@ def _args():
     p.add_argument("--rows", type=int, default=100_000, help="rows of the full import at the last size")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-batch-linker", action="store_true")
+    p.add_argument("--rebuild", action="store_true", help="build the register templates again")
+    p.add_argument(
+        "--only-build", action="store_true", help="build the register templates and stop (no imports)"
+    )
+    p.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="record each import command with py-spy (speedscope files in DIR; py-spy from $PY_SPY)",
+    )
     return p.parse_args()
 
 
-def _setup_database(url: str) -> None:
+def _admin(url: str):
     import dj_database_url
     import psycopg
 
     cfg = dj_database_url.parse(url)
-    name = cfg["NAME"]
-    if not name.startswith("gz_bench"):
-        raise SystemExit(f"refusing to drop database {name!r}: use a dedicated one named gz_bench…")
-    admin = psycopg.connect(
+    conn = psycopg.connect(
         host=cfg["HOST"] or "127.0.0.1",
         port=cfg["PORT"] or 5432,
         user=cfg["USER"] or "postgres",
@@ -58,20 +69,38 @@ def _setup_database(url: str) -> None:
         dbname="postgres",
         autocommit=True,
     )
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+    return cfg["NAME"], conn
+
+
+def _exists(admin, name: str) -> bool:
+    return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def _use(name: str) -> None:
+    """Point Django's connection at another database of the same server."""
+    from django.db import connections
+
+    connections["default"].close()
+    connections["default"].settings_dict["NAME"] = name
 
 
 def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
     args = _args()
     steps = [int(x) for x in args.steps.split(",")]
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gz_bench_linkage_import")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("GONGZHI_FIELD_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gz_bench_import")
+    # One field key for the bench, so that register templates built by an earlier run decrypt.
+    os.environ.setdefault(
+        "GONGZHI_FIELD_KEY",
+        base64.urlsafe_b64encode(hashlib.sha256(b"gongzhi bench import").digest()).decode(),
+    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     os.environ["CONN_MAX_AGE"] = "0"
-    _setup_database(url)
+    run_db, admin = _admin(url)
+    if not run_db.startswith("gz_bench"):
+        raise SystemExit(f"refusing to use database {run_db!r}: use a dedicated one named gz_bench…")
+
+    def template(size: int) -> str:
+        return f"{run_db}_reg{size}"
 
     import django
 
@@ -82,7 +111,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
     from gongzhi.core.models import Department, Region, RegionLevel, User
     from gongzhi.core.regions import regions_import
     from gongzhi.integration import linkage
-    from gongzhi.integration.models import SourceRecord
+    from gongzhi.integration.batchlink import keys_sync
     from gongzhi.integration.services import source_create
     from gongzhi.integration.tests import noise
     from gongzhi.registry import generate
@@ -91,6 +120,84 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
     def say(line: str = "") -> None:
         print(line, flush=True)
 
+    def fresh_copy(source_db: str, target: str) -> None:
+        _use("postgres")
+        admin.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source_db}" STRATEGY FILE_COPY')
+        _use(target)
+
+    # --- the registers: one template database per size, each built from the one before and
+    # kept for later runs (the people are generated from the seed, so a later run knows them
+    # without loading them again) ---
+    ids = noise.Ids()
+    register: list = []
+    previous = None
+    communities: list = []
+    block = 100_000
+
+    def people_upto(n: int) -> None:
+        """The register's first n people: generated in blocks of 100,000 from the seed, so a
+        size means the same people whatever other sizes a run asks for."""
+        while len(register) < n:
+            b = len(register) // block
+            rng_b = random.Random(args.seed * 1000 + b)
+            register.extend(noise.make_people(rng_b, block, codes, start=b * block, ids=ids))
+
+    loaded = 0
+    for size in steps:
+        name = template(size)
+        if args.rebuild or not _exists(admin, name):
+            t = time.perf_counter()
+            if previous is None:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{name}"')
+                _use(name)
+                call_command("migrate", verbosity=0)
+                regions_import(paths=sorted((ROOT / "gongzhi/core/data/regions").glob("*.csv")))
+                User.objects.create_superuser("bench", password="x")
+                Department.objects.create(
+                    name="鼓楼区民政局", kind="civil_affairs", code="bench-civil", region_id="350102"
+                )
+            else:
+                fresh_copy(previous, name)
+                call_command("migrate", verbosity=0)
+            built = True
+        else:
+            _use(name)
+            built = False
+        if not communities:
+            communities = list(
+                Region.objects.filter(level=RegionLevel.COMMUNITY, code__startswith="350102")
+                .order_by("code")
+                .values_list("code", "name")
+            )
+            codes = [c for c, _n in communities]
+            newcomers_pool = noise.make_people(
+                random.Random(args.seed + 99), 80_000, codes, start=50_000_000, ids=ids
+            )
+        before = loaded
+        people_upto(size)
+        grow = register[before:size]
+        if built:
+            offset = before + 1  # the templates hold only loaded people: pks 1..size
+            generate.persons_load(noise.person_record(p, offset + k) for k, p in enumerate(grow))
+            generate._reset_sequences([Person])
+            t_load = time.perf_counter() - t
+            t = time.perf_counter()
+            # the blocking keys of the people the loader put in behind the app's back (an
+            # app-registered person gets them as it is registered)
+            keyed = keys_sync()  # those above the mark: the people just loaded
+            with connection.cursor() as c:
+                c.execute("VACUUM ANALYZE")
+            say(
+                f"<!-- template {name}: loaded {len(grow):,} people in {t_load:.0f} s; blocking keys "
+                f"for {keyed:,} in {time.perf_counter() - t:.0f} s -->"
+            )
+        loaded = size
+        previous = name
+    if args.only_build:
+        return
+
     with connection.cursor() as c:
         c.execute("SELECT version()")
         pg_version = c.fetchone()[0].split(" on ")[0]
@@ -98,63 +205,22 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
     say("")
     say(f"`{' '.join(sys.argv)}` · {pg_version} · {os.cpu_count()} CPUs · Python {sys.version.split()[0]}")
     say("")
-    call_command("migrate", verbosity=0)
-    regions_import(paths=sorted((ROOT / "gongzhi/core/data/regions").glob("*.csv")))
-    communities = list(
-        Region.objects.filter(level=RegionLevel.COMMUNITY, code__startswith="350102")
-        .order_by("code")
-        .values_list("code", "name")
-    )
-    codes = [c for c, _n in communities]
-    admin = User.objects.create_superuser("bench", password="x")
-    department = Department.objects.create(
-        name="鼓楼区民政局", kind="civil_affairs", code="bench-civil", region_id="350102"
-    )
-    rng = random.Random(args.seed)
-    register: list = []
-    next_key = 0
-    ids = noise.Ids()
-    newcomers_pool = noise.make_people(
-        random.Random(args.seed + 99), 80_000, codes, start=50_000_000, ids=ids
-    )
-
     say(
         "| register | extract rows | import (command) | per 10,000 rows | rows/s | batch linker (same rows vs whole register) | accepted / rejected / matched / created / review |"
     )
     say("|---:|---:|---:|---:|---:|---:|---|")
-    results = []
     for step_no, size in enumerate(steps):
-        t = time.perf_counter()
-        grow = noise.make_people(rng, size - len(register), codes, start=next_key, ids=ids)
-        next_key += len(grow) + 1
-        offset = (Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-        generate.persons_load(noise.person_record(p, offset + k) for k, p in enumerate(grow))
-        generate._reset_sequences([Person])
-        register.extend(grow)
-        with connection.cursor() as c:
-            c.execute("ANALYZE")
-        t_load = time.perf_counter() - t
-        registered = Person.objects.count()
-        # the blocking keys of the people the loader bypassed the app for, built once (an
-        # app-registered person gets them as it is registered)
-        t = time.perf_counter()
-        from gongzhi.integration.batchlink import keys_sync
-
-        built = keys_sync()
-        with connection.cursor() as c:
-            c.execute("ANALYZE integration_personlinkkey")
-        t_keys = time.perf_counter() - t
-        say(
-            f"<!-- register {registered:,}: loaded {len(grow):,} people in {t_load:.0f} s; "
-            f"blocking keys for {built:,} people in {t_keys:.0f} s -->"
-        )
-
         last = step_no == len(steps) - 1
         runs = [args.probe_rows] + ([args.rows] if last and args.rows else [])
         for run_no, rows in enumerate(runs):
+            # every import into a fresh copy of the register of this size
+            fresh_copy(template(size), run_db)
+            call_command("migrate", verbosity=0)
+            registered = Person.objects.count()
+            admin_user = User.objects.get(username="bench")
             source = source_create(
-                by=admin,
-                department=department,
+                by=admin_user,
+                department=Department.objects.get(code="bench-civil"),
                 name=f"名册{size}-{run_no}",
                 file_format="csv",
                 columns=noise.COLUMNS,
@@ -164,7 +230,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
             newcomers = newcomers_pool[(2 * step_no + run_no) * 10_000 : (2 * step_no + run_no + 1) * 10_000]
             world = noise.extract(
                 random.Random(args.seed + size + run_no),
-                register,
+                register[:size],
                 communities,
                 rows=rows,
                 new_people=newcomers,
@@ -220,6 +286,7 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
                 say(f"<!-- batch linker input built in {t_build:.0f} s (pool read from the register) -->")
                 del pool, recs
 
+            _use("postgres")  # the command has the database to itself
             cmd = [
                 str(ROOT / ".venv/bin/python"),
                 str(ROOT / "manage.py"),
@@ -229,7 +296,11 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
                 "--user",
                 "bench",
             ]
-            env = dict(os.environ)
+            if args.profile:
+                out = Path(args.profile) / f"import_{size}_{run_no}.speedscope.json"
+                spy = os.environ.get("PY_SPY", "py-spy")
+                cmd = [spy, "record", "-f", "speedscope", "-r", "50", "-o", str(out), "--", *cmd]
+            env = dict(os.environ, DATABASE_URL=url)
             t = time.perf_counter()
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             marks = []
@@ -248,7 +319,6 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
                 say("command failed:\n" + "\n".join(tail[-30:]))
                 raise SystemExit(1)
             per10k = t_import / rows * 10_000
-            counts = SourceRecord.objects.filter(source=source)
             summary = tail[-1]
             m = re.search(
                 r"accepted (\d+), rejected (\d+), matched (\d+), created (\d+), waiting for review (\d+)",
@@ -276,7 +346,6 @@ def main() -> None:  # noqa: C901, PLR0915 - one script, read top to bottom
                     + "; ".join(spans)
                 )
                 say("")
-            results.append((registered, rows, t_import, per10k, t_linker, counts.count()))
     say("")
 
 

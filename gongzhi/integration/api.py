@@ -14,6 +14,7 @@ from gongzhi.core.schemas import MAX_OFFSET
 
 from . import selectors, services
 from .rules import DEPARTMENT_READ, IMPORT, REVIEW, VIEW_PROVENANCE
+from .workflow import REVIEW_WORKFLOW
 
 router = Router(tags=["integration"])
 
@@ -87,6 +88,31 @@ class DecisionOut(Schema):
     record_id: int
     decision: str
     person_id: int | None
+
+
+class OfferedOut(Schema):
+    candidate_id: int
+    person_id: int
+    person_name: str
+    probability: float
+    agreements: dict[str, str]
+    state: str
+
+
+class ReviewRecordOut(Schema):
+    id: int
+    name: str
+    source: str
+    row_number: int
+    community: str | None
+    best: float | None  # the likeliest open candidate's probability; None when nobody is offered
+    allowed_actions: list[str]  # "link", "reject", "register": what this user may do now
+    candidates: list[OfferedOut]
+
+
+class RegisterIn(Schema):
+    sex: str = ""  # M or F, when the record has neither an identity number nor a sex
+    birth_date: dt.date | None = None  # when the record has neither a number nor a birth date
 
 
 def _batch_out(batch, new: bool = False) -> dict:
@@ -284,4 +310,45 @@ def review_decide(request: HttpRequest, candidate_id: int, action: str):
         from gongzhi.core.errors import NotFound
 
         raise NotFound()
+    return {"record_id": record.pk, "decision": record.decision, "person_id": record.person_id}
+
+
+@router.get("/review/records", response=list[ReviewRecordOut])
+def review_records(request: HttpRequest, limit: int = 100):
+    """Records waiting for review, with or without candidates, and what may be done with each."""
+    require(request.user, REVIEW)
+    out = []
+    for r in selectors.review_records(user=request.user)[: max(1, min(limit, 500))]:
+        out.append(
+            {
+                "id": r.pk,
+                "name": r.values.get("name", ""),
+                "source": r.source.name,
+                "row_number": r.row_number,
+                "community": r.community_id,
+                "best": r.best,  # type: ignore[attr-defined]  # annotated by review_records
+                "allowed_actions": REVIEW_WORKFLOW.allowed(r, request.user),
+                "candidates": [
+                    {
+                        "candidate_id": c.pk,
+                        "person_id": c.person_id,
+                        "person_name": c.person.name,
+                        "probability": c.probability,
+                        "agreements": c.agreements,
+                        "state": c.state,
+                    }
+                    for c in selectors.record_candidates(r)
+                ],
+            }
+        )
+    return out
+
+
+@router.post("/review/records/{record_id}/register", response=DecisionOut)
+def review_register(request: HttpRequest, record_id: int, payload: RegisterIn):
+    """None of the people offered (or nobody was offered): register the record as a new person."""
+    record = selectors.review_record_get(user=request.user, pk=record_id)
+    record = services.record_register(
+        by=request.user, record=record, sex=payload.sex, birth_date=payload.birth_date
+    )
     return {"record_id": record.pk, "decision": record.decision, "person_id": record.person_id}

@@ -27,14 +27,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from django.db.models import F, Q
 
 from gongzhi.core import pii
 from gongzhi.registry.models import Person
 
-from . import linkage
+from . import linkage, params
 from .linkage import NAME_DIFF, LinkRecord
-from .models import Field, PersonLinkKey, SourceRecord
+from .models import Field, PersonLinkKey, PersonLinkKeyMark, SourceRecord
 from .names import name_key
 
 # A phone shared by more people than this (an office switchboard, a placeholder) is not
@@ -73,32 +74,55 @@ def link_keys(name: str, birth: dt.date | str | None, community: str) -> tuple[s
     )
 
 
-def keys_sync(person_ids: list[int] | None = None) -> int:
-    """Compute the blocking keys of every person who has none or changed since (or of the
-    given people only). One pass over the register's index at the start of a batch, then
-    only the people a chunk created or changed."""
-    if person_ids is None:
-        qs = Person.objects.filter(
-            Q(link_key__isnull=True) | Q(updated_at__gt=F("link_key__person_updated_at"))
+def _key_row(pk: int, name: str, birth, community: str, updated) -> PersonLinkKey:
+    bn, cn, cb = link_keys(name, birth, community)
+    return PersonLinkKey(
+        person_id=pk, birth_name=bn, community_name=cn, community_birth=cb, person_updated_at=updated
+    )
+
+
+def keys_refresh(person: Person) -> None:
+    """The keys of one person, from the person in hand (one statement): called by the
+    register's "person_changed" hook in the transaction that registers or changes them."""
+    _keys_write([_key_row(person.pk, person.name, person.birth_date, person.community_id, person.updated_at)])
+
+
+def keys_sync(person_ids: list[int] | None = None, *, full: bool = False) -> int:
+    """Build the blocking keys the register lacks; how many people were keyed.
+
+    By default only the people above the mark (``PersonLinkKeyMark``): whoever was
+    registered or changed through the register's services already has current keys (the
+    "person_changed" hook), so what is left is what a bulk loader put in since the last
+    import — a look-up on the primary key, whatever the size of the register. ``full``
+    checks every person (people without keys, or changed since their keys were computed:
+    a join over the whole register, for a repair after changes made behind the services);
+    ``person_ids``: those people only."""
+    if person_ids is not None:
+        return _keys_build(Person.objects.filter(pk__in=part) for part in _chunks(sorted(set(person_ids))))
+    top = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if full:
+        done = _keys_build(
+            [
+                Person.objects.filter(
+                    Q(link_key__isnull=True) | Q(updated_at__gt=F("link_key__person_updated_at"))
+                )
+            ]
         )
-        parts = [qs]
     else:
-        parts = [Person.objects.filter(pk__in=part) for part in _chunks(sorted(set(person_ids)))]
+        mark = PersonLinkKeyMark.objects.filter(pk=1).values_list("person_pk", flat=True).first() or 0
+        done = _keys_build([Person.objects.filter(pk__gt=mark, pk__lte=top)]) if top > mark else 0
+    PersonLinkKeyMark.objects.get_or_create(pk=1)
+    PersonLinkKeyMark.objects.filter(pk=1, person_pk__lt=top).update(person_pk=top)
+    return done
+
+
+def _keys_build(querysets) -> int:
     done = 0
-    for qs in parts:
+    for qs in querysets:
         batch: list[PersonLinkKey] = []
         rows = qs.values_list("pk", "name", "birth_date", "community_id", "updated_at").order_by()
-        for pk, name, birth, community, updated in rows.iterator(chunk_size=5000):
-            bn, cn, cb = link_keys(name, birth, community)
-            batch.append(
-                PersonLinkKey(
-                    person_id=pk,
-                    birth_name=bn,
-                    community_name=cn,
-                    community_birth=cb,
-                    person_updated_at=updated,
-                )
-            )
+        for row in rows.iterator(chunk_size=5000):
+            batch.append(_key_row(*row))
             if len(batch) >= 5000:
                 done += _keys_write(batch)
                 batch = []
@@ -313,8 +337,49 @@ def can_register(row: Row) -> str:
     return ""
 
 
-def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | None = None) -> list[Decision]:
-    """What to do with each row of a chunk (see the module docstring)."""
+def _as_written(rows: list[Row], people: list[Candidate], i, j, levels, n_pool: int):
+    """The pairs' levels with each row's birth date and sex as the department wrote them.
+    A valid identity number outranks the row's birth date and sex when linking (the stated
+    values are kept aside, ``stated_*``), so the pairs compare the number's; the source's
+    parameters must see how often it mistypes them."""
+    stated = {
+        k: (r.values.get("stated_birth_date"), r.values.get("stated_sex"))
+        for k, r in enumerate(rows)
+        if r.values.get("stated_birth_date") or r.values.get("stated_sex")
+    }
+    if not stated:
+        return levels
+    out = levels.copy()
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    has = np.zeros(len(rows) + 1, dtype=bool)
+    has[list(stated)] = True
+    cross = (lo < n_pool) & (hi >= n_pool)
+    for x in np.flatnonzero(cross & has[np.where(cross, hi - n_pool, len(rows))]).tolist():
+        person, k = people[int(lo[x])], int(hi[x]) - n_pool
+        birth, sex = stated[k]
+        if birth and person.birth_date:
+            day = dt.date.fromisoformat(birth)
+            out[x, 2] = (
+                linkage.BIRTH_EXACT
+                if day == person.birth_date
+                else linkage.BIRTH_NEAR
+                if _birth_near(day, person.birth_date)
+                else linkage.BIRTH_DIFF
+            )
+        if sex and person.sex:
+            out[x, 3] = linkage.AGREE if sex == person.sex else linkage.DIFFERENT
+    return out
+
+
+def decide(
+    rows: list[Row],
+    people: list[Candidate],
+    *,
+    model: linkage.Model | None = None,
+    counts: dict[str, list[float]] | None = None,
+) -> list[Decision]:
+    """What to do with each row of a chunk (see the module docstring). ``counts``: the
+    comparison levels of the chunk's anchor pairs are added to it (``params``)."""
     model = model or linkage.DEFAULT_MODEL
     n_pool = len(people)
     pool = [c.link_record() for c in people]
@@ -330,6 +395,9 @@ def decide(rows: list[Row], people: list[Candidate], *, model: linkage.Model | N
     # Two valid, different numbers are two people whatever else agrees: never offered.
     prep = result.prepared
     two_people = prep.id_valid[i] & prep.id_valid[j] & (prep.id_int[i] != prep.id_int[j])
+    if counts is not None:
+        for f, seen in params.anchor_counts(_as_written(rows, people, i, j, levels, n_pool)).items():
+            counts[f] = [a + b for a, b in zip(counts[f], seen, strict=True)]
     scored: dict[int, list[tuple[int, float, int]]] = defaultdict(list)
     for x, (a, b) in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
         if two_people[x]:

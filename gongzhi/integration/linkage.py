@@ -285,12 +285,14 @@ def _norm_phone(raw: str) -> str:
 
 
 def _norm_address(raw: str) -> str:
-    """Addresses are compared for equality only: fold widths, spaces and punctuation, and
-    the usual spellings of a building (号楼/幢/座 → 栋)."""
+    """Addresses are compared for equality only: fold widths, spaces and punctuation, the
+    usual spellings of a building (号楼/幢/座 → 栋), and a closing 室 after the room number."""
     if not raw:
         return _EMPTY
     text = _nfkc(raw).translate(_ADDR_FOLD)
     text = text.replace("号楼", "栋").replace("幢", "栋").replace("座", "栋")
+    if text.endswith("室") and text[-2:-1].isdigit():
+        text = text[:-1]  # room 1017 whether written 1017室 or 1017
     return text.upper()
 
 

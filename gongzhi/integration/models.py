@@ -142,6 +142,9 @@ class Source(TimeStampedModel):
         _("默认人群类别"), max_length=30, blank=True, help_text=_("如残联名单的每一行都是残疾人。")
     )
     active = models.BooleanField(_("启用"), default=True)
+    # Linkage parameters learnt from this source's imports (``params``): the counts of
+    # comparison levels on anchor pairs, and the m they give.
+    link_params = models.JSONField(_("比对参数"), default=dict, blank=True, editable=False)
     # The built-in source "社区采集" of a district: what community staff enter or correct on
     # the registry pages (services.manual_observation_record). It takes no files.
     builtin = models.BooleanField(_("内置来源"), default=False, editable=False)
@@ -217,6 +220,9 @@ class ImportBatch(models.Model):
     created = models.PositiveIntegerField(_("新建居民"), default=0)
     review = models.PositiveIntegerField(_("待人工核对"), default=0)
     error = models.TextField(_("错误"), blank=True)
+    # Counts of comparison levels on the anchor pairs of the chunks linked so far (``params``),
+    # committed with each chunk; added to the source's parameters when the batch is done.
+    link_counts = models.JSONField(default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("导入人"),
@@ -488,8 +494,10 @@ class PersonLinkKey(models.Model):
     candidates by indexed look-ups instead of scanning the register: the district, birth
     date and sound of the name; the community and sound of the name; the community and
     birth date. (The identity number and phone are looked up by their keyed hashes on the
-    register itself.) Kept by the import (``batchlink.keys_sync``): refreshed for every
-    person the register changed since their keys were computed."""
+    register itself.) Kept up to date as the register changes: the register's
+    "person_changed" hook refreshes a person's keys in the transaction that creates or
+    changes them; people put in by a bulk loader, behind the services, get theirs at the
+    start of the next import (``batchlink.keys_sync``, those above ``PersonLinkKeyMark``)."""
 
     person = models.OneToOneField(
         Person, primary_key=True, on_delete=models.CASCADE, related_name="link_key", verbose_name=_("居民")
@@ -502,3 +510,18 @@ class PersonLinkKey(models.Model):
     class Meta:
         verbose_name = _("居民匹配索引")
         verbose_name_plural = _("居民匹配索引")
+
+
+class PersonLinkKeyMark(models.Model):
+    """How far the blocking keys are known to be built: every person with an id up to
+    ``person_pk`` has had keys computed by ``batchlink.keys_sync`` (or by the
+    "person_changed" hook). An import starts by building the keys of the people above it —
+    people a bulk loader put in — so its cost follows what was added since the last import,
+    not the size of the register. One row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    person_pk = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("居民匹配索引进度")
+        verbose_name_plural = _("居民匹配索引进度")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gongzhi.core import pii
@@ -115,6 +115,47 @@ def review_queue(*, user) -> QuerySet[LinkCandidate]:
         scoped(LinkCandidate.objects.filter(state=CandidateState.OPEN), user, REVIEW)
         .select_related("record", "record__source", "person", "community")
         .order_by("-probability", "id")
+    )
+
+
+def review_records(*, user) -> QuerySet[SourceRecord]:
+    """The records waiting for a reviewer, with or without a candidate: each with its best
+    open candidate's probability (``best``, None when nobody was offered) and how many are
+    open (``offered``). Those with the likeliest candidate first, those with none last."""
+    is_open = Q(candidates__state=CandidateState.OPEN)
+    return (
+        scoped(
+            SourceRecord.objects.filter(
+                status=RecordStatus.ACCEPTED, decision=LinkDecision.REVIEW, person__isnull=True
+            ),
+            user,
+            REVIEW,
+        )
+        .select_related("source", "community")
+        .annotate(
+            best=Max("candidates__probability", filter=is_open), offered=Count("candidates", filter=is_open)
+        )
+        .order_by(F("best").desc(nulls_last=True), "pk")
+    )
+
+
+def review_record_get(*, user, pk: int) -> SourceRecord:
+    record = (
+        scoped(SourceRecord.objects.all(), user, REVIEW)
+        .select_related("source", "batch", "community", "person")
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def record_candidates(record: SourceRecord) -> list[LinkCandidate]:
+    """The people offered for a record, open ones first, likeliest first."""
+    return sorted(
+        LinkCandidate.objects.filter(record=record).select_related("person", "person__community"),
+        key=lambda c: (c.state != CandidateState.OPEN, -(c.probability or 0.0), c.pk),
     )
 
 

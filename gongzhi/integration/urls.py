@@ -12,6 +12,7 @@ urlpatterns = [
     path("batches/<int:pk>/resume/", views.batch_resume, name="batch_resume"),
     path("review/", views.review_list, name="review_list"),
     path("review/<int:pk>/", views.candidate_detail, name="candidate_detail"),
+    path("review/records/<int:pk>/", views.review_record, name="review_record"),
     path("conflicts/", views.conflict_list, name="conflict_list"),
     path("conflicts/<int:pk>/resolve/", views.conflict_resolve, name="conflict_resolve"),
     path("merges/", views.merge_list, name="merge_list"),

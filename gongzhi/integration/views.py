@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core import spreadsheets
 from gongzhi.core.audit import purpose_choices
-from gongzhi.core.errors import ApplicationError, PermissionDenied
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.models import Department, Region, RegionLevel
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scoped
@@ -25,6 +25,7 @@ from gongzhi.registry.codes import TagKind
 from . import codes, merging, selectors, services
 from .models import CandidateState, Field, FileFormat, LinkCandidate, SharedField
 from .rules import DEPARTMENT_READ, IMPORT, MANAGE_SHARING, MANAGE_SOURCES, REVIEW, VIEW_PROVENANCE
+from .workflow import REVIEW_WORKFLOW
 
 MAPPED_TABLES = [
     codes.CodeTable.SEX,
@@ -245,11 +246,58 @@ def batch_resume(request, pk: int):
 @login_required
 def review_list(request):
     require(request.user, REVIEW)
-    queue = Paginator(selectors.review_queue(user=request.user), 50).get_page(request.GET.get("page"))
+    queue = Paginator(selectors.review_records(user=request.user), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "integration/review_list.html",
         {"queue": queue, "conflict_count": selectors.conflict_list(user=request.user).count()},
+    )
+
+
+def _next_in_queue(user):
+    nxt = selectors.review_records(user=user).first()
+    return redirect("integration:review_record", pk=nxt.pk) if nxt else redirect("integration:review_list")
+
+
+@login_required
+def review_record(request, pk: int):
+    """A record waiting for review: the people offered, each with "link to this one", and
+    "register as a new person" when none of them is the record's person (or none was offered)."""
+    record = selectors.review_record_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "accept":
+            raw = request.POST.get("candidate") or ""
+            candidate = selectors.candidate_get(user=request.user, pk=int(raw) if raw.isdigit() else 0)
+            if candidate.record_id != record.pk:
+                raise NotFound()
+            services.candidate_accept(by=request.user, candidate=candidate)
+            messages.success(request, _("已确认为同一人，记录已关联。"))
+        elif action == "register":
+            services.record_register(
+                by=request.user,
+                record=record,
+                sex=request.POST.get("sex", ""),
+                birth_date=request.POST.get("birth_date") or None,
+            )
+            messages.success(request, _("已登记为新居民。"))
+        else:
+            raise NotFound()
+        return _next_in_queue(request.user)
+    v = record.values
+    return render(
+        request,
+        "integration/review_record.html",
+        {
+            "record": record,
+            "candidates": selectors.record_candidates(record),
+            "warnings": [e["message"] for e in record.errors if e.get("level") == "warning"],
+            "ask_sex": not record.id_number_hash and not v.get(Field.SEX),
+            "ask_birth": not record.id_number_hash and not v.get(Field.BIRTH_DATE),
+            "birth_year": selectors.masked_birth(v.get(Field.BIRTH_DATE, "")),
+            "sex_shown": services.display_value(Field.SEX, v.get(Field.SEX, "")) if v.get(Field.SEX) else "",
+            "actions": REVIEW_WORKFLOW.allowed(record, request.user),
+        },
     )
 
 
@@ -267,12 +315,7 @@ def candidate_detail(request, pk: int):
                 messages.success(request, _("已确认非同一人，已登记为新居民。"))
             else:
                 messages.success(request, _("已确认非同一人。"))
-        nxt = selectors.review_queue(user=request.user).first()
-        return (
-            redirect("integration:candidate_detail", pk=nxt.pk)
-            if nxt
-            else redirect("integration:review_list")
-        )
+        return _next_in_queue(request.user)
     others = (
         LinkCandidate.objects.filter(record=candidate.record)
         .exclude(pk=candidate.pk)

@@ -27,6 +27,7 @@ from .linking import (
     candidate_accept,
     candidate_reject,
     conflict_resolve,
+    record_register,
 )
 from .merges import merge_undo, person_merge
 from .provenance import (
@@ -77,6 +78,7 @@ __all__ = [
     "builtin_source",
     "candidate_accept",
     "candidate_reject",
+    "record_register",
     "choose",
     "clean_name",
     "community_stem",

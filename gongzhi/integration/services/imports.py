@@ -22,7 +22,7 @@ from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.registry import services as registry_services
 from gongzhi.registry.models import Person
 
-from .. import batchlink, readers
+from .. import batchlink, params, readers
 from ..errors import error
 from ..models import (
     BatchState,
@@ -37,7 +37,15 @@ from ..models import (
 )
 from ..rules import IMPORT
 from .linking import _apply_tag, _person_data, batch_recount
-from .provenance import ORIGIN, _conflicts_refresh, _current_values, _field_values_of, persons_fields_apply
+from .provenance import (
+    ORIGIN,
+    _conflicts_refresh,
+    _current_values,
+    _field_values_of,
+    conflicts_read,
+    persons_fields_apply,
+    values_read,
+)
 from .sources import _require_import
 from .staging import _Context, stage_row
 
@@ -141,8 +149,8 @@ def batch_run(
     with batch.file.open("rb") as f:
         data = f.read()
     ImportBatch.objects.filter(pk=batch.pk).exclude(state=BatchState.DONE).update(state=BatchState.RUNNING)
-    batchlink.keys_sync()  # blocking keys of people registered or changed since the last import
-    ctx = _Context(batch.source)
+    batchlink.keys_sync()  # blocking keys of people a bulk loader put in since the last import
+    ctx = _Context(batch.source, batch)
     rows = readers.read_rows(_batch_format(batch), data)
     total = 0
     chunk: list[tuple[int, dict[str, str]]] = []
@@ -168,6 +176,11 @@ def batch_run(
         raise
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.state != BatchState.DONE:
+            # what this batch showed of the source's mistakes, kept for its next imports
+            source = Source.objects.select_for_update().get(pk=batch.source_id)
+            source.link_params = params.source_params(source, batch.link_counts, batch_pk=batch.pk)
+            source.save(update_fields=["link_params"])
         batch.total_rows = total
         batch.state = BatchState.DONE
         batch.error = ""
@@ -190,10 +203,13 @@ def _run_chunk(*, batch: ImportBatch, chunk, rows_done: int, by, ctx: _Context) 
             for number, row in chunk
             if number not in done
         ]
+        ctx.counts = params.empty()
         records_link(staged, by=by, ctx=ctx)
         locked.rows_done = max(locked.rows_done, rows_done)
-        locked.save(update_fields=["rows_done"])
+        locked.link_counts = params.add(locked.link_counts, ctx.counts)
+        locked.save(update_fields=["rows_done", "link_counts"])
         batch_recount(locked)
+    ctx.learn(locked.link_counts)
     batch.rows_done = locked.rows_done
     return locked
 
@@ -220,7 +236,12 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
         )
         for r in accepted
     ]
-    decisions = batchlink.decide(rows, batchlink.candidates(rows), model=ctx.model if ctx else None)
+    decisions = batchlink.decide(
+        rows,
+        batchlink.candidates(rows),
+        model=ctx.model if ctx else None,
+        counts=ctx.counts if ctx else None,
+    )
     persons = Person.objects.in_bulk([d.person_pk for d in decisions if d.person_pk])
     created: dict[int, Person] = {}
     ended: dict[int, Person] = {}  # row → the person it was linked to or registered as
@@ -294,24 +315,41 @@ def records_link(records: list[SourceRecord], *, by, ctx: _Context | None = None
         ],
         ignore_conflicts=True,
     )
-    FieldValue.objects.bulk_create(
-        [fv for record, person, _fresh in linked for fv in _field_values_of(record=record, person=person)]
-    )
-    stale = {}
-    for record, person, fresh in linked:
-        if not allowed[person.pk]:
-            continue
-        if fresh:
-            if record.values.get("stated_birth_date") or record.values.get("stated_sex"):
-                _conflicts_refresh(person, _current_values(person))
-        else:
+    stale: dict[int, Person] = {}
+    for _record, person, fresh in linked:
+        if allowed[person.pk] and not fresh:
             stale[person.pk] = person
+    # The field values the people linked to had before this chunk, read before its own are
+    # written (those are added from memory: no need to read them back).
+    before = values_read(list(stale)) if stale else {}
+    new_values = [
+        fv for record, person, _fresh in linked for fv in _field_values_of(record=record, person=person)
+    ]
+    FieldValue.objects.bulk_create(new_values)
+    for record, person, fresh in linked:
+        stated = record.values.get("stated_birth_date") or record.values.get("stated_sex")
+        if allowed[person.pk] and fresh and stated:
+            _conflicts_refresh(person, _current_values(person))
     if stale:
-        persons_fields_apply(persons=list(stale.values()), by=by, perm=IMPORT)
+        if all(fv.pk is not None for fv in new_values):
+            for fv in new_values:
+                if fv.person_id in before:
+                    before[fv.person_id].append(fv)
+            for values in before.values():
+                values.sort(key=lambda fv: (fv.observed_on, fv.pk))
+        else:  # a database that does not return the new rows' ids: read them back
+            before = values_read(list(stale))
+        # conflicts read now: a person registered by this chunk may have had one opened above
+        conflicts = conflicts_read(list(stale))
+        persons_fields_apply(
+            persons=list(stale.values()),
+            by=by,
+            perm=IMPORT,
+            preloaded={pk: (before[pk], conflicts[pk]) for pk in stale},
+        )
     for record, person, _fresh in linked:
         if allowed[person.pk] and record.values.get(Field.TAG_KIND):
             _apply_tag(record=record, person=person, by=by, perm=IMPORT)
-    batchlink.keys_sync(sorted({person.pk for _r, person, _f in linked}))
 
 
 def _register_from(*, record: SourceRecord, by) -> Person | None:

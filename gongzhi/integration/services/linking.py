@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import idnumber
 from gongzhi.core.errors import ApplicationError
+from gongzhi.core.history import change_record
 from gongzhi.core.permissions import require
 from gongzhi.registry import services as registry_services
 from gongzhi.registry.models import Person, PersonTag
@@ -30,12 +31,14 @@ from ..models import (
     SourceRecord,
 )
 from ..rules import IMPORT, REVIEW
+from ..workflow import REVIEW_WORKFLOW
 from .provenance import (
     ORIGIN,
     _conflicts_refresh,
     _current_values,
     _registry_ethnicity,
     field_values_record,
+    manual_observation_record,
     person_fields_apply,
 )
 
@@ -164,13 +167,14 @@ def _apply_tag(*, record: SourceRecord, person: Person, by, perm: str) -> None:
 # --- review -----------------------------------------------------------------------------
 
 
-def _lock_open(candidate: LinkCandidate) -> tuple[LinkCandidate, SourceRecord]:
+def _lock_open(candidate: LinkCandidate, by, step: str) -> tuple[LinkCandidate, SourceRecord]:
     candidate = LinkCandidate.objects.select_for_update().get(pk=candidate.pk)
     record = (
         SourceRecord.objects.select_for_update().select_related("source", "batch").get(pk=candidate.record_id)
     )
-    if candidate.state != CandidateState.OPEN or record.decision != LinkDecision.REVIEW:
+    if candidate.state != CandidateState.OPEN:
         raise error("already_decided")
+    REVIEW_WORKFLOW.require(step, record, by)
     return candidate, record
 
 
@@ -178,7 +182,7 @@ def _lock_open(candidate: LinkCandidate) -> tuple[LinkCandidate, SourceRecord]:
 def candidate_accept(*, by, candidate: LinkCandidate) -> SourceRecord:
     """The reviewer says the record is this person: link it and take in its fields."""
     require(by, REVIEW, candidate, hide=True)
-    candidate, record = _lock_open(candidate)
+    candidate, record = _lock_open(candidate, by, "link")
     now = timezone.now()
     LinkCandidate.objects.filter(pk=candidate.pk).update(
         state=CandidateState.ACCEPTED, decided_by=by, decided_at=now
@@ -201,15 +205,88 @@ def candidate_accept(*, by, candidate: LinkCandidate) -> SourceRecord:
 @transaction.atomic
 def candidate_reject(*, by, candidate: LinkCandidate) -> SourceRecord:
     """The reviewer says the record is not this person. When no candidate is left, the
-    record is a person of its own and is registered."""
+    record is a person of its own and is registered — when it carries an identity number or
+    a sex; else it waits for the reviewer to register it with a sex (``record_register``)."""
     require(by, REVIEW, candidate, hide=True)
-    candidate, record = _lock_open(candidate)
+    candidate, record = _lock_open(candidate, by, "reject")
     LinkCandidate.objects.filter(pk=candidate.pk).update(
         state=CandidateState.REJECTED, decided_by=by, decided_at=timezone.now()
     )
-    if not LinkCandidate.objects.filter(record=record, state=CandidateState.OPEN).exists():
+    registrable = bool(record.id_number_hash or record.values.get(Field.SEX))
+    if registrable and not LinkCandidate.objects.filter(record=record, state=CandidateState.OPEN).exists():
         record = _create_person(record=record, by=by, perm=REVIEW, decision=LinkDecision.SEPARATE)
         batch_recount(record.batch)
+    return record
+
+
+@transaction.atomic
+def record_register(
+    *, by, record: SourceRecord, sex: str = "", birth_date: dt.date | str | None = None
+) -> SourceRecord:
+    """The reviewer says the record is none of the people offered (or nobody was offered):
+    register it as a new person. Every open candidate is closed as rejected. A sex or birth
+    date the row lacks may be given by the reviewer (kept as the reviewer's observation,
+    社区采集); the record's own values are its department's. Logged in the record's history
+    and the new person's."""
+    require(by, REVIEW, record, hide=True)
+    record = SourceRecord.objects.select_for_update().select_related("source", "batch").get(pk=record.pk)
+    REVIEW_WORKFLOW.require("register", record, by)
+    given: dict[str, Any] = {}
+    if sex and not record.values.get(Field.SEX) and not record.id_number_hash:
+        if sex not in ("M", "F"):
+            raise error("bad_sex")
+        given["sex"] = sex
+    if birth_date and not record.values.get(Field.BIRTH_DATE) and not record.id_number_hash:
+        try:
+            day = birth_date if isinstance(birth_date, dt.date) else dt.date.fromisoformat(str(birth_date))
+        except ValueError:
+            raise error("bad_birth_date") from None
+        if day > timezone.localdate() or day.year < 1900:
+            raise error("bad_birth_date")
+        given["birth_date"] = day.isoformat()
+    if not record.id_number_hash and not (record.values.get(Field.SEX) or given.get("sex")):
+        raise error("register_needs_sex")
+    now = timezone.now()
+    closed = list(
+        LinkCandidate.objects.filter(record=record, state=CandidateState.OPEN).values_list(
+            "person_id", flat=True
+        )
+    )
+    LinkCandidate.objects.filter(record=record, state=CandidateState.OPEN).update(
+        state=CandidateState.REJECTED, decided_by=by, decided_at=now
+    )
+    note = _("核对后登记为新居民：%(source)s 第%(n)d行") % {
+        "source": record.source.name,
+        "n": record.row_number,
+    }
+    person = registry_services.person_create(
+        by=by,
+        community=record.community,
+        data={**_person_data(record), **given},
+        note=note,
+        perm=REVIEW,
+        origin=ORIGIN,
+    )
+    if given:
+        # what the reviewer supplied is their observation, not the department's
+        manual_observation_record(person=person, changes=given, by=by)
+    record = _link_to(
+        record=record,
+        person=person,
+        decision=LinkDecision.SEPARATE,
+        probability=None,
+        by=by,
+        perm=REVIEW,
+        fresh=True,
+    )
+    change_record(
+        obj=record,
+        by=by,
+        action="register_new",
+        changes={"person": [None, person.pk], "candidates_rejected": closed, "given": given},
+        note=note,
+    )
+    batch_recount(record.batch)
     return record
 
 

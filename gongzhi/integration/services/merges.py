@@ -23,6 +23,7 @@ from gongzhi.core.permissions import require
 from gongzhi.registry import services as registry_services
 from gongzhi.registry.models import Person
 
+from .. import batchlink
 from ..errors import error
 from ..models import Conflict, FieldValue, LinkCandidate, Merge
 from ..rules import REVIEW
@@ -129,6 +130,8 @@ def person_merge(*, by, kept: Person, absorbed: Person, reason: str = "") -> Mer
     else:
         change_record(obj=kept, by=by, action="merge", changes={"absorbed": [None, absorbed_pk]}, note=reason)
     person_fields_apply(person=kept, by=by, perm=REVIEW)
+    # the absorbed person's blocking keys may have been moved onto the kept one
+    batchlink.keys_sync([kept.pk])
     return merge
 
 
@@ -169,4 +172,6 @@ def merge_undo(*, by, merge: Merge) -> tuple[Person, Person]:
     absorbed = Person.objects.get(pk=merge.absorbed_pk)
     change_record(obj=kept, by=by, action="merge_undo", changes={"absorbed": [merge.absorbed_pk, None]})
     change_record(obj=absorbed, by=by, action="merge_undo", changes={"merged_into": [merge.kept_pk, None]})
+    # both people put back behind the register's services: their blocking keys follow
+    batchlink.keys_sync([kept.pk, absorbed.pk])
     return kept, absorbed

@@ -123,13 +123,21 @@ def _register_plain(person: Person, name: str) -> tuple[str, str]:
     return value, _value_hash(name, value) if value else ""
 
 
+# A change to any of these can change a person's blocking keys (name, birth date, community;
+# an identity number sets the birth date).
+_KEYED = {"name", "birth_date", "community", "community_id", "id_number"}
+
+
 def person_changed(*, person: Person, changes, by, origin: str) -> list[FieldValue]:
     """The register's "person_changed" hook (declared in this app's manifest): called by
     registry.services.person_create (every field given) and person_update (the fields that
     changed), inside their transaction. Writes this app makes itself (origin ORIGIN: applying
     field rules, creating a person from a department's record, merging) are not observations
     of the community and are skipped; every other origin (the registry's pages, API and
-    spreadsheet import) is kept as 社区采集."""
+    spreadsheet import) is kept as 社区采集. Whatever the origin, the person's blocking keys
+    for the import's candidate look-ups follow at once (``batchlink.keys_refresh``)."""
+    if _KEYED & set(map(str, changes)):
+        batchlink.keys_refresh(person)
     if origin == ORIGIN:
         return []
     return manual_observation_record(person=person, changes=changes, by=by)
@@ -354,30 +362,55 @@ def _conflicts_refresh(
         )
 
 
-def persons_fields_apply(*, persons: list[Person], by, perm: str) -> None:
-    """``person_fields_apply`` for many people, their field values, conflicts and register
-    rows read together."""
-    pks = [p.pk for p in persons]
-    values: dict[int, list[FieldValue]] = {pk: [] for pk in pks}
-    conflicts: dict[int, list[Conflict]] = {pk: [] for pk in pks}
-    fresh: dict[int, Person] = {}
-    for part in batchlink._chunks(pks):
+def values_read(pks: list[int]) -> dict[int, list[FieldValue]]:
+    """Per person: their field values, in (observed_on, id) order."""
+    out: dict[int, list[FieldValue]] = {pk: [] for pk in pks}
+    for part in batchlink._chunks(sorted(pks)):
         for fv in (
             FieldValue.objects.filter(person_id__in=part)
             .select_related("source")
             .order_by("observed_on", "id")
         ):
-            values[fv.person_id].append(fv)
+            out[fv.person_id].append(fv)
+    return out
+
+
+def conflicts_read(pks: list[int]) -> dict[int, list[Conflict]]:
+    out: dict[int, list[Conflict]] = {pk: [] for pk in pks}
+    for part in batchlink._chunks(sorted(pks)):
         for c in Conflict.objects.filter(person_id__in=part):
-            conflicts[c.person_id].append(c)
+            out[c.person_id].append(c)
+    return out
+
+
+def provenance_read(pks: list[int]) -> dict[int, tuple[list[FieldValue], list[Conflict]]]:
+    """Per person: their field values (in (observed_on, id) order) and conflicts."""
+    values, conflicts = values_read(pks), conflicts_read(pks)
+    return {pk: (values[pk], conflicts[pk]) for pk in pks}
+
+
+def persons_fields_apply(
+    *,
+    persons: list[Person],
+    by,
+    perm: str,
+    preloaded: dict[int, tuple[list[FieldValue], list[Conflict]]] | None = None,
+) -> None:
+    """``person_fields_apply`` for many people, their field values, conflicts and register
+    rows read together (``preloaded``: the values and conflicts already in hand)."""
+    pks = [p.pk for p in persons]
+    read = provenance_read(pks) if preloaded is None else preloaded
+    fresh: dict[int, Person] = {}
+    for part in batchlink._chunks(pks):
         fresh.update(Person.objects.in_bulk(part))
     rules = _rules()
     for pk in pks:
+        values, conflicts = read[pk]
         person_fields_apply(
             person=fresh[pk],
             by=by,
             perm=perm,
-            preloaded=(values[pk], conflicts[pk], rules),
+            preloaded=(values, conflicts, rules),
         )
 
 

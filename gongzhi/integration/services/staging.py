@@ -19,7 +19,7 @@ from gongzhi.core.text import bad_character, bad_character_message
 from gongzhi.registry import services as registry_services
 from gongzhi.registry.codes import DisabilityCategory, TagKind
 
-from .. import codes, linkage
+from .. import codes, params
 from ..models import (
     Field,
     ImportBatch,
@@ -45,12 +45,24 @@ def community_stem(name: str) -> str:
 
 class _Context:
     """What every row of a batch needs: the source, a cache of its communities and the
-    linkage model."""
+    linkage model — the source's own (``params.source_model``), then, once the batch's own
+    anchor pairs are enough, the source's counts with the batch's added (``learn``)."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, batch: ImportBatch | None = None):
         self.source = source
         self.region = source.department.region_id
-        self.model = linkage.DEFAULT_MODEL
+        self.source_counts = params.source_counts(source)
+        self.model = params.source_model(source)
+        self.counts: dict[str, list[float]] = params.empty()  # the chunk being linked
+        if batch is not None:
+            self.learn(batch.link_counts)
+
+    def learn(self, batch_counts: dict | None) -> None:
+        """Link the rest of the batch with what its chunks so far have shown."""
+        if params.anchors(batch_counts) >= params.MIN_ANCHORS:
+            self.model = params.model_from_counts(
+                params.add(self.source_counts, batch_counts), source=f"source:{self.source.pk}+batch"
+            )
         self._communities: dict[str, Region | None] = {}
         self._stems: dict[str, list[Region]] | None = None
 

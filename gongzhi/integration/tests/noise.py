@@ -23,6 +23,7 @@ import datetime as dt
 import io
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gongzhi.core.idnumber import compose
 
@@ -207,10 +208,15 @@ def make_people(
 # --- noise ---------------------------------------------------------------------------------
 
 
-def _traditional(name: str) -> str:
+@lru_cache(maxsize=1)
+def _s2t():
     import opencc
 
-    return opencc.OpenCC("s2t").convert(name)
+    return opencc.OpenCC("s2t")
+
+
+def _traditional(name: str) -> str:
+    return _s2t().convert(name)
 
 
 def _homophone(rng: random.Random, name: str) -> str:
@@ -226,11 +232,11 @@ def _digit_typo(rng: random.Random, text: str, lo: int, hi: int) -> str:
     return text[:k] + rng.choice([d for d in "0123456789" if d != text[k]]) + text[k + 1 :]
 
 
-def _id_written(rng: random.Random, number: str, noise: list[str]) -> str:
+def _id_written(rng: random.Random, number: str, noise: list[str], rates: dict = RATES) -> str:
     r = rng.random()
     acc = 0.0
     for kind in ("id_missing", "id_15", "id_typo", "id_transposed", "id_excel"):
-        acc += RATES[kind]
+        acc += rates[kind]
         if r < acc:
             noise.append(kind)
             if kind == "id_missing":
@@ -251,9 +257,9 @@ def _id_written(rng: random.Random, number: str, noise: list[str]) -> str:
     return number
 
 
-def _birth_written(rng: random.Random, birth: dt.date, noise: list[str]) -> str:
+def _birth_written(rng: random.Random, birth: dt.date, noise: list[str], rates: dict = RATES) -> str:
     text = birth.strftime("%Y%m%d")
-    if rng.random() < RATES["birth_typo"]:
+    if rng.random() < rates["birth_typo"]:
         for _attempt in range(20):
             typo = _digit_typo(rng, text, 2, 8)
             try:
@@ -263,7 +269,7 @@ def _birth_written(rng: random.Random, birth: dt.date, noise: list[str]) -> str:
             if day < dt.date(2024, 1, 1):
                 noise.append("birth_typo")
                 return day.isoformat()
-    if rng.random() < RATES["birth_swap"] and birth.day <= 12 and birth.day != birth.month:
+    if rng.random() < rates["birth_swap"] and birth.day <= 12 and birth.day != birth.month:
         noise.append("birth_swap")
         return dt.date(birth.year, birth.day, birth.month).isoformat()
     return birth.isoformat()
@@ -272,9 +278,9 @@ def _birth_written(rng: random.Random, birth: dt.date, noise: list[str]) -> str:
 _RESPELL = [("号楼", "栋"), ("号楼", "幢"), ("室", ""), ("路", "路 ")]
 
 
-def _address_written(rng: random.Random, p: Person, noise: list[str]) -> str:
+def _address_written(rng: random.Random, p: Person, noise: list[str], rates: dict = RATES) -> str:
     text = p.address
-    if rng.random() < RATES["address_respelt"]:
+    if rng.random() < rates["address_respelt"]:
         noise.append("address_respelt")
         a, b = rng.choice(_RESPELL)
         text = text.replace(a, b)
@@ -290,9 +296,12 @@ def extract(
     new_people: list[Person] | None = None,
     new_share: float = 0.15,
     repeat_share: float = 0.02,
+    rates: dict | None = None,
 ) -> World:
     """Rows about the register's people (and, for ``new_share`` of them, about people the
-    register does not know), each with its noise; a few people appear twice."""
+    register does not know), each with its noise; a few people appear twice. ``rates``:
+    noise rates other than ``RATES`` (a department that makes other mistakes)."""
+    rates = {**RATES, **(rates or {})}
     world = World(people=people + (new_people or []), communities=communities)
     names = dict(communities)
     codes = [c for c, _n in communities]
@@ -307,50 +316,50 @@ def extract(
     for p in chosen:
         noise: list[str] = []
         name = p.name
-        if rng.random() < RATES["name_traditional"]:
+        if rng.random() < rates["name_traditional"]:
             traditional = _traditional(name)
             if traditional != name:
                 noise.append("name_traditional")
                 name = traditional
-        if rng.random() < RATES["name_homophone"]:
+        if rng.random() < rates["name_homophone"]:
             sound = _homophone(rng, name)
             if sound != name:
                 noise.append("name_homophone")
                 name = sound
-        if rng.random() < RATES["name_dropped"] and len(name) == 3:
+        if rng.random() < rates["name_dropped"] and len(name) == 3:
             noise.append("name_dropped")
             name = name[:2]
         community = p.community
-        if rng.random() < RATES["moved"]:
+        if rng.random() < rates["moved"]:
             noise.append("moved")
             community = rng.choice(codes)
         community_text = community
         r = rng.random()
-        if r < RATES["community_short"]:
+        if r < rates["community_short"]:
             noise.append("community_short")
             community_text = names[community].removesuffix("社区")
-        elif r < RATES["community_short"] + RATES["community_committee"]:
+        elif r < rates["community_short"] + rates["community_committee"]:
             noise.append("community_committee")
             community_text = names[community].removesuffix("社区") + "社区居委会"
         phone = p.phone
-        if phone and rng.random() < RATES["phone_changed"]:
+        if phone and rng.random() < rates["phone_changed"]:
             noise.append("phone_changed")
             phone = _phone(rng)
-        elif rng.random() < RATES["phone_missing"]:
+        elif rng.random() < rates["phone_missing"]:
             phone = ""
         sex = {"M": "男", "F": "女"}[p.sex]
-        if rng.random() < RATES["sex_missing"]:
+        if rng.random() < rates["sex_missing"]:
             noise.append("sex_missing")
             sex = ""
         world.rows.append(
             {
                 "姓名": name,
-                "身份证号": _id_written(rng, p.id_number, noise),
+                "身份证号": _id_written(rng, p.id_number, noise, rates),
                 "性别": sex,
-                "出生日期": _birth_written(rng, p.birth, noise),
+                "出生日期": _birth_written(rng, p.birth, noise, rates),
                 "联系电话": phone,
                 "社区": community_text,
-                "住址": _address_written(rng, p, noise),
+                "住址": _address_written(rng, p, noise, rates),
             }
         )
         world.truth.append(p.key)

@@ -22,7 +22,11 @@ pytestmark = pytest.mark.django_db
 LINKED = (LinkDecision.EXACT, LinkDecision.PROBABLE, LinkDecision.CREATED)
 
 
-def run_world(officer, department, *, people=3000, rows=2000, seed=7):
+def run_world(officer, department, *, people=3000, rows=2000, seed=7, rates=None, source=None, ids=None):
+    """A register of ``people`` loaded, an extract of ``rows`` from the independent noise
+    model (``rates``: other noise rates) imported into a new source (or ``source``); the
+    extract, its records and the pairwise scores. ``ids``: identity numbers handed out by
+    an earlier world (for several worlds in one register)."""
     rng = random.Random(seed)
     communities = list(
         Region.objects.filter(level=RegionLevel.COMMUNITY, code__startswith="350102")
@@ -30,15 +34,15 @@ def run_world(officer, department, *, people=3000, rows=2000, seed=7):
         .values_list("code", "name")[:12]
     )
     codes = [c for c, _n in communities]
-    ids = noise.Ids()
+    ids = ids or noise.Ids()
     register = noise.make_people(rng, people, codes, ids=ids)
     newcomers = noise.make_people(rng, people // 6, codes, start=10_000_000, ids=ids)
     offset = (Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     pk_of = {p.key: offset + k for k, p in enumerate(register)}
     generate.persons_load(noise.person_record(p, pk_of[p.key]) for p in register)
     generate._reset_sequences([Person])  # rows loaded with their ids: the sequence follows
-    world = noise.extract(rng, register, communities, rows=rows, new_people=newcomers)
-    source = source_create(
+    world = noise.extract(rng, register, communities, rows=rows, new_people=newcomers, rates=rates)
+    source = source or source_create(
         by=officer,
         department=department,
         name=f"噪声名册{seed}",

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.core.errors import ApplicationError
-from gongzhi.integration import readers
+from gongzhi.integration import batchlink, readers
 from gongzhi.integration.models import BatchState, ImportBatch, Source, SourceRecord
 from gongzhi.integration.services import batch_run, batch_submit
 
@@ -35,8 +35,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk-size", type=int, help="rows per transaction, linked together (default 1000)"
         )
+        parser.add_argument(
+            "--check-keys",
+            action="store_true",
+            help="first check every person's blocking keys (after changes made behind the register's "
+            "services; an import otherwise only keys the people added since the last one)",
+        )
 
-    def handle(self, *args, source_id, file, user=None, observed_on=None, chunk_size=None, **options):
+    def handle(
+        self,
+        *args,
+        source_id,
+        file,
+        user=None,
+        observed_on=None,
+        chunk_size=None,
+        check_keys=False,
+        **options,
+    ):
         by = self._user(user)
         source = Source.objects.select_related("department").filter(pk=source_id).first()
         if source is None:
@@ -48,6 +64,9 @@ class Command(BaseCommand):
             day = dt.date.fromisoformat(observed_on) if observed_on else None
         except ValueError:
             raise CommandError("--observed-on must be YYYY-MM-DD") from None
+        if check_keys:
+            rebuilt = batchlink.keys_sync(full=True)
+            self.stdout.write(f"blocking keys checked for every person: {rebuilt} rebuilt")
         data = path.read_bytes()
         try:
             batch, new = batch_submit(
