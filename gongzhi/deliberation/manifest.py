@@ -18,11 +18,15 @@ def home_panel(user):
 
     agenda = selectors.topics(user=user, states=[TopicState.AGENDA]).count()
     referred = selectors.referrals_in(user=user).count()
+    moderation = selectors.moderation_queue(user=user).count()
     return HomePanel(
         _("议事协商"),
         [
             PanelItem(_("已列入议程的议题"), agenda, "/deliberation/"),
             PanelItem(_("待接收的转介议题"), referred, "/deliberation/", tone="warn" if referred else ""),
+            PanelItem(
+                _("待审核的讨论发言"), moderation, "/deliberation/moderation/", tone="warn" if moderation else ""
+            ),
         ],
         order=40,
     )
@@ -60,6 +64,11 @@ manifest = AppManifest(
         "Referral",
         "TopicEvent",
         "Meeting",
+        "Invitation",
+        "Attendance",
+        "Opinion",
+        "Comment",
+        "CommentReport",
         "Resolution",
         "Milestone",
         "Notice",

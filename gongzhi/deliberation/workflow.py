@@ -176,6 +176,10 @@ def _in_area(topic, user, now):
     return resident_refusal(topic.council, user)
 
 
+def _discussion_wrong_state(topic, step):
+    return error("wrong_state", state=topic.get_state_display(), step=DISCUSSION.steps[step].label)
+
+
 DISCUSSION = Workflow(
     {
         "open_discussion": Step(_("开放网上讨论"), (S.PROPOSED, S.AGENDA), None, rules.MANAGE),
@@ -184,7 +188,7 @@ DISCUSSION = Workflow(
             _("截止网上讨论"), (S.PROPOSED, S.AGENDA), None, rules.MANAGE, (_discussion_open,)
         ),
     },
-    wrong_state=_topic_wrong_state,
+    wrong_state=_discussion_wrong_state,
 )
 
 
