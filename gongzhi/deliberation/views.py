@@ -149,7 +149,7 @@ def poll_new(request, pk: int):
     council = selectors.council_get(user=request.user, pk=pk)
     require(request.user, rules.MANAGE, council.community_id or council.region_id)
     regions = list(Region.objects.filter(code__startswith=council.region_id, level__gte=4).order_by("code")[:100])
-    estates = Estate.objects.filter(community__code__startswith=council.region_id).order_by("name")[:300]
+    estates = Estate.objects.filter(community__code__startswith=council.region_id).order_by("name")
     topics = Topic.objects.filter(council=council, state__in=[TopicState.PROPOSED, TopicState.AGENDA])
     p = request.POST
     form = {
@@ -203,7 +203,7 @@ def poll_new(request, pk: int):
             "form": form,
             "kinds": PollKind.choices,
             "regions": regions,
-            "estates": estates,
+            "estates": estates[:300],
             "topics": topics,
         },
     )
