@@ -44,6 +44,11 @@ manifest = AppManifest(
     api=("/deliberation/", "gongzhi.deliberation.api:router"),
     urls=(("deliberation/", "gongzhi.deliberation.urls"),),
     demo=(DemoStep(70, _("议事协商：议事会、议题、表决与决议"), demo_deliberation_build),),
+    # 转为议题: a button on the demands' hot-issue rows and on a demand's page (staff only).
+    template_slots={
+        "demands.hot_issue": ("deliberation/_slot_hot_issue.html",),
+        "demands.detail": ("deliberation/_slot_demand.html",),
+    },
     figures=(
         Figure(
             "deliberation.settled_622",

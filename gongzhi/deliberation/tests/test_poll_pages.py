@@ -152,3 +152,27 @@ def test_make_topic_refused_outside_or_without_council(staff, client, demands, m
     client.force_login(make_user("resident", JUNMEN))
     assert client.get(f"/deliberation/from-demands/?ids={ids}").status_code == 403
     assert Topic.objects.count() == 0
+
+
+def test_make_topic_button_on_the_demand_page(council, staff, client, demands, make_user):
+    client.force_login(staff)
+    page = client.get(f"/demands/{demands[0].pk}/").content.decode()
+    assert 'data-testid="make-topic"' in page and f"from-demands/?ids={demands[0].pk}" in page
+    client.force_login(make_user("grid_worker", JUNMEN))
+    page = client.get(f"/demands/{demands[0].pk}/").content.decode()
+    assert 'data-testid="make-topic"' not in page
+
+
+def test_make_topic_button_in_a_hot_issue_row(staff, make_user):
+    from types import SimpleNamespace
+
+    from django.contrib.auth.context_processors import PermWrapper
+    from django.template import Context, Template
+
+    tpl = Template('{% load gz %}{% app_slot "demands.hot_issue" %}')
+    row = {"issue": SimpleNamespace(ids=[5, 7]), "title": "楼道灯 不亮"}
+    html = tpl.render(Context({"row": row, "perms": PermWrapper(staff)}))
+    assert "from-demands/?ids=5,7&amp;hot=1&amp;title=%E6%A5%BC" in html and "转为议题" in html
+    grid = make_user("grid_worker", JUNMEN)
+    assert "转为议题" not in tpl.render(Context({"row": row, "perms": PermWrapper(grid)}))
+    assert Template('{% load gz %}[{% app_slot "nobody.here" %}]').render(Context({})) == "[]"
