@@ -13,6 +13,7 @@ manifest = AppManifest(
     scoped_permissions=rules.SCOPED,
     menu=(MenuEntry(_("微实事"), "budgeting:rounds", rules.VIEW, order=42),),
     urls=(("budgeting/", "gongzhi.budgeting.urls"),),
+    api=("/budgeting/", "gongzhi.budgeting.api:router"),
     demo=(DemoStep(75, _("微实事：投票中的一轮和已完成的一轮"), demo_budgeting_build),),
     # A round (and its projects and ballots) may span a street: kept on the coordinator when sharded.
     local_tables=(

@@ -26,11 +26,19 @@ class Phase(models.TextChoices):
 class BallotKind(models.TextChoices):
     APPROVAL = "approval", _("赞成票（最多选 N 项）")
     KNAPSACK = "knapsack", _("预算内自选（不超过总预算）")
+    CUMULATIVE = "cumulative", _("积分投票（把 N 分分给若干项目）")
 
 
 class Eligibility(models.TextChoices):
     RESIDENT = "resident", _("辖区居民")
     HOUSEHOLD = "household", _("每户一票")
+
+
+class Rule(models.TextChoices):
+    GREEDY = "greedy", _("按票数择优（放不下的跳过）")
+    GREEDY_NO_SKIP = "greedy-no-skip", _("按票数择优（放不下即停止）")
+    GREEDY_THRESHOLD = "greedy-threshold", _("按票数择优（须达最低票数）")
+    EQUAL_SHARES = "equalshares", _("平等份额法（Method of Equal Shares）")
 
 
 class Round(models.Model):
@@ -52,7 +60,11 @@ class Round(models.Model):
         _("投票资格"), max_length=10, choices=Eligibility.choices, default=Eligibility.RESIDENT
     )
     min_age = models.PositiveSmallIntegerField(_("最低年龄"), default=16)
-    rule = models.CharField(_("计票规则"), max_length=20, default="greedy")
+    points = models.PositiveSmallIntegerField(_("每人可分配的分数"), default=10)
+    rule = models.CharField(_("计票规则"), max_length=20, choices=Rule.choices, default=Rule.GREEDY)
+    min_votes = models.PositiveIntegerField(_("最低票数（按票数择优并设门槛时）"), default=0)
+    # Set when the round was imported from a Pabulib file: its ballots come from the file.
+    source = models.CharField(_("导入来源"), max_length=200, blank=True)
     voting_closes_at = models.DateTimeField(_("投票截止"), null=True, blank=True)
     results = models.JSONField(_("结果"), default=dict, blank=True)
 
@@ -60,7 +72,13 @@ class Round(models.Model):
         verbose_name = _("微实事")
         verbose_name_plural = _("微实事")
         ordering = ["-id"]
-        constraints = [models.CheckConstraint(condition=Q(budget__gt=0), name="round_budget_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gt=0), name="round_budget_positive"),
+            models.CheckConstraint(condition=Q(points__gte=1), name="round_points_positive"),
+            models.CheckConstraint(
+                condition=Q(min_spend__gte=0) & Q(min_spend__lte=1), name="round_min_spend_share"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -124,3 +142,5 @@ class Ballot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="ballots")
     projects = models.JSONField()  # project ids chosen
+    # Cumulative (and imported ordinal/scoring) ballots: the points given to each, in the same order.
+    points = models.JSONField(null=True, blank=True)

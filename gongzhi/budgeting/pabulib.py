@@ -32,6 +32,7 @@ class Election:
     costs: dict[str, Decimal]
     votes: list[dict[str, int]]  # one per voter: project id → points (approval: 1)
     voter_rows: list[dict[str, str]] = field(default_factory=list)
+    meta_lines: dict[str, int] = field(default_factory=dict)  # META key → its line in the file
 
     @property
     def budget(self) -> Decimal:
@@ -139,11 +140,17 @@ def parse(text: str) -> Election:
     if "budget" in meta:
         _number(meta["budget"], meta_lines["budget"], "budget")
     costs = {p: _number(r["cost"], int(r["_line"]), "cost") for p, r in projects.items()}
-    return Election(meta=meta, projects=projects, costs=costs, votes=votes, voter_rows=voter_rows)
+    return Election(
+        meta=meta, projects=projects, costs=costs, votes=votes, voter_rows=voter_rows, meta_lines=meta_lines
+    )
 
 
 def read(path: str | Path) -> Election:
-    data = Path(path).read_bytes()
+    return loads(Path(path).read_bytes())
+
+
+def loads(data: bytes) -> Election:
+    """Parse the bytes of a file (UTF-8, or GB 18030 as Chinese spreadsheets save it)."""
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return parse(data.decode(enc))

@@ -119,6 +119,9 @@ class AppManifest:
     # "regions_imported" (codes=[...]), "department_created" (department=...). Called by the
     # service that did it, in its transaction (never from a signal, never on a GET).
     hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    # Pieces this app draws on other apps' pages: slot name → templates included there, with that
+    # page's context (the host page writes {% app_slot "demands.detail" %}; web's gz tags).
+    template_slots: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @functools.cache
@@ -166,6 +169,11 @@ def run_hook(name: str, **kwargs) -> None:
         hook = m.hooks.get(name)
         if hook is not None:
             hook(**kwargs)
+
+
+def slot_templates(name: str) -> list[str]:
+    """Every app's templates for this slot of a page (see AppManifest.template_slots)."""
+    return [t for m in manifests() for t in m.template_slots.get(name, ())]
 
 
 def url_includes() -> list[tuple[str, str]]:

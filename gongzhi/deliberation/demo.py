@@ -50,6 +50,7 @@ def _build(ctx) -> None:
     staff = User.objects.filter(username="community").first()
     street_user = User.objects.filter(username="street").first()
     resident = User.objects.filter(username="resident").first()
+    head = User.objects.filter(username="head").first()
     if staff is None or street_user is None:
         ctx.out("  缺少演示账号，跳过")
         return
@@ -91,7 +92,7 @@ def _build(ctx) -> None:
             )
             for b in buildings
         ]
-        _members(s, staff, council, groups, resident, now.date())
+        _members(s, staff, council, groups, resident, head, now.date())
 
     households = list(Household.objects.filter(community_id=COMMUNITY).values_list("id", flat=True))
     topics = []
@@ -118,8 +119,12 @@ def _build(ctx) -> None:
     # Decided and reported back; one referred to the street; one merged.
     outcomes = ["deliberation", "deliberation", "social_org", "deliberation", "referral"]
     decided = [t for t in topics if t.__class__.objects.get(pk=t.pk).state == "agenda"][:5]
+    # The first three were on the agenda of the council's third meeting, and decided there.
+    held_at = _meetings(council, staff, head, resident, decided, start, now, rng)
     for k, t in enumerate(decided):
         at = t.created_at + dt.timedelta(days=5)
+        if k < 3:
+            at = max(at, held_at + dt.timedelta(hours=3))
         with clock.at(at):
             s.topic_decide(
                 by=staff,
@@ -150,18 +155,6 @@ def _build(ctx) -> None:
         with clock.at(now - dt.timedelta(days=1)):
             s.topic_merge(by=staff, topic=open_topics[0], into=hot)
 
-    with clock.at(start + dt.timedelta(days=14)):
-        s.meeting_record(
-            by=staff,
-            council=council,
-            title="军门社区议事会第三次会议",
-            starts_at=start + dt.timedelta(days=14, hours=15),
-            place="军门社区党群服务中心",
-            topics=decided[:3],
-            present=9,
-            minutes="议题一：居民代表支持集中清理，物业表示可提供车辆；议定两周内完成。\n"
-            "议题二：业委会提出选址意见，社会组织愿意承担宣传；议定先试点。",
-        )
     _polls(ps, staff, council, now, rng)
     ctx.out(
         f"  议事会 {2 + len(groups)} 个，议题 {council.topics.count()} 个，"
@@ -169,7 +162,7 @@ def _build(ctx) -> None:
     )
 
 
-def _members(s, staff, council, groups, resident, today):
+def _members(s, staff, council, groups, resident, head, today):
     from gongzhi.registry.models import Person
 
     kinds = [
@@ -194,6 +187,8 @@ def _members(s, staff, council, groups, resident, today):
             position=pos,
             name=p.name,
             person=p,
+            # The community's party secretary (the demo's "head" account) chairs the council.
+            user=head if pos == "chair" else None,
             term_start=term[0],
             term_end=term[1],
         )
@@ -324,3 +319,73 @@ def _polls(ps, staff, council, now, rng):
             ps.paper_ballot_enter(by=staff, poll=poll, code=code, option_id=rng.choices(options, [9, 1])[0])
     with clock.at(now - dt.timedelta(days=5)):
         ps.poll_close(by=staff, poll=poll)
+
+
+def _meetings(council, staff, head, resident, decided, start, now, rng) -> dt.datetime:
+    """A past meeting: invitations, sign-in (by code from the resident's phone, the rest at the
+    door), each side's opinions, minutes approved by the chair; and the next meeting, announced."""
+    from gongzhi.core import clock
+
+    from . import meeting_services as ms
+    from .models import CouncilMember
+
+    agenda = decided[:3]
+    from django.utils import timezone
+
+    held_at = timezone.localtime(start + dt.timedelta(days=14)).replace(hour=15, minute=0, second=0, microsecond=0)
+    with clock.at(held_at - dt.timedelta(days=4)):
+        meeting = ms.meeting_schedule(
+            by=staff,
+            council=council,
+            title="军门社区议事会第三次会议",
+            starts_at=held_at,
+            ends_at=held_at + dt.timedelta(hours=2),
+            place="军门社区党群服务中心",
+            topics=agenda,
+        )
+    with clock.at(held_at - dt.timedelta(minutes=30)):
+        ms.meeting_signin_open(by=staff, meeting=meeting)
+        if resident is not None and CouncilMember.objects.filter(council=council, user=resident).exists():
+            ms.meeting_signin(by=resident, meeting=meeting, code=ms.signin_code(meeting))
+        members = list(CouncilMember.objects.filter(council=council).values_list("id", flat=True))
+        came = [m for m in members if rng.random() < 0.8]
+        if came:
+            ms.meeting_mark_present(by=staff, meeting=meeting, member_ids=came)
+    with clock.at(held_at + dt.timedelta(hours=1)):
+        sides = [
+            ("resident_rep", "support", "居民代表", "楼道堆物影响消防通道，支持集中清理，并约定不再堆放。"),
+            ("property", "suggest", "物业公司", "物业可提供清运车辆，建议居委会先发通知、给三天自行清理期。"),
+            ("oc", "reserve", "业委会", "清运费用从公共收益中列支须先公示。"),
+            ("social_org", "support", "社会组织", "愿意组织志愿者协助老年住户搬运。"),
+        ]
+        for side, stance, speaker, text in sides:
+            ms.opinion_add(
+                by=staff,
+                meeting=meeting,
+                topic=agenda[0] if agenda else None,
+                side=side,
+                stance=stance,
+                speaker=speaker,
+                text=text,
+            )
+        ms.minutes_save(
+            by=staff,
+            meeting=meeting,
+            minutes="议题一：居民代表支持集中清理，物业表示可提供车辆；议定两周内完成。\n"
+            "议题二：业委会提出选址意见，社会组织愿意承担宣传；议定先试点。",
+        )
+    with clock.at(held_at + dt.timedelta(hours=2)):
+        ms.meeting_end(by=staff, meeting=meeting)
+    if head is not None:
+        with clock.at(held_at + dt.timedelta(days=1)):
+            ms.minutes_approve(by=head, meeting=meeting)
+    upcoming = timezone.localtime(now + dt.timedelta(days=3)).replace(hour=19, minute=0, second=0, microsecond=0)
+    ms.meeting_schedule(
+        by=staff,
+        council=council,
+        title="军门社区议事会第四次会议",
+        starts_at=upcoming,
+        place="军门社区党群服务中心二楼会议室",
+        topics=list(council.topics.filter(state="agenda").exclude(pk__in=[t.pk for t in decided])[:2]),
+    )
+    return held_at

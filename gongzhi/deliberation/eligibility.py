@@ -92,3 +92,37 @@ def roll_refusal(poll, user):
     ):
         return error("under_age", age=poll.min_age)
     return error("not_in_roll")
+
+
+def council_member_of(council, user, day: dt.date):
+    """This user's membership of the council in term on `day` (by account or person), or None."""
+    from .models import CouncilMember
+    from .rules import member_q
+
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        CouncilMember.objects.filter(member_q(user), council=council, term_start__lte=day, term_end__gte=day)
+        .order_by("pk")
+        .first()
+    )
+
+
+def resident_refusal(council, user):
+    """Why this user may not speak in the online discussion of a council's topic (None: may). Staff
+    of the area may; a resident must live in the council's area (its building, for a group)."""
+    from .rules import MANAGE
+
+    if user.has_perm(MANAGE, council.community_id or council.region_id):
+        return None
+    person = person_of(user)
+    if person is None:
+        return error("no_person")
+    if not person.community_id.startswith(council.region_id):
+        return error("comment_outside")
+    if council.building_id:
+        household = household_of(user)
+        dwelling = household.dwelling if household is not None else None
+        if dwelling is None or dwelling.building_id != council.building_id:
+            return error("comment_outside")
+    return None

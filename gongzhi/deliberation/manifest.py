@@ -18,11 +18,15 @@ def home_panel(user):
 
     agenda = selectors.topics(user=user, states=[TopicState.AGENDA]).count()
     referred = selectors.referrals_in(user=user).count()
+    moderation = selectors.moderation_queue(user=user).count()
     return HomePanel(
         _("议事协商"),
         [
             PanelItem(_("已列入议程的议题"), agenda, "/deliberation/"),
             PanelItem(_("待接收的转介议题"), referred, "/deliberation/", tone="warn" if referred else ""),
+            PanelItem(
+                _("待审核的讨论发言"), moderation, "/deliberation/moderation/", tone="warn" if moderation else ""
+            ),
         ],
         order=40,
     )
@@ -40,6 +44,11 @@ manifest = AppManifest(
     api=("/deliberation/", "gongzhi.deliberation.api:router"),
     urls=(("deliberation/", "gongzhi.deliberation.urls"),),
     demo=(DemoStep(70, _("议事协商：议事会、议题、表决与决议"), demo_deliberation_build),),
+    # 转为议题: a button on the demands' hot-issue rows and on a demand's page (staff only).
+    template_slots={
+        "demands.hot_issue": ("deliberation/_slot_hot_issue.html",),
+        "demands.detail": ("deliberation/_slot_demand.html",),
+    },
     figures=(
         Figure(
             "deliberation.settled_622",
@@ -60,6 +69,11 @@ manifest = AppManifest(
         "Referral",
         "TopicEvent",
         "Meeting",
+        "Invitation",
+        "Attendance",
+        "Opinion",
+        "Comment",
+        "CommentReport",
         "Resolution",
         "Milestone",
         "Notice",

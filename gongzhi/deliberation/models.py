@@ -19,6 +19,13 @@ class CouncilLevel(models.TextChoices):
     GROUP = "group", _("楼栋/小组议事会")
 
 
+class QuorumRule(models.TextChoices):
+    """How many of the council's members (列席 not counted) must be present for a meeting to decide."""
+
+    HALF = "half", _("过半数成员到会")
+    TWO_THIRDS = "two_thirds", _("三分之二以上成员到会")
+
+
 class Council(models.Model):
     # `region` is the street or community the council speaks for (its scope); `community` is
     # null only for a street council.
@@ -45,6 +52,10 @@ class Council(models.Model):
         related_name="children",
     )
     support_threshold = models.PositiveIntegerField(_("列入议程所需支持户数"), default=10)
+    quorum = models.CharField(
+        _("会议法定人数"), max_length=10, choices=QuorumRule.choices, default=QuorumRule.HALF
+    )
+    premoderation = models.BooleanField(_("网上讨论先审后发"), default=False)
     boundary = models.TextField(_("议事范围"), blank=True, help_text=_("本级议定哪些事项，哪些事项转介"))
 
     class Meta:
@@ -185,6 +196,8 @@ class Topic(models.Model):
     decided_at = models.DateTimeField(_("议定时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)
+    # Online discussion (网上议事): open until this moment; None: not opened.
+    discussion_closes_at = models.DateTimeField(_("网上讨论截止"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("议题")
@@ -270,21 +283,6 @@ class TopicEvent(AppendOnlyModel):
         ordering = ["at", "id"]
 
 
-class Meeting(models.Model):
-    council = models.ForeignKey(
-        Council, verbose_name=_("议事会"), on_delete=models.CASCADE, related_name="meetings"
-    )
-    title = models.CharField(_("会议"), max_length=100)
-    starts_at = models.DateTimeField(_("时间"))
-    place = models.CharField(_("地点"), max_length=100, blank=True)
-    topics = models.ManyToManyField(Topic, verbose_name=_("议程"), blank=True, related_name="meetings")
-    present = models.PositiveIntegerField(_("到会成员"), default=0)
-    minutes = models.TextField(_("会议纪要"), blank=True)
-
-    class Meta:
-        ordering = ["-starts_at"]
-
-
 class ResolutionState(models.TextChoices):
     CARRYING_OUT = "carrying_out", _("落实中")
     DONE = "done", _("已落实")
@@ -339,4 +337,6 @@ class Notice(models.Model):
         constraints = [models.UniqueConstraint(fields=["recipient", "topic", "message"], name="notice_once")]
 
 
+from .discussion import Comment, CommentReport  # noqa: E402,F401
+from .meetings import Attendance, Invitation, Meeting, Opinion  # noqa: E402,F401
 from .polls import Ballot, PaperCode, Poll, PollOption, RollEntry, VoteRecord  # noqa: E402,F401

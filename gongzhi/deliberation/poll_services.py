@@ -51,6 +51,16 @@ def poll_create(
         raise error("title_required")
     if kind not in PollKind.values:
         raise error("bad_option")
+    if closes_at is None or closes_at <= clock.now():
+        raise error("deadline_required")
+    if not (0 <= int(min_age) <= 120):
+        raise error("bad_age")
+    if region is not None and not region.code.startswith(council.region_id):
+        raise error("outside_region", region=region.name)
+    if kind == PollKind.OWNER and (
+        estate is None or not estate.community_id.startswith(council.region_id)
+    ):
+        raise error("estate_required")
     poll = Poll.objects.create(
         council=council,
         topic=topic,

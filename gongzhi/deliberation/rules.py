@@ -8,6 +8,8 @@
 | deliberation.propose    | residents: propose and support topics of councils in their community  |
 | deliberation.vote       | any signed-in user; whether they may vote is the poll's frozen roll   |
 | deliberation.receive    | manage, held over the council a topic is referred to                  |
+| deliberation.chair      | the council's chair (主任) in term: approves a meeting's minutes       |
+| deliberation.discuss    | propose or manage over the topic: residents and staff comment, report  |
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ MANAGE = "deliberation.manage"
 PROPOSE = "deliberation.propose"
 VOTE = "deliberation.vote"
 RECEIVE = "deliberation.receive"
+CHAIR = "deliberation.chair"
+DISCUSS = "deliberation.discuss"
 
 _STAFF = {VIEW, MANAGE}
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -50,6 +54,47 @@ def manages_receiving_council(user, topic=None) -> bool:
     return referral is not None and in_scope(user, MANAGE, referral.to_council.region_id)
 
 
+def member_q(user):
+    """Council memberships of this user: linked by account or through their person."""
+    from django.db.models import Q
+
+    person_id = getattr(user, "person_id", None)
+    return Q(user=user) | (Q(person_id=person_id) if person_id else Q(pk__in=[]))
+
+
+@rules.predicate
+def chairs_council(user, obj=None) -> bool:
+    """The user is the chair (主任) in term of the council of this meeting (or of any council)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    from gongzhi.core import clock
+
+    from .models import CouncilMember
+
+    today = clock.now().date()
+    qs = CouncilMember.objects.filter(
+        member_q(user), position="chair", term_start__lte=today, term_end__gte=today
+    )
+    if obj is not None:
+        qs = qs.filter(council_id=getattr(obj, "council_id", None))
+    return qs.exists()
+
+
+@rules.predicate
+def discusses(user, obj=None) -> bool:
+    """Residents (propose) and staff (manage) of the object's area take part in online discussion."""
+    if obj is None:
+        return rules.has_perm(PROPOSE, user) or rules.has_perm(MANAGE, user)
+    from gongzhi.core.scoping import community_code_of
+
+    code = community_code_of(obj)
+    return in_scope(user, PROPOSE, code) or in_scope(user, MANAGE, code)
+
+
+if not rules.perm_exists(CHAIR):
+    rules.add_perm(CHAIR, chairs_council)
+if not rules.perm_exists(DISCUSS):
+    rules.add_perm(DISCUSS, discusses)
 if not rules.perm_exists(VOTE):
     rules.add_perm(VOTE, signed_in)
 if not rules.perm_exists(RECEIVE):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.scoping import scope_prefixes, scope_q
 
 from . import rules
-from .models import Council, CouncilLevel, Outcome, Resolution, Topic, TopicState
+from .meetings import Meeting
+from .models import Council, CouncilLevel, Outcome, QuorumRule, Resolution, Topic, TopicState
 from .polls import Poll, PollState
 
 
@@ -174,3 +175,185 @@ def community_council(community_code: str) -> Council | None:
         .order_by("pk")
         .first()
     )
+
+
+# ------------------------------------------------------------------ meetings
+
+
+def meetings(*, user, council: Council | None = None):
+    if not _may_see(user):
+        return Meeting.objects.none()
+    qs = Meeting.objects.filter(_visible_q(user, "council__region_id")).select_related("council")
+    if council is not None:
+        qs = qs.filter(council=council)
+    return qs
+
+
+def meeting_get(*, user, pk: int) -> Meeting:
+    m = meetings(user=user).filter(pk=pk).first()
+    if m is None:
+        raise NotFound()
+    return m
+
+
+@dataclass
+class Quorum:
+    """Whether a meeting could decide: the council's voting members in term on the day (列席 not
+    counted), how many of them signed in, and the attendance rows counted."""
+
+    rule: str
+    members: int
+    present: int
+    records: list = field(default_factory=list)
+
+    @property
+    def required(self) -> int:
+        if self.rule == QuorumRule.TWO_THIRDS:
+            return -(-2 * self.members // 3)  # at least two thirds
+        return self.members // 2 + 1  # more than half
+
+    @property
+    def met(self) -> bool:
+        return self.members > 0 and self.present >= self.required
+
+
+def meeting_quorum(meeting: Meeting) -> Quorum:
+    from .meetings import Attendance
+    from .models import CouncilMember, Position
+
+    day = meeting.starts_at.date()
+    voting = CouncilMember.objects.filter(
+        council_id=meeting.council_id, term_start__lte=day, term_end__gte=day
+    ).exclude(position=Position.OBSERVER)
+    records = list(
+        Attendance.objects.filter(meeting=meeting, member__in=voting).select_related("member").order_by("at", "id")
+    )
+    return Quorum(rule=meeting.council.quorum, members=voting.count(), present=len(records), records=records)
+
+
+def meeting_attendance(meeting: Meeting):
+    """Every member invited or present, with their attendance (None: absent)."""
+    from .meetings import Attendance
+    from .models import CouncilMember
+
+    day = meeting.starts_at.date()
+    present = {a.member_id: a for a in Attendance.objects.filter(meeting=meeting)}
+    members = CouncilMember.objects.filter(council_id=meeting.council_id).filter(
+        Q(term_start__lte=day, term_end__gte=day) | Q(pk__in=list(present))
+    )
+    return [(m, present.get(m.pk)) for m in members.order_by("position", "name", "pk")]
+
+
+def invitations_for(*, user):
+    """The meetings this user is invited to that have not happened yet (newest first)."""
+    from .meetings import Invitation, MeetingState
+
+    if user is None or not user.is_authenticated:
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(
+            user=user, meeting__state__in=[MeetingState.SCHEDULED, MeetingState.SIGNIN]
+        )
+        .select_related("meeting__council")
+        .order_by("meeting__starts_at")
+    )
+
+
+def signin_meetings_for(*, user):
+    """Meetings now taking sign-in of councils this user is a member of (by account or person)."""
+    from gongzhi.core import clock
+
+    from .meetings import MeetingState
+    from .models import CouncilMember
+    from .rules import member_q
+
+    if user is None or not user.is_authenticated:
+        return Meeting.objects.none()
+    today = clock.now().date()
+    councils_of = CouncilMember.objects.filter(
+        member_q(user), term_start__lte=today, term_end__gte=today
+    ).values_list("council_id", flat=True)
+    return Meeting.objects.filter(state=MeetingState.SIGNIN, council_id__in=list(councils_of)).select_related(
+        "council"
+    )
+
+
+# ------------------------------------------------------------------ online discussion
+
+
+def discussion_thread(*, user, topic: Topic) -> list:
+    """The topic's comments in thread order, each with what this user may see of it: staff see
+    everything; others see published comments, their own pending ones, and a hidden comment as a
+    placeholder with its reason (its replies stay in place)."""
+    from .discussion import Comment, CommentState
+
+    staff = user.has_perm(rules.MANAGE, topic)
+    rows = list(
+        Comment.objects.filter(topic=topic)
+        .annotate(open_reports=Count("reports", filter=Q(reports__resolved=False)))
+        .order_by("at", "id")
+    )
+    for c in rows:
+        c.topic = topic  # the guard reads the comment's topic: no query per comment
+    visible = {
+        c.pk
+        for c in rows
+        if staff
+        or c.state in (CommentState.PUBLISHED, CommentState.HIDDEN)
+        or (c.state == CommentState.PENDING and c.author_id == user.pk)
+    }
+    children: dict[int | None, list] = {}
+    for c in rows:
+        if c.pk in visible:
+            children.setdefault(c.parent_id if c.parent_id in visible else None, []).append(c)
+    out: list = []
+
+    def walk(parent_id):
+        for c in children.get(parent_id, []):
+            out.append(c)
+            walk(c.pk)
+
+    walk(None)
+    return out
+
+
+def moderation_queue(*, user):
+    """Comments waiting for a moderator in this user's area: pre-moderated ones, and published
+    ones with unresolved reports."""
+    from .discussion import Comment, CommentState
+
+    if not scope_prefixes(user, rules.MANAGE):
+        return Comment.objects.none()
+    return (
+        Comment.objects.filter(scope_q(user, rules.MANAGE, "topic__region_id"))
+        .annotate(open_reports=Count("reports", filter=Q(reports__resolved=False)))
+        .filter(Q(state=CommentState.PENDING) | Q(state=CommentState.PUBLISHED, open_reports__gt=0))
+        .select_related("topic")
+        .order_by("at", "id")
+    )
+
+
+def council_for_demands(*, user, demand_ids) -> Council:
+    """The council a set of demands (a hot issue) goes to: their community's council, or their
+    street's when they span communities. Demands outside the user's area are not found."""
+    from gongzhi.demands.models import Demand
+
+    from .errors import error
+
+    ids = set(demand_ids)
+    demands = list(Demand.objects.filter(scope_q(user, rules.MANAGE, "community_id"), pk__in=ids))
+    if not ids or len(demands) != len(ids):
+        raise NotFound()
+    communities = {d.community_id for d in demands}
+    council = None
+    if len(communities) == 1:
+        council = community_council(next(iter(communities)))
+    else:
+        streets = {c[:9] for c in communities}
+        if len(streets) == 1:
+            council = (
+                Council.objects.filter(region_id=next(iter(streets)), level=CouncilLevel.STREET).order_by("pk").first()
+            )
+    if council is None:
+        raise error("no_council_for_demands")
+    return council

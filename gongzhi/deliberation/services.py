@@ -10,7 +10,6 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from gongzhi.core import clock
-from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import in_scope
 
@@ -21,7 +20,6 @@ from .models import (
     Council,
     CouncilLevel,
     CouncilMember,
-    Meeting,
     Milestone,
     Notice,
     Outcome,
@@ -411,28 +409,6 @@ def resolution_report(*, by, topic: Topic, report: str, at: dt.datetime | None =
     )
     _event(topic, "report", by, report)
     return resolution
-
-
-@transaction.atomic
-def meeting_record(
-    *,
-    by,
-    council: Council,
-    title: str,
-    starts_at: dt.datetime,
-    place: str = "",
-    topics: Sequence[Topic] = (),
-    present: int = 0,
-    minutes: str = "",
-) -> Meeting:
-    require(by, rules.MANAGE, _scope_of(council))
-    if any(t.council_id != council.pk for t in topics):
-        raise NotFound()
-    meeting = Meeting.objects.create(
-        council=council, title=title, starts_at=starts_at, place=place, present=present, minutes=minutes
-    )
-    meeting.topics.set(topics)
-    return meeting
 
 
 @transaction.atomic

@@ -10,17 +10,20 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
 
 from . import poll_services, rules, selectors, services
 from .eligibility import household_of
+from .discussion import MAX_DEPTH
 from .errors import error
 from .models import Council, Notice, Outcome, Topic, TopicState
 from .polls import PollState
-from .workflow import POLL, TOPIC
+from .workflow import DISCUSSION, MODERATION, POLL, TOPIC
 
 
 def _int(value) -> int | None:
@@ -71,7 +74,11 @@ def council_detail(request, pk: int):
             "done_topics": topics.exclude(
                 state__in=[TopicState.PROPOSED, TopicState.AGENDA, TopicState.REFERRED]
             )[:50],
-            "meetings": council.meetings.prefetch_related("topics")[:20],
+            "meetings": [
+                (m, selectors.meeting_quorum(m))
+                for m in selectors.meetings(user=request.user, council=council).prefetch_related("topics")[:20]
+            ],
+            "may_manage": request.user.has_perm(rules.MANAGE, council.community_id or council.region_id),
             "resolutions": selectors.resolutions(user=request.user, council=council)[:50],
             "polls": selectors.polls(user=request.user, council=council)[:20],
             "may_propose": request.user.has_perm(rules.PROPOSE, council.community_id or council.region_id)
@@ -85,7 +92,7 @@ def council_detail(request, pk: int):
 def topic_new(request, pk: int):
     council = selectors.council_get(user=request.user, pk=pk)
     demand_ids = [i for i in (_int(x) for x in request.GET.get("demands", "").split(",")) if i]
-    form = {"title": "", "body": ""}
+    form = {"title": request.GET.get("title", "")[:100], "body": ""}
     if request.method == "POST":
         form = {"title": request.POST.get("title", ""), "body": request.POST.get("body", "")}
         try:
@@ -103,7 +110,102 @@ def topic_new(request, pk: int):
             messages.success(request, _("议题已提交。"))
             return HttpResponseRedirect(reverse("deliberation:topic", args=[topic.pk]))
     return render(
-        request, "deliberation/topic_new.html", {"council": council, "form": form, "demand_ids": demand_ids}
+        request,
+        "deliberation/topic_new.html",
+        {"council": council, "form": form, "demand_ids": demand_ids, "hot": request.GET.get("hot") == "1"},
+    )
+
+
+@login_required
+@require_GET
+def topic_from_demands(request):
+    """转为议题 from a hot issue or a demand: the demands' own council (their community's, or their
+    street's when they span communities) gets a topic form with the demands attached."""
+    from urllib.parse import urlencode
+
+    ids = sorted({i for i in (_int(x) for x in request.GET.get("ids", "").split(",")) if i})
+    if not scope_prefixes(request.user, rules.MANAGE):
+        raise PermissionDenied()
+    council = selectors.council_for_demands(user=request.user, demand_ids=ids)
+    query = {"demands": ",".join(map(str, ids)), "title": request.GET.get("title", "")[:100]}
+    if request.GET.get("hot") == "1":
+        query["hot"] = "1"
+    return HttpResponseRedirect(reverse("deliberation:topic_new", args=[council.pk]) + "?" + urlencode(query))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def poll_new(request, pk: int):
+    """Staff set up a vote: who votes (members, residents, households, owners of an estate under
+    art. 278), its options and closing time; it opens (and its roll is frozen) from its page."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from gongzhi.core.models import Region
+    from gongzhi.registry.models import Estate
+
+    from .polls import PollKind
+
+    council = selectors.council_get(user=request.user, pk=pk)
+    require(request.user, rules.MANAGE, council.community_id or council.region_id)
+    regions = list(Region.objects.filter(code__startswith=council.region_id, level__gte=4).order_by("code")[:100])
+    estates = Estate.objects.filter(community__code__startswith=council.region_id).order_by("name")
+    topics = Topic.objects.filter(council=council, state__in=[TopicState.PROPOSED, TopicState.AGENDA])
+    p = request.POST
+    form = {
+        "title": p.get("title", request.GET.get("title", "")),
+        "kind": p.get("kind", "household"),
+        "options": p.get("options", "\n".join([_("同意"), _("不同意"), _("弃权")])),
+        "closes_at": p.get("closes_at", ""),
+        "secret": p.get("secret") == "1",
+        "min_age": p.get("min_age", "18"),
+        "topic": p.get("topic", request.GET.get("topic", "")),
+        "estate": p.get("estate", ""),
+        "major_matter": p.get("major_matter") == "1",
+        "region": p.get("region", council.region_id),
+    }
+    if request.method == "POST":
+        try:
+            closes_at = parse_datetime(form["closes_at"].strip())
+            if closes_at is None:
+                raise error("deadline_required")
+            if timezone.is_naive(closes_at):
+                closes_at = timezone.make_aware(closes_at)
+            min_age = _int(form["min_age"])
+            if min_age is None or not (0 <= min_age <= 120):
+                raise error("bad_age")
+            poll = poll_services.poll_create(
+                by=request.user,
+                council=council,
+                title=form["title"],
+                kind=form["kind"],
+                options=form["options"].splitlines(),
+                closes_at=closes_at,
+                region=next((r for r in regions if r.code == form["region"]), None),
+                secret=form["secret"],
+                min_age=min_age,
+                topic=topics.filter(pk=_int(form["topic"]) or 0).first(),
+                estate=estates.filter(pk=_int(form["estate"]) or 0).first() if form["estate"] else None,
+                major_matter=form["major_matter"],
+            )
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("表决已建立，核对后点击“开始投票”。"))
+            return HttpResponseRedirect(reverse("deliberation:poll", args=[poll.pk]))
+    return render(
+        request,
+        "deliberation/poll_new.html",
+        {
+            "council": council,
+            "form": form,
+            "kinds": PollKind.choices,
+            "regions": regions,
+            "estates": estates[:300],
+            "topics": topics,
+        },
     )
 
 
@@ -131,6 +233,25 @@ def _topic_context(request, topic: Topic) -> dict:
         "outcomes": Outcome.choices,
         "supported": household_of(request.user) is not None
         and topic.supports.filter(household=household_of(request.user)).exists(),
+        **_discussion_context(request, topic),
+    }
+
+
+def _discussion_context(request, topic: Topic) -> dict:
+    thread = selectors.discussion_thread(user=request.user, topic=topic)
+    d_actions = DISCUSSION.allowed(topic, request.user)
+    comment_refusal = (
+        DISCUSSION.refusal("comment", topic, request.user) if topic.discussion_closes_at else None
+    )
+    return {
+        "thread": [(c, MODERATION.allowed(c, request.user)) for c in thread],
+        "discussion_actions": d_actions,
+        "comment_refusal": comment_refusal.message
+        if comment_refusal is not None and comment_refusal.status not in (403, 404)
+        else "",
+        "discussion_open": topic.discussion_closes_at is not None and topic.discussion_closes_at > clock.now(),
+        "max_depth": MAX_DEPTH,
+        "staff": request.user.has_perm(rules.MANAGE, topic),
     }
 
 
@@ -218,6 +339,8 @@ def mine(request):
             "councils": selectors.councils(user=request.user),
             "polls": selectors.open_polls_for(user=request.user)[:20],
             "notices": Notice.objects.filter(recipient=request.user)[:20],
+            "invitations": selectors.invitations_for(user=request.user)[:10],
+            "signins": selectors.signin_meetings_for(user=request.user).count(),
             "household": household_of(request.user),
         },
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.guard import Step, Workflow
@@ -94,4 +96,131 @@ POLL = Workflow(
         "close": Step(_("结束投票"), (P.OPEN,), P.CLOSED, rules.MANAGE),
     },
     wrong_state=_poll_wrong_state,
+)
+
+
+# ------------------------------------------------------------------ meetings
+
+from .meetings import MeetingState as M  # noqa: E402
+
+SIGNIN_BEFORE = dt.timedelta(hours=1)
+
+
+def _signin_window(meeting, user, now):
+    if now < meeting.starts_at - SIGNIN_BEFORE:
+        return error("signin_too_early")
+    return None
+
+
+def _is_member(meeting, user, now):
+    from .eligibility import council_member_of
+
+    if council_member_of(meeting.council, user, meeting.starts_at.date()) is None:
+        return error("not_council_member")
+    return None
+
+
+def _not_signed_in(meeting, user, now):
+    from .eligibility import council_member_of
+    from .meetings import Attendance
+
+    member = council_member_of(meeting.council, user, meeting.starts_at.date())
+    if member is not None and Attendance.objects.filter(meeting=meeting, member=member).exists():
+        return error("already_signed_in")
+    return None
+
+
+def _has_minutes(meeting, user, now):
+    if not (meeting.minutes or "").strip():
+        return error("minutes_required")
+    return None
+
+
+def _meeting_wrong_state(meeting, step):
+    return error("meeting_wrong_state", state=meeting.get_state_display(), step=MEETING.steps[step].label)
+
+
+MEETING = Workflow(
+    {
+        "open_signin": Step(_("开始签到"), (M.SCHEDULED,), M.SIGNIN, rules.MANAGE, (_signin_window,)),
+        "signin": Step(_("签到"), (M.SIGNIN,), None, rules.VOTE, (_is_member, _not_signed_in)),
+        "mark_present": Step(_("代为签到"), (M.SIGNIN,), None, rules.MANAGE),
+        "record": Step(_("记录纪要"), (M.SIGNIN, M.ENDED), None, rules.MANAGE),
+        "end": Step(_("结束会议"), (M.SIGNIN,), M.ENDED, rules.MANAGE),
+        "approve": Step(_("审定纪要"), (M.ENDED,), M.APPROVED, rules.CHAIR, (_has_minutes,)),
+        "cancel": Step(_("取消会议"), (M.SCHEDULED,), M.CANCELLED, rules.MANAGE),
+    },
+    wrong_state=_meeting_wrong_state,
+)
+
+
+# ------------------------------------------------------------------ online discussion
+
+from .discussion import CommentState as C  # noqa: E402
+
+
+def _discussion_open(topic, user, now):
+    if topic.discussion_closes_at is None:
+        return error("discussion_not_open")
+    if topic.discussion_closes_at <= now:
+        from django.utils import timezone
+
+        at = timezone.localtime(topic.discussion_closes_at).strftime("%Y-%m-%d %H:%M")
+        return error("discussion_closed", at=at)
+    return None
+
+
+def _in_area(topic, user, now):
+    from .eligibility import resident_refusal
+
+    return resident_refusal(topic.council, user)
+
+
+def _discussion_wrong_state(topic, step):
+    return error("wrong_state", state=topic.get_state_display(), step=DISCUSSION.steps[step].label)
+
+
+DISCUSSION = Workflow(
+    {
+        "open_discussion": Step(_("开放网上讨论"), (S.PROPOSED, S.AGENDA), None, rules.MANAGE),
+        "comment": Step(_("发言"), (S.PROPOSED, S.AGENDA), None, rules.DISCUSS, (_discussion_open, _in_area)),
+        "close_discussion": Step(
+            _("截止网上讨论"), (S.PROPOSED, S.AGENDA), None, rules.MANAGE, (_discussion_open,)
+        ),
+    },
+    wrong_state=_discussion_wrong_state,
+)
+
+
+def _not_own(comment, user, now):
+    if comment.author_id == user.pk:
+        return error("own_comment")
+    return None
+
+
+def _not_reported(comment, user, now):
+    if comment.reports.filter(user=user).exists():
+        return error("already_reported")
+    return None
+
+
+def _has_reports(comment, user, now):
+    if not comment.reports.filter(resolved=False).exists():
+        return error("no_reports")
+    return None
+
+
+def _comment_wrong_state(comment, step):
+    return error("comment_wrong_state", state=comment.get_state_display(), step=MODERATION.steps[step].label)
+
+
+MODERATION = Workflow(
+    {
+        "report": Step(_("举报"), (C.PUBLISHED,), None, rules.DISCUSS, (_not_own, _not_reported)),
+        "publish": Step(_("审核发布"), (C.PENDING,), C.PUBLISHED, rules.MANAGE),
+        "hide": Step(_("隐藏"), (C.PUBLISHED, C.PENDING), C.HIDDEN, rules.MANAGE),
+        "restore": Step(_("恢复显示"), (C.HIDDEN,), C.PUBLISHED, rules.MANAGE),
+        "dismiss": Step(_("驳回举报"), (C.PUBLISHED,), None, rules.MANAGE, (_has_reports,)),
+    },
+    wrong_state=_comment_wrong_state,
 )

@@ -82,3 +82,19 @@ def paren(value) -> str:
     if value in (None, ""):
         return ""
     return f"（{value}）" if _zh() else f" ({value})"
+
+
+@register.simple_tag(takes_context=True)
+def app_slot(context, name: str) -> str:
+    """What other apps draw at this place of the page: the templates their manifests name for the
+    slot (AppManifest.template_slots), rendered with this page's context ("" when none)."""
+    from django.template.loader import get_template
+    from django.utils.safestring import mark_safe
+
+    from gongzhi.core.manifests import slot_templates
+
+    templates = slot_templates(name)
+    if not templates:
+        return ""
+    flat = context.flatten()
+    return mark_safe("".join(get_template(t).render(flat) for t in templates))
