@@ -271,3 +271,8 @@ def wish_step(request, pk: int, step: str):
 
         raise NotFound()
     return _wish_out(service(wish=wish, by=request.auth), request.auth)
+
+
+from .api_certificates import router as certificates_router  # noqa: E402
+
+router.add_router("", certificates_router)

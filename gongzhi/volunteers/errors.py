@@ -42,6 +42,10 @@ MESSAGES = {
     "bad_date": _("服务日期不能晚于今天。"),
     "out_of_stock": _("该物品已兑完。"),
     "bad_stock": _("库存和所需积分须为正整数。"),
+    "bad_period": _("请填写服务起止日期：起始不晚于截止，截止不晚于今天。"),
+    "no_hours_in_period": _("该志愿者在这段时间没有本单位记录的服务时长，不能出具证明。"),
+    "certificate_code": _("未找到该证明，请核对验证码。"),
+    "already_revoked": _("该证明已作废。"),
 }
 
 error = ErrorCatalogue(
@@ -55,5 +59,6 @@ error = ErrorCatalogue(
         "already_checked_out": 409,
         "out_of_stock": 409,
         "team_exists": 409,
+        "already_revoked": 409,
     },
 )

@@ -518,3 +518,64 @@ class PartyMember(models.Model):
     def post_labels(self) -> list[str]:
         labels = dict(self.Post.choices)
         return [str(labels[p]) for p in self.posts.split(",") if p in labels]
+
+
+# Service-record certificates (志愿服务记录证明) --------------------------------------------------------
+
+
+class Certificate(models.Model):
+    """A service-record certificate (志愿服务记录证明, 民政部令第67号: whoever records the hours
+    certifies them): the hours recorded in the issuer's communities over a period, frozen as issued,
+    found again by its verification code on the public page. Revoked, never deleted or edited."""
+
+    community = community_fk()
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    holder = models.CharField(_("志愿者姓名"), max_length=50)
+    holder_masked = models.CharField(_("持证人"), max_length=50)
+    id_number_masked = models.CharField(_("公民身份号码"), max_length=30, blank=True)
+    period_start = models.DateField(_("服务起始日期"))
+    period_end = models.DateField(_("服务截止日期"))
+    hours = models.DecimalField(_("累计服务时长（小时）"), max_digits=8, decimal_places=2)
+    hours_checkin = models.DecimalField(_("扫码签到时长"), max_digits=8, decimal_places=2)
+    hours_staff = models.DecimalField(_("补录及更正时长"), max_digits=8, decimal_places=2)
+    records = models.PositiveIntegerField(_("服务记录条数"))
+    activities = models.PositiveIntegerField(_("参加活动数"))
+    issuer = models.CharField(_("出具单位"), max_length=200)
+    code = models.CharField(_("验证码"), max_length=16, unique=True)
+    issued_at = models.DateTimeField(_("出具时间"), default=clock.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoke_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("志愿服务记录证明")
+        verbose_name_plural = _("志愿服务记录证明")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="volunteers_certificate_period"
+            ),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="volunteers_certificate_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
+                name="volunteers_certificate_revoked_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_masked} · {self.hours}h · {self.code}"
+
+    @property
+    def valid(self) -> bool:
+        return self.revoked_at is None

@@ -313,6 +313,7 @@ def roster(request):
             "candidates": candidates,
             "teams": selectors.team_list(user=request.user),
             "can_manage": request.user.has_perm(rules.MANAGE),
+            "can_certify": request.user.has_perm(rules.CERTIFY),
         },
     )
 
