@@ -46,6 +46,12 @@ MESSAGES = {
     "no_hours_in_period": _("该志愿者在这段时间没有本单位记录的服务时长，不能出具证明。"),
     "certificate_code": _("未找到该证明，请核对验证码。"),
     "already_revoked": _("该证明已作废。"),
+    "bad_rule_points": _("每次积分须在 1 到 1000 之间。"),
+    "rule_exists": _("本社区已有同名的积分项目。"),
+    "rule_inactive": _("该积分项目已停用。"),
+    "occasion_required": _("请填写场次，如“11月居民议事会”。"),
+    "no_volunteers": _("请填写获得积分的志愿者编号。"),
+    "unknown_volunteers": _("以下编号不是您管辖社区的志愿者：%(numbers)s"),
 }
 
 error = ErrorCatalogue(
@@ -60,5 +66,6 @@ error = ErrorCatalogue(
         "out_of_stock": 409,
         "team_exists": 409,
         "already_revoked": 409,
+        "rule_exists": 409,
     },
 )

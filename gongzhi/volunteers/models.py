@@ -331,6 +331,62 @@ class Redemption(AppendOnlyModel):
         ordering = ["-at", "-id"]
 
 
+class PointRule(models.Model):
+    """A configured way of earning points besides service hours: attending a deliberation meeting
+    (参加议事协商会议), a residents' assembly, a training… a fixed number of points per occasion."""
+
+    community = community_fk()
+    name = models.CharField(_("积分项目"), max_length=60)
+    points = models.PositiveIntegerField(_("每次积分"))
+    active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("积分项目")
+        verbose_name_plural = _("积分项目")
+        ordering = ["community_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="volunteers_pointrule_unique_name"),
+            models.CheckConstraint(
+                condition=Q(points__gte=1) & Q(points__lte=1000), name="volunteers_pointrule_points"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PointAward(AppendOnlyModel):
+    """Points of a rule given to one volunteer for one occasion — once: the database refuses a
+    second award of the same rule, occasion and volunteer (entering a sign-in sheet twice is safe)."""
+
+    community = community_fk()
+    rule = models.ForeignKey(
+        PointRule, verbose_name=_("积分项目"), on_delete=models.PROTECT, related_name="awards"
+    )
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="point_awards")
+    occasion = models.CharField(_("场次"), max_length=100)
+    on = models.DateField(_("日期"))
+    points = models.PositiveIntegerField(_("积分"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("积分奖励")
+        verbose_name_plural = _("积分奖励")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "occasion", "volunteer"], name="volunteers_pointaward_once"
+            )
+        ]
+
+
 # Time bank (时间银行) ----------------------------------------------------------------------------
 
 

@@ -39,3 +39,7 @@ urlpatterns += views_figures.urlpatterns
 from . import views_certificates  # noqa: E402
 
 urlpatterns += views_certificates.urlpatterns
+
+from . import views_points  # noqa: E402
+
+urlpatterns += views_points.urlpatterns

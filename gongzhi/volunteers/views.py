@@ -389,6 +389,7 @@ def rewards(request):
             statement=selectors.point_statement(volunteer=volunteer, limit=20),
             redemptions=selectors.redemptions_of(volunteer=volunteer)[:10],
         )
+        ctx["expiring"], ctx["expiring_on"] = points.points_expiring(volunteer=volunteer)
     return render(request, "volunteers/rewards.html", ctx)
 
 
