@@ -635,3 +635,21 @@ class Certificate(models.Model):
     @property
     def valid(self) -> bool:
         return self.revoked_at is None
+
+
+class ShiftReminder(models.Model):
+    """A reminder before a shift, one per sign-up (the database refuses a second): in the app on
+    the volunteer's page, and through the platform's message backends (SMS, e-mail)."""
+
+    community = community_fk()
+    signup = models.OneToOneField(SignUp, on_delete=models.CASCADE, related_name="reminder")
+    text = models.CharField(_("提醒内容"), max_length=300)
+    to = models.CharField(_("发送至"), max_length=40, blank=True)  # masked phone, or empty (in-app only)
+    created_at = models.DateTimeField(_("提醒时间"), default=clock.now)
+    delivered_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    error = models.CharField(_("发送失败原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("班次提醒")
+        verbose_name_plural = _("班次提醒")
+        ordering = ["-created_at", "-id"]

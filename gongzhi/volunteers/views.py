@@ -58,6 +58,7 @@ def home(request):
             past=[s for s in signups if s.ends_at < now][:10],
             records=selectors.hour_records(volunteer=volunteer)[:10],
         )
+        ctx["reminders"] = selectors.reminders_of(volunteer=volunteer)
     return render(request, "volunteers/home.html", ctx)
 
 

@@ -1,5 +1,6 @@
 """PostgreSQL, real parallel connections: points expiry run many times at once expires once; a
-sign-in sheet submitted many times at once awards each volunteer once."""
+sign-in sheet submitted many times at once awards each volunteer once; reminder runs at once
+remind each sign-up once."""
 
 from __future__ import annotations
 
@@ -105,4 +106,27 @@ def test_a_sign_in_sheet_submitted_in_parallel_awards_once():
         )
     finally:
         run(_cleanup_rules)
+        run(lambda: _teardown(staff_pk, pairs, activity_pk))
+
+
+def test_parallel_reminder_runs_remind_each_once():
+    staff_pk, pairs, activity_pk = run(lambda: _world(3))
+    try:
+        from gongzhi.core.models import User
+        from gongzhi.volunteers.models import Shift, ShiftReminder, Volunteer
+        from gongzhi.volunteers.reminders import shifts_remind
+        from gongzhi.volunteers.services import signup_create
+
+        def prepare():
+            shift = Shift.objects.filter(activity_id=activity_pk).order_by("starts_at").first()
+            for u, v in pairs:
+                signup_create(shift=shift, volunteer=Volunteer.objects.get(pk=v), by=User.objects.get(pk=u))
+            return shift.starts_at
+
+        starts = run(prepare)
+        results = parallel(6, lambda i: shifts_remind(now=starts - dt.timedelta(hours=2)))
+        assert results == ["ok"] * 6
+        vols = [v for _u, v in pairs]
+        assert run(lambda: ShiftReminder.objects.filter(signup__volunteer_id__in=vols).count()) == 3
+    finally:
         run(lambda: _teardown(staff_pk, pairs, activity_pk))
