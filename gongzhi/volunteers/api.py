@@ -276,3 +276,7 @@ def wish_step(request, pk: int, step: str):
 from .api_certificates import router as certificates_router  # noqa: E402
 
 router.add_router("", certificates_router)
+
+from .api_timebank import router as timebank_router  # noqa: E402
+
+router.add_router("", timebank_router)

@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -21,7 +20,7 @@ from gongzhi.registry.selectors import household_members, person_of_user
 
 from . import rules
 from . import timebank as tb
-from .models import TimePost, TimeService
+from .models import TimePost
 
 
 def _me(request):
@@ -32,41 +31,30 @@ def _me(request):
     return person
 
 
-def _district_posts(person):
-    return TimePost.objects.filter(
-        open=True, community__code__startswith=person.community_id[:6]
-    ).select_related("community")
+def time_family(person) -> list:
+    """The household members the person may give hours to (spouse, parent aged 60 or over)."""
+    membership = getattr(person, "membership", None)
+    if membership is None:
+        return []
+    others = [m.person for m in household_members(household=membership.household) if m.person_id != person.pk]
+    return [p for p in others if tb.is_gift_allowed(person, p)]
 
 
 @login_required
 def timebank(request):
     person = _me(request)
     account = tb.time_account(person)
-    membership = getattr(person, "membership", None)
-    family = []
-    if membership is not None:
-        family = [
-            m.person for m in household_members(household=membership.household) if m.person_id != person.pk
-        ]
-    family = [p for p in family if tb.is_gift_allowed(person, p)]
-    house = (
-        [m.person_id for m in household_members(household=membership.household)]
-        if membership
-        else [person.pk]
-    )
     return render(
         request,
         "volunteers/timebank.html",
         {
             "person": person,
             "account": account,
-            "statement": account.entries.order_by("-at", "-id")[:20],
-            "posts": _district_posts(person).order_by("-created_at")[:30],
-            "to_confirm": TimeService.objects.filter(
-                state="pending", served_id__in=house, from_pool=False
-            ).select_related("provider"),
-            "mine": TimeService.objects.filter(provider=person).order_by("-created_at")[:10],
-            "family": family,
+            "statement": tb.time_statement(account=account)[:20],
+            "posts": tb.time_posts(person=person)[:30],
+            "to_confirm": tb.time_services_to_confirm(person=person),
+            "mine": tb.time_services_given(person=person)[:10],
+            "family": time_family(person),
             "kinds": TimePost.Kind.choices,
             "today": timezone.localdate(clock.now()),
         },
@@ -89,7 +77,7 @@ def post_create(request):
 def service_record(request, pk: int):
     """I served the author of a request (or the one who took up my offer): record it for them to confirm."""
     person = _me(request)
-    post = _district_posts(person).filter(pk=pk).first()
+    post = tb.time_posts(person=person).filter(pk=pk).first()
     if post is None:
         raise NotFound()
     try:
@@ -113,13 +101,7 @@ def service_record(request, pk: int):
 @require_POST
 def service_confirm(request, pk: int):
     person = _me(request)
-    membership = getattr(person, "membership", None)
-    house = (
-        [m.person_id for m in household_members(household=membership.household)]
-        if membership
-        else [person.pk]
-    )
-    service = TimeService.objects.filter(Q(served_id__in=house), pk=pk).first()
+    service = tb.time_services_to_confirm(person=person).filter(pk=pk).first()
     if service is None:
         raise NotFound()
     tb.timeservice_confirm(service=service, by=request.user)
