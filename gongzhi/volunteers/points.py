@@ -258,6 +258,21 @@ def points_expiring(*, volunteer: Volunteer, within_days: int = 30) -> tuple[Dec
     return amount, None
 
 
+def expiry_candidates(cutoff: dt.datetime):
+    """The volunteers' accounts holding points earned before `cutoff` and not all spent since: one
+    grouped scan of the entries (each is then recomputed under its own lock)."""
+    return (
+        PointEntry.objects.filter(account__volunteer__isnull=False)
+        .values("account_id")
+        .annotate(
+            old=Sum("amount", filter=Q(amount__gt=0, at__lt=cutoff)),
+            spent=Coalesce(Sum("amount", filter=Q(amount__lt=0)), Value(Decimal("0"))),
+        )
+        .filter(old__gt=-F("spent"))
+        .values_list("account_id", flat=True)
+    )
+
+
 @dataclass(frozen=True)
 class ExpiryResult:
     cutoff: dt.datetime
@@ -274,18 +289,8 @@ def points_expire(
     its row lock, so two runs at once expire once. Recorded hours are never touched."""
     now = now or clock.now()
     cutoff = now - dt.timedelta(days=valid_days if valid_days is not None else points_valid_days())
-    candidates = (
-        PointEntry.objects.filter(account__volunteer__isnull=False)
-        .values("account_id")
-        .annotate(
-            old=Sum("amount", filter=Q(amount__gt=0, at__lt=cutoff)),
-            spent=Coalesce(Sum("amount", filter=Q(amount__lt=0)), Value(Decimal("0"))),
-        )
-        .filter(old__gt=-F("spent"))
-        .values_list("account_id", flat=True)
-    )
     accounts, total = 0, Decimal("0")
-    for account_id in list(candidates):
+    for account_id in list(expiry_candidates(cutoff)):
         with transaction.atomic():
             account = PointAccount.objects.select_for_update().get(pk=account_id)
             amount = min(account.balance, _unspent_before(account_id, cutoff))
