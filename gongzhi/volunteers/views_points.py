@@ -58,6 +58,8 @@ def point_rules(request):
                 PointAward.objects.select_related("rule", "volunteer"), request.user, rules.MANAGE
             )[:30],
             "valid_days": points.points_valid_days(),
+            "per_hour": int(points.POINTS_PER_HOUR),
+            "per_wish": int(points.WISH_POINTS),
             "today": timezone.localdate(clock.now()),
         },
     )
