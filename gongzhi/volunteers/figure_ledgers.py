@@ -212,7 +212,7 @@ def ledger_xlsx(*, key: str, label: str, result) -> tuple[bytes, int]:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    head = [
+    head: list[list[Any]] = [
         [str(_("指标")), label],
         [str(_("数值")), float(result.value) if result.value is not None else ""],
     ]
