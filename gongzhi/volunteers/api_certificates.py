@@ -8,11 +8,11 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.permissions import require
-from gongzhi.core.schemas import ErrorOut
+from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
 
 from . import certificates as certs
 from . import rules, selectors
@@ -82,7 +82,7 @@ def _out(c) -> dict:
 
 
 @router.get("/certificates/", response={200: list[CertificateOut], **ERRORS})
-def certificate_list(request, limit: int = 50, offset: int = 0):
+def certificate_list(request, limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     """Staff: the certificates of their communities; a volunteer: their own."""
     require(request.auth, rules.BROWSE)
     limit = max(1, min(limit, 200))
@@ -104,7 +104,11 @@ def certificate_revoke(request, pk: int, payload: RevokeIn):
     return _out(certs.certificate_revoke(certificate=c, reason=payload.reason, by=request.auth))
 
 
-@router.get("/certificates/verify/{code}/", response={200: PublicCertificateOut, 404: ErrorOut}, auth=None)
+@router.get(
+    "/certificates/verify/{code}/",
+    response={200: PublicCertificateOut, 400: ErrorOut, 404: ErrorOut},
+    auth=None,
+)
 def certificate_verify(request, code: str):
     """Public: anyone holding the code may check the certificate."""
     return asdict(certs.certificate_public(code=code))

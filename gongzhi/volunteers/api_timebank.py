@@ -10,12 +10,12 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.permissions import require
-from gongzhi.core.schemas import ErrorOut
+from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
 from gongzhi.registry.selectors import household_members, person_of_user
 
 from . import rules
@@ -141,13 +141,13 @@ def me(request):
 
 
 @router.get("/timebank/me/entries/", response={200: list[EntryOut], **ERRORS})
-def my_entries(request, limit: int = 50, offset: int = 0):
+def my_entries(request, limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     account = tb.time_account(_me(request))
     return list(_page(tb.time_statement(account=account), limit, offset))
 
 
 @router.get("/timebank/posts/", response={200: list[PostOut], **ERRORS})
-def posts(request, limit: int = 50, offset: int = 0):
+def posts(request, limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     person = _me(request)
     return [
         {
@@ -231,21 +231,21 @@ def donate(request, payload: HoursIn):
 
 
 @router.get("/timebank/accounts/", response={200: list[AccountOut], **ERRORS})
-def accounts(request, limit: int = 50, offset: int = 0):
+def accounts(request, limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     """The members' accounts and community pools of the caller's communities."""
     require(request.auth, rules.MANAGE)
     return [_account(a) for a in _page(tb.time_accounts(user=request.auth), limit, offset)]
 
 
 @router.get("/timebank/accounts/{pk}/entries/", response={200: list[EntryOut], **ERRORS})
-def account_entries(request, pk: int, limit: int = 50, offset: int = 0):
+def account_entries(request, pk: int, limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     require(request.auth, rules.MANAGE)
     account = tb.time_account_get(user=request.auth, pk=pk)
     return list(_page(tb.time_statement(account=account), limit, offset))
 
 
 @router.get("/timebank/pool-services/", response={200: list[ServiceOut], **ERRORS})
-def pool_services(request, limit: int = 50, offset: int = 0):
+def pool_services(request, limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     """Pool-paid services to elderly people without family, waiting for staff to confirm."""
     require(request.auth, rules.MANAGE)
     return [_service(s) for s in _page(tb.time_pool_services_pending(user=request.auth), limit, offset)]
