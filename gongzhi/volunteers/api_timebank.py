@@ -16,7 +16,7 @@ from gongzhi.core.api_auth import api_auth
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.permissions import require
 from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
-from gongzhi.registry.selectors import household_members, person_of_user
+from gongzhi.registry.selectors import household_members, person_get, person_of_user
 
 from . import rules
 from . import timebank as tb
@@ -78,6 +78,15 @@ class PostIn(Schema):
 class ServiceIn(Schema):
     hours: Decimal
     served_on: dt.date
+
+
+class ChequeIn(Schema):
+    provider_id: int
+    served_id: int
+    hours: Decimal
+    served_on: dt.date
+    description: str
+    from_pool: bool = False
 
 
 class HoursIn(Schema):
@@ -242,6 +251,25 @@ def account_entries(request, pk: int, limit: int = 50, offset: int = Query(0, ge
     require(request.auth, rules.MANAGE)
     account = tb.time_account_get(user=request.auth, pk=pk)
     return list(_page(tb.time_statement(account=account), limit, offset))
+
+
+@router.post("/timebank/services/", response={201: ServiceOut, **ERRORS})
+def cheque_enter(request, payload: ChequeIn):
+    """Staff enter a paper service cheque (provider and served by their registry ids); it waits
+    for the one served (or, pool-paid, for staff) to confirm."""
+    require(request.auth, rules.MANAGE)
+    provider = person_get(user=request.auth, pk=payload.provider_id)
+    served = person_get(user=request.auth, pk=payload.served_id)
+    s = tb.timeservice_record(
+        provider=provider,
+        served=served,
+        hours=payload.hours,
+        served_on=payload.served_on,
+        description=payload.description,
+        from_pool=payload.from_pool,
+        by=request.auth,
+    )
+    return Status(201, _service(s))
 
 
 @router.get("/timebank/pool-services/", response={200: list[ServiceOut], **ERRORS})

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.permissions import require
-from gongzhi.registry.selectors import household_members, person_of_user
+from gongzhi.registry.selectors import household_members, person_get, person_of_user
 
 from . import rules
 from . import timebank as tb
@@ -139,8 +140,60 @@ def donate(request):
     return redirect("volunteers:timebank")
 
 
+@login_required
+def office(request):
+    """Staff: pool-paid services to elderly people without family waiting for confirmation, paper
+    cheques entered at the office (TimeOverflow's office entry), and the accounts of their
+    communities."""
+    require(request.user, rules.MANAGE)
+    if request.method == "POST":
+        try:
+            provider = person_get(user=request.user, pk=int(request.POST.get("provider", "")))
+            served = person_get(user=request.user, pk=int(request.POST.get("served", "")))
+            served_on = dt.date.fromisoformat(request.POST.get("served_on", ""))
+        except ValueError:
+            raise ApplicationError(
+                "bad_date", _("请填写服务提供者、被服务者的居民编号和服务日期。")
+            ) from None
+        tb.timeservice_record(
+            provider=provider,
+            served=served,
+            hours=request.POST.get("hours", ""),
+            description=request.POST.get("description", ""),
+            served_on=served_on,
+            from_pool=bool(request.POST.get("from_pool")),
+            by=request.user,
+        )
+        messages.success(request, _("纸质服务单已录入，等待确认。"))
+        return redirect("volunteers:timebank_office")
+    page = Paginator(tb.time_accounts(user=request.user), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "volunteers/timebank_office.html",
+        {
+            "pending": tb.time_pool_services_pending(user=request.user)[:50],
+            "page": page,
+            "today": timezone.localdate(clock.now()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def office_confirm(request, pk: int):
+    require(request.user, rules.MANAGE)
+    service = tb.time_pool_services_pending(user=request.user).filter(pk=pk).first()
+    if service is None:
+        raise NotFound()
+    tb.timeservice_confirm(service=service, by=request.user)
+    messages.success(request, _("已确认，时长已由社区时间池转入服务者账户。"))
+    return redirect("volunteers:timebank_office")
+
+
 urlpatterns = [
     path("timebank/", timebank, name="timebank"),
+    path("timebank/office/", office, name="timebank_office"),
+    path("timebank/office/<int:pk>/confirm/", office_confirm, name="timebank_office_confirm"),
     path("timebank/posts/", post_create, name="timepost_create"),
     path("timebank/posts/<int:pk>/served/", service_record, name="timeservice_record"),
     path("timebank/services/<int:pk>/confirm/", service_confirm, name="timeservice_confirm"),

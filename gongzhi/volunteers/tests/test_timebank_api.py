@@ -169,3 +169,47 @@ def test_without_a_registry_person_the_member_endpoints_refuse(client, make_user
     assert not TimeAccount.objects.exists()
     client.logout()
     assert client.get("/api/volunteers/timebank/me/").status_code == 401
+
+
+def test_the_office_enters_a_paper_cheque_and_confirms_pool_services(client, make_user, make_resident, staff):
+    from django.urls import reverse
+
+    provider, elder, elsewhere = make_resident(), make_resident(), make_resident(DAGEN)
+    client.force_login(staff)
+    # Page: enter a pool-paid cheque, then confirm it; the hours come from the pool.
+    r = client.post(
+        reverse("volunteers:timebank_office"),
+        {
+            "provider": provider.person_id,
+            "served": elder.person_id,
+            "description": "送餐上门",
+            "hours": "2",
+            "served_on": TODAY,
+            "from_pool": "1",
+        },
+    )
+    assert r.status_code == 302
+    s = TimeService.objects.get()
+    assert s.from_pool and s.state == "pending"
+    html = client.get(reverse("volunteers:timebank_office")).content.decode()
+    assert 'data-testid="pool-service"' in html and "送餐上门" in html
+    client.post(reverse("volunteers:timebank_office_confirm", args=[s.pk]))
+    assert tb.time_account(provider.person).balance == 2 and tb.time_pool(JUNMEN).balance == -2
+    # API: a cheque naming someone outside the worker's communities is not found; nothing written.
+    body = {
+        "provider_id": provider.person_id,
+        "served_id": elsewhere.person_id,
+        "hours": "1",
+        "served_on": TODAY,
+        "description": "修水管",
+    }
+    assert client.post("/api/volunteers/timebank/services/", body, content_type=J).status_code == 404
+    body["served_id"] = elder.person_id
+    r = client.post("/api/volunteers/timebank/services/", body, content_type=J)
+    assert r.status_code == 201 and r.json()["from_pool"] is False and TimeService.objects.count() == 2
+    # Not for residents, nor for another community's staff.
+    client.force_login(provider)
+    assert client.get(reverse("volunteers:timebank_office")).status_code == 403
+    assert client.post("/api/volunteers/timebank/services/", body, content_type=J).status_code == 403
+    client.force_login(make_user("community_worker", DAGEN))
+    assert client.post(reverse("volunteers:timebank_office_confirm", args=[s.pk])).status_code == 404
