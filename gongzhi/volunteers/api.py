@@ -9,11 +9,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.permissions import require
-from gongzhi.core.schemas import ErrorOut
+from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
 from gongzhi.registry.selectors import person_get, person_of_user
 
 from . import points, rules, selectors, services
@@ -115,7 +115,7 @@ def _me(request):
 
 
 @router.get("/activities/", response={200: list[ActivityOut], **ERRORS})
-def activity_list(request, limit: int = 50, offset: int = 0):
+def activity_list(request, limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     require(request.auth, rules.BROWSE)
     limit = max(1, min(limit, 200))
     qs = selectors.activity_list(user=request.auth)[max(0, offset) : max(0, offset) + limit]
@@ -199,7 +199,7 @@ def _volunteer_out(v) -> dict:
 
 
 @router.get("/volunteers/", response={200: list[VolunteerOut], **ERRORS})
-def volunteer_list(request, limit: int = 50, offset: int = 0):
+def volunteer_list(request, limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     require(request.auth, rules.VIEW)
     limit = max(1, min(limit, 200))
     qs = selectors.volunteer_list(user=request.auth)[max(0, offset) : max(0, offset) + limit]
@@ -249,7 +249,7 @@ def _wish_out(wish, user) -> dict:
 
 
 @router.get("/wishes/", response={200: list[WishOut], **ERRORS})
-def wish_list(request, state: str = "", limit: int = 50, offset: int = 0):
+def wish_list(request, state: str = "", limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     """Published without personal details: the person in need is never part of this answer."""
     from . import wishes
 
@@ -271,3 +271,12 @@ def wish_step(request, pk: int, step: str):
 
         raise NotFound()
     return _wish_out(service(wish=wish, by=request.auth), request.auth)
+
+
+from .api_certificates import router as certificates_router  # noqa: E402
+
+router.add_router("", certificates_router)
+
+from .api_timebank import router as timebank_router  # noqa: E402
+
+router.add_router("", timebank_router)

@@ -128,10 +128,15 @@ def demo_volunteers_build(ctx) -> None:
             reward_create(community=community, name=name, donor=donor, cost=cost, stock=stock, by=staff)
     n_wishes = _wishes_and_party(rng, community, staff, resident, volunteers, today)
     n_time = _time_bank(rng, community, staff, resident, chosen, today)
+    n_awards, cert = _meeting_points_and_certificate(community, staff, volunteers, me, today)
+    from .reminders import shifts_remind
+
+    n_reminded = shifts_remind(ahead=dt.timedelta(hours=48)).created  # tomorrow's shifts, whatever the hour
     ctx.out(
         f"  3 支志愿服务队，{len(volunteers) + (1 if me else 0)} 名志愿者，7 项活动（今天 1 项），"
         f"{n_hours} 条服务时长记录，{len(REWARDS)} 种兑换物品，"
-        f"{n_wishes} 个微心愿，{n_time} 笔时间银行服务"
+        f"{n_wishes} 个微心愿，{n_time} 笔时间银行服务，{n_awards} 人次议事会积分，"
+        f"{n_reminded} 条班次提醒" + (f"，志愿服务记录证明 {cert.code}" if cert else "")
     )
 
 
@@ -330,3 +335,28 @@ def _time_bank(rng, community, staff, resident, people, today) -> int:
         by=staff,
     )
     return n + 1
+
+
+def _meeting_points_and_certificate(community, staff, volunteers, me, today):
+    """A configured points item (参加议事协商会议) awarded from last week's sign-in sheet, and a
+    service-record certificate of the demo resident's hours (its public page: /volunteers/verify/)."""
+    from .certificates import certificate_issue
+    from .points import point_rule_create, points_award
+
+    with clock.at(today - dt.timedelta(days=30)):
+        rule = point_rule_create(community=community, name="参加议事协商会议", points=5, by=staff)
+    attendees = volunteers[:8] + ([me] if me is not None else [])
+    with clock.at(today - dt.timedelta(days=6, hours=-20)):
+        result = points_award(
+            rule=rule,
+            volunteers=attendees,
+            occasion="军门社区居民议事会（本月）",
+            on=(today - dt.timedelta(days=6)).date(),
+            by=staff,
+        )
+    cert = None
+    if me is not None:
+        cert = certificate_issue(
+            volunteer=me, start=(today - dt.timedelta(days=60)).date(), end=today.date(), by=staff
+        )
+    return len(result.awarded), cert

@@ -42,6 +42,16 @@ MESSAGES = {
     "bad_date": _("服务日期不能晚于今天。"),
     "out_of_stock": _("该物品已兑完。"),
     "bad_stock": _("库存和所需积分须为正整数。"),
+    "bad_period": _("请填写服务起止日期：起始不晚于截止，截止不晚于今天。"),
+    "no_hours_in_period": _("该志愿者在这段时间没有本单位记录的服务时长，不能出具证明。"),
+    "certificate_code": _("未找到该证明，请核对验证码。"),
+    "already_revoked": _("该证明已作废。"),
+    "bad_rule_points": _("每次积分须在 1 到 1000 之间。"),
+    "rule_exists": _("本社区已有同名的积分项目。"),
+    "rule_inactive": _("该积分项目已停用。"),
+    "occasion_required": _("请填写场次，如“11月居民议事会”。"),
+    "no_volunteers": _("请填写获得积分的志愿者编号。"),
+    "unknown_volunteers": _("以下编号不是您管辖社区的志愿者：%(numbers)s"),
 }
 
 error = ErrorCatalogue(
@@ -55,5 +65,7 @@ error = ErrorCatalogue(
         "already_checked_out": 409,
         "out_of_stock": 409,
         "team_exists": 409,
+        "already_revoked": 409,
+        "rule_exists": 409,
     },
 )

@@ -331,6 +331,62 @@ class Redemption(AppendOnlyModel):
         ordering = ["-at", "-id"]
 
 
+class PointRule(models.Model):
+    """A configured way of earning points besides service hours: attending a deliberation meeting
+    (参加议事协商会议), a residents' assembly, a training… a fixed number of points per occasion."""
+
+    community = community_fk()
+    name = models.CharField(_("积分项目"), max_length=60)
+    points = models.PositiveIntegerField(_("每次积分"))
+    active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("积分项目")
+        verbose_name_plural = _("积分项目")
+        ordering = ["community_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="volunteers_pointrule_unique_name"),
+            models.CheckConstraint(
+                condition=Q(points__gte=1) & Q(points__lte=1000), name="volunteers_pointrule_points"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PointAward(AppendOnlyModel):
+    """Points of a rule given to one volunteer for one occasion — once: the database refuses a
+    second award of the same rule, occasion and volunteer (entering a sign-in sheet twice is safe)."""
+
+    community = community_fk()
+    rule = models.ForeignKey(
+        PointRule, verbose_name=_("积分项目"), on_delete=models.PROTECT, related_name="awards"
+    )
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="point_awards")
+    occasion = models.CharField(_("场次"), max_length=100)
+    on = models.DateField(_("日期"))
+    points = models.PositiveIntegerField(_("积分"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("积分奖励")
+        verbose_name_plural = _("积分奖励")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "occasion", "volunteer"], name="volunteers_pointaward_once"
+            )
+        ]
+
+
 # Time bank (时间银行) ----------------------------------------------------------------------------
 
 
@@ -518,3 +574,82 @@ class PartyMember(models.Model):
     def post_labels(self) -> list[str]:
         labels = dict(self.Post.choices)
         return [str(labels[p]) for p in self.posts.split(",") if p in labels]
+
+
+# Service-record certificates (志愿服务记录证明) --------------------------------------------------------
+
+
+class Certificate(models.Model):
+    """A service-record certificate (志愿服务记录证明, 民政部令第67号: whoever records the hours
+    certifies them): the hours recorded in the issuer's communities over a period, frozen as issued,
+    found again by its verification code on the public page. Revoked, never deleted or edited."""
+
+    community = community_fk()
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    holder = models.CharField(_("志愿者姓名"), max_length=50)
+    holder_masked = models.CharField(_("持证人"), max_length=50)
+    id_number_masked = models.CharField(_("公民身份号码"), max_length=30, blank=True)
+    period_start = models.DateField(_("服务起始日期"))
+    period_end = models.DateField(_("服务截止日期"))
+    hours = models.DecimalField(_("累计服务时长（小时）"), max_digits=8, decimal_places=2)
+    hours_checkin = models.DecimalField(_("扫码签到时长"), max_digits=8, decimal_places=2)
+    hours_staff = models.DecimalField(_("补录及更正时长"), max_digits=8, decimal_places=2)
+    records = models.PositiveIntegerField(_("服务记录条数"))
+    activities = models.PositiveIntegerField(_("参加活动数"))
+    issuer = models.CharField(_("出具单位"), max_length=200)
+    code = models.CharField(_("验证码"), max_length=16, unique=True)
+    issued_at = models.DateTimeField(_("出具时间"), default=clock.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoke_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("志愿服务记录证明")
+        verbose_name_plural = _("志愿服务记录证明")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="volunteers_certificate_period"
+            ),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="volunteers_certificate_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoke_reason=""),
+                name="volunteers_certificate_revoked_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_masked} · {self.hours}h · {self.code}"
+
+    @property
+    def valid(self) -> bool:
+        return self.revoked_at is None
+
+
+class ShiftReminder(models.Model):
+    """A reminder before a shift, one per sign-up (the database refuses a second): in the app on
+    the volunteer's page, and through the platform's message backends (SMS, e-mail)."""
+
+    community = community_fk()
+    signup = models.OneToOneField(SignUp, on_delete=models.CASCADE, related_name="reminder")
+    text = models.CharField(_("提醒内容"), max_length=300)
+    to = models.CharField(_("发送至"), max_length=40, blank=True)  # masked phone, or empty (in-app only)
+    created_at = models.DateTimeField(_("提醒时间"), default=clock.now)
+    delivered_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    error = models.CharField(_("发送失败原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("班次提醒")
+        verbose_name_plural = _("班次提醒")
+        ordering = ["-created_at", "-id"]

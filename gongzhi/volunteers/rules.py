@@ -10,6 +10,9 @@
 | volunteers.lead      | show an activity's check-in code: staff who manage it, or the leader  |
 |                      | of the activity's team                                                |
 | volunteers.figures   | figures: community head, street, district staff                       |
+| volunteers.certify   | issue and revoke service-record certificates (志愿服务记录证明) for the  |
+|                      | hours recorded in their communities: community worker/head, street,    |
+|                      | district ("whoever records it certifies it")                          |
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ VIEW = "volunteers.view"
 MANAGE = "volunteers.manage"
 LEAD = "volunteers.lead"
 FIGURES = "volunteers.figures"
+CERTIFY = "volunteers.certify"
 
-_STAFF = {BROWSE, VIEW, MANAGE}
+_STAFF = {BROWSE, VIEW, MANAGE, CERTIFY}
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.RESIDENT: {BROWSE, JOIN},
     Role.GRID_WORKER: {BROWSE, VIEW},
@@ -35,7 +39,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.STREET_STAFF: _STAFF | {FIGURES},
     Role.DISTRICT_STAFF: _STAFF | {FIGURES},
 }
-SCOPED = (BROWSE, JOIN, VIEW, MANAGE, FIGURES)
+SCOPED = (BROWSE, JOIN, VIEW, MANAGE, FIGURES, CERTIFY)
 
 
 @rules.predicate

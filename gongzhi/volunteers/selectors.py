@@ -14,7 +14,18 @@ from gongzhi.core.errors import NotFound
 from gongzhi.core.scoping import scoped
 
 from . import rules
-from .models import Activity, HourRecord, PointAccount, Redemption, RewardItem, Shift, SignUp, Team, Volunteer
+from .models import (
+    Activity,
+    HourRecord,
+    PointAccount,
+    Redemption,
+    RewardItem,
+    Shift,
+    ShiftReminder,
+    SignUp,
+    Team,
+    Volunteer,
+)
 
 # 志愿服务记录与证明出具办法 / 星级认定: cumulative hours for one to five stars.
 STAR_THRESHOLDS = (100, 300, 600, 1000, 1500)
@@ -199,3 +210,14 @@ def point_statement(*, volunteer: Volunteer, limit: int = 50):
 
 def redemptions_of(*, volunteer: Volunteer) -> QuerySet[Redemption]:
     return volunteer.redemptions.select_related("item").order_by("-at")
+
+
+def reminders_of(*, volunteer: Volunteer) -> list[ShiftReminder]:
+    """The reminders of the volunteer's shifts still to come (shown at the top of their page)."""
+    return list(
+        ShiftReminder.objects.filter(
+            signup__volunteer=volunteer,
+            signup__status=SignUp.Status.CONFIRMED,
+            signup__ends_at__gte=clock.now(),
+        ).order_by("signup__starts_at")[:5]
+    )

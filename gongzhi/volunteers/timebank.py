@@ -13,13 +13,15 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import clock
-from gongzhi.core.errors import ApplicationError, PermissionDenied
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.ledger import Movement, ledger_transfer
 from gongzhi.core.permissions import require
+from gongzhi.core.scoping import scoped
 from gongzhi.registry.selectors import household_members
 
 from . import rules
@@ -42,7 +44,9 @@ MESSAGES = {
     "not_family": _("时长只能赠与配偶，或60岁以上的父母（以户籍登记的家庭关系为准）。"),
     "title_required": _("请填写内容。"),
     "bad_date": _("服务日期不能晚于今天。"),
+    "no_person": _("您的账号还没有关联居民登记信息，请到社区办理实名登记。"),
 }
+POOL_LABEL = _("社区时间池")
 
 
 def _error(code: str, status: int = 400, **params) -> ApplicationError:
@@ -237,3 +241,65 @@ def time_donate(*, giver, hours, by) -> None:
         kind="donate",
         by=by,
     )
+
+
+# Selectors -----------------------------------------------------------------------------------------
+
+
+def household_ids(person) -> list[int]:
+    """The person and the members of their household (who may confirm services for each other)."""
+    membership = getattr(person, "membership", None)
+    if membership is None:
+        return [person.pk]
+    return [m.person_id for m in household_members(household=membership.household)]
+
+
+def time_statement(*, account: TimeAccount) -> QuerySet[TimeEntry]:
+    """An account's entries, newest first: deposits (hours earned, gifts and donations received) are
+    positive, withdrawals (services paid, gifts and donations given) negative."""
+    return account.entries.select_related("by").order_by("-at", "-id")
+
+
+def time_posts(*, person) -> QuerySet[TimePost]:
+    """Open offers and requests across the person's district (accounts are valid district-wide)."""
+    return (
+        TimePost.objects.filter(open=True, community__code__startswith=person.community_id[:6])
+        .select_related("community", "person")
+        .order_by("-created_at", "-id")
+    )
+
+
+def time_services_to_confirm(*, person) -> QuerySet[TimeService]:
+    """Services given to the person or their household that wait for their confirmation."""
+    return TimeService.objects.filter(
+        state=TimeService.State.PENDING, served_id__in=household_ids(person), from_pool=False
+    ).select_related("provider", "served")
+
+
+def time_services_given(*, person) -> QuerySet[TimeService]:
+    return TimeService.objects.filter(provider=person).select_related("served").order_by("-created_at", "-id")
+
+
+def time_accounts(*, user) -> QuerySet[TimeAccount]:
+    """Staff: the members' accounts and community pools of their communities."""
+    return scoped(TimeAccount.objects.select_related("person", "community"), user, rules.MANAGE).order_by(
+        "community_id", "person__name", "id"
+    )
+
+
+def time_account_get(*, user, pk: int) -> TimeAccount:
+    account = time_accounts(user=user).filter(pk=pk).first()
+    if account is None:
+        raise NotFound()
+    return account
+
+
+def time_pool_services_pending(*, user) -> QuerySet[TimeService]:
+    """Staff: services to elderly people without family, paid by the pool, waiting for confirmation."""
+    return scoped(
+        TimeService.objects.filter(state=TimeService.State.PENDING, from_pool=True).select_related(
+            "provider", "served"
+        ),
+        user,
+        rules.MANAGE,
+    ).order_by("served_on", "id")

@@ -35,3 +35,11 @@ urlpatterns += views_timebank.urlpatterns
 from . import views_figures  # noqa: E402
 
 urlpatterns += views_figures.urlpatterns
+
+from . import views_certificates  # noqa: E402
+
+urlpatterns += views_certificates.urlpatterns
+
+from . import views_points  # noqa: E402
+
+urlpatterns += views_points.urlpatterns

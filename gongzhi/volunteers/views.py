@@ -27,6 +27,7 @@ from gongzhi.registry.selectors import person_get, person_of_user, person_querys
 from . import points, rules, selectors, services
 from .codes import checkin_code, seconds_left
 from .errors import error
+from .qr import qr_svg
 
 
 def _communities(user):
@@ -57,6 +58,7 @@ def home(request):
             past=[s for s in signups if s.ends_at < now][:10],
             records=selectors.hour_records(volunteer=volunteer)[:10],
         )
+        ctx["reminders"] = selectors.reminders_of(volunteer=volunteer)
     return render(request, "volunteers/home.html", ctx)
 
 
@@ -216,12 +218,23 @@ def checkin_screen(request, pk: int):
     require(request.user, rules.LEAD, activity, hide=True)
     now = clock.now()
     code = checkin_code(activity.pk, now)
-    link = request.build_absolute_uri(reverse("volunteers:checkin", args=[activity.pk]) + f"?code={code}")
+    link = checkin_link(request, activity.pk, code)
     return render(
         request,
         "volunteers/checkin_screen.html",
-        {"activity": activity, "code": code, "link": link, "seconds": seconds_left(now)},
+        {
+            "activity": activity,
+            "code": code,
+            "link": link,
+            "qr": qr_svg(link, title=_("签到二维码：用手机扫码签到或签退")),
+            "seconds": seconds_left(now),
+        },
     )
+
+
+def checkin_link(request, activity_id: int, code: str) -> str:
+    """What the leader's QR code opens on the volunteer's phone: the check-in page, code filled in."""
+    return request.build_absolute_uri(reverse("volunteers:checkin", args=[activity_id]) + f"?code={code}")
 
 
 @login_required
@@ -313,6 +326,7 @@ def roster(request):
             "candidates": candidates,
             "teams": selectors.team_list(user=request.user),
             "can_manage": request.user.has_perm(rules.MANAGE),
+            "can_certify": request.user.has_perm(rules.CERTIFY),
         },
     )
 
@@ -376,6 +390,7 @@ def rewards(request):
             statement=selectors.point_statement(volunteer=volunteer, limit=20),
             redemptions=selectors.redemptions_of(volunteer=volunteer)[:10],
         )
+        ctx["expiring"], ctx["expiring_on"] = points.points_expiring(volunteer=volunteer)
     return render(request, "volunteers/rewards.html", ctx)
 
 

@@ -3,8 +3,6 @@ the quarterly service card export)."""
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,6 +19,7 @@ from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_q
+from gongzhi.core.spreadsheets import xlsx_bytes
 from gongzhi.registry.selectors import person_get, person_of_user
 
 from . import rules, wishes
@@ -153,25 +152,25 @@ def party_export(request):
     cards = wishes.party_service_cards(
         user=request.user, year=year, quarter=quarter, employer=request.GET.get("employer", "")[:100]
     )
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{year}Q{quarter}"
     header = [_("姓名"), _("工作单位"), _("报到社区"), _("认领岗位"), _("服务时长（小时）"), _("完成微心愿")]
-    ws.append([str(h) for h in header])
-    for c in cards:
-        m = c["member"]
-        ws.append([m.name, m.employer, m.community_id, c["posts"], float(c["hours"]), c["wishes"]])
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.value = "".join(ch for ch in cell.value if ch >= " ")
-                cell.data_type = "s"
-    buf = io.BytesIO()
-    wb.save(buf)
+    data = xlsx_bytes(
+        title=f"{year}Q{quarter}",
+        header=[str(h) for h in header],
+        rows=(
+            [
+                c["member"].name,
+                c["member"].employer,
+                c["member"].community_id,
+                c["posts"],
+                float(c["hours"]),
+                c["wishes"],
+            ]
+            for c in cards
+        ),
+        widths=(12, 24, 14, 24, 14, 12),
+    )
     response = HttpResponse(
-        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = content_disposition(f"在职党员服务卡-{year}Q{quarter}.xlsx")
     return response

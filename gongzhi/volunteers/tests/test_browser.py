@@ -111,3 +111,123 @@ def test_resident_checks_in_from_the_phone(live_server, chromium, screenshot, wo
         screenshot(page, "volunteers-phone-timebank")
     finally:
         context.close()
+
+
+AXE = __import__("pathlib").Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _axe_serious(page) -> list[dict]:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make assets` (npm ci) to install axe-core")
+    # Through the DevTools protocol, not a <script> tag: the site's CSP stays in force.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+             .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"""
+    )
+    return [v for v in violations if v["impact"] in ("critical", "serious")]
+
+
+@pytest.fixture
+def newcomer(world):
+    """A resident of 军门 not yet a volunteer, and an activity whose shift starts in 20 minutes
+    (sign-up still open, check-in already open); a certificate for the first resident."""
+    from gongzhi.volunteers import certificates, services
+    from gongzhi.volunteers.models import Volunteer
+    from tests.factories import PersonFactory, user_with_role
+
+    junmen = Region.objects.get(code=JUNMEN)
+    person = PersonFactory(name="陈明", sex="M", birth_date=dt.date(1990, 6, 1))
+    user = user_with_role("resident", JUNMEN, username="chenm", display_name="陈明", password=PASSWORD)
+    user.person = person
+    user.save(update_fields=["person"])
+    staff = user_with_role("community_worker", JUNMEN, username="junmen2", password=PASSWORD)
+    start = (clock.now() + dt.timedelta(minutes=20)).replace(second=0, microsecond=0)
+    activity = services.activity_create(
+        community=junmen,
+        title="反诈宣传",
+        place="军门社区广场",
+        by=staff,
+        shifts=[(start, start + dt.timedelta(hours=2), 5)],
+        description="向居民发放反诈宣传册。",
+    )
+    v = Volunteer.objects.get(person__name="林秀英")
+    cert = certificates.certificate_issue(
+        volunteer=v, start=dt.date.today() - dt.timedelta(days=30), end=dt.date.today(), by=staff
+    )
+    return {"user": user, "activity": activity, "staff": staff, "certificate": cert}
+
+
+def test_a_newcomer_registers_signs_up_and_checks_in_by_the_leaders_qr(
+    live_server, chromium, screenshot, newcomer
+):
+    from gongzhi.volunteers.models import CheckIn, SignUp
+
+    base = live_server.url
+    activity = newcomer["activity"]
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    problems: dict = {}
+
+    def check(name: str) -> None:
+        _no_sideways_scroll(page)
+        found = _axe_serious(page)
+        if found:
+            problems[page.url] = found
+        screenshot(page, f"volunteers-phone-{name}")
+
+    try:
+        _login(page, base, "chenm")
+        page.goto(f"{base}/volunteers/")
+        check("register")
+        page.fill("input[name=skills]", "摄影")
+        page.get_by_role("button", name="注册").click()
+        page.wait_for_url(f"{base}/volunteers/")
+        assert "您已注册成为志愿者" in page.content()
+        page.goto(f"{base}/volunteers/activities/")
+        check("activities")
+        page.get_by_role("link", name="反诈宣传").first.click()
+        page.wait_for_url(f"{base}/volunteers/activities/{activity.pk}/")
+        check("activity")
+        page.locator("[data-testid=shift] button", has_text="报名").click()
+        page.wait_for_url(f"{base}/volunteers/activities/{activity.pk}/")
+        assert "报名成功" in page.content()
+        assert SignUp.objects.filter(volunteer__person__name="陈明", status="confirmed").count() == 1
+        screenshot(page, "volunteers-phone-signed-up")
+
+        # The leader's screen (any device): the QR code of this minute's check-in link.
+        leader = chromium.new_context(viewport={"width": 800, "height": 900}, locale="zh-CN").new_page()
+        _login(leader, base, "junmen2")
+        leader.goto(f"{base}/volunteers/activities/{activity.pk}/code/")
+        assert leader.locator("[data-testid=checkin-qr] svg[role=img]").is_visible()
+        link = leader.locator(".card a").first.get_attribute("href")
+        screenshot(leader, "volunteers-leader-checkin-qr")
+        leader.context.close()
+
+        # The phone "scans" it: the link opens the check-in page with the code filled in.
+        page.goto(link)
+        assert page.locator("input[name=code]").input_value() == link.rsplit("=", 1)[1]
+        check("checkin-scanned")
+        page.click("button[value=in]")
+        page.wait_for_url(f"{base}/volunteers/")
+        assert "签到成功" in page.content()
+        assert CheckIn.objects.filter(signup__volunteer__person__name="陈明").count() == 1
+        check("checked-in")
+        for path, name in (
+            ("/volunteers/rewards/", "rewards"),
+            ("/volunteers/timebank/", "timebank-2"),
+            ("/volunteers/certificates/", "certificates"),
+        ):
+            page.goto(f"{base}{path}")
+            check(name)
+        context.close()
+
+        # The public verification page, signed out, on a phone.
+        context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{base}/volunteers/verify/{newcomer['certificate'].code}/")
+        assert page.locator("[data-testid=holder]").inner_text() == "林*英"
+        check("certificate-verify")
+    finally:
+        context.close()
+    assert problems == {}

@@ -67,5 +67,12 @@ def test_the_demo_builds_teams_a_week_and_today_for_the_resident(demo):
     assert time_account(resident.person).balance == Decimal("1.5")
     assert TimeService.objects.filter(state="pending", served=resident.person).count() == 1
     assert ledger_verify()[1] == []
+    # Meeting points, a certificate of the resident's hours (verifiable in public), reminders.
+    from gongzhi.volunteers.models import Certificate, PointAward, ShiftReminder
+
+    assert PointAward.objects.filter(volunteer=me, rule__name="参加议事协商会议").count() == 1
+    cert = Certificate.objects.get(volunteer=me)
+    assert cert.valid and cert.hours == volunteer_summary(volunteer=me).total
+    assert ShiftReminder.objects.exists() and cert.code in out[-1]
     demo_volunteers_build(ctx)
     assert Team.objects.count() == 3 and "跳过" in out[-1]
