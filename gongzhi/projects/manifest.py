@@ -14,7 +14,7 @@ manifest = AppManifest(
     app_label="projects",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
-    reference_tables=("FundingCall",),
+    reference_tables=("FundingCall", "CallItem"),
     local_tables=("FundAccount", "FundEntry", "ProjectEvent"),
     menu=(MenuEntry(_("公益创投"), "projects:index", rules.VIEW, order=63),),
     home_panels=(funding_panel,),
