@@ -197,7 +197,9 @@ class CommitteeMember(TimeStampedModel):
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("业主"), on_delete=models.PROTECT, related_name="+"
     )
-    role = models.CharField(_("职务"), max_length=10, choices=CommitteeRole.choices, default=CommitteeRole.MEMBER)
+    role = models.CharField(
+        _("职务"), max_length=10, choices=CommitteeRole.choices, default=CommitteeRole.MEMBER
+    )
 
     class Meta:
         verbose_name = _("业委会委员")
@@ -574,7 +576,9 @@ class NeedActivity(models.Model):
     """A need turned into a volunteer activity (volunteers.Activity)."""
 
     community = community_fk()
-    need = models.ForeignKey(Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="activities")
+    need = models.ForeignKey(
+        Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="activities"
+    )
     activity = models.ForeignKey(
         "volunteers.Activity", verbose_name=_("志愿活动"), on_delete=models.PROTECT, related_name="+"
     )

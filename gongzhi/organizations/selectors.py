@@ -140,6 +140,29 @@ def committee_list(*, user, overdue: bool = False, perm: str = VIEW) -> QuerySet
     return qs.order_by("term_end", "pk")
 
 
+def committee_members(*, committee: OwnersCommittee) -> QuerySet:
+    return committee.members.select_related("person").order_by("role", "pk")
+
+
+def estate_owners(*, user, estate_id: int, limit: int = 1000) -> list[tuple[Any, str]]:
+    """The registry's owners of dwellings in an estate that the user may see, each with the
+    dwelling they own (for the committee member picker)."""
+    from gongzhi.registry.models import DwellingOwner
+
+    people = registry.person_queryset(user=user).values("pk")
+    rows = (
+        DwellingOwner.objects.filter(dwelling__building__estate_id=estate_id, person__in=people)
+        .select_related("person", "dwelling__building")
+        .order_by("person__name", "person_id", "dwelling_id")[:limit]
+    )
+    seen: dict[int, tuple[Any, str]] = {}
+    for o in rows:
+        if o.person_id not in seen:
+            d = o.dwelling
+            seen[o.person_id] = (o.person, f"{o.person.name} · {d.building.name}{d.entrance}-{d.number}")
+    return list(seen.values())
+
+
 def register_counts(*, user, perm: str = VIEW) -> dict[str, int]:
     orgs = organization_list(user=user, perm=perm)
     by_kind = dict(orgs.order_by().values_list("kind").annotate(n=Count("pk")))

@@ -47,18 +47,23 @@ class CallItem(TimeStampedModel):
     """An item of a call (征集项目): what the call asks organisations to do, often drawn from a
     community's needs list (the need's community and households come with it)."""
 
-    call = models.ForeignKey(FundingCall, verbose_name=_("征集"), on_delete=models.CASCADE, related_name="items")
+    call = models.ForeignKey(
+        FundingCall, verbose_name=_("征集"), on_delete=models.CASCADE, related_name="items"
+    )
     title = models.CharField(_("征集项目"), max_length=100)
+    # A reference table (like the call) may not hold a database foreign key to a distributed one
+    # (the needs, by community) when sharded: the service checks the need instead.
     need = models.ForeignKey(
         "organizations.Need",
         verbose_name=_("来源需求"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="call_items",
     )
-    community = models.ForeignKey(
-        Region, verbose_name=_("服务社区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    serves = models.ForeignKey(
+        Region, verbose_name=_("服务区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     households = models.PositiveIntegerField(_("涉及户数"), default=0)
 
