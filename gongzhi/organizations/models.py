@@ -388,7 +388,15 @@ class Booking(TimeStampedModel):
         verbose_name = _("预约")
         verbose_name_plural = _("预约")
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["space", "starts_at"], name="booking_space_start_idx")]
+        indexes = [
+            models.Index(fields=["space", "starts_at"], name="booking_space_start_idx"),
+            # Availability: what holds a space from a moment on (organizations.selectors).
+            models.Index(
+                fields=["space", "ends_at"],
+                name="booking_holding_end_idx",
+                condition=models.Q(status__in=["confirmed", "checked_in", "no_show"]),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="booking_time_order"

@@ -17,6 +17,10 @@ urlpatterns = [
 
 from . import views_calls  # noqa: E402
 
+# Before "applications/<pk>/<action>/" (the workflow steps) would catch it.
+urlpatterns.insert(
+    0, path("applications/<int:pk>/edit/", views_calls.application_edit, name="application_edit")
+)
 urlpatterns += [
     path("calls/new/", views_calls.call_new, name="call_new"),
     path("calls/<int:pk>/", views_calls.call_detail, name="call_detail"),
@@ -25,5 +29,4 @@ urlpatterns += [
     path("calls/<int:pk>/items/", views_calls.call_item_add, name="call_item_add"),
     path("calls/<int:pk>/reviewers/", views_calls.call_reviewers, name="call_reviewers"),
     path("calls/<int:pk>/apply/", views_calls.application_new, name="application_new"),
-    path("applications/<int:pk>/edit/", views_calls.application_edit, name="application_edit"),
 ]
