@@ -175,8 +175,10 @@ def main() -> None:
     target.save()
     clients = []
     for i in range(args.clients):
-        u = User.objects.create(username=f"bench-resident-{i}")
-        RoleAssignment.objects.create(user=u, role="resident", region_id=target.community_id, active=True)
+        u, _new = User.objects.get_or_create(username=f"bench-resident-{i}")
+        RoleAssignment.objects.get_or_create(
+            user=u, role="resident", region_id=target.community_id, defaults={"active": True}
+        )
         clients.append(u)
     day = today + dt.timedelta(days=2)
     slots = [

@@ -453,6 +453,19 @@ def space_usage(*, user, days: int = 30, perm: str = MANAGE_SPACES) -> FigureVal
     return FigureValue(value, rows)
 
 
+def booking_fees(*, user, days: int = 30, perm: str = MANAGE_SPACES) -> FigureValue:
+    """Fees of the bookings that held a space over the past `days` days (yuan), with the bookings."""
+    end = clock.now()
+    charged = (
+        scoped(Booking.objects.filter(status__in=HOLDING, fee__gt=0), user, perm)
+        .filter(starts_at__gte=end - dt.timedelta(days=days), starts_at__lt=end)
+        .select_related("space")
+        .order_by("-starts_at")
+    )
+    total = charged.aggregate(s=Sum("fee"))["s"] or 0
+    return FigureValue(float(total), charged, charged.count())
+
+
 def organization_share_of_premises(*, user, days: int = 30, perm: str = MANAGE_SPACES) -> FigureValue:
     """Share of the hours booked in the community's own premises that organisations booked."""
     usage = space_usage(user=user, days=days, perm=perm)

@@ -12,7 +12,7 @@ from django.test import Client
 
 from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
-from gongzhi.organizations import bookings, lists, services
+from gongzhi.organizations import bookings, lists, selectors, services
 from gongzhi.organizations.models import (
     CommitteeMember,
     Need,
@@ -348,6 +348,11 @@ def test_fees_for_residents_and_organisations_staff_free(staff, regions, make_us
     assert b.fee == Decimal("60.00")
     client = _client(resident)
     assert "60.00" in client.get("/organizations/bookings/").content.decode()
+    with clock.at(NOW + dt.timedelta(days=10)):  # the figure: fees of the past 30 days
+        fees = selectors.booking_fees(user=staff)
+        assert (fees.value, fees.numerator) == (120.0, 3)
+        page = _client(staff).get("/organizations/figures/?key=organizations.booking_fees").content.decode()
+        assert "百姓大舞台" in page and "60.00" in page
 
 
 def test_space_pages_create_edit_and_bad_input(staff, regions):
