@@ -3,6 +3,8 @@ choices, with plain messages); the services check the rules and write."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +25,7 @@ from .models import (
 )
 from .services import REGISTER_KINDS
 
-BLANK = [("", "—")]
+BLANK: list[tuple[str, Any]] = [("", "—")]
 WEEKDAYS = [
     ("1", _("周一")),
     ("2", _("周二")),

@@ -27,7 +27,7 @@ from .forms import (
     SpaceForm,
     add_service_error,
 )
-from .models import CommitteeMember, Need, OrganizationKind, OwnersCommittee
+from .models import CommitteeMember, Need, Organization, OrganizationKind, OwnersCommittee
 from .rules import MANAGE, MANAGE_SPACES, VIEW
 
 
@@ -286,7 +286,7 @@ def _space_owners(user):
     )[:500]
 
 
-def _space_values(data: dict, owners) -> tuple[dict, object]:
+def _space_values(data: dict, owners) -> tuple[dict, Organization | None]:
     owner = next((o for o in owners if o.pk == data.get("owner")), None)
     return {k: data[k] for k in SPACE_FORM_FIELDS}, owner
 

@@ -73,7 +73,8 @@ class CallForm(PlainMessagesMixin, forms.Form):
 
     def clean_rubric(self) -> list[dict]:
         """Lines → [{key, label}]: a line kept from before keeps its key (scores refer to it)."""
-        lines, used = [], set()
+        lines: list[dict] = []
+        used: set[str] = set()
         for raw in self.cleaned_data["rubric"].splitlines():
             label = raw.strip()[:60]
             if not label or label in (r["label"] for r in lines):

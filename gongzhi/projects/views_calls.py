@@ -24,7 +24,7 @@ from .models import ApplicationStatus, CallPhase
 from .rules import APPLY, MANAGE, VIEW
 from .workflow import APPLICATION, is_staff_of
 
-NEXT_PHASE = {CallPhase.OPEN: CallPhase.REVIEW, CallPhase.REVIEW: CallPhase.DECIDED}
+NEXT_PHASE: dict[str, str] = {CallPhase.OPEN: CallPhase.REVIEW, CallPhase.REVIEW: CallPhase.DECIDED}
 
 
 def _shown(exc: ApplicationError) -> bool:
