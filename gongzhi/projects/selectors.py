@@ -16,6 +16,7 @@ from .models import (
     Application,
     ApplicationStatus,
     CallItem,
+    CallPhase,
     Evaluation,
     EvaluationStatus,
     FundEntry,
@@ -130,6 +131,11 @@ def todo_counts(*, user) -> dict[str, int]:
 
         orgs = RoleAssignment.objects.filter(user=user, active=True, organization__isnull=False).values(
             "organization"
+        )
+        counts["open_calls"] = (
+            calls_visible(user=user, perm="projects.apply")
+            .filter(phase=CallPhase.OPEN, closes_at__gt=clock.now())
+            .count()
         )
         counts["drafts"] = Application.objects.filter(
             organization__in=orgs, status__in=(ApplicationStatus.DRAFT, ApplicationStatus.REVISION)
