@@ -8,7 +8,7 @@ write-locked transaction (transaction_mode IMMEDIATE) is the guarantee."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -21,7 +21,17 @@ from gongzhi.core.roles import Role
 
 from .errors import error
 from .events import event_record
-from .models import HOLDING, BookerKind, Booking, BookingSeries, BookingStatus, Organization, Space
+from .models import (
+    HOLDING,
+    BookerKind,
+    Booking,
+    BookingSeries,
+    BookingStatus,
+    Organization,
+    OrganizationProfile,
+    Space,
+    SpaceKind,
+)
 from .rules import BOOK, MANAGE_SPACES
 from .workflow import WORKFLOW
 
@@ -103,6 +113,14 @@ def _check_rules(
             )
 
 
+def booking_fee(space: Space, kind: str, starts_at, ends_at) -> Decimal:
+    """Hourly price × hours for residents and organisations; staff bookings and blocks are free."""
+    if kind not in (BookerKind.RESIDENT, BookerKind.ORGANIZATION) or not space.price_per_hour:
+        return Decimal("0")
+    hours = Decimal((ends_at - starts_at).total_seconds()) / Decimal(3600)
+    return (space.price_per_hour * hours).quantize(Decimal("0.01"))
+
+
 def _overlaps(space: Space, starts_at, ends_at, exclude_pk=None) -> bool:
     qs = Booking.objects.filter(space=space, status__in=HOLDING, starts_at__lt=ends_at, ends_at__gt=starts_at)
     if exclude_pk:
@@ -155,6 +173,7 @@ def booking_create(
             organization=org,
             purpose=purpose[:120],
             attendees=attendees,
+            fee=booking_fee(space, kind, starts_at, ends_at),
             created_by=by,
         )
     )
@@ -219,6 +238,7 @@ def series_book(
                 series=series,
                 purpose=purpose[:120],
                 attendees=attendees,
+                fee=booking_fee(space, kind, s, e),
                 created_by=by,
             ),
             "series_slot_taken",
@@ -316,18 +336,129 @@ def block_create(*, by, space: Space, starts_at: dt.datetime, ends_at: dt.dateti
     return block
 
 
+SPACE_FIELDS = (
+    "name",
+    "kind",
+    "place",
+    "capacity",
+    "area",
+    "opens",
+    "closes",
+    "open_weekdays",
+    "residents_may_book",
+    "organizations_may_book",
+    "approval_required",
+    "price_per_hour",
+    "quota_hours_per_week",
+    "window_days",
+    "slot_minutes",
+    "active",
+)
+
+
+def _decimal(value, code: str, *, positive: bool = False) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        raise error(code) from None
+    if not d.is_finite() or d < 0 or (positive and d == 0):
+        raise error(code)
+    return d
+
+
+def _int_in(value, low: int, high: int, code: str) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise error(code) from None
+    if not low <= n <= high:
+        raise error(code)
+    return n
+
+
+def _clean_space(*, community, owner: Organization | None, values: dict) -> dict:
+    """The checked fields of a space (raises the first problem, in the form's order)."""
+    v = {k: values[k] for k in SPACE_FIELDS if k in values}
+    v["name"] = (v.get("name") or "").strip()[:80]
+    if not v["name"]:
+        raise error("name_required")
+    if v.get("kind") not in SpaceKind.values:
+        raise error("choice_invalid", value=v.get("kind", ""), label="场地类型")
+    v["place"] = (v.get("place") or "").strip()[:120]
+    v["capacity"] = _int_in(v.get("capacity"), 1, 10000, "capacity_invalid")
+    if "area" in v:
+        area = _decimal(v["area"], "area_invalid", positive=True)
+        if area is not None and area >= Decimal("1000000"):
+            raise error("area_invalid")
+        v["area"] = area
+    opens, closes = v.get("opens"), v.get("closes")
+    if not isinstance(opens, dt.time) or not isinstance(closes, dt.time):
+        raise error("time_invalid")
+    if closes <= opens:
+        raise error("hours_invalid")
+    v["slot_minutes"] = _int_in(v.get("slot_minutes", 60), 15, 480, "slot_invalid")
+    open_minutes = (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
+    if open_minutes % v["slot_minutes"] or open_minutes < v["slot_minutes"]:
+        raise error("slot_invalid")
+    days = "".join(sorted(set(str(v.get("open_weekdays", "1234567"))) & set("1234567")))
+    if not days:
+        raise error("weekdays_invalid")
+    v["open_weekdays"] = days
+    price = _decimal(v.get("price_per_hour", 0) or 0, "price_invalid")
+    if price is None or price >= Decimal("1000000"):
+        raise error("price_invalid")
+    v["price_per_hour"] = price.quantize(Decimal("0.01"))
+    v["quota_hours_per_week"] = _int_in(v.get("quota_hours_per_week", 0) or 0, 0, 168, "quota_invalid")
+    v["window_days"] = _int_in(v.get("window_days", 14), 1, 180, "window_invalid")
+    for flag in ("residents_may_book", "organizations_may_book", "approval_required", "active"):
+        if flag in v:
+            v[flag] = bool(v[flag])
+    if owner is not None:
+        serves = (
+            community.code.startswith(owner.region_id)
+            or OrganizationProfile.objects.filter(
+                organization=owner, communities_served=community.code
+            ).exists()
+        )
+        if not serves or owner.kind == "owners_committee":
+            raise error("owner_not_serving")
+    return v
+
+
 @transaction.atomic
 def space_create(*, by, community, owner: Organization | None = None, **fields) -> Space:
+    """Open a room or facility of the community (owner None) or of a unit for booking."""
     require(by, MANAGE_SPACES, community, hide=True)
-    space = Space(community=community, owner=owner, created_by=by, **fields)
-    if not space.name.strip():
-        raise error("name_required")
-    if space.closes <= space.opens:
-        raise error("outside_hours", opens=space.opens, closes=space.closes)
+    if getattr(community, "level", 5) != 5:
+        raise error("not_community", name=community.name)
+    v = _clean_space(community=community, owner=owner, values=fields)
+    space = Space(community=community, owner=owner, created_by=by, **v)
     try:
         with transaction.atomic():
             space.save()
     except IntegrityError:
-        raise error("duplicate") from None
+        raise error("space_name_taken") from None
     event_record("space_created", space, by=by)
+    return space
+
+
+@transaction.atomic
+def space_update(*, by, space: Space, owner: Organization | None = None, **fields) -> Space:
+    """Change a space's rules. Bookings already made keep their times and fees."""
+    space = _locked(space)
+    require(by, MANAGE_SPACES, space, hide=True)
+    v = _clean_space(community=space.community, owner=owner, values=fields)
+    before = {k: str(getattr(space, k)) for k in v if getattr(space, k) != v[k]}
+    for k, value in v.items():
+        setattr(space, k, value)
+    space.owner = owner
+    space.updated_by = by
+    try:
+        with transaction.atomic():
+            space.save()
+    except IntegrityError:
+        raise error("space_name_taken") from None
+    event_record("space_updated", space, by=by, before=before)
     return space

@@ -173,6 +173,7 @@ def demo_registers_build(ctx) -> None:
         )
         n_committees += 1
         overdue += end < today
+    n_members = _demo_committee_members(by, today)
     # The demo account's own organisation gets its profile.
     own = Organization.objects.filter(name=SOCIAL_ORG_NAME).first()
     if own is not None and not OrganizationProfile.objects.filter(organization=own).exists():
@@ -187,9 +188,46 @@ def demo_registers_build(ctx) -> None:
         profile.communities_served.set([COMMUNITY])  # type: ignore[list-item]  # stubs assume int pks; Region's is its code
     assert OwnersCommittee.objects.count() >= n_committees
     ctx.out(
-        f"  {n_orgs} 个社会组织，{n_agreements} 份共驻共建协议，{n_committees} 个业委会（{overdue} 个逾期未换届）"
+        f"  {n_orgs} 个社会组织，{n_agreements} 份共驻共建协议，{n_committees} 个业委会（{overdue} 个逾期未换届），"
+        f"{n_members} 名委员由业主登记"
         f"（{time.perf_counter() - started:.1f} 秒）"
     )
+
+
+def _demo_committee_members(by, today) -> int:
+    """The estates of 军门社区 whose ownership the registry records (the deliberation demo's owners'
+    vote): a current committee whose members are owners there, the first one its director."""
+    import datetime as dt
+
+    from gongzhi.registry.models import DwellingOwner, Estate, Person
+
+    from .models import OwnersCommittee
+    from .services import committee_member_add, committee_record
+
+    n = 0
+    estates = Estate.objects.filter(
+        community_id=COMMUNITY, pk__in=DwellingOwner.objects.values("dwelling__building__estate")
+    )
+    for estate in estates:
+        committee = OwnersCommittee.objects.filter(estate=estate).order_by("-term_start").first()
+        if committee is None or committee.term_end < today:
+            committee = committee_record(
+                by=by,
+                estate=estate,
+                term_start=today - dt.timedelta(days=400),
+                term_end=today - dt.timedelta(days=400) + dt.timedelta(days=5 * 365),
+                filed_on=today - dt.timedelta(days=380),
+                member_count=5,
+            )
+        owners = Person.objects.filter(
+            pk__in=DwellingOwner.objects.filter(dwelling__building__estate=estate).values("person")
+        ).order_by("pk")[: committee.member_count]
+        for i, person in enumerate(owners):
+            committee_member_add(
+                by=by, committee=committee, person=person, role="director" if i == 0 else "member"
+            )
+            n += 1
+    return n
 
 
 # --- shared spaces and bookings (DemoStep 86) ----------------------------------------------
@@ -272,6 +310,7 @@ def demo_spaces_build(ctx) -> None:
         quota_hours_per_week=2,
         slot_minutes=60,
         window_days=7,
+        price_per_hour=20,
     )
     spaces.append(hall)
     tz = timezone.get_current_timezone()

@@ -79,3 +79,28 @@ MESSAGES.update(
     }
 )
 error.statuses.update({"already_matched": 409, "already_supported": 409})
+
+MESSAGES.update(
+    {
+        "members_fewer_than_recorded": _("已登记 %(n)s 名委员，委员人数不能少于已登记的人数。"),
+        "not_an_owner": _("登记记录中此人不是“%(estate)s”的业主，业委会委员须为本小区业主。"),
+        "committee_full": _("这一届业委会已登记满 %(n)s 名委员。"),
+        "director_exists": _("这一届业委会已有主任，请先移除原主任。"),
+        "member_exists": _("此人已是这一届业委会的委员。"),
+        "region_not_allowed": _("所在区域应为区、街道或社区。"),
+        "owner_not_serving": _("提供单位须为服务该社区的驻区单位或社会组织。"),
+        "hours_invalid": _("关闭时间必须晚于开放时间。"),
+        "slot_invalid": _("时段长度应为15至480分钟，并且开放时长要能按时段整分。"),
+        "weekdays_invalid": _("请至少选择一个开放日。"),
+        "capacity_invalid": _("容纳人数应为1至10000人。"),
+        "area_invalid": _("面积应为大于0的数字（平方米）。"),
+        "price_invalid": _("每小时价格应为不小于0的金额。"),
+        "quota_invalid": _("每人每周限额应为0至168小时。"),
+        "window_invalid": _("可提前预约天数应为1至180天。"),
+        "space_name_taken": _("本社区已有同名的场地。"),
+        "need_closed": _("这条需求已满足，不能再转为项目或活动。"),
+    }
+)
+error.statuses.update(
+    {"space_name_taken": 409, "member_exists": 409, "director_exists": 409, "committee_full": 409}
+)

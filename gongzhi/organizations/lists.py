@@ -18,6 +18,7 @@ from .events import event_record
 from .models import (
     CoBuildingProject,
     Need,
+    NeedActivity,
     NeedMatch,
     NeedSource,
     NeedStatus,
@@ -231,6 +232,42 @@ def project_from_need(*, by, need: Need, title: str = "", lead=None) -> CoBuildi
     )
     event_record("project_from_need", project, by=by, need=need.pk)
     return project
+
+
+@transaction.atomic
+def activity_from_need(
+    *,
+    by,
+    need: Need,
+    title: str,
+    place: str,
+    starts_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
+    places: int,
+):
+    """Turn a need into a volunteer activity of its community (volunteers.activity_create, which
+    answers for the volunteers' rules); the need is then matched."""
+    require(by, MANAGE, need)
+    from gongzhi.volunteers.services import activity_create
+
+    need = Need.objects.select_for_update().select_related("community").get(pk=need.pk)
+    if need.status == NeedStatus.MET:
+        raise error("need_closed")
+    activity = activity_create(
+        by=by,
+        community=need.community,
+        title=(title or need.title)[:100],
+        place=place,
+        serves=need.title[:100],
+        description=need.title,
+        shifts=[(starts_at, ends_at, places)],
+    )
+    NeedActivity.objects.create(community_id=need.community_id, need=need, activity=activity)
+    if need.status == NeedStatus.OPEN:
+        need.status = NeedStatus.MATCHED
+        need.save(update_fields=["status", "updated_at"])
+    event_record("need_to_activity", need, by=by, activity=activity.pk)
+    return activity
 
 
 @transaction.atomic

@@ -35,6 +35,7 @@ manifest = AppManifest(
         Figure("organizations.property_coverage", _("物业管理覆盖率"), _S + "property_coverage", "%"),
         Figure("organizations.committee_coverage", _("业委会覆盖率"), _S + "committee_coverage", "%"),
         Figure("organizations.space_usage", _("场地使用率（近30天）"), _S + "space_usage", "%"),
+        Figure("organizations.booking_fees", _("场地收费（近30天，元）"), _S + "booking_fees"),
         Figure(
             "organizations.premises_by_orgs",
             _("社区场地由社会组织使用的占比"),

@@ -180,6 +180,43 @@ class OwnersCommittee(TimeStampedModel):
         ]
 
 
+class CommitteeRole(models.TextChoices):
+    DIRECTOR = "director", _("主任")
+    DEPUTY = "deputy", _("副主任")
+    MEMBER = "member", _("委员")
+
+
+class CommitteeMember(TimeStampedModel):
+    """A member of one term of an owners' committee: an owner of a dwelling in its estate, from
+    the registry (业委会委员须为本小区业主)."""
+
+    community = community_fk()
+    committee = models.ForeignKey(
+        OwnersCommittee, verbose_name=_("业主委员会"), on_delete=models.CASCADE, related_name="members"
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("业主"), on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(
+        _("职务"), max_length=10, choices=CommitteeRole.choices, default=CommitteeRole.MEMBER
+    )
+
+    class Meta:
+        verbose_name = _("业委会委员")
+        verbose_name_plural = _("业委会委员")
+        ordering = ["committee_id", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "committee", "person"], name="committee_member_once"
+            ),
+            models.UniqueConstraint(
+                fields=["community", "committee"],
+                condition=models.Q(role="director"),
+                name="committee_one_director",
+            ),
+        ]
+
+
 class OrganizationEvent(AppendOnlyModel):
     """Every change to the registers, lists and bookings (append-only)."""
 
@@ -343,16 +380,28 @@ class Booking(TimeStampedModel):
         related_name="+",
     )
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    # What the booking costs: the space's hourly price × hours for residents and organisations
+    # (staff bookings and blocked periods are free), fixed when booked.
+    fee = models.DecimalField(_("费用（元）"), max_digits=10, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("预约")
         verbose_name_plural = _("预约")
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["space", "starts_at"], name="booking_space_start_idx")]
+        indexes = [
+            models.Index(fields=["space", "starts_at"], name="booking_space_start_idx"),
+            # Availability: what holds a space from a moment on (organizations.selectors).
+            models.Index(
+                fields=["space", "ends_at"],
+                name="booking_holding_end_idx",
+                condition=models.Q(status__in=["confirmed", "checked_in", "no_show"]),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="booking_time_order"
             ),
+            models.CheckConstraint(condition=models.Q(fee__gte=0), name="booking_fee_not_negative"),
         ]
 
 
@@ -529,3 +578,23 @@ class CoBuildingProject(TimeStampedModel):
         verbose_name = _("共建项目")
         verbose_name_plural = _("共建项目清单")
         ordering = ["-created_at"]
+
+
+class NeedActivity(models.Model):
+    """A need turned into a volunteer activity (volunteers.Activity)."""
+
+    community = community_fk()
+    need = models.ForeignKey(
+        Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="activities"
+    )
+    activity = models.ForeignKey(
+        "volunteers.Activity", verbose_name=_("志愿活动"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("需求转志愿活动")
+        verbose_name_plural = _("需求转志愿活动")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "need", "activity"], name="need_activity_once")
+        ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from gongzhi.core import clock
@@ -140,6 +141,29 @@ def committee_list(*, user, overdue: bool = False, perm: str = VIEW) -> QuerySet
     return qs.order_by("term_end", "pk")
 
 
+def committee_members(*, committee: OwnersCommittee) -> QuerySet:
+    return committee.members.select_related("person").order_by("role", "pk")
+
+
+def estate_owners(*, user, estate_id: int, limit: int = 1000) -> list[tuple[Any, str]]:
+    """The registry's owners of dwellings in an estate that the user may see, each with the
+    dwelling they own (for the committee member picker)."""
+    from gongzhi.registry.models import DwellingOwner
+
+    people = registry.person_queryset(user=user).values("pk")
+    rows = (
+        DwellingOwner.objects.filter(dwelling__building__estate_id=estate_id, person__in=people)
+        .select_related("person", "dwelling__building")
+        .order_by("person__name", "person_id", "dwelling_id")[:limit]
+    )
+    seen: dict[int, tuple[Any, str]] = {}
+    for o in rows:
+        if o.person_id not in seen:
+            d = o.dwelling
+            seen[o.person_id] = (o.person, f"{o.person.name} · {d.building.name}{d.entrance}-{d.number}")
+    return list(seen.values())
+
+
 def register_counts(*, user, perm: str = VIEW) -> dict[str, int]:
     orgs = organization_list(user=user, perm=perm)
     by_kind = dict(orgs.order_by().values_list("kind").annotate(n=Count("pk")))
@@ -227,42 +251,115 @@ class FreeSlots:
     slots: list[tuple[dt.datetime, dt.datetime]]
 
 
+# What the availability search reads of a space (its page and the API show no more).
+_AVAILABILITY_FIELDS = (
+    "id",
+    "community_id",
+    "owner_id",
+    "name",
+    "kind",
+    "capacity",
+    "opens",
+    "closes",
+    "open_weekdays",
+    "slot_minutes",
+    "approval_required",
+    "community__name",
+    "owner__name",
+)
+
+
+def availability_spaces(
+    *, user, start: dt.datetime, end: dt.datetime, kind: str = "", community: str = "", space_ids=None
+) -> QuerySet[Space]:
+    """The spaces of the availability search, each with `busy`: the bookings that hold it in
+    [start, end) as "start-end,…" in epoch seconds, read by a correlated subquery over the
+    partial index of holding bookings by (space, ends_at). One statement for spaces and bookings."""
+    from django.db import connection
+
+    spaces = space_list(user=user, kind=kind, community=community).only(*_AVAILABILITY_FIELDS)
+    if space_ids is not None:
+        spaces = spaces.filter(pk__in=space_ids)
+    if connection.vendor == "postgresql":
+        ranges = (
+            "string_agg(CAST(EXTRACT(EPOCH FROM b.starts_at) AS bigint) || '-' || "
+            "CAST(EXTRACT(EPOCH FROM b.ends_at) AS bigint), ',')"
+        )
+    else:
+        ranges = "group_concat(strftime('%%s', b.starts_at) || '-' || strftime('%%s', b.ends_at), ',')"
+    table = Space._meta.db_table
+    holding = ", ".join(["%s"] * len(HOLDING))
+    sql = (
+        f"SELECT {ranges} FROM {Booking._meta.db_table} b WHERE b.space_id = {table}.id "
+        f"AND b.status IN ({holding}) AND b.ends_at > %s AND b.starts_at < %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    return spaces.annotate(busy=RawSQL(sql, (*[str(h) for h in HOLDING], adapt(start), adapt(end))))
+
+
 def availability(
     *, user, date_from: dt.date, date_to: dt.date, kind: str = "", community: str = "", space_ids=None
 ) -> list[FreeSlots]:
     """Free slots of the spaces in scope (of a kind, near a community) day by day: one query for
-    the spaces, one for the bookings that hold them in the range."""
+    the spaces and the bookings that hold them in the range, then one sweep per space in local
+    wall-clock time."""
     date_to = min(date_to, date_from + dt.timedelta(days=MAX_SEARCH_DAYS - 1))
-    spaces = space_list(user=user, kind=kind, community=community)
-    if space_ids is not None:
-        spaces = spaces.filter(pk__in=space_ids)
-    space_rows = list(spaces[:MAX_SEARCH_SPACES])
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(date_from, dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
-    taken: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
-    for space_id, s, e in Booking.objects.filter(
-        space_id__in=[sp.pk for sp in space_rows], status__in=HOLDING, starts_at__lt=end, ends_at__gt=start
-    ).values_list("space_id", "starts_at", "ends_at"):
-        taken.setdefault(space_id, []).append((s, e))
-    now = clock.now()
+    space_rows = list(
+        availability_spaces(
+            user=user, start=start, end=end, kind=kind, community=community, space_ids=space_ids
+        )[:MAX_SEARCH_SPACES]
+    )
+    now = clock.now().astimezone(tz).replace(tzinfo=None)
     out: list[FreeSlots] = []
     for space in space_rows:
-        busy = sorted(taken.get(space.pk, []))
+        busy = sorted(_local_ranges(space.busy, tz))  # type: ignore[attr-defined]  # the annotation
+        n_busy = len(busy)
         step = dt.timedelta(minutes=space.slot_minutes)
+        i = 0  # sweep: bookings that hold a space never overlap, so one pass over them suffices
         day = date_from
         while day <= date_to:
             if str(day.isoweekday()) in space.open_weekdays:
-                slot = dt.datetime.combine(day, space.opens, tzinfo=tz)
-                close = dt.datetime.combine(day, space.closes, tzinfo=tz)
+                slot = dt.datetime.combine(day, space.opens)
+                close = dt.datetime.combine(day, space.closes)
                 free = []
                 while slot + step <= close:
-                    if slot > now and not any(s < slot + step and e > slot for s, e in busy):
-                        free.append((slot, slot + step))
-                    slot += step
+                    slot_end = slot + step
+                    while i < n_busy and busy[i][1] <= slot:
+                        i += 1
+                    if slot > now and not (i < n_busy and busy[i][0] < slot_end):
+                        free.append((slot.replace(tzinfo=tz), slot_end.replace(tzinfo=tz)))
+                    slot = slot_end
                 out.append(FreeSlots(space, day, free))
             day += dt.timedelta(days=1)
     return out
+
+
+def _local_ranges(text: str | None, tz) -> list[tuple[dt.datetime, dt.datetime]]:
+    """ "start-end,…" in epoch seconds → local wall-clock times without a zone (plain arithmetic)."""
+    if not text:
+        return []
+    out = []
+    for pair in text.split(","):
+        s, e = pair.split("-")
+        out.append(
+            (
+                dt.datetime.fromtimestamp(int(s), tz).replace(tzinfo=None),
+                dt.datetime.fromtimestamp(int(e), tz).replace(tzinfo=None),
+            )
+        )
+    return out
+
+
+def holding_between(*, space_ids: list[int], start: dt.datetime, end: dt.datetime) -> QuerySet[Booking]:
+    """The bookings that hold these spaces at some moment in [start, end). Read through the
+    partial index on (space, ends_at) of holding bookings: the scan starts at `start` and runs
+    over what ends later, which is the little still ahead of it (history lies behind)."""
+    return Booking.objects.filter(
+        space_id__in=space_ids, status__in=HOLDING, ends_at__gt=start, starts_at__lt=end
+    )
 
 
 def bookings_mine(*, user) -> QuerySet[Booking]:
@@ -354,6 +451,19 @@ def space_usage(*, user, days: int = 30, perm: str = MANAGE_SPACES) -> FigureVal
         total_booked += sum(booked.values())
     value = round(100 * total_booked / total_open, 2) if total_open else None
     return FigureValue(value, rows)
+
+
+def booking_fees(*, user, days: int = 30, perm: str = MANAGE_SPACES) -> FigureValue:
+    """Fees of the bookings that held a space over the past `days` days (yuan), with the bookings."""
+    end = clock.now()
+    charged = (
+        scoped(Booking.objects.filter(status__in=HOLDING, fee__gt=0), user, perm)
+        .filter(starts_at__gte=end - dt.timedelta(days=days), starts_at__lt=end)
+        .select_related("space")
+        .order_by("-starts_at")
+    )
+    total = charged.aggregate(s=Sum("fee"))["s"] or 0
+    return FigureValue(float(total), charged, charged.count())
 
 
 def organization_share_of_premises(*, user, days: int = 30, perm: str = MANAGE_SPACES) -> FigureValue:

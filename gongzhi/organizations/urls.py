@@ -35,3 +35,22 @@ urlpatterns += [
 from . import views_figures  # noqa: E402
 
 urlpatterns += [path("figures/", views_figures.figure_list, name="figures")]
+
+from . import views_forms  # noqa: E402
+
+urlpatterns += [
+    path("new/", views_forms.organization_new, name="organization_new"),
+    path("<int:pk>/edit/", views_forms.organization_edit, name="organization_edit"),
+    path("<int:pk>/agreements/new/", views_forms.agreement_new, name="agreement_new"),
+    path("committees/new/", views_forms.committee_new, name="committee_new"),
+    path("committees/<int:pk>/", views_forms.committee_detail, name="committee_detail"),
+    path("committees/<int:pk>/edit/", views_forms.committee_edit, name="committee_edit"),
+    path(
+        "committees/members/<int:pk>/remove/",
+        views_forms.committee_member_remove,
+        name="committee_member_remove",
+    ),
+    path("spaces/new/", views_forms.space_new, name="space_new"),
+    path("spaces/<int:pk>/edit/", views_forms.space_edit, name="space_edit"),
+    path("needs/<int:pk>/activity/", views_forms.need_activity, name="need_activity"),
+]

@@ -64,6 +64,8 @@ def organization_detail(request, pk: int):
             "served": selectors.organization_served(organization=org),
             "estates": selectors.company_estates(user=request.user, organization=org)[:200],
             "agreements": selectors.agreement_list(user=request.user).filter(organization=org),
+            "can_manage": request.user.has_perm(MANAGE, org),
+            "can_sign": request.user.has_perm(MANAGE),
         },
     )
 

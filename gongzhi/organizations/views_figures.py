@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from gongzhi.core.errors import NotFound
@@ -23,6 +24,9 @@ def _describe(record) -> str:
         if space is not None:
             return f"{space.name}: {record['booked_hours']:.1f} / {record['open_hours']:.0f} h"
         return ", ".join(f"{k}={v}" for k, v in record.items())
+    fee = getattr(record, "fee", None)
+    if fee:
+        return f"{record.space.name} {timezone.localtime(record.starts_at):%Y-%m-%d %H:%M}: {fee}"
     return str(record)
 
 

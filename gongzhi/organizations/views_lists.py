@@ -64,6 +64,8 @@ def need_detail(request, pk: int):
             "need": need,
             "matches": need.matches.select_related("organization", "resource__agreement__organization"),
             "projects": need.projects.all(),
+            "activities": need.activities.select_related("activity"),
+            "call_items": need.call_items.select_related("call"),
             "suggestions": lists.match_suggestions(need=need) if can_manage else None,
             "can_manage": can_manage,
         },

@@ -61,7 +61,14 @@ def space_list(request):
     return render(
         request,
         "organizations/space_list.html",
-        {"results": results, "day": day, "days": days, "kind": kind, "kinds": SpaceKind.choices},
+        {
+            "results": results,
+            "day": day,
+            "days": days,
+            "kind": kind,
+            "kinds": SpaceKind.choices,
+            "can_manage": request.user.has_perm(MANAGE_SPACES),
+        },
     )
 
 
@@ -101,7 +108,16 @@ def space_detail(request, pk: int):
                     purpose=purpose,
                     attendees=attendees,
                 )
-                messages.success(request, _("预约已提交：%(status)s。") % {"status": b.get_status_display()})
+                if b.fee:
+                    messages.success(
+                        request,
+                        _("预约已提交：%(status)s，费用 %(fee)s 元。")
+                        % {"status": b.get_status_display(), "fee": b.fee},
+                    )
+                else:
+                    messages.success(
+                        request, _("预约已提交：%(status)s。") % {"status": b.get_status_display()}
+                    )
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise

@@ -27,6 +27,16 @@ TITLES = [
 ]
 
 
+def _items_from_needs(staff, call, *, community: str, skip: int = 0, n: int = 2) -> list:
+    """The call's items: needs of 军门社区's list with the most households behind them."""
+    from gongzhi.organizations.models import Need
+
+    from . import services
+
+    needs = Need.objects.filter(community_id=community).exclude(status="met").order_by("-households", "pk")
+    return [services.call_item_add(by=staff, call=call, need=need) for need in needs[skip : skip + n]]
+
+
 @transaction.atomic
 def demo_funding_build(ctx) -> None:
     from gongzhi.core import clock
@@ -175,7 +185,9 @@ def demo_funding_build(ctx) -> None:
             closes_at=now - dt.timedelta(days=5),
             rubric=RUBRIC,
             categories="养老、儿童、环境、健康",
+            eligibility="在鼓楼区登记或备案的社会组织、社区社会组织；近两年无违规记录。",
         )
+        items = _items_from_needs(staff, call, community=COMMUNITY)
     apps = [
         apply(call, org, by, c, TITLES[(i + 2) % len(TITLES)][0], autumn + dt.timedelta(days=3 + i))
         for i, (org, by, c) in enumerate(applicants)
@@ -193,7 +205,25 @@ def demo_funding_build(ctx) -> None:
                 services.review_submit(
                     by=reviewer, assignment=a, scores={r["key"]: rng.randint(2, 5) for r in RUBRIC}
                 )
+    # The demo organisation's application answers one of the items drawn from 军门社区's needs.
+    if items:
+        from .models import Application
+
+        Application.objects.filter(pk=apps[0].pk).update(item=items[0])
+    # Next spring's call, open now: the social organisation can apply.
+    with clock.at(now - dt.timedelta(days=2)):
+        spring_next = services.call_create(
+            by=staff,
+            region=district,
+            title=f"{now.year + 1}年鼓楼区社区公益创投（春季）",
+            budget=600000,
+            closes_at=now + dt.timedelta(days=30),
+            rubric=RUBRIC,
+            categories="养老、助残、邻里互助",
+            eligibility="在鼓楼区登记或备案的社会组织、社区社会组织；近两年无违规记录。",
+        )
+        _items_from_needs(staff, spring_next, community=COMMUNITY, skip=2)
     ctx.out(
-        f"  2 次征集，{len(old_apps) + len(apps)} 份申报，3 个立项项目（1 个待提交中期报告）；"
+        f"  3 次征集（1 次征集中），{len(old_apps) + len(apps)} 份申报，3 个立项项目（1 个待提交中期报告）；"
         f"评审专家账号有 {len(apps)} 份待评审（{time.perf_counter() - started:.1f} 秒）"
     )

@@ -9,7 +9,7 @@ class ProjectsError(ApplicationError):
 
 MESSAGES = {
     "title_required": _("请填写名称。"),
-    "amount_invalid": _("金额必须大于0。"),
+    "amount_invalid": _("金额应为大于0、小于100亿的数字（元）。"),
     "rubric_required": _("请至少设置一项评分细则。"),
     "grant_share": _("申请资助不能超过项目总预算的60%%（最多 %(max)s 元）。"),
     "call_closed": _("征集已截止或不在征集阶段。"),
@@ -40,3 +40,23 @@ error = ErrorCatalogue(
     ProjectsError,
     statuses={"wrong_status": 409, "wrong_phase": 409, "already_paid": 409, "already_submitted": 409},
 )
+
+MESSAGES.update(
+    {
+        "title_too_long": _("名称不能超过100个字。"),
+        "rubric_too_long": _("评分细则最多12项。"),
+        "rubric_fixed": _("已有申报提交，评分细则不能再修改。"),
+        "closes_required": _("请填写截止时间。"),
+        "closes_in_past": _("截止时间必须晚于现在。"),
+        "call_region": _("征集须由街道或区发布。"),
+        "need_outside_call": _("这条需求所在社区不在本次征集的范围内。"),
+        "need_met": _("这条需求已满足，不必再列入征集。"),
+        "need_in_call": _("这条需求已列入本次征集。"),
+        "item_exists": _("本次征集已有同名的征集项目。"),
+        "community_outside_call": _("服务社区须是本次征集范围内的社区。"),
+        "item_other_call": _("所选征集项目不属于本次征集。"),
+        "matched_invalid": _("配套资金应为不小于0、且不超过项目总预算的金额。"),
+        "target_invalid": _("计划服务户数和人数应为0至1000万之间的整数。"),
+    }
+)
+error.statuses.update({"need_in_call": 409, "item_exists": 409, "rubric_fixed": 409})

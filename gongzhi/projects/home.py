@@ -14,6 +14,7 @@ from .rules import VIEW
 LABELS = {
     "reviews": _("待评审申报"),
     "evaluations": _("待评审的评估报告"),
+    "open_calls": _("可申报的征集"),
     "drafts": _("待提交的申报"),
     "reports": _("30天内到期的评估报告"),
     "to_decide": _("待审批立项"),

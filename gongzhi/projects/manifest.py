@@ -14,10 +14,11 @@ manifest = AppManifest(
     app_label="projects",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
-    reference_tables=("FundingCall",),
+    reference_tables=("FundingCall", "CallItem"),
     local_tables=("FundAccount", "FundEntry", "ProjectEvent"),
     menu=(MenuEntry(_("公益创投"), "projects:index", rules.VIEW, order=63),),
     home_panels=(funding_panel,),
+    api=("/projects/", "gongzhi.projects.api:router"),
     urls=(("projects/", "gongzhi.projects.urls"),),
     demo=(DemoStep(88, _("公益创投：评审中的征集与中期评估中的项目"), demo_funding_build),),
     figures=(

@@ -28,6 +28,7 @@ class FundingCall(TimeStampedModel):
     title = models.CharField(_("名称"), max_length=100)
     budget = models.DecimalField(_("预算（元）"), max_digits=14, decimal_places=2)
     categories = models.CharField(_("资助方向"), max_length=200, blank=True)
+    eligibility = models.TextField(_("申报条件"), max_length=1000, blank=True)
     phase = models.CharField(_("阶段"), max_length=10, choices=CallPhase.choices, default=CallPhase.OPEN)
     closes_at = models.DateTimeField(_("截止时间"))
     rubric = models.JSONField(_("评分细则"), default=list)  # [{"key": "need", "label": "需求契合"}, …]
@@ -37,6 +38,45 @@ class FundingCall(TimeStampedModel):
         verbose_name_plural = _("创投项目征集")
         ordering = ["-closes_at"]
         constraints = [models.CheckConstraint(condition=models.Q(budget__gt=0), name="call_budget_positive")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CallItem(TimeStampedModel):
+    """An item of a call (征集项目): what the call asks organisations to do, often drawn from a
+    community's needs list (the need's community and households come with it)."""
+
+    call = models.ForeignKey(
+        FundingCall, verbose_name=_("征集"), on_delete=models.CASCADE, related_name="items"
+    )
+    title = models.CharField(_("征集项目"), max_length=100)
+    # A reference table (like the call) may not hold a database foreign key to a distributed one
+    # (the needs, by community) when sharded: the service checks the need instead.
+    need = models.ForeignKey(
+        "organizations.Need",
+        verbose_name=_("来源需求"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="call_items",
+    )
+    serves = models.ForeignKey(
+        Region, verbose_name=_("服务区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    households = models.PositiveIntegerField(_("涉及户数"), default=0)
+
+    class Meta:
+        verbose_name = _("征集项目")
+        verbose_name_plural = _("征集项目")
+        ordering = ["call_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "title"], name="call_item_unique_title"),
+            models.UniqueConstraint(
+                fields=["call", "need"], condition=models.Q(need__isnull=False), name="call_item_need_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -58,6 +98,14 @@ class Application(TimeStampedModel):
     )
     organization = models.ForeignKey(
         "organizations.Organization", verbose_name=_("申报组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    item = models.ForeignKey(
+        CallItem,
+        verbose_name=_("征集项目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
     title = models.CharField(_("项目名称"), max_length=100)
     summary = models.TextField(_("项目简介"), max_length=2000, blank=True)

@@ -15,6 +15,8 @@ from gongzhi.organizations.selectors import FigureValue
 from .models import (
     Application,
     ApplicationStatus,
+    CallItem,
+    CallPhase,
     Evaluation,
     EvaluationStatus,
     FundEntry,
@@ -130,6 +132,11 @@ def todo_counts(*, user) -> dict[str, int]:
         orgs = RoleAssignment.objects.filter(user=user, active=True, organization__isnull=False).values(
             "organization"
         )
+        counts["open_calls"] = (
+            calls_visible(user=user, perm="projects.apply")
+            .filter(phase=CallPhase.OPEN, closes_at__gt=clock.now())
+            .count()
+        )
         counts["drafts"] = Application.objects.filter(
             organization__in=orgs, status__in=(ApplicationStatus.DRAFT, ApplicationStatus.REVISION)
         ).count()
@@ -174,3 +181,58 @@ def households_served(*, user, perm: str = VIEW) -> FigureValue:
     ps = projects(user=user, perm=perm)
     n = ps.aggregate(s=Sum("application__households_target"))["s"] or 0
     return FigureValue(n, ps)
+
+
+# --- calls: detail, items, reviewers, applicants ---------------------------------------------
+
+
+def call_get(*, user, pk: int, perm: str = VIEW) -> FundingCall:
+    call = calls_visible(user=user, perm=perm).select_related("region").filter(pk=pk).first()
+    if call is None:
+        raise NotFound()
+    return call
+
+
+def call_items(*, call: FundingCall) -> QuerySet[CallItem]:
+    return call.items.select_related("serves", "need").order_by("pk")
+
+
+def needs_for_call(*, user, call: FundingCall, limit: int = 300):
+    """Needs of the communities under the call's region, not met and not yet items of it, that
+    the user may see (for the item picker)."""
+    from gongzhi.organizations.models import Need, NeedStatus
+
+    return (
+        scoped(Need.objects.all(), user, "organizations.view")
+        .filter(community__code__startswith=call.region_id)
+        .exclude(status=NeedStatus.MET)
+        .exclude(pk__in=CallItem.objects.filter(call=call, need__isnull=False).values("need_id"))
+        .select_related("community")
+        .order_by("-households", "pk")[:limit]
+    )
+
+
+def experts_for(*, call: FundingCall):
+    """Experts of the pool whose assignment covers the call's region or lies within it."""
+    from gongzhi.core.models import RoleAssignment, User
+    from gongzhi.core.roles import Role
+
+    code = call.region_id
+    ancestors = [code[:n] for n in (2, 4, 6, 9) if n < len(code)]
+    ids = RoleAssignment.objects.filter(
+        Q(region__code__startswith=code) | Q(region__code__in=ancestors), role=Role.EXPERT, active=True
+    ).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "pk")
+
+
+def communities_for_application(*, user, call: FundingCall):
+    """The communities under the call's region the applicant may apply for."""
+    from gongzhi.core.models import Region
+
+    from .rules import APPLY
+
+    return (
+        scoped(Region.objects.filter(level=5), user, APPLY, field="code")
+        .filter(code__startswith=call.region_id)
+        .order_by("code")[:500]
+    )

@@ -19,6 +19,7 @@ from .models import (
     MAX_GRANT_SHARE,
     Application,
     ApplicationStatus,
+    CallItem,
     CallPhase,
     Evaluation,
     EvaluationKind,
@@ -38,6 +39,7 @@ from .rules import APPLY, MANAGE, REVIEW
 from .workflow import APPLICATION, EVALUATION, PAYMENT, is_staff_of
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("10000000000")  # ten billion yuan: within every money column
 # Instalments of a grant: 40% on signing, 40% after the mid-term evaluation, 20% after the final.
 INSTALMENTS = (
     (InstalmentGate.SIGNING, Decimal("0.4")),
@@ -55,7 +57,7 @@ def _money(value) -> Decimal:
         amount = Decimal(str(value)).quantize(CENT)
     except (InvalidOperation, ValueError):
         raise error("amount_invalid") from None
-    if amount <= 0:
+    if amount <= 0 or amount >= MAX_AMOUNT:
         raise error("amount_invalid")
     return amount
 
@@ -67,28 +69,63 @@ def treasury() -> FundAccount:
     return account
 
 
-@transaction.atomic
-def call_create(
-    *, by, region, title: str, budget, closes_at: dt.datetime, rubric: list[dict], categories: str = ""
-) -> FundingCall:
-    require(by, MANAGE, region)
-    if not (title or "").strip():
-        raise error("title_required")
-    budget = _money(budget)
-    lines = [
-        {"key": str(r["key"])[:30], "label": str(r["label"])[:60]}
-        for r in rubric
-        if r.get("key") and r.get("label")
-    ]
+def _rubric(rubric: list[dict]) -> list[dict]:
+    lines, keys = [], set()
+    for r in rubric:
+        key, label = str(r.get("key") or "").strip()[:30], str(r.get("label") or "").strip()[:60]
+        if key and label and key not in keys:
+            keys.add(key)
+            lines.append({"key": key, "label": label})
     if not lines:
         raise error("rubric_required")
+    if len(lines) > 12:
+        raise error("rubric_too_long")
+    return lines
+
+
+def _call_fields(*, title: str, closes_at, rubric: list[dict]) -> tuple[str, list[dict]]:
+    title = (title or "").strip()
+    if not title:
+        raise error("title_required")
+    if len(title) > 100:
+        raise error("title_too_long")
+    if closes_at is None:
+        raise error("closes_required")
+    if closes_at <= clock.now():
+        raise error("closes_in_past")
+    return title, _rubric(rubric)
+
+
+def _call_region(region) -> None:
+    if region is None or region.level not in (3, 4):
+        raise error("call_region")
+
+
+@transaction.atomic
+def call_create(
+    *,
+    by,
+    region,
+    title: str,
+    budget,
+    closes_at: dt.datetime,
+    rubric: list[dict],
+    categories: str = "",
+    eligibility: str = "",
+) -> FundingCall:
+    """Publish a call for a street or district, its budget moved from the treasury on the ledger."""
+    require(by, MANAGE, region)
+    _call_region(region)
+    title, lines = _call_fields(title=title, closes_at=closes_at, rubric=rubric)
+    budget = _money(budget)
     call = FundingCall.objects.create(
         region=region,
-        title=title.strip()[:100],
+        title=title,
         budget=budget,
         closes_at=closes_at,
         rubric=lines,
-        categories=(categories or "")[:200],
+        categories=(categories or "").strip()[:200],
+        eligibility=(eligibility or "").strip()[:1000],
         created_by=by,
     )
     account = FundAccount.objects.create(name=f"征集预算：{call.title}"[:120], call=call)
@@ -104,6 +141,80 @@ def call_create(
 
 
 @transaction.atomic
+def call_update(
+    *,
+    by,
+    call: FundingCall,
+    title: str,
+    budget,
+    closes_at: dt.datetime,
+    rubric: list[dict],
+    categories: str = "",
+    eligibility: str = "",
+) -> FundingCall:
+    """Change a call while it is open. A new budget moves the difference on the ledger; the
+    rubric is fixed once an application has been submitted (reviewers score on it)."""
+    call = FundingCall.objects.select_for_update().get(pk=call.pk)
+    require(by, MANAGE, call)
+    if call.phase != CallPhase.OPEN:
+        raise error("wrong_phase", phase=call.get_phase_display())
+    title, lines = _call_fields(title=title, closes_at=closes_at, rubric=rubric)
+    budget = _money(budget)
+    submitted = call.applications.exclude(status=ApplicationStatus.DRAFT).exists()
+    if lines != call.rubric and submitted:
+        raise error("rubric_fixed")
+    before = {"budget": str(call.budget), "closes_at": call.closes_at.isoformat(), "title": call.title}
+    if budget != call.budget:
+        difference = budget - call.budget
+        ledger_transfer(
+            entry_model=FundEntry,
+            movements=[Movement(treasury(), -difference), Movement(call.account, difference)],
+            reason="公益创投预算调整",
+            by=by,
+            kind="budget",
+        )
+    call.title, call.budget, call.closes_at, call.rubric = title, budget, closes_at, lines
+    call.categories = (categories or "").strip()[:200]
+    call.eligibility = (eligibility or "").strip()[:1000]
+    call.updated_by = by
+    call.save()
+    _event("call_updated", call, by, before=before)
+    return call
+
+
+@transaction.atomic
+def call_item_add(*, by, call: FundingCall, title: str = "", need=None) -> CallItem:
+    """Add an item to an open call, typed or drawn from a community's needs list (the need's
+    community and households come with it; one item per need)."""
+    call = FundingCall.objects.select_for_update().select_related("region").get(pk=call.pk)
+    require(by, MANAGE, call)
+    if call.phase != CallPhase.OPEN:
+        raise error("wrong_phase", phase=call.get_phase_display())
+    serves, households = None, 0
+    if need is not None:
+        if not need.community_id.startswith(call.region_id):
+            raise error("need_outside_call")
+        if need.status == "met":
+            raise error("need_met")
+        if CallItem.objects.filter(call=call, need=need).exists():
+            raise error("need_in_call")
+        serves, households = need.community, need.households
+        title = title or need.title
+    title = (title or "").strip()[:100]
+    if not title:
+        raise error("title_required")
+    try:
+        with transaction.atomic():
+            item = CallItem.objects.create(
+                call=call, title=title, need=need, serves=serves, households=households, created_by=by
+            )
+    except IntegrityError:
+        raise error("item_exists") from None
+    _event("call_item_added", call, by, item=item.pk, need=getattr(need, "pk", None))
+    return item
+
+
+@transaction.atomic
 def call_phase_set(*, by, call: FundingCall, phase: str) -> FundingCall:
     require(by, MANAGE, call)
     order: list[str] = [CallPhase.OPEN, CallPhase.REVIEW, CallPhase.DECIDED]
@@ -113,6 +224,64 @@ def call_phase_set(*, by, call: FundingCall, phase: str) -> FundingCall:
     call.save(update_fields=["phase", "updated_at"])
     _event("call_phase", call, by, phase=phase)
     return call
+
+
+def _whole(value, code: str) -> int:
+    try:
+        n = int(str(value if value not in (None, "") else 0).strip())
+    except ValueError:
+        raise error(code) from None
+    if not 0 <= n <= 10_000_000:
+        raise error(code)
+    return n
+
+
+def _application_fields(
+    *,
+    call: FundingCall,
+    community,
+    item,
+    title: str,
+    budget_total,
+    requested,
+    matched_funds,
+    households_target,
+    people_target,
+    summary: str,
+    outputs: str,
+) -> dict:
+    """The checked fields of an application (raises the first problem, in the form's order)."""
+    if community is None or community.level != 5 or not community.code.startswith(call.region_id):
+        raise error("community_outside_call")
+    if item is not None and item.call_id != call.pk:
+        raise error("item_other_call")
+    title = (title or "").strip()
+    if not title:
+        raise error("title_required")
+    if len(title) > 100:
+        raise error("title_too_long")
+    budget_total, requested = _money(budget_total), _money(requested)
+    ceiling = (budget_total * MAX_GRANT_SHARE).quantize(CENT)
+    if requested > ceiling:
+        raise error("grant_share", max=ceiling)
+    try:
+        matched = Decimal(str(matched_funds if matched_funds not in (None, "") else 0)).quantize(CENT)
+    except (InvalidOperation, ValueError):
+        raise error("matched_invalid") from None
+    if matched < 0 or matched > budget_total:
+        raise error("matched_invalid")
+    return {
+        "community": community,
+        "item": item,
+        "title": title,
+        "summary": (summary or "").strip()[:2000],
+        "budget_total": budget_total,
+        "requested": requested,
+        "matched_funds": matched,
+        "households_target": _whole(households_target, "target_invalid"),
+        "people_target": _whole(people_target, "target_invalid"),
+        "outputs": (outputs or "").strip()[:500],
+    }
 
 
 @transaction.atomic
@@ -130,35 +299,77 @@ def application_create(
     people_target: int = 0,
     summary: str = "",
     outputs: str = "",
+    item: CallItem | None = None,
 ) -> Application:
     """A draft application by an organisation's staff; the grant asked for is at most 60% of the budget."""
     require(by, APPLY, community)
     if not is_staff_of(by, organization.pk):
         raise error("not_your_organization")
-    if not (title or "").strip():
-        raise error("title_required")
-    budget_total, requested = _money(budget_total), _money(requested)
-    ceiling = (budget_total * MAX_GRANT_SHARE).quantize(CENT)
-    if requested > ceiling:
-        raise error("grant_share", max=ceiling)
-    app = Application(
+    if call.phase != CallPhase.OPEN or clock.now() >= call.closes_at:
+        raise error("call_closed")
+    v = _application_fields(
         call=call,
-        organization=organization,
         community=community,
-        title=title.strip()[:100],
-        summary=(summary or "")[:2000],
+        item=item,
+        title=title,
         budget_total=budget_total,
         requested=requested,
-        matched_funds=Decimal(str(matched_funds or 0)),
-        households_target=int(households_target or 0),
-        people_target=int(people_target or 0),
-        outputs=(outputs or "")[:500],
-        created_by=by,
+        matched_funds=matched_funds,
+        households_target=households_target,
+        people_target=people_target,
+        summary=summary,
+        outputs=outputs,
     )
-    if app.call.phase != CallPhase.OPEN or clock.now() >= call.closes_at:
-        raise error("call_closed")
-    app.save()
+    app = Application.objects.create(call=call, organization=organization, created_by=by, **v)
     _event("application_created", app, by)
+    return app
+
+
+@transaction.atomic
+def application_update(
+    *,
+    by,
+    application: Application,
+    community,
+    title: str,
+    budget_total,
+    requested,
+    matched_funds=0,
+    households_target: int = 0,
+    people_target: int = 0,
+    summary: str = "",
+    outputs: str = "",
+    item: CallItem | None = None,
+) -> Application:
+    """The organisation edits its draft, or its application sent back for revision, while the call
+    is open."""
+    app = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    require(by, APPLY, app)
+    require(by, APPLY, community)
+    if not is_staff_of(by, app.organization_id):
+        raise error("not_your_organization")
+    if app.status not in (ApplicationStatus.DRAFT, ApplicationStatus.REVISION):
+        raise error("wrong_status", status=app.get_status_display())
+    if app.call.phase != CallPhase.OPEN or clock.now() >= app.call.closes_at:
+        raise error("call_closed")
+    v = _application_fields(
+        call=app.call,
+        community=community,
+        item=item,
+        title=title,
+        budget_total=budget_total,
+        requested=requested,
+        matched_funds=matched_funds,
+        households_target=households_target,
+        people_target=people_target,
+        summary=summary,
+        outputs=outputs,
+    )
+    for k, value in v.items():
+        setattr(app, k, value)
+    app.updated_by = by
+    app.save()
+    _event("application_updated", app, by)
     return app
 
 

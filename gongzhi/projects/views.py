@@ -13,7 +13,7 @@ from gongzhi.core.permissions import require
 
 from . import selectors, services
 from .models import Evaluation, Instalment
-from .rules import APPROVE, REVIEW, VIEW
+from .rules import APPLY, APPROVE, MANAGE, REVIEW, VIEW
 from .workflow import APPLICATION, EVALUATION, PAYMENT
 
 
@@ -41,6 +41,8 @@ def index(request):
         a.actions = [(s, APPLICATION.steps[s].label) for s in APPLICATION.allowed(a, user)]
     context["applications"] = apps
     context["projects"] = selectors.projects(user=user)[:100]
+    context["can_manage"] = user.has_perm(MANAGE)
+    context["can_apply"] = user.has_perm(APPLY)
     return render(request, "projects/index.html", context)
 
 
