@@ -212,7 +212,7 @@ def report_submit(*, task: InboxTask, period: str, typed: dict[str, str], by) ->
     """Send the form for a period. Fields the records answer are computed again here (never taken
     from the request); every other field must be typed. Once per task and period (a constraint).
     A one-off form completes its task."""
-    task = InboxTask.objects.select_for_update().select_related("application").get(pk=task.pk)
+    task = InboxTask.objects.select_for_update(of=("self",)).select_related("application").get(pk=task.pk)
     require(by, rules.INBOX, task, hide=True)
     app = task.application
     if app is None or not app.form_fields:
