@@ -131,12 +131,12 @@ def report_rows(*, task: InboxTask, period: str, user) -> list[ReportRow]:
     for f in app.form_fields:
         hit = by_name.get(f["name"])
         if hit is not None:
-            rows.append(ReportRow(f["name"], f["unit"], f["figure"], hit.display, hit.value, RECORDS))
+            rows.append(ReportRow(f["name"], f.get("unit", ""), f["figure"], hit.display, hit.value, RECORDS))
         elif f["name"] in before:
             value, note = before[f["name"]]
-            rows.append(ReportRow(f["name"], f["unit"], f["figure"], value, None, REUSED, note))
+            rows.append(ReportRow(f["name"], f.get("unit", ""), f["figure"], value, None, REUSED, note))
         else:
-            rows.append(ReportRow(f["name"], f["unit"], f["figure"], "", None, TYPED))
+            rows.append(ReportRow(f["name"], f.get("unit", ""), f["figure"], "", None, TYPED))
     return rows
 
 

@@ -112,8 +112,13 @@ def application_queryset(*, user) -> QuerySet[Application]:
 
 def application_get(*, user, pk: int) -> Application:
     app = application_queryset(user=user).filter(pk=pk).first()
-    if app is None:
-        app = catalogue(user=user).filter(pk=pk).first()
+    if app is None:  # an item admitted (or withdrawn since) where the user works
+        app = (
+            Application.objects.select_related("department", "region")
+            .filter(_community_q(user, rules.VIEW_CATALOGUE), pk=pk)
+            .filter(state__in=[Application.State.APPROVED, Application.State.WITHDRAWN])
+            .first()
+        )
     if app is None:
         raise NotFound()
     return app
@@ -275,7 +280,7 @@ def sent_tasks(*, user) -> QuerySet[InboxTask]:
     q = Q(department_id__in=rules.user_department_ids(user))
     for p in scope_prefixes(user, rules.SEND_TASK):
         if len(p) == 9:
-            q |= Q(source=InboxTask.Source.STREET, community_id__startswith=p)
+            q |= Q(source=InboxTask.Source.STREET, community__code__startswith=p)
     return (
         InboxTask.objects.filter(q).select_related("community", "application").order_by("-received_at", "-pk")
     )

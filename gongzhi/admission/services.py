@@ -15,6 +15,7 @@ from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.ledger import Movement, ledger_transfer
 from gongzhi.core.models import Department, Region
 from gongzhi.core.permissions import require
+from gongzhi.core.scoping import scope_prefixes
 from gongzhi.demands import calendar
 
 from . import rules
@@ -514,7 +515,9 @@ def task_send(
             raise PermissionDenied()
         sender, source = department.name, InboxTask.Source.DEPARTMENT
     elif street is not None:
-        require(by, rules.SEND_TASK, street)
+        # as the street: only its own staff (a department's district scope covers the street too)
+        if not {street.code, ""} & set(scope_prefixes(by, rules.SEND_TASK)):
+            raise PermissionDenied()
         sender, source = street.name, InboxTask.Source.STREET
     else:
         raise PermissionDenied()
