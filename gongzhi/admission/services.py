@@ -304,7 +304,9 @@ def application_update(*, application: Application, data: dict, by) -> Applicati
             application=app,
             kind=ApplicationEvent.Kind.EDITED,
             by=by,
-            note="、".join(str(Application._meta.get_field(k).verbose_name) for k in changed)[:500],
+            note="、".join(str(getattr(Application._meta.get_field(k), "verbose_name", k)) for k in changed)[
+                :500
+            ],
             data=_event_data(app, changed),
         )
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -136,9 +137,9 @@ class ApplicationForm(forms.Form):
             regions = {editing.region_id}
         else:
             depts = Department.objects.filter(pk__in=rules.user_department_ids(user))
-            self.fields["department"].queryset = depts
+            cast(forms.ModelChoiceField, self.fields["department"]).queryset = depts
             regions = {d.region_id for d in depts}
-        self.fields["communities"].choices = [
+        cast(forms.ChoiceField, self.fields["communities"]).choices = [
             (r.code, r.name)
             for r in Region.objects.filter(
                 level=5, code__regex=r"^(" + "|".join(regions or {"x"}) + ")"

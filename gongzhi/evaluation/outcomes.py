@@ -76,6 +76,7 @@ def item_scores(*, survey: Survey) -> list[ItemScore]:
     )
     for q in questions:
         app = q.application
+        assert app is not None  # filtered on application__isnull=False
         rows = list(
             Answer.objects.filter(
                 survey=survey, question=q, value__isnull=False, community_id__in=app.communities
@@ -198,5 +199,5 @@ def survey_withdrawals(*, survey: Survey, user) -> list:
     out = [w for w in rows if not w.unit_code or any(w.unit_code.startswith(p) for p in prefixes)]
     names = dict(Region.objects.filter(code__in={w.unit_code for w in out}).values_list("code", "name"))
     for w in out:
-        w.unit_name = names.get(w.unit_code, "")
+        w.unit_name = names.get(w.unit_code, "")  # type: ignore[attr-defined]
     return out
