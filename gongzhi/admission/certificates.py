@@ -110,6 +110,35 @@ def certificate_issue(*, person_id: int, kind: str, by, note: str = "") -> Certi
     return cert
 
 
+PEOPLE_SHOWN = 20
+
+
+def certificate_people(*, user, q: str) -> tuple[list, str]:
+    """The person picker: residents the user may issue certificates for, found by name (its first
+    characters), the last four of the identity number or part of the address; at most 20, each
+    with a masked identity number and a birth year (never the date). A full identity number is a
+    reveal the registry answers for (its permission and log); refused here in plain words."""
+    from gongzhi.core.errors import ApplicationError
+    from gongzhi.core.scoping import scope_q
+
+    try:
+        qs = registry.person_search(user=user, q=q).filter(scope_q(user, rules.ISSUE_CERTIFICATE))
+        people = list(qs.select_related("community", "dwelling")[:PEOPLE_SHOWN])
+    except ApplicationError as e:
+        return [], str(e.message)
+    return people, ""
+
+
+def certificate_people_by_pk(*, user, pk: int) -> list:
+    from gongzhi.core.scoping import scope_q
+
+    return list(
+        registry.person_queryset(user=user)
+        .filter(scope_q(user, rules.ISSUE_CERTIFICATE), pk=pk)
+        .select_related("community", "dwelling")
+    )
+
+
 def certificate_verify(*, code: str) -> Certificate:
     """The public check: a code gives back the kind, the community, the date and the masked holder."""
     code = "".join(ch for ch in (code or "").upper() if ch.isalnum())[:16]

@@ -20,6 +20,29 @@ from .listdata import ITEMS
 from .models import Application, InboxTask, ListVersion
 
 JUNMEN = "350102004001"
+# Items the evaluation demo asks residents about (evaluation/demo.py): one residents dislike
+# everywhere, one disliked in 军门社区 only.
+DISLIKED_ITEM = "文明城市创建入户问卷调查"
+VISITS_ITEM = "退役军人春节走访慰问"
+
+# 一表通: the fields of the demo's forms; those with a figure are filled from the records.
+JOBS_FORM = [
+    {"name": "在册居民", "figure": "registry.residents", "unit": "人"},
+    {"name": "残疾人", "figure": "registry.disabled", "unit": "人"},
+    {"name": "低保对象", "figure": "registry.minimum_allowance", "unit": "人"},
+    {"name": "登记失业人员", "figure": "", "unit": "人"},
+    {"name": "本季度就业援助人次", "figure": "", "unit": "人次"},
+]
+NEEDY_FORM = [
+    {"name": "户数", "figure": "registry.households", "unit": "户"},
+    {"name": "在册居民", "figure": "registry.residents", "unit": "人"},
+    {"name": "低保对象", "figure": "registry.minimum_allowance", "unit": "人"},
+    {"name": "高龄老人（80 岁以上）", "figure": "registry.elderly_80", "unit": "人"},
+    {"name": "独居老人", "figure": "registry.elderly_alone", "unit": "人"},
+    {"name": "残疾人", "figure": "registry.disabled", "unit": "人"},
+    {"name": "特困供养人员", "figure": "", "unit": "人"},
+    {"name": "本季度临时救助人次", "figure": "", "unit": "人次"},
+]
 
 
 def _staff(username: str, display: str, role: str, *, region=None, department=None) -> User:
@@ -38,6 +61,7 @@ def _when(y, m, d, h=10) -> dt.datetime:
 @transaction.atomic
 def demo_admission(ctx) -> None:
     started = time.perf_counter()
+    _community_users.clear()  # users of an earlier run (another database) are not this run's
     district = Region.objects.get(code=ctx.district)
     if ListVersion.objects.filter(region=district).exists():
         ctx.out("  已有社区工作准入数据，跳过")
@@ -99,7 +123,7 @@ def demo_admission(ctx) -> None:
             "XZ02",
             "《福建省老年人权益保障条例》",
         ),
-        ("veterans", "task", "退役军人春节走访慰问", 6, 800, "XZ04", "《退役军人保障法》第六十条"),
+        ("veterans", "task", VISITS_ITEM, 6, 800, "XZ04", "《退役军人保障法》第六十条"),
         ("hrss", "form", "就业困难人员季度台账", 8, 1200, "XZ05", "《就业促进法》第五十二条"),
         ("health", "survey", "65 岁以上老年人健康体检动员", 10, 2000, "XZ07", "《基本医疗卫生与健康促进法》"),
         (
@@ -111,6 +135,7 @@ def demo_admission(ctx) -> None:
             "XZ03",
             "《残疾人保障法》第九条",
         ),
+        ("civil-affairs", "survey", DISLIKED_ITEM, 20, 500, "XZ12", "《全国文明城市测评体系》"),
     ]
     apps = []
     for i, (key, kind, title, hours, money, _code, basis) in enumerate(admitted):
@@ -127,6 +152,8 @@ def demo_admission(ctx) -> None:
             funding_per_community=money,
             materials="",
             legal_basis=basis,
+            form_fields=JOBS_FORM if kind == "form" else [],
+            report_every="quarter" if kind == "form" else "once",
         )
         submit(a, _when(last, 2, 3 + i, 11))
         if i == 2:  # one went back for changes first
@@ -171,9 +198,30 @@ def demo_admission(ctx) -> None:
         funding_per_community=600,
         materials="",
         legal_basis="《社会救助暂行办法》第五十条",
+        form_fields=NEEDY_FORM,
+        report_every="quarter",
     )
     with clock.at(today - dt.timedelta(days=2)):
         services.application_submit(application=pending, by=staff_of(pending))
+    # This year's admitted form (一表通), applied for last autumn; 军门社区 has sent this quarter's.
+    needy = apply(
+        "civil-affairs",
+        _when(last, 11, 3),
+        kind="form",
+        title="老年人和困难群众基本情况季度统计表",
+        description="按季度报送，8 项字段中 6 项由居民信息库生成",
+        communities=communities,
+        period_start=dt.date(year, 1, 1),
+        period_end=dt.date(year, 12, 31),
+        hours_per_community=2,
+        funding_per_community=400,
+        materials="",
+        legal_basis="《社会救助暂行办法》第五十条",
+        form_fields=NEEDY_FORM,
+        report_every="quarter",
+    )
+    submit(needy, _when(last, 11, 3, 11))
+    decide(needy, "approve", "一表通：字段大部分由系统生成，社区只填 2 项", _when(last, 11, 24))
 
     # Hours the communities spent on last year's admitted tasks (bulk by service).
     n_hours = 0
@@ -217,6 +265,15 @@ def demo_admission(ctx) -> None:
             application=apps[3],
             deadline=dt.date(year, 12, 31),
         )
+    from .reports import report_periods, report_submit
+
+    needy_task = InboxTask.objects.get(application=needy, community_id=JUNMEN)
+    report = report_submit(
+        task=needy_task,
+        period=report_periods(needy)[-1],
+        typed={"特困供养人员": "3", "本季度临时救助人次": "5"},
+        by=worker,
+    )
     # A certificate issued by 军门社区 for one of its residents, and verified.
     from gongzhi.registry.selectors import person_queryset
 
@@ -231,7 +288,8 @@ def demo_admission(ctx) -> None:
     ctx.out(
         f"  证明验证码 {cert_code or '（无居民，未出具）'}；清单 2 版（{len(items)} 项），准入申请 {Application.objects.filter(region=district).count()} 件"
         f"（1 件审核中），{len(communities)} 个社区收到任务，工时登记 {n_hours} 条，"
-        f"军门社区拒绝未准入任务 1 件（{time.perf_counter() - started:.1f} 秒）"
+        f"军门社区拒绝未准入任务 1 件，一表通报表 {report.from_records} 项自动生成、{report.typed} 项手填"
+        f"（{time.perf_counter() - started:.1f} 秒）"
     )
 
 

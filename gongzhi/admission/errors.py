@@ -29,7 +29,25 @@ MESSAGES = {
     "certificate_kind": _("不属于社区出具证明事项"),
     "certificate_person": _("未找到该居民，或不在本社区。"),
     "certificate_code": _("未找到该证明，请核对验证码。"),
+    "form_field_name": _("报表字段须有名称，最多 50 个字符。"),
+    "form_field_twice": _("报表字段“%(name)s”重复。"),
+    "form_field_figure": _("报表字段“%(name)s”对应的指标不存在，请从列表中选择，或留空由社区填写。"),
+    "form_fields_many": _("报表字段最多 %(n)s 项。"),
+    "form_fields_kind": _("只有统计报表、台账和调查才有报表字段。"),
+    "form_fields_required": _("统计报表须列出报表字段，以便由系统数据生成（一表通）。"),
+    "report_every": _("请选择报送频次。"),
+    "report_no_form": _("该任务没有已准入的报表可以填报。"),
+    "report_period": _("该报送期不在准入期限之内，或尚未开始。"),
+    "report_exists": _("本社区已经报送过这一期，不能重复填报。"),
+    "report_missing": _("请填写“%(name)s”。"),
+    "report_too_long": _("“%(name)s”最多 200 个字符。"),
 }
-STATUSES = {"wrong_state": 409, "version_published": 409, "task_admitted": 409, "task_closed": 409}
+STATUSES = {
+    "wrong_state": 409,
+    "version_published": 409,
+    "task_admitted": 409,
+    "task_closed": 409,
+    "report_exists": 409,
+}
 
 error = ErrorCatalogue(MESSAGES, AdmissionError, statuses=STATUSES)

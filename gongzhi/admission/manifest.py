@@ -24,6 +24,31 @@ def inbox_panel(user):
     )
 
 
+def sent_panel(user):
+    """Departments and streets: their tasks still open in communities, and those refused."""
+    if not user.has_perm(rules.SEND_TASK):
+        return None
+    from .models import InboxTask
+    from .selectors import sent_tasks
+
+    qs = sent_tasks(user=user)
+    refused = qs.filter(state=InboxTask.State.REFUSED).count()
+    return HomePanel(
+        _("派发任务"),
+        [
+            PanelItem(
+                _("社区未完成"), qs.filter(state=InboxTask.State.OPEN).count(), "/admission/tasks/?state=open"
+            ),
+            PanelItem(
+                _("被社区拒绝（未准入）"),
+                refused,
+                "/admission/tasks/?state=refused",
+                "warn" if refused else "",
+            ),
+        ],
+    )
+
+
 def review_panel(user):
     if not user.has_perm(rules.REVIEW):
         return None
@@ -49,17 +74,18 @@ manifest = AppManifest(
     app_label="admission",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
-    reference_tables=("ListVersion", "ListItem", "Application", "ApplicationEvent"),
+    reference_tables=("ListVersion", "ListItem", "Application", "ApplicationEvent", "Withdrawal"),
     local_tables=("FundEntry",),
     menu=(
         MenuEntry(_("社区工作清单"), "admission:lists", rules.VIEW_LISTS, order=60),
         MenuEntry(_("准入申请"), "admission:applications", (rules.APPLY, rules.REVIEW), order=61),
         MenuEntry(_("准入目录"), "admission:catalogue", rules.VIEW_CATALOGUE, order=62),
         MenuEntry(_("社区任务"), "admission:inbox", rules.INBOX, order=63),
+        MenuEntry(_("派发任务"), "admission:tasks", rules.SEND_TASK, order=63),
         MenuEntry(_("费随事转对账"), "admission:reconciliation", rules.VIEW_RECONCILIATION, order=64),
         MenuEntry(_("出具证明"), "admission:certificates", rules.ISSUE_CERTIFICATE, order=65),
     ),
-    home_panels=(inbox_panel, review_panel),
+    home_panels=(inbox_panel, review_panel, sent_panel),
     api=("/admission/", "gongzhi.admission.api:router"),
     urls=(("admission/", "gongzhi.admission.urls"),),
     demo=(DemoStep(90, _("社区工作准入：清单、准入申请、社区任务与经费"), demo_admission),),

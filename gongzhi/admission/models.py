@@ -91,6 +91,17 @@ class ApplicationKind(models.TextChoices):
     CAMPAIGN = "campaign", _("创建达标活动")
 
 
+# Kinds whose application defines a statistical form's fields (一表通: filled from the records).
+FORM_KINDS = ("form", "ledger", "survey")
+
+
+class ReportEvery(models.TextChoices):
+    ONCE = "once", _("报送一次")
+    MONTH = "month", _("每月报送")
+    QUARTER = "quarter", _("每季度报送")
+    YEAR = "year", _("每年报送")
+
+
 class Application(models.Model):
     """A department's written request to put something into communities (准入申请)."""
 
@@ -125,6 +136,12 @@ class Application(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    # 一表通: the form's fields, [{"name", "figure" (a figure key, "" = typed by the community),
+    # "unit"}]; a field whose figure exists is filled from the records, never typed.
+    form_fields = models.JSONField(_("报表字段"), default=list, blank=True)
+    report_every = models.CharField(
+        _("报送频次"), max_length=8, choices=ReportEvery.choices, default=ReportEvery.ONCE
     )
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
@@ -163,11 +180,13 @@ class ApplicationEvent(AppendOnlyModel):
 
     class Kind(models.TextChoices):
         CREATED = "created", _("起草")
+        EDITED = "edited", _("修改")
         SUBMITTED = "submitted", _("提交审核")
         CHANGES_REQUESTED = "changes_requested", _("退回修改")
         APPROVED = "approved", _("批准准入")
         REFUSED = "refused", _("不予准入")
         WITHDRAWN = "withdrawn", _("撤出目录")
+        WITHDRAWN_UNIT = "withdrawn_unit", _("从社区撤出")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
@@ -194,6 +213,7 @@ class InboxTask(models.Model):
         OPEN = "open", _("待办")
         DONE = "done", _("已完成")
         REFUSED = "refused", _("已拒绝")
+        WITHDRAWN = "withdrawn", _("已撤出")
 
     community = community_fk()
     source = models.CharField(_("来源"), max_length=12, choices=Source.choices)
@@ -224,6 +244,7 @@ class InboxTask(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     refusal_rule = models.CharField(_("拒绝依据"), max_length=300, blank=True)
+    withdrawal_reason = models.CharField(_("撤出理由"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("社区收到的任务")
@@ -250,7 +271,9 @@ class TaskEvent(AppendOnlyModel):
         RECEIVED = "received", _("收到")
         REFUSED = "refused", _("拒绝（未准入）")
         HOURS = "hours", _("登记工时")
+        REPORTED = "reported", _("报送报表")
         DONE = "done", _("完成")
+        WITHDRAWN = "withdrawn", _("撤出")
 
     task = models.ForeignKey(InboxTask, on_delete=models.PROTECT, related_name="events")
     community = community_fk()
@@ -318,3 +341,59 @@ class Certificate(AppendOnlyModel):
         verbose_name = _("社区证明")
         verbose_name_plural = _("社区证明")
         ordering = ["-issued_at", "-id"]
+
+
+class Withdrawal(AppendOnlyModel):
+    """An admitted item taken out of the catalogue: everywhere (`unit_code` empty) or from one
+    community (`unit_code` = its code), by the joint office or automatically after a poor evaluation
+    (`by` empty, `source` names the survey). Once per item and unit: the database keeps it idempotent."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="withdrawals")
+    unit_code = models.CharField(_("撤出范围"), max_length=12, blank=True)  # "" = the whole item
+    reason = models.CharField(_("撤出理由"), max_length=500)
+    source = models.CharField(_("依据"), max_length=80)  # "review" or "evaluation:<survey>:<question>"
+    data = models.JSONField(default=dict, blank=True)  # the figures behind an automatic withdrawal
+    at = models.DateTimeField(_("时间"), default=clock.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("撤出记录")
+        verbose_name_plural = _("撤出记录")
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "unit_code"], name="admission_withdrawn_once")
+        ]
+
+    @property
+    def automatic(self) -> bool:
+        return self.source.startswith("evaluation:")
+
+
+class FormReport(AppendOnlyModel):
+    """A community's return of an admitted statistical form for one period (一表通): the fields
+    filled from the records (with the figure they came from) and the ones it typed, kept as sent.
+    One per task and period: the community fills a form once."""
+
+    community = community_fk()
+    task = models.ForeignKey(InboxTask, on_delete=models.PROTECT, related_name="reports")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="reports")
+    period = models.CharField(_("报送期"), max_length=10)
+    values = models.JSONField(_("填报内容"), default=list)  # [{"name","unit","value","source","figure"}]
+    from_records = models.PositiveSmallIntegerField(_("自动生成字段数"), default=0)
+    typed = models.PositiveSmallIntegerField(_("手工填写字段数"), default=0)
+    submitted_at = models.DateTimeField(_("报送时间"), default=clock.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("报表填报")
+        verbose_name_plural = _("报表填报")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "task", "period"], name="admission_report_once_per_period"
+            )
+        ]

@@ -14,7 +14,15 @@ from gongzhi.core.models import Region
 from gongzhi.core.scoping import scope_prefixes, scoped  # noqa: F401 (scope_prefixes used by views)
 
 from . import rules
-from .models import Application, ApplicationEvent, FundEntry, InboxTask, ListKind, ListVersion
+from .models import (
+    Application,
+    ApplicationEvent,
+    FundEntry,
+    InboxTask,
+    ListKind,
+    ListVersion,
+    Withdrawal,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -104,8 +112,13 @@ def application_queryset(*, user) -> QuerySet[Application]:
 
 def application_get(*, user, pk: int) -> Application:
     app = application_queryset(user=user).filter(pk=pk).first()
-    if app is None:
-        app = catalogue(user=user).filter(pk=pk).first()
+    if app is None:  # an item admitted (or withdrawn since) where the user works
+        app = (
+            Application.objects.select_related("department", "region")
+            .filter(_community_q(user, rules.VIEW_CATALOGUE), pk=pk)
+            .filter(state__in=[Application.State.APPROVED, Application.State.WITHDRAWN])
+            .first()
+        )
     if app is None:
         raise NotFound()
     return app
@@ -151,12 +164,41 @@ def catalogue(*, user, at: dt.datetime | None = None) -> QuerySet[Application]:
     return qs.filter(pk__in=admitted).exclude(pk__in=withdrawn).order_by("period_start", "pk")
 
 
+def withdrawals_of(app: Application) -> list[Withdrawal]:
+    """An item's withdrawals (whole or per community), each with the community's name."""
+    rows = list(app.withdrawals.select_related("by").order_by("at", "id"))
+    names = dict(
+        Region.objects.filter(code__in=[w.unit_code for w in rows if w.unit_code]).values_list("code", "name")
+    )
+    for w in rows:
+        w.unit_name = names.get(w.unit_code, w.unit_code)  # type: ignore[attr-defined]
+    return rows
+
+
+def withdrawn_units(apps) -> dict[int, list[str]]:
+    """{application id: names of the communities it was withdrawn from} for a page of items."""
+    rows = list(
+        Withdrawal.objects.filter(application__in=apps)
+        .exclude(unit_code="")
+        .values_list("application_id", "unit_code")
+    )
+    names = dict(Region.objects.filter(code__in={c for _a, c in rows}).values_list("code", "name"))
+    out: dict[int, list[str]] = {}
+    for a, c in rows:
+        out.setdefault(a, []).append(names.get(c, c))
+    return out
+
+
 def catalogue_history(*, user) -> QuerySet[ApplicationEvent]:
     apps = Application.objects.filter(_community_q(user, rules.VIEW_CATALOGUE)).values("pk")
     return (
         ApplicationEvent.objects.filter(
             application_id__in=apps,
-            kind__in=[ApplicationEvent.Kind.APPROVED, ApplicationEvent.Kind.WITHDRAWN],
+            kind__in=[
+                ApplicationEvent.Kind.APPROVED,
+                ApplicationEvent.Kind.WITHDRAWN,
+                ApplicationEvent.Kind.WITHDRAWN_UNIT,
+            ],
         )
         .select_related("application", "application__department")
         .order_by("-at", "-id")
@@ -193,6 +235,55 @@ def task_get(*, user, pk: int) -> InboxTask:
     if task is None:
         raise NotFound()
     return task
+
+
+# Sending tasks --------------------------------------------------------------------------------
+
+
+def task_senders(*, user) -> list[tuple[str, str, object]]:
+    """Who the user may send tasks as: their departments, and the streets they work for."""
+    from gongzhi.core.models import Department
+
+    out: list[tuple[str, str, object]] = [
+        (f"d:{d.pk}", d.name, d)
+        for d in Department.objects.filter(pk__in=rules.user_department_ids(user)).order_by("code")
+    ]
+    streets = [p for p in scope_prefixes(user, rules.SEND_TASK) if len(p) == 9]
+    out += [(f"s:{r.code}", r.name, r) for r in Region.objects.filter(code__in=streets).order_by("code")]
+    return out
+
+
+def task_communities(*, user) -> QuerySet[Region]:
+    """The communities the user may send tasks to."""
+    prefixes = [p for p in scope_prefixes(user, rules.SEND_TASK) if len(p) >= 6]
+    if not prefixes:
+        return Region.objects.none()
+    q = Q()
+    for p in prefixes:
+        q |= Q(code__startswith=p)
+    return Region.objects.filter(q, level=5).order_by("code")
+
+
+def sendable_applications(*, user) -> QuerySet[Application]:
+    """Admitted items a department may send tasks under: its own, approved."""
+    return (
+        Application.objects.filter(
+            department_id__in=rules.user_department_ids(user), state=Application.State.APPROVED
+        )
+        .select_related("department")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def sent_tasks(*, user) -> QuerySet[InboxTask]:
+    """Tasks the user's departments sent, and those their streets sent, with how they ended."""
+    q = Q(department_id__in=rules.user_department_ids(user))
+    for p in scope_prefixes(user, rules.SEND_TASK):
+        if len(p) == 9:
+            q |= Q(source=InboxTask.Source.STREET, community__code__startswith=p)
+    return (
+        InboxTask.objects.filter(q).select_related("community", "application").order_by("-received_at", "-pk")
+    )
 
 
 def task_funding(task: InboxTask) -> Decimal:

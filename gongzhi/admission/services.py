@@ -15,11 +15,13 @@ from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.ledger import Movement, ledger_transfer
 from gongzhi.core.models import Department, Region
 from gongzhi.core.permissions import require
+from gongzhi.core.scoping import scope_prefixes
 from gongzhi.demands import calendar
 
 from . import rules
 from .errors import error
 from .models import (
+    FORM_KINDS,
     Application,
     ApplicationEvent,
     FundAccount,
@@ -28,7 +30,9 @@ from .models import (
     ListItem,
     ListKind,
     ListVersion,
+    ReportEvery,
     TaskEvent,
+    Withdrawal,
 )
 from .workflow import WORKFLOW
 
@@ -190,7 +194,41 @@ APPLICATION_FIELDS = (
     "funding_per_community",
     "materials",
     "legal_basis",
+    "form_fields",
+    "report_every",
 )
+MAX_FORM_FIELDS = 60
+
+
+def _clean_form_fields(kind: str, raw) -> list[dict]:
+    """The form's fields: a name each (unique), a figure key that some app declares or "" (typed by
+    the community), a unit. Only forms, ledgers and surveys have fields."""
+    from gongzhi.core.manifests import figures
+
+    known = figures()
+    rows: list[dict] = []
+    names: set[str] = set()
+    for f in raw or []:
+        if not isinstance(f, dict):
+            raise error("form_field_name")
+        name = str(f.get("name") or "").strip()
+        figure = str(f.get("figure") or "").strip()
+        unit = str(f.get("unit") or "").strip()[:10]
+        if not name and not figure:
+            continue  # an empty row of the form
+        if not name or len(name) > 50:
+            raise error("form_field_name")
+        if name in names:
+            raise error("form_field_twice", name=name)
+        if figure and figure not in known:
+            raise error("form_field_figure", name=name)
+        names.add(name)
+        rows.append({"name": name, "figure": figure, "unit": unit or (known[figure].unit if figure else "")})
+    if len(rows) > MAX_FORM_FIELDS:
+        raise error("form_fields_many", n=MAX_FORM_FIELDS)
+    if rows and kind not in FORM_KINDS:
+        raise error("form_fields_kind")
+    return rows
 
 
 def _clean_application(district: Region, data: dict) -> dict:
@@ -226,7 +264,15 @@ def _clean_application(district: Region, data: dict) -> dict:
         raise error("amount")
     if not (out.get("legal_basis") or "").strip():
         raise error("no_basis")
+    out["form_fields"] = _clean_form_fields(out["kind"], out.get("form_fields"))
+    out["report_every"] = out.get("report_every") or ReportEvery.ONCE
+    if out["report_every"] not in ReportEvery.values:
+        raise error("report_every")
     return out
+
+
+def _event_data(app: Application, names=APPLICATION_FIELDS) -> dict:
+    return {k: (v if isinstance(v := getattr(app, k), (list, dict)) else str(v)) for k in names}
 
 
 @transaction.atomic
@@ -238,6 +284,31 @@ def application_create(*, department: Department, data: dict, by) -> Application
     clean = _clean_application(district, data)
     app = Application.objects.create(region=district, department=department, created_by=by, **clean)
     ApplicationEvent.objects.create(application=app, kind=ApplicationEvent.Kind.CREATED, by=by)
+    return app
+
+
+@transaction.atomic
+def application_update(*, application: Application, data: dict, by) -> Application:
+    """Change an application while it may still be edited (a draft, or sent back for changes):
+    the guard decides; the event keeps what changed."""
+    app = Application.objects.select_for_update().select_related("region").get(pk=application.pk)
+    WORKFLOW.require("edit", app, by)
+    current = {k: getattr(app, k) for k in APPLICATION_FIELDS}
+    clean = _clean_application(app.region, {**current, **{k: v for k, v in data.items() if k in current}})
+    changed = [k for k, v in clean.items() if v != current[k]]
+    for k in changed:
+        setattr(app, k, clean[k])
+    if changed:
+        app.save(update_fields=changed)
+        ApplicationEvent.objects.create(
+            application=app,
+            kind=ApplicationEvent.Kind.EDITED,
+            by=by,
+            note="、".join(str(getattr(Application._meta.get_field(k), "verbose_name", k)) for k in changed)[
+                :500
+            ],
+            data=_event_data(app, changed),
+        )
     return app
 
 
@@ -269,6 +340,8 @@ def application_submit(*, application: Application, by, changes: dict | None = N
     hit = _negative_hit(app)
     if hit is not None:
         raise error("negative_list", item=f"{hit.code} {hit.title}")
+    if app.kind == "form" and not app.form_fields:
+        raise error("form_fields_required")
     app.state = Application.State.UNDER_REVIEW
     app.submitted_at = now
     app.review_due = calendar.add_working_days(now, REVIEW_WORKING_DAYS)
@@ -278,7 +351,7 @@ def application_submit(*, application: Application, by, changes: dict | None = N
         kind=ApplicationEvent.Kind.SUBMITTED,
         at=now,
         by=by,
-        data={k: str(getattr(app, k)) for k in APPLICATION_FIELDS},
+        data=_event_data(app),
     )
     return app
 
@@ -311,7 +384,64 @@ def application_decide(*, application: Application, step: str, reason: str, by) 
     ApplicationEvent.objects.create(application=app, kind=DECISIONS[step], at=now, by=by, note=reason[:500])
     if step == "approve":
         _deliver_admitted(app, by=by, at=now)
+    elif step == "withdraw":
+        Withdrawal.objects.create(application=app, reason=reason[:500], source="review", at=now, by=by)
+        _withdraw_tasks(app, unit_code="", reason=reason, at=now, by=by)
     return app
+
+
+def _withdraw_tasks(app: Application, *, unit_code: str, reason: str, at, by) -> int:
+    """The item's open tasks (of one community, or everywhere) end as withdrawn, with the reason."""
+    tasks = InboxTask.objects.select_for_update().filter(application=app, state=InboxTask.State.OPEN)
+    if unit_code:
+        tasks = tasks.filter(community_id=unit_code)
+    found = list(tasks.values_list("pk", "community_id"))
+    InboxTask.objects.filter(pk__in=[pk for pk, _c in found]).update(
+        state=InboxTask.State.WITHDRAWN, withdrawal_reason=reason[:500]
+    )
+    TaskEvent.objects.bulk_create(
+        TaskEvent(task_id=pk, community_id=c, kind=TaskEvent.Kind.WITHDRAWN, at=at, by=by, note=reason[:300])
+        for pk, c in found
+    )
+    return len(found)
+
+
+@transaction.atomic
+def application_withdraw_after_evaluation(
+    *, application: Application, unit_code: str, reason: str, source: str, data: dict, at=None
+) -> Withdrawal | None:
+    """Withdraw an admitted item after residents rated it poorly (自贡: items residents reject are
+    withdrawn): from one community (`unit_code`) or, with "", from the catalogue. No user decides:
+    the evaluation's rule does, when its results are final. Idempotent: an item no longer admitted,
+    or already withdrawn from that unit, is left as it is (None); the database keeps one withdrawal
+    per item and unit."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    if app.state != Application.State.APPROVED or (unit_code and unit_code not in app.communities):
+        return None
+    if Withdrawal.objects.filter(application=app, unit_code__in={unit_code, ""}).exists():
+        return None
+    now = at or clock.now()
+    reason = reason[:500]
+    try:
+        with transaction.atomic():
+            withdrawal = Withdrawal.objects.create(
+                application=app, unit_code=unit_code, reason=reason, source=source[:80], data=data, at=now
+            )
+    except IntegrityError:  # a parallel run got there first
+        return None
+    if unit_code:
+        kind = ApplicationEvent.Kind.WITHDRAWN_UNIT
+    else:
+        kind = ApplicationEvent.Kind.WITHDRAWN
+        app.state = Application.State.WITHDRAWN
+        app.decision_reason = reason
+        app.decided_at = now
+        app.save(update_fields=["state", "decision_reason", "decided_at"])
+    ApplicationEvent.objects.create(
+        application=app, kind=kind, at=now, note=reason, data={"unit": unit_code, "source": source, **data}
+    )
+    _withdraw_tasks(app, unit_code=unit_code, reason=reason, at=now, by=None)
+    return withdrawal
 
 
 def _source_account(department_id: int) -> FundAccount:
@@ -387,7 +517,9 @@ def task_send(
             raise PermissionDenied()
         sender, source = department.name, InboxTask.Source.DEPARTMENT
     elif street is not None:
-        require(by, rules.SEND_TASK, street)
+        # as the street: only its own staff (a department's district scope covers the street too)
+        if not {street.code, ""} & set(scope_prefixes(by, rules.SEND_TASK)):
+            raise PermissionDenied()
         sender, source = street.name, InboxTask.Source.STREET
     else:
         raise PermissionDenied()
@@ -405,6 +537,7 @@ def task_send(
             and application.state == Application.State.APPROVED
             and code in application.communities
             and (department is None or application.department_id == department.pk)
+            and not Withdrawal.objects.filter(application=application, unit_code=code).exists()
         )
         task = InboxTask.objects.create(
             community_id=code,

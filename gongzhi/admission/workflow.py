@@ -19,6 +19,7 @@ def _wrong_state(obj, step):
 
 WORKFLOW = Workflow(
     {
+        "edit": Step(_("修改申请"), (S.DRAFT, S.CHANGES_REQUESTED), None, rules.APPLY),
         "submit": Step(_("提交审核"), (S.DRAFT, S.CHANGES_REQUESTED), S.UNDER_REVIEW, rules.APPLY),
         "request_changes": Step(_("退回修改"), (S.UNDER_REVIEW,), S.CHANGES_REQUESTED, rules.REVIEW),
         "approve": Step(_("批准准入"), (S.UNDER_REVIEW,), S.APPROVED, rules.REVIEW),

@@ -11,6 +11,7 @@ import time
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from gongzhi.admission.demo import DISLIKED_ITEM, VISITS_ITEM
 from gongzhi.core import clock
 from gongzhi.core.models import Department, Region, RoleAssignment, User
 from gongzhi.core.roles import Role
@@ -18,6 +19,8 @@ from gongzhi.demands.calendar import TZ
 
 from . import services
 from .models import SampleHousehold, Survey
+
+JUNMEN = "350102004001"
 
 MAX_COMMUNITIES = 40  # enough for every street's figures; keeps the step well under ten seconds
 
@@ -29,6 +32,19 @@ def _staff(username: str, role: str, region: Region) -> User:
     )
     RoleAssignment.objects.get_or_create(user=user, role=role, region=region)
     return user
+
+
+def _admitted_items(district: Region) -> dict:
+    """The admission demo's items residents are asked about, by title (those admitted)."""
+    from gongzhi.admission.models import Application
+
+    found = {
+        a.title: a
+        for a in Application.objects.filter(
+            region=district, state=Application.State.APPROVED, title__in=[DISLIKED_ITEM, VISITS_ITEM]
+        )
+    }
+    return {t: found[t] for t in (DISLIKED_ITEM, VISITS_ITEM) if t in found}
 
 
 @transaction.atomic
@@ -60,10 +76,23 @@ def demo_evaluation(ctx) -> None:
             skip_unless_value=1,
             by=office,
         )
+        # Residents rate two admitted items (questions 10 and 11): a poor result withdraws them.
+        items = _admitted_items(district)
+        for title in items:
+            services.question_add(
+                survey=survey,
+                text=f"社区为“{title}”开展的工作，您满意吗？",
+                aspect="准入事项",
+                kind="scale",
+                by=office,
+                application=items[title],
+            )
         codes = services.sample_draw(survey=survey, per_community=30, by=office, seed=ctx.seed)
         services.survey_set_state(survey=survey, state="open", by=office)
     samples = list(SampleHousehold.objects.filter(survey=survey).order_by("community_id", "pk"))
+    covered = {c for a in items.values() for c in a.communities}
     keep = sorted({s.community_id for s in samples})[:MAX_COMMUNITIES]
+    keep += sorted(covered & {s.community_id for s in samples} - set(keep))
     level = {c: rng.uniform(3.2, 4.6) for c in keep}
     workers: dict[str, User] = {}
     answered = 0
@@ -78,6 +107,9 @@ def demo_evaluation(ctx) -> None:
         answers["8"] = int(rng.random() < 0.35)
         if answers["8"]:
             answers["9"] = score()
+        for n, title in enumerate(items, 10):
+            disliked = title == DISLIKED_ITEM or s.community_id == JUNMEN
+            answers[str(n)] = score(1.8) if disliked else score()
         with clock.at(opened + dt.timedelta(days=i % 20, hours=i % 7)):
             if i % 3:
                 services.response_by_code(code=codes[s.pk], answers=answers)
@@ -89,7 +121,11 @@ def demo_evaluation(ctx) -> None:
                 services.response_by_visit(sample=s, answers=answers, by=workers[s.community_id])
         answered += 1
     with clock.at(opened + dt.timedelta(days=30)):
+        # closing makes the results final: poorly rated items are withdrawn (outcomes.py)
         services.survey_set_state(survey=survey, state="closed", by=office)
+    from .outcomes import survey_withdrawals
+
+    withdrawn = len(survey_withdrawals(survey=survey, user=office))
 
     # Communities rate departments (the public security bureau by too few to be shown).
     with clock.at(opened - dt.timedelta(days=7)):
@@ -116,6 +152,7 @@ def demo_evaluation(ctx) -> None:
     with clock.at(opened + dt.timedelta(days=30)):
         services.survey_set_state(survey=dsurvey, state="closed", by=office)
     ctx.out(
-        f"  居民评社区：抽样 {len(samples)} 户，回答 {answered} 户；社区评部门：{len(communities)} 个社区 {ratings} 份"
+        f"  居民评社区：抽样 {len(samples)} 户，回答 {answered} 户，据评议撤出准入事项 {withdrawn} 处；"
+        f"社区评部门：{len(communities)} 个社区 {ratings} 份"
         f"（{time.perf_counter() - started:.1f} 秒）"
     )

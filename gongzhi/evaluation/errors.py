@@ -20,6 +20,7 @@ MESSAGES = {
     "wrong_target": _("这份问卷不是用于此项评议的。"),
     "not_district": _("请选择一个区。"),
     "text": _("请填写题目。"),
+    "item_question": _("只能在居民评社区问卷中，以量表题评议本区已准入的事项。"),
 }
 STATUSES = {"not_open": 409, "not_draft": 409, "already_answered": 409, "already_rated": 409}
 error = ErrorCatalogue(MESSAGES, EvaluationError, statuses=STATUSES)

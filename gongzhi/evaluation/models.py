@@ -72,6 +72,16 @@ class Question(models.Model):
     # Skip logic: ask only when question `skip_unless_number` was answered with `skip_unless_value`.
     skip_unless_number = models.PositiveSmallIntegerField(null=True, blank=True)
     skip_unless_value = models.SmallIntegerField(null=True, blank=True)
+    # A question about an admitted item (自贡: items residents reject are withdrawn): when the survey
+    # closes, a poor result withdraws the item from a community, or from the catalogue.
+    application = models.ForeignKey(
+        "admission.Application",
+        verbose_name=_("评议的准入事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["survey_id", "number"]

@@ -112,7 +112,12 @@ def survey_results(*, survey: Survey, user, level: str = "community") -> list[Un
     high = max(4, survey.scale_max - 1)  # "satisfied": the top two points of the scale
     # The scale questions by id, read first: filtering on the question's kind through a join made
     # PostgreSQL loop over the answers once per question (bench/evaluation_results.py).
-    numbers = dict(survey.questions.filter(kind=Question.Kind.SCALE).values_list("pk", "number"))
+    # Questions about admitted items rate the item, not the community: not in its score.
+    numbers = dict(
+        survey.questions.filter(kind=Question.Kind.SCALE, application__isnull=True).values_list(
+            "pk", "number"
+        )
+    )
     answers = (
         Answer.objects.filter(scope, survey=survey, value__isnull=False, question_id__in=list(numbers))
         .annotate(unit=unit)
@@ -226,6 +231,17 @@ def samples_to_visit(*, survey: Survey, user) -> QuerySet[SampleHousehold]:
         SampleHousehold.objects.filter(scope_q(user, rules.VISIT), survey=survey, response__isnull=True)
         .select_related("household", "community")
         .order_by("community_id", "estate_id", "pk")
+    )
+
+
+def admitted_items(*, survey: Survey):
+    """Admitted items of the survey's district, which a residents' survey may ask about."""
+    from gongzhi.admission.models import Application
+
+    return (
+        Application.objects.filter(region_id=survey.region_id, state=Application.State.APPROVED)
+        .select_related("department")
+        .order_by("title")
     )
 
 

@@ -81,7 +81,10 @@ def question_add(
     kind: str = Question.Kind.SCALE,
     skip_unless_number: int | None = None,
     skip_unless_value: int | None = None,
+    application=None,
 ) -> Question:
+    """Add a question; with `application`, a question about an admitted item of the district, which
+    residents rate on the scale (a poor result withdraws the item when the survey closes)."""
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     require(by, rules.MANAGE, survey)
     if survey.state != Survey.State.DRAFT:
@@ -89,6 +92,13 @@ def question_add(
     text = (text or "").strip()[:300]
     if not text or kind not in Question.Kind.values:
         raise error("text")
+    if application is not None and (
+        survey.target != Survey.Target.COMMUNITY
+        or kind != Question.Kind.SCALE
+        or application.region_id != survey.region_id
+        or application.state != "approved"
+    ):
+        raise error("item_question")
     if skip_unless_number is not None and not survey.questions.filter(number=skip_unless_number).exists():
         raise error("answer_missing", n=skip_unless_number)
     last = survey.questions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -100,6 +110,7 @@ def question_add(
         kind=kind,
         skip_unless_number=skip_unless_number,
         skip_unless_value=skip_unless_value,
+        application=application,
     )
 
 
@@ -173,6 +184,8 @@ def sample_draw(
 
 @transaction.atomic
 def survey_set_state(*, survey: Survey, state: str, by) -> Survey:
+    """Open a draft, or close an open survey. Closing makes the results final: what they decide
+    about admitted items is applied at once (outcomes.survey_outcomes_apply)."""
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     require(by, rules.MANAGE, survey)
     order: list[str] = [Survey.State.DRAFT, Survey.State.OPEN, Survey.State.CLOSED]
@@ -180,6 +193,10 @@ def survey_set_state(*, survey: Survey, state: str, by) -> Survey:
         raise error("not_open", state=survey.get_state_display())
     survey.state = state
     survey.save(update_fields=["state"])
+    if state == Survey.State.CLOSED:
+        from .outcomes import survey_outcomes_apply
+
+        survey_outcomes_apply(survey=survey)
     return survey
 
 

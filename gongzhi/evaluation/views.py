@@ -68,7 +68,17 @@ def survey_detail(request, pk: int):
         action = request.POST.get("action")
         if action == "question":
             raw = request.POST.get("skip_unless_number") or None
+            item = None
+            if request.POST.get("application"):
+                item = (
+                    selectors.admitted_items(survey=survey)
+                    .filter(pk=_int(request.POST["application"]))
+                    .first()
+                )
+                if item is None:
+                    raise NotFound()
             services.question_add(
+                application=item,
                 survey=survey,
                 text=request.POST.get("text", ""),
                 aspect=request.POST.get("aspect", ""),
@@ -105,6 +115,9 @@ def survey_detail(request, pk: int):
             "codes": sorted(codes.items())[:2000] if codes else None,
             "can_visit": request.user.has_perm(rules.VISIT, None) and survey.target == "community",
             "can_rate": request.user.has_perm(rules.RATE_DEPARTMENTS, None) and survey.target == "department",
+            "items": selectors.admitted_items(survey=survey)
+            if can_manage and survey.state == Survey.State.DRAFT and survey.target == "community"
+            else [],
         },
     )
 
@@ -120,13 +133,24 @@ def results(request, pk: int):
             "evaluation/department_results.html",
             {"survey": survey, "rows": department_rows, "min": selectors.MIN_COMMUNITIES},
         )
+    from . import outcomes
+
     rows = selectors.survey_results(survey=survey, user=request.user, level=level)
     if not rows and not request.user.has_perm(rules.VIEW_RESULTS):
         raise PermissionDenied()
     return render(
         request,
         "evaluation/results.html",
-        {"survey": survey, "rows": rows, "level": level, "questions": survey.questions.filter(kind="scale")},
+        {
+            "survey": survey,
+            "rows": rows,
+            "level": level,
+            "questions": survey.questions.filter(kind="scale"),
+            "items": outcomes.item_scores_for(survey=survey, user=request.user),
+            "withdrawals": outcomes.survey_withdrawals(survey=survey, user=request.user),
+            "min_unit": outcomes.MIN_UNIT_ANSWERS,
+            "min_item": outcomes.MIN_ITEM_ANSWERS,
+        },
     )
 
 

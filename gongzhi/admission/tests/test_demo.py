@@ -19,12 +19,18 @@ def test_demo_builds_lists_applications_and_a_refused_task_quickly():
     assert time.perf_counter() - started < 10
     assert ListVersion.objects.filter(state="published").count() == 2
     assert Application.objects.filter(state="under_review").count() == 1
-    assert Application.objects.filter(state="approved").count() == 4
+    assert Application.objects.filter(state="approved").count() == 6
     assert Application.objects.filter(state="withdrawn").count() == 1
     junmen = InboxTask.objects.filter(community_id="350102004001")
     assert junmen.filter(state="refused", application__isnull=True).count() == 1
     assert junmen.filter(state="open", application__isnull=True).exists()
-    from gongzhi.admission.models import Certificate
+    from gongzhi.admission.models import Certificate, FormReport
+
+    # 一表通: 军门社区 sent this quarter's form, six fields of eight from the records
+    report = FormReport.objects.get(community_id="350102004001")
+    assert (report.from_records, report.typed) == (6, 2)
+    pending = Application.objects.get(state="under_review")
+    assert len(pending.form_fields) == 8
 
     assert Certificate.objects.filter(community_id="350102004001", kind="residence").count() == 1
     demo_admission(DemoContext(district="350102", residents=0, seed=1, out=out.append))  # idempotent

@@ -39,6 +39,8 @@ def _service_succeeds(app, step, user) -> bool:
         with transaction.atomic():
             if step == "submit":
                 services.application_submit(application=app, by=user)
+            elif step == "edit":
+                services.application_update(application=app, data={"title": "改过的名称"}, by=user)
             else:
                 services.application_decide(application=app, step=step, reason="理由", by=user)
             raise _Rollback
