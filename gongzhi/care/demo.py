@@ -91,13 +91,14 @@ def demo_care(ctx) -> None:
     orders = []
     if org is not None:
         with clock.at(month_ago):
-            orders = [
-                services.order_create(
-                    profile=prof, provider=org, hours_per_month=rng.choice([8, 12, 20]), by=worker
-                )
-                for prof in profiles
-                if prof.care_level >= 2
-            ]
+            # The elders the rules entitle (care.eligibility); most have an order, a few wait.
+            for prof in profiles:
+                entitled, _basis = services.profile_entitlement(prof)
+                if entitled and rng.random() < 0.85:
+                    hours = min(entitled, rng.choice([8, 12, 20, 30]))
+                    orders.append(
+                        services.order_create(profile=prof, provider=org, hours_per_month=hours, by=worker)
+                    )
         staff = (
             RoleAssignment.objects.filter(role="social_org_staff", organization=org)
             .select_related("user")

@@ -24,6 +24,8 @@ MESSAGES = {
     "enrolled": _("该老人已登记助餐。"),
     "not_provider": _("服务机构须为本区登记的社会组织或企业。"),
     "bad_hours": _("每月服务时长须在1到200小时之间。"),
+    "not_entitled": _("该老人不符合政府购买居家养老服务的条件（见核定依据）。"),
+    "over_entitlement": _("每月服务时长不能超过核定的%(n)s小时。"),
     "bad_minutes": _("单次服务时长须在10到480分钟之间。"),
     "other_provider": _("该服务工单不属于您的机构。"),
     "already_confirmed": _("该服务记录已确认。"),

@@ -39,6 +39,17 @@ manifest = AppManifest(
             "%",
         ),
         Figure("care.meals_served", _("本月助餐数"), "gongzhi.care.selectors.meals_served"),
+        Figure(
+            "care.purchased_care_eligible",
+            _("符合政府购买服务条件的老人"),
+            "gongzhi.care.selectors.purchased_care_eligible",
+        ),
+        Figure(
+            "care.purchased_care_covered",
+            _("购买服务对象已下单占比"),
+            "gongzhi.care.selectors.purchased_care_covered",
+            "%",
+        ),
     ),
     global_keys=(("CallDevice", ("serial",)),),
 )

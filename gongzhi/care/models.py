@@ -134,8 +134,25 @@ class ServiceOrder(models.Model):
         "organizations.Organization", on_delete=models.PROTECT, related_name="care_orders"
     )
     hours_per_month = models.PositiveSmallIntegerField(_("每月服务小时"))
+    # The entitlement when the order was placed (care.eligibility): its hours and the rules that held.
+    entitled_hours = models.PositiveSmallIntegerField(_("核定每月小时"), default=0)
+    basis = models.CharField(_("核定依据"), max_length=120, blank=True)
     starts_on = models.DateField(_("开始日期"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_per_month__lte=models.F("entitled_hours")),
+                name="care_order_within_entitlement",
+            ),
+        ]
+
+    @property
+    def basis_labels(self) -> list:
+        from .eligibility import RULE_LABELS
+
+        return [RULE_LABELS.get(c, c) for c in self.basis.split(",") if c]
 
 
 class ServiceRecord(models.Model):

@@ -108,3 +108,59 @@ def meals_served(*, user, month: dt.date | None = None, **params):
     return FigureResult(
         sum(r[2] for r in records), records, _("餐"), (_("社区"), _("助餐点"), _("餐数"), _("补贴（元）"))
     )
+
+
+# ---- purchased home care: who is entitled (care.eligibility) ---------------------------------
+
+ELIGIBILITY_COLUMNS = (_("社区"), _("老人"), _("年龄"), _("核定依据"), _("核定每月小时"), _("已下单"))
+
+
+def eligibility_records(*, user, today: dt.date | None = None) -> list[tuple]:
+    """Every elder in scope the rules entitle to purchased home care: (community, masked name,
+    age, basis, hours a month, has an order, person id, profile id) — the last two are the keys
+    the page acts on; the figures show the first six."""
+    from gongzhi.registry.models import Person
+
+    from .eligibility import RULE_LABELS, entitlement, facts
+
+    today = today or timezone.localdate()
+    people = scoped(Person.objects.all(), user, rules.VIEW)
+    ordered = set(
+        scoped(ServiceOrder.objects.all(), user, rules.VIEW).values_list("profile__person_id", flat=True)
+    )
+    records = []
+    for f in facts(people, today):
+        hours, basis = entitlement(f)
+        if hours:
+            labels = " · ".join(str(RULE_LABELS[c]) for c in basis)
+            records.append(
+                (
+                    f.community_id,
+                    mask_name(f.name),
+                    f.age,
+                    labels,
+                    hours,
+                    f.person_id in ordered,
+                    f.person_id,
+                    f.profile_id,
+                )
+            )
+    from gongzhi.core.models import Region
+
+    names = dict(Region.objects.filter(code__in={r[0] for r in records}).values_list("code", "name"))
+    records = [(names.get(r[0], r[0]), *r[1:]) for r in records]
+    records.sort(key=lambda r: (r[5], -r[4], r[0], r[6]))
+    return records
+
+
+def purchased_care_eligible(*, user, today: dt.date | None = None, **params):
+    """How many elders the rules entitle to government-purchased home care, with who and why."""
+    records = eligibility_records(user=user, today=today)
+    return FigureResult(len(records), records, _("人"), ELIGIBILITY_COLUMNS)
+
+
+def purchased_care_covered(*, user, today: dt.date | None = None, **params):
+    """The share of the entitled elders who have a service order."""
+    records = eligibility_records(user=user, today=today)
+    value = round(100 * sum(1 for r in records if r[5]) / len(records), 1) if records else None
+    return FigureResult(value, records, "%", ELIGIBILITY_COLUMNS)

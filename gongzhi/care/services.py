@@ -245,8 +245,21 @@ def provider_ids(user) -> set[int]:
     )
 
 
+def profile_entitlement(profile: CareProfile, today: dt.date | None = None) -> tuple[int, list[str]]:
+    """The hours of purchased home care the profile's elder is entitled to, and the rules that hold."""
+    from gongzhi.registry.models import Person
+
+    from .eligibility import entitlement, facts
+
+    today = today or timezone.localdate(clock.now())
+    found = facts(Person.objects.filter(pk=profile.person_id), today)
+    return entitlement(found[0]) if found else (0, [])
+
+
 @transaction.atomic
 def order_create(*, profile: CareProfile, provider: Organization, hours_per_month: int, by) -> ServiceOrder:
+    """A service order to a provider for an elder the rules entitle (care.eligibility), for at
+    most the entitled hours a month; the entitlement and its basis are kept on the order."""
     require(by, rules.MANAGE, profile, hide=True)
     if provider.kind not in (
         "social_org",
@@ -256,11 +269,18 @@ def order_create(*, profile: CareProfile, provider: Organization, hours_per_mont
         raise error("not_provider")
     if not isinstance(hours_per_month, int) or not 1 <= hours_per_month <= 200:
         raise error("bad_hours")
+    entitled, basis = profile_entitlement(profile)
+    if not entitled:
+        raise error("not_entitled")
+    if hours_per_month > entitled:
+        raise error("over_entitlement", n=entitled)
     return ServiceOrder.objects.create(
         community_id=profile.community_id,
         profile=profile,
         provider=provider,
         hours_per_month=hours_per_month,
+        entitled_hours=entitled,
+        basis=",".join(basis),
         starts_on=timezone.localdate(clock.now()),
         created_by=by,
     )

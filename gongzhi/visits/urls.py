@@ -5,6 +5,7 @@ from . import views
 app_name = "visits"
 urlpatterns = [
     path("", views.my_day, name="my_day"),
+    path("sw.js", views.service_worker, name="service_worker"),
     path("household/<int:pk>/", views.household, name="household"),
     path("household/<int:pk>/correct/", views.fact_correct, name="fact_correct"),
     path("household/<int:pk>/code/", views.code_issue, name="code_issue"),

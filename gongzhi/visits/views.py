@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +56,19 @@ def _float(value):
         return float(value) if value not in (None, "") else None
     except ValueError:
         return None
+
+
+SERVICE_WORKER = Path(__file__).parent / "static" / "visits" / "sw.js"
+
+
+def service_worker(request):
+    """The service worker's script (static/visits/sw.js), served under /visits/ so that it may
+    control the diary pages there; the header says so explicitly. Never cached by the browser's
+    HTTP cache, so that a new version reaches the phones at their next visit."""
+    response = HttpResponse(SERVICE_WORKER.read_bytes(), content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("visits:my_day")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required

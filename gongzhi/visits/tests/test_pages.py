@@ -193,3 +193,25 @@ def test_excel_ledgers_are_scoped_and_masked(client, world):
     assert sheet.max_row == 1  # the header only
     client.force_login(world["resident"])
     assert client.get(reverse("visits:ledger_export")).status_code == 403
+
+
+def test_the_service_worker_is_served_under_visits_with_its_scope(client, world):
+    """Anyone may fetch the script (the browser checks it for updates); it may control /visits/,
+    the browser's HTTP cache keeps no copy, and it is the static file itself."""
+    from pathlib import Path
+
+    r = client.get(reverse("visits:service_worker"))
+    assert r.status_code == 200
+    assert r["Service-Worker-Allowed"] == "/visits/"
+    assert r["Content-Type"].startswith("text/javascript")
+    assert r["Cache-Control"] == "no-cache"
+    static = Path(services.__file__).parent / "static" / "visits" / "sw.js"
+    assert r.content == static.read_bytes()
+    client.force_login(world["grid"])
+    for url in (reverse("visits:my_day"), reverse("visits:household", args=[world["households"][0].pk])):
+        body = client.get(url).content.decode()
+        assert 'data-sw="/visits/sw.js"' in body and 'data-scope="/visits/"' in body
+        assert f'data-user="{world["grid"].pk}"' in body
+    # The plan's households are marked for the service worker to keep ahead.
+    body = client.get(reverse("visits:my_day")).content.decode()
+    assert "data-offline" in body

@@ -1,26 +1,43 @@
-// The visit form works without signal: the visit is kept in IndexedDB with its client id and
-// uploaded when the network is back. The server treats a repeated client id as the same visit,
-// so an upload retried after a lost answer changes nothing.
+// The visit diary works without signal.
+// - The service worker (sw.js, scope /visits/) keeps the diary pages, so that they open offline;
+//   this script registers it and tells it which pages to keep ahead: today's plan's households.
+// - A visit recorded offline is kept in IndexedDB with its client id and uploaded when the network
+//   is back. The server treats a repeated client id as the same visit, so an upload retried after
+//   a lost answer changes nothing. Only an answer of the server about the visit takes it out of
+//   the queue: accepted (201/200), or refused for good (a 4xx with the reason, kept in a list of
+//   refused visits shown to the worker). A log-in page, a CSRF failure, a 5xx or no network: kept.
 (function () {
   "use strict";
-  var DB = "gongzhi-visits", STORE = "queue";
+  var DB = "gongzhi-visits", STORE = "queue", REFUSED = "refused";
+  var script = document.currentScript;
+  var conf = script ? script.dataset : {};
+  var me = conf.user || "";
+  // The page's words (translated by the template): data-msg-pending, data-msg-refused…
+  function msg(name) { return conf["msg" + name.charAt(0).toUpperCase() + name.slice(1)] || ""; }
 
   function open() {
     return new Promise(function (resolve, reject) {
-      var req = indexedDB.open(DB, 1);
-      req.onupgradeneeded = function () { req.result.createObjectStore(STORE, { keyPath: "client_uuid" }); };
+      var req = indexedDB.open(DB, 2);
+      req.onupgradeneeded = function () {
+        var db = req.result;
+        if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "client_uuid" });
+        if (!db.objectStoreNames.contains(REFUSED)) db.createObjectStore(REFUSED, { keyPath: "client_uuid" });
+      };
       req.onsuccess = function () { resolve(req.result); };
       req.onerror = function () { reject(req.error); };
     });
   }
-  function tx(mode, fn) {
+  function tx(stores, mode, fn) {
     return open().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var t = db.transaction(STORE, mode), out = fn(t.objectStore(STORE));
+        var t = db.transaction(stores, mode), out = fn(t);
         t.oncomplete = function () { resolve(out && out.result !== undefined ? out.result : out); };
         t.onerror = function () { reject(t.error); };
       });
     });
+  }
+  function all(store) {
+    return tx([store], "readonly", function (t) { return t.objectStore(store).getAll(); });
   }
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -29,15 +46,46 @@
     });
   }
   function csrf() {
+    // The cookie first: a page kept by the service worker may carry an older form token.
+    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    if (m) return m[1];
     var el = document.querySelector("input[name=csrfmiddlewaretoken]");
-    if (el) return el.value;
-    var m = document.cookie.match(/csrftoken=([^;]+)/); return m ? m[1] : "";
+    return el ? el.value : "";
   }
-  function status(text) {
+  function localNow() {
+    var d = new Date(), p = function (n) { return (n < 10 ? "0" : "") + n; };
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes());
+  }
+
+  function show(pending, refused, note) {
     var el = document.getElementById("offline-status");
     if (!el) return;
-    el.hidden = !text; el.textContent = text || "";
+    el.textContent = "";
+    var lines = [];
+    if (note) lines.push(note);
+    if (pending) lines.push(msg("pending").replace("{n}", pending));
+    lines.forEach(function (t) { var p = document.createElement("p"); p.textContent = t; el.appendChild(p); });
+    if (refused.length) {
+      var p = document.createElement("p");
+      p.textContent = msg("refused");
+      el.appendChild(p);
+      var ul = document.createElement("ul");
+      refused.forEach(function (r) {
+        var li = document.createElement("li");
+        li.textContent = (r.fields.visited_at || "").replace("T", " ") + " · " + (r.label || "") + " · " + r.reason;
+        ul.appendChild(li);
+      });
+      el.appendChild(ul);
+    }
+    el.hidden = !el.childNodes.length;
   }
+  function refresh(note) {
+    return Promise.all([all(STORE), all(REFUSED)]).then(function (r) {
+      var mine = function (e) { return !e.user || e.user === me; };
+      show(r[0].filter(mine).length, r[1].filter(mine), note);
+    });
+  }
+
   function toForm(entry) {
     var fd = new FormData();
     Object.keys(entry.fields).forEach(function (k) { fd.append(k, entry.fields[k]); });
@@ -45,26 +93,42 @@
     return fd;
   }
   function send(url, entry) {
-    return fetch(url, { method: "POST", body: toForm(entry), credentials: "same-origin", headers: { "X-CSRFToken": csrf() } });
+    return fetch(url, {
+      method: "POST", body: toForm(entry), credentials: "same-origin", redirect: "manual",
+      headers: { "X-CSRFToken": csrf(), "Accept": "application/json" }
+    });
+  }
+  function jsonOf(r) {
+    var type = r.headers.get("content-type") || "";
+    return type.indexOf("application/json") === 0 ? r.json() : Promise.resolve(null);
   }
   var flushing = false;
   function flush() {
-    if (flushing || !navigator.onLine) return Promise.resolve();
+    if (!navigator.onLine) return refresh(msg("offline"));
+    if (flushing) return refresh();
     flushing = true;
-    return tx("readonly", function (s) { return s.getAll(); }).then(function (entries) {
-      if (!entries.length) { status(""); return; }
-      status("正在上传离线保存的走访（" + entries.length + "）…");
+    return all(STORE).then(function (entries) {
+      entries = entries.filter(function (e) { return !e.user || e.user === me; });
       return entries.reduce(function (p, entry) {
         return p.then(function () {
           return send(entry.url, entry).then(function (r) {
-            // Uploaded (201), already there (200) or refused for good (4xx): out of the queue.
-            if (r.status < 500) return tx("readwrite", function (s) { s.delete(entry.client_uuid); });
+            return jsonOf(r).then(function (body) {
+              if (!body) return; // the log-in page, a CSRF failure, a proxy's error page: try again later
+              if (r.status === 200 || r.status === 201) {
+                return tx([STORE], "readwrite", function (t) { t.objectStore(STORE).delete(entry.client_uuid); });
+              }
+              if (r.status >= 400 && r.status < 500 && body.code && body.code !== "csrf") {
+                entry.reason = body.message || body.code;
+                return tx([STORE, REFUSED], "readwrite", function (t) {
+                  t.objectStore(STORE).delete(entry.client_uuid);
+                  t.objectStore(REFUSED).put(entry);
+                });
+              }
+            });
           }, function () { /* still offline: keep it */ });
         });
       }, Promise.resolve()).then(function () {
-        return tx("readonly", function (s) { return s.count(); }).then(function (n) {
-          status(n ? "还有 " + n + " 条走访待上传。" : "离线走访已全部上传。");
-        });
+        return refresh(entries.length ? msg("uploaded") : "");
       });
     }).finally(function () { flushing = false; });
   }
@@ -79,10 +143,17 @@
   }
 
   var form = document.getElementById("visit-form");
+  var when = form ? form.querySelector("[name=visited_at]") : null;
+  if (when) {
+    // A page kept on the phone was drawn earlier: the visit's time is now, unless the worker sets it.
+    when.value = localNow();
+    when.addEventListener("input", function () { when.dataset.touched = "1"; });
+  }
   if (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       if (!form.client_uuid.value) form.client_uuid.value = uuid();
+      if (when && !when.dataset.touched) when.value = localNow();
       position().then(function (c) {
         if (c) { form.latitude.value = c.latitude; form.longitude.value = c.longitude; }
         var fields = {}, photos = [];
@@ -90,23 +161,63 @@
           if (k === "photos") { if (v && v.size) photos.push({ blob: v, name: v.name }); } else if (k !== "csrfmiddlewaretoken") fields[k] = v;
         });
         fields.household = form.dataset.household;
-        var entry = { client_uuid: fields.client_uuid, url: form.dataset.upload, fields: fields, photos: photos };
-        send(entry.url, entry).then(function (r) {
-          return r.json().then(function (body) {
-            if (r.ok) { window.location.href = form.action.replace(/household\/\d+\/visit\/$/, ""); return; }
-            alert(body.message || "提交失败");
-          });
-        }, function () {
+        var entry = {
+          client_uuid: fields.client_uuid, url: form.dataset.upload, fields: fields, photos: photos,
+          user: me, label: form.dataset.label || ""
+        };
+        var queue = function () {
           entry.fields.offline = "1";
-          tx("readwrite", function (s) { s.put(entry); }).then(function () {
+          return tx([STORE], "readwrite", function (t) { t.objectStore(STORE).put(entry); }).then(function () {
             document.getElementById("offline-note").hidden = false;
             form.reset(); form.client_uuid.value = "";
+            if (when) { when.value = localNow(); delete when.dataset.touched; }
+            return refresh();
           });
-        });
+        };
+        if (!navigator.onLine) return queue();
+        send(entry.url, entry).then(function (r) {
+          return jsonOf(r).then(function (body) {
+            if (r.ok && body) { window.location.href = form.dataset.done; return; }
+            if (!body) return queue(); // logged out meanwhile, or a gateway's page: keep it
+            alert(body.message || msg("failed"));
+          });
+        }, queue);
       });
     });
   }
+
+  // Logging out on this phone: the pages kept for this worker go (the queue stays until uploaded).
+  document.querySelectorAll("form[data-logout], form[action$='/accounts/logout/']").forEach(function (f) {
+    f.addEventListener("submit", function () {
+      if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage({ type: "forget" });
+      }
+    });
+  });
+
+  if (!navigator.onLine) {
+    // Drawn from the phone's copy: the messages of that moment are not news now.
+    document.querySelectorAll("ul.messages").forEach(function (m) { m.hidden = true; });
+  }
+
+  function warm(reg) {
+    var target = reg.active || navigator.serviceWorker.controller;
+    if (!target || !navigator.onLine) return;
+    var pages = [location.href.split("#")[0]];
+    document.querySelectorAll("a[data-offline]").forEach(function (a) { pages.push(a.href); });
+    var assets = [];
+    document.querySelectorAll("link[rel=stylesheet][href], script[src]").forEach(function (el) {
+      assets.push(el.href || el.src);
+    });
+    target.postMessage({ type: "warm", user: me, pages: pages, assets: assets });
+  }
+  if ("serviceWorker" in navigator && conf.sw) {
+    navigator.serviceWorker.register(conf.sw, { scope: conf.scope }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(warm, function () { /* no service worker (private mode…): the queue still works */ });
+  }
+
   window.addEventListener("online", flush);
-  document.addEventListener("DOMContentLoaded", flush);
-  if (document.readyState !== "loading") flush();
+  window.addEventListener("offline", function () { refresh(msg("offline")); });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", flush); else flush();
 })();
