@@ -17,6 +17,8 @@ from django.utils.module_loading import import_string
 
 from gongzhi.core.manifests import Figure, figures
 
+from .viewers import viewer_for
+
 MAX_RECORDS = 200
 
 
@@ -66,10 +68,13 @@ def normalise(figure: Figure, result) -> Value:
 
 
 def compute(key: str, *, user, region, period: str) -> Value:
+    """The figure for the region and month, computed by its selector for `user` narrowed to the
+    region (`viewers`: a selector that measures its user's whole scope then measures the region)."""
     figure = figures()[key]
     func = import_string(figure.selector)
+    viewer = viewer_for(user, region.code)
     try:
-        result = func(**_selector_kwargs(func, user=user, region=region, period=period))
+        result = func(**_selector_kwargs(func, user=viewer, region=region, period=period))
     except Exception as exc:  # one app's figure failing must not take the ledger down
         return Value(figure, None, None, False, error=type(exc).__name__)
     return normalise(figure, result)
