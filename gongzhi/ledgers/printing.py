@@ -95,7 +95,9 @@ def ledger_pdf(
         [[Paragraph(_esc(c), st["meta"]) for c in row] for row in meta],
         colWidths=[22 * mm, 62 * mm, 22 * mm, 68 * mm],
     )
-    mt.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    mt.setStyle(
+        TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
+    )
     story += [mt, Spacer(1, 5 * mm), Paragraph("一、指标", st["h2"])]
     rows = [[Paragraph(h, st["cell"]) for h in ("序号", "指标", "单位", "数值", "计入记录数", "达标")]]
     for i, v in enumerate(values, start=1):
@@ -118,7 +120,9 @@ def ledger_pdf(
         ("ALIGN", (3, 1), (4, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]
-    style += [("TEXTCOLOR", (5, i), (5, i), colors.HexColor("#b5121b")) for i, v in enumerate(values, 1) if v.below]
+    style += [
+        ("TEXTCOLOR", (5, i), (5, i), colors.HexColor("#b5121b")) for i, v in enumerate(values, 1) if v.below
+    ]
     table.setStyle(TableStyle(style))
     story.append(table)
     short = [(v, (shortfalls or {}).get(v.figure.key, [])) for v in values if v.below]

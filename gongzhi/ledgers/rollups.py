@@ -164,13 +164,17 @@ class Cell:
         return Value(self.figure, self.number).display  # type: ignore[arg-type]
 
 
-def cells(*, regions: list[Region], period: str, keys: list[str] | None = None) -> dict[tuple[str, str], Cell]:
+def cells(
+    *, regions: list[Region], period: str, keys: list[str] | None = None
+) -> dict[tuple[str, str], Cell]:
     """The stored rollups of these regions for the month, in one query: {(region, figure): Cell}."""
     known = figures()
     keys = list(keys or known)
     out = {}
     for r in Rollup.objects.filter(period=period, region__in=[x.code for x in regions], figure__in=keys):
-        out[(r.region_id, r.figure)] = Cell(known[r.figure], r.value, r.records, r.below, r.computed_at, r.error)
+        out[(r.region_id, r.figure)] = Cell(
+            known[r.figure], r.value, r.records, r.below, r.computed_at, r.error
+        )
     return out
 
 

@@ -48,4 +48,6 @@ def ledger(*, user, region: Region, period: str, stored: dict | None = None) -> 
     keys = figure_keys()
     if stored is None:
         stored = cells(regions=[region], period=period, keys=keys)
-    return [stored.get((region.code, k)) or live_cell(k, user=user, region=region, period=period) for k in keys]
+    return [
+        stored.get((region.code, k)) or live_cell(k, user=user, region=region, period=period) for k in keys
+    ]

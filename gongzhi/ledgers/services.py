@@ -18,8 +18,6 @@ from .models import Rollup, Snapshot
 from .viewers import SYSTEM
 
 
-
-
 def _regions(code: str) -> list[Region]:
     return list(Region.objects.filter(code__startswith=code, level__gte=3).order_by("code"))
 
@@ -53,7 +51,12 @@ def snapshots_take(*, region_code: str, period: str, keys=None, regions=None, pr
             if (r := rolled.get((region.code, key))) is not None:
                 rows.append(
                     Snapshot(
-                        region=region, figure=key, period=period, value=r.value, records=r.records, taken_at=now
+                        region=region,
+                        figure=key,
+                        period=period,
+                        value=r.value,
+                        records=r.records,
+                        taken_at=now,
                     )
                 )
                 continue

@@ -112,7 +112,11 @@ def test_refresh_runs_in_the_task_queue(client, make_user, data):
     from gongzhi.jobs.models import Job
 
     job = Job.objects.get(kind="ledgers.rollup_refresh")
-    assert (job.status, job.done, job.total) == ("done", len(regions_under(STREET)), len(regions_under(STREET)))
+    assert (job.status, job.done, job.total) == (
+        "done",
+        len(regions_under(STREET)),
+        len(regions_under(STREET)),
+    )
     assert rollups_check(region_code=STREET, period=PERIOD) == []
     assert client.get(r["Location"]).status_code == 200
 

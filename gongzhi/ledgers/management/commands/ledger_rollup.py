@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--region", default="350102")
         parser.add_argument("--period", default="")
-        parser.add_argument("--check", action="store_true", help="compare the stored rollups with live figures")
+        parser.add_argument(
+            "--check", action="store_true", help="compare the stored rollups with live figures"
+        )
 
     def handle(self, *args, region, period, check, **options):
         period = period or clock.now().strftime("%Y-%m")
