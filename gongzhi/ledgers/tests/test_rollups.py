@@ -75,10 +75,10 @@ def test_a_figure_without_a_region_parameter_measures_the_region(data, make_user
     district = make_user("district_staff", "350102")
     jm, other = Region.objects.get(code=JM), Region.objects.get(code=OTHER)
     key = "organizations.property_coverage"
-    assert compute(key, user=district, region=jm, period=PERIOD).number == 100
+    assert compute(key, user=district, region=jm, period=PERIOD).number == 1
     assert compute(key, user=district, region=other, period=PERIOD).number == 0
-    assert compute(key, user=district, region=Region.objects.get(code="350102"), period=PERIOD).number == 50
-    assert compute(key, user=SYSTEM, region=jm, period=PERIOD).number == 100
+    assert compute(key, user=district, region=Region.objects.get(code="350102"), period=PERIOD).number == 0.5
+    assert compute(key, user=SYSTEM, region=jm, period=PERIOD).number == 1
     # a narrowed view never widens: a community worker's view of the street is still 军门
     worker = make_user("community_worker", JM)
     assert registry.estate_list(user=viewer_for(worker, STREET), perm="organizations.view").count() == 1
