@@ -62,6 +62,51 @@ def pct(values: list[float], q: float) -> float:
     return values[max(0, min(len(values) - 1, round(q / 100 * (len(values) - 1))))]
 
 
+def _column_defaults(models_, *, drop: bool = False) -> list[str]:
+    """`bench/demands_scale.generate` COPYs a fixed list of columns; columns the demands app added
+    since are NOT NULL without a database default, so give them the model's default in the
+    database for the load (and take it away after)."""
+    import json
+
+    from django.db import connection, models
+
+    done = []
+    with connection.cursor() as c:
+        for model in models_:
+            table = model._meta.db_table
+            c.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "AND is_nullable = 'NO' AND column_default IS NULL",
+                [table],
+            )
+            bare = {r[0] for r in c.fetchall()}
+            for f in model._meta.concrete_fields:
+                if f.column not in bare or f.primary_key or f.is_relation:
+                    continue
+                if drop:
+                    c.execute(f'ALTER TABLE {table} ALTER COLUMN "{f.column}" DROP DEFAULT')
+                    continue
+                if f.has_default() and not callable(f.default):
+                    value = f.get_default()
+                elif isinstance(f, (models.CharField, models.TextField)):
+                    value = ""
+                elif isinstance(f, models.BooleanField):
+                    value = False
+                elif isinstance(f, (models.IntegerField, models.FloatField, models.DecimalField)):
+                    value = 0
+                elif isinstance(f, models.JSONField):
+                    value = json.dumps(f.get_default() if f.has_default() else {})
+                elif isinstance(f, models.DateTimeField):
+                    c.execute(f'ALTER TABLE {table} ALTER COLUMN "{f.column}" SET DEFAULT now()')
+                    done.append(f"{table}.{f.column}")
+                    continue
+                else:
+                    continue
+                c.execute(f'ALTER TABLE {table} ALTER COLUMN "{f.column}" SET DEFAULT %s', [value])
+                done.append(f"{table}.{f.column}")
+    return done
+
+
 def generate(args, say) -> None:
     import demands_scale
     import volunteers as volunteers_bench
@@ -80,9 +125,16 @@ def generate(args, say) -> None:
     say(f"- register: {loaded.counts} in {time.perf_counter() - t:.0f} s")
     del plan
     t = time.perf_counter()
+    from gongzhi.demands.models import Assignment, Demand
+
     demands_scale.build_world()
+    shimmed = _column_defaults([Demand, Assignment])
     demands_scale.generate(args.demands, args.seed)
-    say(f"- {args.demands:,} demands over two years in {time.perf_counter() - t:.0f} s")
+    _column_defaults([Demand, Assignment], drop=True)
+    say(
+        f"- {args.demands:,} demands over two years in {time.perf_counter() - t:.0f} s (columns given their "
+        f"model default for the load: {', '.join(shimmed) or 'none'})"
+    )
     t = time.perf_counter()
     volunteers_bench._load(
         SimpleNamespace(
