@@ -128,3 +128,114 @@ class PremisesOut(Schema):
 def premises_create(request, payload: PremisesIn):
     p = services.premises_create(**payload.dict(), by=request.auth)
     return 201, PremisesOut(id=p.id, community=p.community_id, name=p.name, area=str(p.area))
+
+
+class EntitlementOut(Schema):
+    standard: str
+    title: str
+    subject: str
+    staff: int | None
+    annual: str
+    due: str
+    paid: str
+    owed: str
+    condition_met: bool
+    note: str
+    payments: list[int]
+
+
+class CommunityFundingOut(Schema):
+    code: str
+    name: str
+    due: str
+    paid: str
+    owed: str
+    rows: list[EntitlementOut]
+
+
+@router.get("/funding/", response={200: list[CommunityFundingOut], **ERRORS})
+def funding(request, region: str, period: str = ""):
+    """Each community's funding and allowance entitlements to the month beside what was paid."""
+    from .entitlements import entitlements
+
+    r = _region(request.auth, region)
+    return [
+        CommunityFundingOut(
+            code=c.region.code,
+            name=c.region.name,
+            due=str(c.due),
+            paid=str(c.paid),
+            owed=str(c.owed),
+            rows=[
+                EntitlementOut(
+                    standard=x.standard.code,
+                    title=x.standard.title,
+                    subject=x.subject,
+                    staff=x.staff.pk if x.staff else None,
+                    annual=str(x.annual),
+                    due=str(x.due),
+                    paid=str(x.paid),
+                    owed=str(x.owed),
+                    condition_met=x.condition_met,
+                    note=x.note,
+                    payments=[p.pk for p in x.payments],
+                )
+                for x in c.rows
+            ],
+        )
+        for c in entitlements(user=request.auth, prefix=r.code, period=period)
+    ]
+
+
+class PaymentIn(Schema):
+    community: str
+    standard_code: str
+    year: int
+    amount: str
+    paid_on: str
+    voucher: str
+    purpose: str = ""
+    month: int | None = None
+    staff: int | None = None
+    note: str = ""
+
+
+class PaymentOut(Schema):
+    id: int
+    community: str
+    standard_code: str
+    amount: str
+    voucher: str
+
+
+@router.post("/payments/", response={201: PaymentOut, 409: ErrorOut, **ERRORS})
+def payment_create(request, payload: PaymentIn):
+    p = services.payment_record(**payload.dict(), by=request.auth)
+    return 201, PaymentOut(
+        id=p.id,
+        community=p.community_id,
+        standard_code=p.standard_code,
+        amount=str(p.amount),
+        voucher=p.voucher,
+    )
+
+
+class StaffPostIn(Schema):
+    community: str
+    name: str
+    post: str
+    start: str
+    end: str | None = None
+
+
+class StaffPostOut(Schema):
+    id: int
+    community: str
+    name: str
+    post: str
+
+
+@router.post("/posts/", response={201: StaffPostOut, **ERRORS})
+def staff_post_create(request, payload: StaffPostIn):
+    s = services.staff_post_add(**payload.dict(), by=request.auth)
+    return 201, StaffPostOut(id=s.id, community=s.community_id, name=s.name, post=s.post)

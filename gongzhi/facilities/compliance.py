@@ -18,6 +18,10 @@ REQUIRED_PARAMETERS: dict[str, tuple[str, ...]] = {
     RuleKind.ITEMS_REQUIRED: ("kinds",),
     RuleKind.SHARE_OF_AREA: ("uses", "share"),
     RuleKind.ESTATE_RESERVE: ("threshold", "below", "above"),
+    RuleKind.FUNDING_PER_HOUSEHOLDS: ("per_1000_households",),
+    RuleKind.FUNDING_BY_RESIDENTS: ("threshold", "above", "below"),
+    RuleKind.FUNDING_PER_COMMUNITY: ("amount",),
+    RuleKind.ALLOWANCE: ("post", "ratio", "minimum_wage"),
 }
 
 

@@ -76,6 +76,53 @@ STANDARDS = [
         {"uses": [RoomUse.SOCIAL_ORG], "share": 0.5},
         0,
     ),
+    # Funding and allowances (应享): the cited cities' rules, each in its own scope; 鼓楼区's
+    # demo operator has adopted Ningbo's per-household funding for its communities.
+    (
+        "community-funding",
+        "社区工作经费：每千户每年28万元，逐年递增5%",
+        "宁波市社区工作经费标准（鼓楼区演示数据参照执行，2024年起算）",
+        "350102",
+        RuleKind.FUNDING_PER_HOUSEHOLDS,
+        {"per_1000_households": 280000, "base_year": 2024, "yearly_increase": 0.05},
+        0,
+    ),
+    (
+        "office-funding",
+        "社区办公经费：常住人口5000人以上每年1万元，其余8000元",
+        "龙岩市",
+        "3508",
+        RuleKind.FUNDING_BY_RESIDENTS,
+        {"threshold": 5000, "above": 10000, "below": 8000},
+        0,
+    ),
+    (
+        "yuhuatai-funding",
+        "每社区每年30万元，半数以上用于服务项目",
+        "南京市雨花台区",
+        "320114",
+        RuleKind.FUNDING_PER_COMMUNITY,
+        {"amount": 300000, "service_share": 0.5},
+        0,
+    ),
+    (
+        "head-allowance",
+        "社区书记、主任报酬不低于当地最低工资的150%",
+        "福建省（福州市月最低工资标准2030元）",
+        "35",
+        RuleKind.ALLOWANCE,
+        {"post": "head", "ratio": 1.5, "minimum_wage": 2030},
+        0,
+    ),
+    (
+        "member-allowance",
+        "专职委员报酬不低于当地最低工资的130%",
+        "福建省（福州市月最低工资标准2030元）",
+        "35",
+        RuleKind.ALLOWANCE,
+        {"post": "member", "ratio": 1.3, "minimum_wage": 2030},
+        0,
+    ),
 ]
 OPERATORS = [
     "社区居委会",

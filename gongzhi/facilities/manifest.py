@@ -6,6 +6,7 @@ from gongzhi.core.manifests import AppManifest, DemoStep, Figure, MenuEntry
 
 from . import rules
 from .demo import demo_facilities_build
+from .demo_funding import demo_funding_build
 
 manifest = AppManifest(
     app_label="facilities",
@@ -15,10 +16,14 @@ manifest = AppManifest(
     menu=(
         MenuEntry(_("设施达标"), "facilities:compliance", rules.VIEW, order=95),
         MenuEntry(_("十分钟服务圈"), "facilities:circle", rules.VIEW, order=96),
+        MenuEntry(_("经费与报酬"), "facilities:funding", rules.VIEW, order=96),
     ),
     api=("/facilities/", "gongzhi.facilities.api:router"),
     urls=(("facilities/", "gongzhi.facilities.urls"),),
-    demo=(DemoStep(95, _("社区设施、服务设施与建设标准"), demo_facilities_build),),
+    demo=(
+        DemoStep(95, _("社区设施、服务设施与建设标准"), demo_facilities_build),
+        DemoStep(96, _("经费与报酬：社区干部和本年度拨付"), demo_funding_build),
+    ),
     figures=(
         Figure(
             "facilities.standards_met",
@@ -36,6 +41,18 @@ manifest = AppManifest(
             "facilities.circle_500",
             _("综合服务站500米内户数占比"),
             "gongzhi.facilities.selectors.figure_circle_500",
+            unit="%",
+        ),
+        Figure(
+            "facilities.funding_owed",
+            _("应享未享经费与报酬"),
+            "gongzhi.facilities.entitlements.figure_owed",
+            unit="元",
+        ),
+        Figure(
+            "facilities.funding_paid_share",
+            _("应享经费与报酬已拨付比例"),
+            "gongzhi.facilities.entitlements.figure_paid_share",
             unit="%",
         ),
     ),

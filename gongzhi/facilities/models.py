@@ -1,9 +1,12 @@
 """The facilities register (premises, rooms, service facilities) and standards as data."""
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import clock
+from gongzhi.core.append_only import AppendOnlyModel
 from gongzhi.core.fields import community_fk
 
 
@@ -92,6 +95,10 @@ class RuleKind(models.TextChoices):
     ITEMS_REQUIRED = "items_required", _("必备设施")
     SHARE_OF_AREA = "share_of_area", _("面积占比")
     ESTATE_RESERVE = "estate_reserve", _("新建小区配建比例")
+    FUNDING_PER_HOUSEHOLDS = "funding_per_households", _("按户数核定经费")
+    FUNDING_BY_RESIDENTS = "funding_by_residents", _("按人口规模核定经费")
+    FUNDING_PER_COMMUNITY = "funding_per_community", _("每社区定额经费")
+    ALLOWANCE = "allowance", _("社区干部报酬")
 
 
 class Standard(models.Model):
@@ -103,7 +110,7 @@ class Standard(models.Model):
     title = models.CharField(_("名称"), max_length=100)
     source = models.CharField(_("依据"), max_length=200)
     scope = models.CharField(_("适用地区代码前缀"), max_length=12, blank=True)
-    kind = models.CharField(_("规则类型"), max_length=20, choices=RuleKind.choices)
+    kind = models.CharField(_("规则类型"), max_length=30, choices=RuleKind.choices)
     parameters = models.JSONField(_("参数"), default=dict)
     unit_price = models.DecimalField(_("补齐单价（元）"), max_digits=10, decimal_places=2, default=0)
 
@@ -115,3 +122,87 @@ class Standard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
+
+
+class Post(models.TextChoices):
+    HEAD = "head", _("书记/主任")
+    MEMBER = "member", _("专职委员")
+
+
+class StaffPost(models.Model):
+    """Who holds a paid post in the community (the allowances' beneficiaries), and since when."""
+
+    community = community_fk()
+    name = models.CharField(_("姓名"), max_length=30)
+    post = models.CharField(_("职务"), max_length=10, choices=Post.choices)
+    start = models.DateField(_("任职起始"))
+    end = models.DateField(_("任职截止"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("社区干部")
+        verbose_name_plural = _("社区干部")
+        ordering = ["community_id", "post", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name", "post", "start"], name="staffpost_unique"),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="staffpost_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_post_display()}）"
+
+
+class Purpose(models.TextChoices):
+    SERVICE = "service", _("服务项目")
+    OFFICE = "office", _("办公经费")
+    ALLOWANCE = "allowance", _("干部报酬")
+    OTHER = "other", _("其他")
+
+
+class Payment(AppendOnlyModel):
+    """Money paid to a community (or to one of its post holders) under a funding standard: the
+    已享 beside the 应享. Entries are never changed; a correction is a new entry (negative to
+    take back), and a voucher is recorded once per community."""
+
+    community = community_fk()
+    standard_code = models.SlugField(_("标准编号"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"), null=True, blank=True)
+    staff = models.ForeignKey(
+        StaffPost,
+        verbose_name=_("领取人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    purpose = models.CharField(_("用途"), max_length=10, choices=Purpose.choices)
+    paid_on = models.DateField(_("拨付日期"))
+    voucher = models.CharField(_("凭证号"), max_length=40)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("经费拨付")
+        verbose_name_plural = _("经费拨付")
+        ordering = ["community_id", "standard_code", "year", "month", "paid_on"]
+        indexes = [models.Index(fields=["community", "year"], name="payment_community_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "voucher"], name="payment_unique_voucher"),
+            models.CheckConstraint(condition=~Q(amount=0), name="payment_amount_not_zero"),
+            models.CheckConstraint(
+                condition=Q(month__isnull=True) | Q(month__gte=1, month__lte=12), name="payment_month_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paid_on} {self.amount}元（{self.voucher}）"

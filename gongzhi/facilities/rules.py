@@ -5,6 +5,7 @@
 | facilities.view       | community worker/head, street, district staff (scoped)           |
 | facilities.manage     | record premises and facilities: community worker/head, street, district (scoped) |
 | facilities.standards  | add a version of a standard: district staff, system admin         |
+| facilities.pay        | record funding and allowances paid to a community: street, district (scoped) |
 """
 
 from gongzhi.core.roles import Role
@@ -12,12 +13,13 @@ from gongzhi.core.roles import Role
 VIEW = "facilities.view"
 MANAGE = "facilities.manage"
 STANDARDS = "facilities.standards"
+PAY = "facilities.pay"
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COMMUNITY_WORKER: {VIEW, MANAGE},
     Role.COMMUNITY_HEAD: {VIEW, MANAGE},
-    Role.STREET_STAFF: {VIEW, MANAGE},
-    Role.DISTRICT_STAFF: {VIEW, MANAGE, STANDARDS},
+    Role.STREET_STAFF: {VIEW, MANAGE, PAY},
+    Role.DISTRICT_STAFF: {VIEW, MANAGE, STANDARDS, PAY},
     Role.SYSTEM_ADMIN: {STANDARDS},
 }
-SCOPED = (VIEW, MANAGE, STANDARDS)
+SCOPED = (VIEW, MANAGE, STANDARDS, PAY)

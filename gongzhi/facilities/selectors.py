@@ -40,13 +40,16 @@ def communities_in_scope(*, user, prefix: str = ""):
     return Region.objects.filter(scope_q(user, rules.VIEW, "code"), level=5, code__startswith=prefix)
 
 
-def standards_for(code: str) -> list[Standard]:
-    """The newest version of each standard whose scope covers the region `code`."""
+def standards_for(code: str, *, funding: bool = False) -> list[Standard]:
+    """The newest version of each standard whose scope covers the region `code`: the facilities
+    standards, or with `funding` the funding and allowance standards."""
+    from .funding import FUNDING_KINDS
+
     latest: dict[str, Standard] = {}
     for s in Standard.objects.order_by("code", "-version"):
         if code.startswith(s.scope) and s.code not in latest:
             latest[s.code] = s
-    return list(latest.values())
+    return [s for s in latest.values() if (s.kind in FUNDING_KINDS) == funding]
 
 
 def community_facts(prefix: str) -> dict[str, Facts]:

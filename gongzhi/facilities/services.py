@@ -1,7 +1,9 @@
-"""Writes of the facilities register: premises, facilities, versions of standards."""
+"""Writes of the facilities register: premises, facilities, versions of standards, post holders
+and the funding paid."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -12,7 +14,19 @@ from gongzhi.core.permissions import require
 from . import rules
 from .compliance import missing_parameters
 from .errors import error
-from .models import Facility, FacilityKind, Premises, RoomUse, RuleKind, Standard, Tenure
+from .models import (
+    Facility,
+    FacilityKind,
+    Payment,
+    Post,
+    Premises,
+    Purpose,
+    RoomUse,
+    RuleKind,
+    StaffPost,
+    Standard,
+    Tenure,
+)
 
 
 def _community(code: str) -> Region:
@@ -124,3 +138,108 @@ def standard_add(
             )
     except IntegrityError:  # another version of a new code was added at the same moment
         raise error("standard_changed") from None
+
+
+def _date(value) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise error("bad_date") from None
+
+
+@transaction.atomic
+def staff_post_add(*, community: str, name: str, post: str, start, end=None, by) -> StaffPost:
+    """Record who holds a paid post in the community (the allowances are computed from it)."""
+    region = _community(community)
+    require(by, rules.MANAGE, region)
+    name = (name or "").strip()
+    if not name:
+        raise error("name_required")
+    if post not in Post.values:
+        raise error("bad_choice")
+    start_d, end_d = _date(start), (_date(end) if end else None)
+    if end_d is not None and end_d < start_d:
+        raise error("bad_date")
+    try:
+        with transaction.atomic():
+            return StaffPost.objects.create(
+                community=region, name=name[:30], post=post, start=start_d, end=end_d
+            )
+    except IntegrityError:
+        raise error("name_taken") from None
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    community: str,
+    standard_code: str,
+    year: int,
+    amount,
+    paid_on,
+    voucher: str,
+    purpose: str = "",
+    month: int | None = None,
+    staff: int | None = None,
+    note: str = "",
+    by,
+) -> Payment:
+    """Record money paid to a community, or to one of its post holders, under a funding or
+    allowance standard. A voucher is recorded once per community (the database holds it)."""
+    region = _community(community)
+    require(by, rules.PAY, region)
+    from .funding import FUNDING_KINDS
+
+    standard = Standard.objects.filter(code=standard_code).order_by("-version").first()
+    if standard is None or standard.kind not in FUNDING_KINDS:
+        raise error("not_funding")
+    try:
+        year_i, month_i = int(year), (int(month) if month not in (None, "") else None)
+    except (TypeError, ValueError):
+        raise error("bad_period") from None
+    if not 2000 <= year_i <= 2100 or (month_i is not None and not 1 <= month_i <= 12):
+        raise error("bad_period")
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        raise error("bad_amount") from None
+    if (
+        not value.is_finite()
+        or value == 0
+        or value != value.quantize(Decimal("0.01"))
+        or abs(value) >= 10**10
+    ):
+        raise error("bad_amount")
+    voucher = (voucher or "").strip()
+    if not voucher:
+        raise error("voucher_required")
+    holder = None
+    if standard.kind == RuleKind.ALLOWANCE:
+        if not staff:
+            raise error("staff_required")
+        holder = StaffPost.objects.filter(pk=staff).first()
+        if holder is None or holder.community_id != region.code:
+            raise error("staff_elsewhere")
+        purpose = Purpose.ALLOWANCE
+    elif purpose not in Purpose.values:
+        purpose = Purpose.OTHER
+    paid = _date(paid_on)
+    try:
+        with transaction.atomic():
+            return Payment.objects.create(
+                community=region,
+                standard_code=standard.code,
+                year=year_i,
+                month=month_i,
+                staff=holder,
+                amount=value,
+                purpose=purpose,
+                paid_on=paid,
+                voucher=voucher[:40],
+                note=(note or "")[:200],
+                recorded_by=by if getattr(by, "pk", None) else None,
+            )
+    except IntegrityError:
+        raise error("voucher_taken") from None

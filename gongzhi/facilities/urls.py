@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_funding
 
 app_name = "facilities"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("community/<str:code>/", views.community, name="community"),
     path("standards/", views.standards, name="standards"),
     path("circle/", views.circle, name="circle"),
+    path("funding/", views_funding.funding, name="funding"),
+    path("funding/<str:code>/", views_funding.funding_community, name="funding_community"),
 ]

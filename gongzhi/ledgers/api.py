@@ -15,7 +15,7 @@ from gongzhi.core.schemas import ErrorOut
 from gongzhi.core.scoping import in_scope
 
 from . import rules
-from .figures import compute_all
+from .selectors import ledger
 
 router = Router(tags=["ledgers"], auth=api_auth)
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
@@ -28,6 +28,7 @@ class FigureOut(Schema):
     value: float | None
     records: int | None
     below: bool
+    computed_at: str | None  # when its rollup was computed; null: computed for this request
 
 
 @router.get("/figures/", response={200: list[FigureOut], **ERRORS})
@@ -45,6 +46,7 @@ def figure_list(request, region: str, period: str = ""):
             value=v.number,
             records=v.count,
             below=v.below,
+            computed_at=v.computed_at.isoformat() if v.computed_at else None,
         )
-        for v in compute_all(user=request.auth, region=r, period=period)
+        for v in ledger(user=request.auth, region=r, period=period)
     ]

@@ -1,6 +1,8 @@
-"""The ledgers' part of `gongzhi demo`: this month's snapshot of every figure for the district,
-its streets and the communities of the demo accounts' street (the whole district's communities:
-`manage.py ledger_snapshot`, which takes a few seconds per street)."""
+"""The ledgers' part of `gongzhi demo`: this month's rollups of every figure for the district, its
+streets and the communities of the demo accounts' street (what the dashboards read), and this
+month's snapshot copied from them (what the trend charts read). The district's other communities
+are rolled up by `manage.py ledger_rollup` or the dashboard's refresh button (the task queue):
+every figure of every community takes about two minutes on a laptop, too long for the demo."""
 
 from django.db.models import Q
 
@@ -8,6 +10,7 @@ from gongzhi.core import clock
 from gongzhi.core.demo import COMMUNITY
 from gongzhi.core.models import Region
 
+from .rollups import rollups_refresh
 from .services import snapshots_take
 
 
@@ -19,5 +22,8 @@ def demo_snapshots_build(ctx) -> None:
             Q(code=ctx.district) | Q(parent_id=ctx.district) | Q(parent_id=street)
         ).order_by("code")
     )
+    report = rollups_refresh(region_code=ctx.district, period=period, regions=regions)
     n = snapshots_take(region_code=ctx.district, period=period, regions=regions)
-    ctx.out(f"  {period} 月度快照 {n} 条（{len(regions)} 个地区）")
+    ctx.out(
+        f"  {period} 指标汇总 {report.cells} 项（{report.regions} 个地区，{report.seconds:.1f} 秒），月度快照 {n} 条"
+    )

@@ -5,17 +5,25 @@ another app; a figure is found by its key.
 A selector is called with the keyword arguments it accepts among `user`, `region` (a Region)
 and `period` ("YYYY-MM"). It may return a number; a pair (number, records); or an object with
 `number` or `value`, `records`, and optionally `below` (the region falls short of a standard).
+
+A figure in "%" is held here as a fraction of one (the display multiplies by 100). The apps
+return it in two ways, both read correctly: an object with `numerator` and `denominator` gives
+the exact fraction; otherwise `number` (and a bare number or pair) is a fraction of one and
+`value` a percentage from 0 to 100, as the apps' figure classes have it.
 """
 
 from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils.module_loading import import_string
 
 from gongzhi.core.manifests import Figure, figures
+
+from .viewers import viewer_for
 
 MAX_RECORDS = 200
 
@@ -61,15 +69,24 @@ def normalise(figure: Figure, result) -> Value:
         number = getattr(result, "number", None)
         if number is None:
             number = getattr(result, "value", None)
+            if number is not None and figure.unit == "%":
+                number = float(number) / 100
+        if figure.unit == "%":
+            num, den = getattr(result, "numerator", None), getattr(result, "denominator", None)
+            if isinstance(num, (int, float, Decimal)) and isinstance(den, (int, float, Decimal)):
+                number = float(num) / float(den) if den else None
         records, below = getattr(result, "records", None), bool(getattr(result, "below", False))
     return Value(figure, None if number is None else float(number), records, below)
 
 
 def compute(key: str, *, user, region, period: str) -> Value:
+    """The figure for the region and month, computed by its selector for `user` narrowed to the
+    region (`viewers`: a selector that measures its user's whole scope then measures the region)."""
     figure = figures()[key]
     func = import_string(figure.selector)
+    viewer = viewer_for(user, region.code)
     try:
-        result = func(**_selector_kwargs(func, user=user, region=region, period=period))
+        result = func(**_selector_kwargs(func, user=viewer, region=region, period=period))
     except Exception as exc:  # one app's figure failing must not take the ledger down
         return Value(figure, None, None, False, error=type(exc).__name__)
     return normalise(figure, result)

@@ -11,7 +11,7 @@ manifest = AppManifest(
     app_label="ledgers",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
-    local_tables=("Snapshot",),
+    local_tables=("Snapshot", "Rollup"),
     menu=(MenuEntry(_("电子台账"), "ledgers:dashboard", rules.VIEW, order=97),),
     api=("/ledgers/", "gongzhi.ledgers.api:router"),
     urls=(("ledgers/", "gongzhi.ledgers.urls"),),

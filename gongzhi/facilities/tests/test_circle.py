@@ -1,23 +1,33 @@
-"""The service circle: BallTree (haversine) against every pair, and the per-area shares."""
+"""The service circle: the k-d tree over unit vectors against the haversine BallTree and every
+pair, and the per-area shares."""
 
 import numpy as np
 import pytest
 
-from gongzhi.facilities.circle import coverage, nearest_balltree, nearest_brute
+from gongzhi.facilities.circle import coverage, nearest, nearest_balltree, nearest_brute
 from gongzhi.facilities.models import Facility
 from gongzhi.facilities.selectors import circle
 from tests.factories import BuildingFactory, DwellingFactory, EstateFactory, HouseholdFactory
 
 
-def test_balltree_matches_brute_force_on_a_sample():
+def test_tree_matches_brute_force_and_the_balltree_on_a_sample():
     rng = np.random.default_rng(7)
     pts = np.column_stack([26.08 + rng.uniform(-0.03, 0.03, 3000), 119.30 + rng.uniform(-0.03, 0.03, 3000)])
+    pts[1000:1500] = pts[:500]  # shared coordinates (the buildings of one estate) are looked up once
     fac = np.column_stack([26.08 + rng.uniform(-0.03, 0.03, 60), 119.30 + rng.uniform(-0.03, 0.03, 60)])
-    a, b = nearest_balltree(pts, fac), nearest_brute(pts, fac)
-    assert np.allclose(a, b, rtol=0, atol=1e-6)
+    a, b, c = nearest(pts, fac), nearest_brute(pts, fac), nearest_balltree(pts, fac)
+    assert np.allclose(a, b, rtol=0, atol=1e-6) and np.allclose(a, c, rtol=0, atol=1e-6)
+    assert np.array_equal(a[1000:1500], a[:500])
     for r in (300, 500, 800):
         assert np.array_equal(a <= r, b <= r)  # identical covered sets
         assert 0 < (a <= r).sum() < len(pts)
+    # across the antimeridian and near a pole the chord is still the great circle
+    far = np.array([[0.0, 179.999], [89.9, 10.0]])
+    assert np.allclose(
+        nearest(far, [[0.0, -179.999], [89.9, -170.0]]),
+        nearest_brute(far, np.array([[0.0, -179.999], [89.9, -170.0]])),
+        atol=1e-6,
+    )
 
 
 def test_hand_worked_distances_and_shares():

@@ -12,6 +12,7 @@ from gongzhi.core.models import Region
 from gongzhi.facilities.models import Premises
 from gongzhi.ledgers.figures import compute, normalise
 from gongzhi.ledgers.models import Snapshot
+from gongzhi.ledgers.rollups import rollups_refresh
 from gongzhi.ledgers.services import ledger_fill, snapshots_take
 from tests.factories import HouseholdFactory, PersonFactory
 
@@ -48,6 +49,37 @@ def test_normalise_accepts_every_shape():
     assert normalise(f, 3).number == 3 and normalise(f, 3).records is None
     assert normalise(f, (2, [1, 2])).count == 2
     assert normalise(f, None).display == "—"
+
+
+def test_percentages_read_as_fractions_whatever_shape_the_app_returns():
+    from dataclasses import dataclass
+
+    pct = Figure("x.pct", "x", "x.y", unit="%")
+
+    @dataclass
+    class NumDen:  # organisations', volunteers', demands' rates: numerator and denominator
+        value: float
+        numerator: int
+        denominator: int
+        records: object = None
+
+    @dataclass
+    class Percent:  # care, visits, elections: a percentage in `value`
+        value: float
+        records: object = None
+
+    @dataclass
+    class Fraction:  # facilities, demands' 622 shares: a fraction in `number`
+        number: float
+        records: object = None
+
+    assert normalise(pct, NumDen(66.67, 2, 3)).number == 2 / 3
+    assert normalise(pct, NumDen(0, 0, 0)).number is None
+    assert normalise(pct, Percent(91.0)).number == 0.91
+    assert normalise(pct, Fraction(0.25)).number == 0.25
+    assert normalise(pct, Fraction(0.25)).display == "25.0%"
+    count = Figure("x.n", "x", "x.y", unit="人")
+    assert normalise(pct, 0.5).number == 0.5 and normalise(count, Percent(12)).number == 12
 
 
 @pytest.mark.parametrize(
@@ -118,6 +150,8 @@ def test_figure_page_and_dashboard(client, make_user, data):
     client.force_login(make_user("street_staff", "350102004"))
     body = client.get(f"/ledgers/figure/registry.residents/?region={JM}").content.decode()
     assert 'data-testid="record-count">3<' in body and "在册" in body and "2026-10" in body
+    assert 'data-flag="below"' not in client.get("/ledgers/?region=350102004").content.decode()
+    rollups_refresh(region_code="350102004", period=clock.now().strftime("%Y-%m"))  # the areas' rollups
     dash = client.get("/ledgers/?region=350102004").content.decode()
     assert 'data-flag="below"' in dash  # 军门: 80 ㎡ of office is below the standards in force
     assert "外社区" not in client.get("/ledgers/figure/facilities.premises_area/").content.decode()
