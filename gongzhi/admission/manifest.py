@@ -76,6 +76,7 @@ manifest = AppManifest(
     scoped_permissions=rules.SCOPED,
     reference_tables=("ListVersion", "ListItem", "Application", "ApplicationEvent", "Withdrawal"),
     local_tables=("FundEntry",),
+    menu_section=_("准入与评议"),
     menu=(
         MenuEntry(_("社区工作清单"), "admission:lists", rules.VIEW_LISTS, order=60),
         MenuEntry(_("准入申请"), "admission:applications", (rules.APPLY, rules.REVIEW), order=61),

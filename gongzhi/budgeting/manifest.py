@@ -11,6 +11,7 @@ manifest = AppManifest(
     app_label="budgeting",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
+    menu_section=_("议事协商"),
     menu=(MenuEntry(_("微实事"), "budgeting:rounds", rules.VIEW, order=42),),
     urls=(("budgeting/", "gongzhi.budgeting.urls"),),
     api=("/budgeting/", "gongzhi.budgeting.api:router"),

@@ -23,6 +23,7 @@ manifest = AppManifest(
     app_label="care",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
+    menu_section=_("网格与关爱"),
     menu=(
         MenuEntry(_("居家养老"), "care:index", rules.VIEW, order=25),
         MenuEntry(_("助餐登记"), "care:meals", rules.SERVE, order=26),

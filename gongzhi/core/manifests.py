@@ -95,6 +95,9 @@ class AppManifest:
     permissions: Mapping[str, Iterable[str]] = field(default_factory=dict)
     scoped_permissions: Iterable[str] = ()
     menu: Sequence[MenuEntry] = ()
+    # The heading the app's menu entries fold under (apps naming the same heading share one);
+    # None: the app's own name. A heading with one visible entry is shown as that entry.
+    menu_section: Any = None
     # Pages anyone may use without an account (tabs for signed-out visitors, links on the login page).
     public_menu: Sequence[MenuEntry] = ()
     # (user) -> HomePanel, or a dict with a "template" the page includes, or None
@@ -141,6 +144,16 @@ def manifests() -> tuple[AppManifest, ...]:
 def menu_entries() -> list[MenuEntry]:
     entries = [e for m in manifests() for e in m.menu]
     return sorted(entries, key=lambda e: e.order)  # stable: manifest order within one order value
+
+
+def menu_sections() -> list[tuple[Any, list[MenuEntry]]]:
+    """(heading, entries) in menu order: a heading sits where its first entry does."""
+    sections: dict[str, tuple[Any, list[MenuEntry]]] = {}
+    for m in manifests():
+        heading = m.menu_section or apps.get_app_config(m.app_label).verbose_name
+        sections.setdefault(str(heading), (heading, []))[1].extend(m.menu)
+    ordered = [(h, sorted(es, key=lambda e: e.order)) for h, es in sections.values() if es]
+    return sorted(ordered, key=lambda section: section[1][0].order)
 
 
 def public_menu_entries() -> list[MenuEntry]:

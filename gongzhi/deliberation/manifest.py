@@ -25,7 +25,10 @@ def home_panel(user):
             PanelItem(_("已列入议程的议题"), agenda, "/deliberation/"),
             PanelItem(_("待接收的转介议题"), referred, "/deliberation/", tone="warn" if referred else ""),
             PanelItem(
-                _("待审核的讨论发言"), moderation, "/deliberation/moderation/", tone="warn" if moderation else ""
+                _("待审核的讨论发言"),
+                moderation,
+                "/deliberation/moderation/",
+                tone="warn" if moderation else "",
             ),
         ],
         order=40,
@@ -36,6 +39,7 @@ manifest = AppManifest(
     app_label="deliberation",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
+    menu_section=_("议事协商"),
     menu=(
         MenuEntry(_("议事协商"), "deliberation:councils", rules.VIEW, order=40),
         MenuEntry(_("议事"), "deliberation:mine", rules.PROPOSE, order=41),

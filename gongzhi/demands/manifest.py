@@ -15,6 +15,7 @@ manifest = AppManifest(
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
     reference_tables=("Category", "HolidayCalendar", "HandlingUnit"),
+    menu_section=_("诉求办理"),
     menu=(
         MenuEntry(_("诉求办理"), "demands:work_list", rules.HANDLE, order=30),
         MenuEntry(_("派单"), "demands:queue", rules.DISPATCH, order=31),

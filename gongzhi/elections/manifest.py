@@ -26,6 +26,7 @@ manifest = AppManifest(
     app_label="elections",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
+    menu_section=_("网格与关爱"),
     menu=(
         MenuEntry(_("居委会选举"), "elections:index", rules.VIEW, order=28),
         MenuEntry(_("换届选举"), "elections:resident", rules.OBJECT, order=60),

@@ -12,6 +12,7 @@ manifest = AppManifest(
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
     reference_tables=("Survey", "Question", "DepartmentAnswer"),
+    menu_section=_("准入与评议"),
     menu=(
         MenuEntry(
             _("双评议"),

@@ -13,6 +13,7 @@ manifest = AppManifest(
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
     reference_tables=("Standard",),
+    menu_section=_("设施与台账"),
     menu=(
         MenuEntry(_("设施达标"), "facilities:compliance", rules.VIEW, order=95),
         MenuEntry(_("十分钟服务圈"), "facilities:circle", rules.VIEW, order=96),

@@ -22,6 +22,7 @@ manifest = AppManifest(
     # The district-wide blocking index of the import (sharded: distributed by its own keys, like the
     # identity-number lookup; see docs/deploy.md).
     local_tables=("PersonLinkKey", "PersonLinkKeyMark"),
+    menu_section=_("数据共享"),
     menu=(
         MenuEntry(_("数据源"), "integration:source_list", rules.MANAGE_SOURCES, order=60),
         MenuEntry(_("比对核对"), "integration:review_list", rules.REVIEW, order=61),

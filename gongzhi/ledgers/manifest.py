@@ -12,6 +12,7 @@ manifest = AppManifest(
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
     local_tables=("Snapshot", "Rollup"),
+    menu_section=_("设施与台账"),
     menu=(MenuEntry(_("电子台账"), "ledgers:dashboard", rules.VIEW, order=97),),
     api=("/ledgers/", "gongzhi.ledgers.api:router"),
     urls=(("ledgers/", "gongzhi.ledgers.urls"),),

@@ -15,6 +15,7 @@ manifest = AppManifest(
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
     reference_tables=("Organization", "OrganizationProfile"),
+    menu_section=_("社会组织"),
     menu=(
         MenuEntry(_("组织名册"), "organizations:register", rules.VIEW, order=60),
         MenuEntry(_("场地预约"), "organizations:space_list", rules.BOOK, order=61),

@@ -16,6 +16,7 @@ manifest = AppManifest(
     scoped_permissions=rules.SCOPED,
     reference_tables=("FundingCall", "CallItem"),
     local_tables=("FundAccount", "FundEntry", "ProjectEvent"),
+    menu_section=_("社会组织"),
     menu=(MenuEntry(_("公益创投"), "projects:index", rules.VIEW, order=63),),
     home_panels=(funding_panel,),
     api=("/projects/", "gongzhi.projects.api:router"),

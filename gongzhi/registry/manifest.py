@@ -12,6 +12,7 @@ manifest = AppManifest(
     app_label="registry",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
+    menu_section=_("居民与房屋"),
     menu=(
         MenuEntry(
             _("居民查询"), "registry:person_list", rules.VIEW_PERSON, order=20, tab=10, tab_label=_("居民")

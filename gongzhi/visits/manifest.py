@@ -12,6 +12,7 @@ manifest = AppManifest(
     app_label="visits",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
+    menu_section=_("网格与关爱"),
     menu=(
         MenuEntry(_("今日走访"), "visits:my_day", rules.RECORD, order=20, tab=5, tab_label=_("走访")),
         MenuEntry(_("民情台账"), "visits:ledger", rules.VIEW, order=21, tab=45, tab_label=_("台账")),

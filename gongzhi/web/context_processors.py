@@ -1,6 +1,6 @@
-"""Navigation: the menu entries a user's roles allow. Apps register entries in web/navigation.py."""
+"""Navigation: the menu entries a user's roles allow, from the apps' manifests (web/navigation.py)."""
 
-from .navigation import menu_for, public_items, tabs_for
+from .navigation import menu_groups_for, public_items, tabs_for
 
 
 def navigation(request):
@@ -11,4 +11,9 @@ def navigation(request):
             "tab_items": tabs_for(None, request.path),
             "public_items": public_items(request.path),
         }
-    return {"nav_items": menu_for(user, request.path), "tab_items": tabs_for(user, request.path)}
+    groups = menu_groups_for(user, request.path)
+    return {
+        "nav_groups": groups,
+        "nav_items": [item for group in groups for item in group["items"]],
+        "tab_items": tabs_for(user, request.path),
+    }

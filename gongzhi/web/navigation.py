@@ -9,11 +9,11 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.manifests import MenuEntry, menu_entries, public_menu_entries
+from gongzhi.core.manifests import MenuEntry, menu_entries, menu_sections, public_menu_entries
 from gongzhi.core.roles import Role
 from gongzhi.core.scoping import _assignment_rows as assignment_rows
 
-__all__ = ["MenuEntry", "menu_for", "public_items", "tabs_for", "uses_tab_bar"]
+__all__ = ["MenuEntry", "menu_for", "menu_groups_for", "public_items", "tabs_for", "uses_tab_bar"]
 
 TAB_ROLES = {Role.RESIDENT, Role.GRID_WORKER}
 MAX_TABS = 5
@@ -42,6 +42,17 @@ def menu_for(user, path: str) -> list[dict]:
         if item is not None:
             items.append(item)
     return items
+
+
+def menu_groups_for(user, path: str) -> list[dict]:
+    """The menu folded by capability: [{label, items, active}], a heading per app (or per
+    shared menu_section). A heading with a single visible entry is drawn as that entry."""
+    groups = []
+    for heading, entries in menu_sections():
+        items = [i for e in entries if _allowed(user, e) for i in [_item(e, path)] if i is not None]
+        if items:
+            groups.append({"label": heading, "items": items, "active": any(i["active"] for i in items)})
+    return groups
 
 
 def uses_tab_bar(user) -> bool:

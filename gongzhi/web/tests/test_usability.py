@@ -61,6 +61,23 @@ def test_office_roles_get_a_menu_button_not_a_tab_bar(make_user, db):
         assert f">{label}</a>" in menu.group(0)
 
 
+def test_the_desktop_menu_folds_each_capability_under_one_heading(make_user, db):
+    """A district user holds entries of every app: one heading per capability, each a dropdown
+    of its pages, and a heading with one page is that page."""
+    html = _login(make_user("district_staff", "350102")).get(reverse("web:home")).content.decode()
+    nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
+    headings = re.findall(r"<summary>(.*?)</summary>", nav)
+    assert "诉求办理" in headings and len(headings) == len(set(headings))
+    demands = re.search(r"<summary>诉求办理</summary>(.*?)</details>", nav, re.S).group(1)
+    assert ">三率统计</a>" in demands
+    top_level = (
+        len(re.findall(r"<details", nav))
+        + len(re.sub(r"<details.*?</details>", "", nav, flags=re.S).split("<a "))
+        - 1
+    )
+    assert top_level <= 12, top_level
+
+
 def test_signed_out_visitors_get_the_public_pages_as_tabs(db):
     html = Client().get(reverse("demands:submit")).content.decode()
     assert _tabs(html) == ["我要反映", "查询进度", "登录"]

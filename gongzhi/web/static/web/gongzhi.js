@@ -21,3 +21,15 @@ document.querySelectorAll("table.data").forEach(function (t) {
     });
   });
 });
+
+// The main menu's dropdowns: one open at a time, closed by a click elsewhere or Escape.
+document.addEventListener("click", function (event) {
+  document.querySelectorAll(".mainnav details.navgroup[open]").forEach(function (d) {
+    if (!d.contains(event.target)) { d.removeAttribute("open"); }
+  });
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Escape") {
+    document.querySelectorAll(".mainnav details.navgroup[open]").forEach(function (d) { d.removeAttribute("open"); });
+  }
+});
