@@ -45,10 +45,15 @@ def _args():
     p.add_argument("--hours", type=int, default=1_000_000)
     p.add_argument("--reads", type=int, default=500)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database a previous run loaded (migrations applied, nothing reloaded)",
+    )
     return p.parse_args()
 
 
-def _setup_django():
+def _setup_django(reuse: bool = False):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     url = os.environ.get("DATABASE_URL", "")
     name = url.rsplit("/", 1)[-1]
@@ -56,16 +61,21 @@ def _setup_django():
         sys.exit("DATABASE_URL must name a PostgreSQL database starting with gz_bench")
     import psycopg
 
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        c.execute(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        admin = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            c.execute(f'CREATE DATABASE "{name}"')
     import django
 
     django.setup()
     from django.core.management import call_command
 
+    t = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
+    print(f"migrate: {time.perf_counter() - t:.1f} s")
+    if reuse:
+        return
     from gongzhi.core.regions import regions_import
 
     regions_import(paths=sorted((ROOT / "gongzhi/core/data/regions").glob("*.csv")))
@@ -186,8 +196,13 @@ def _timed(fn, n: int) -> list[float]:
 
 def main():
     args = _args()
-    _setup_django()
-    accounts = _load(args)
+    _setup_django(args.reuse)
+    if args.reuse:
+        from gongzhi.volunteers.models import PointAccount
+
+        accounts = list(PointAccount.objects.filter(volunteer__isnull=False).values_list("pk", flat=True))
+    else:
+        accounts = _load(args)
     from django.db import connection
     from django.db.models import Sum
 
@@ -219,7 +234,8 @@ def main():
         f"baseline SELECT 1 {base:.2f} ms (ratios {balance / base:.1f} / {statement / base:.1f} / {summary / base:.1f})"
     )
 
-    district = User.objects.create(username="bench-district")
+    district, _ = User.objects.get_or_create(username="bench-district")
+    RoleAssignment.objects.filter(user=district).delete()
     RoleAssignment.objects.create(
         user=district, role="district_staff", region=Region.objects.get(code=DISTRICT)
     )
