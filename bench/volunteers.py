@@ -1,11 +1,14 @@
 """Volunteers at scale on PostgreSQL: V volunteers in 福州市鼓楼区 (350102) with E points-ledger
 entries and H service-hour records, then
 
-  1. a volunteer's balance and statement (last 20 entries) reads — target p95 ≤ 20 ms;
-  2. a month's hours per community for the whole district (figures.hours_by_month's grouping)
-     — target ≤ 300 ms;
+  1. a volunteer's balance, statement (selectors.point_statement, last 20 entries) and hours /
+     stars / points summary (selectors.volunteer_summary) — target p95 ≤ 20 ms — against a
+     `SELECT 1` round trip in the same run;
+  2. a month's hours per community and team for the whole district (figures.hours_by_month as a
+     district user) — target ≤ 300 ms — against a plain SUM over the same month;
   3. `ledger_verify` over the points ledger against a plain SUM over the same entry table, in
-     the same run.
+     the same run;
+  4. the nightly expiry's scan (points.expiry_candidates).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gz_bench_volunteers \\
         .venv/bin/python bench/volunteers.py --volunteers 100000 --entries 5000000
@@ -14,10 +17,8 @@ The database is dropped and created again (its name must start with `gz_bench`).
 volunteers and accounts are written with bulk_create; entries and hour records with COPY (the
 ledger's running balance is set from the entries' sums, as ledger_transfer would have left it).
 
-Only run at small scale so far (shared 2-core machine, 2026-11-30; --volunteers 5000 --entries
-200000 --hours 50000): balance p95 9.9 ms, statement p95 11.4 ms; a month's hours per community
-34 ms (69 communities); ledger_verify 1.07 s against a plain SUM 0.07 s. The full-size run
-(100,000 volunteers, 5,000,000 entries) has not been made.
+Pass --reuse to measure a database an earlier run loaded (after new migrations, say) without
+loading it again. Figures, with the load average they were taken under: bench/RESULTS.md.
 """
 
 from __future__ import annotations
