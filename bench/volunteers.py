@@ -1,11 +1,14 @@
 """Volunteers at scale on PostgreSQL: V volunteers in 福州市鼓楼区 (350102) with E points-ledger
 entries and H service-hour records, then
 
-  1. a volunteer's balance and statement (last 20 entries) reads — target p95 ≤ 20 ms;
-  2. a month's hours per community for the whole district (figures.hours_by_month's grouping)
-     — target ≤ 300 ms;
+  1. a volunteer's balance, statement (selectors.point_statement, last 20 entries) and hours /
+     stars / points summary (selectors.volunteer_summary) — target p95 ≤ 20 ms — against a
+     `SELECT 1` round trip in the same run;
+  2. a month's hours per community and team for the whole district (figures.hours_by_month as a
+     district user) — target ≤ 300 ms — against a plain SUM over the same month;
   3. `ledger_verify` over the points ledger against a plain SUM over the same entry table, in
-     the same run.
+     the same run;
+  4. the nightly expiry's scan (points.expiry_candidates).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gz_bench_volunteers \\
         .venv/bin/python bench/volunteers.py --volunteers 100000 --entries 5000000
@@ -14,10 +17,8 @@ The database is dropped and created again (its name must start with `gz_bench`).
 volunteers and accounts are written with bulk_create; entries and hour records with COPY (the
 ledger's running balance is set from the entries' sums, as ledger_transfer would have left it).
 
-Only run at small scale so far (shared 2-core machine, 2026-11-30; --volunteers 5000 --entries
-200000 --hours 50000): balance p95 9.9 ms, statement p95 11.4 ms; a month's hours per community
-34 ms (69 communities); ledger_verify 1.07 s against a plain SUM 0.07 s. The full-size run
-(100,000 volunteers, 5,000,000 entries) has not been made.
+Pass --reuse to measure a database an earlier run loaded (after new migrations, say) without
+loading it again. Figures, with the load average they were taken under: bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -45,10 +46,15 @@ def _args():
     p.add_argument("--hours", type=int, default=1_000_000)
     p.add_argument("--reads", type=int, default=500)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database a previous run loaded (migrations applied, nothing reloaded)",
+    )
     return p.parse_args()
 
 
-def _setup_django():
+def _setup_django(reuse: bool = False):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     url = os.environ.get("DATABASE_URL", "")
     name = url.rsplit("/", 1)[-1]
@@ -56,16 +62,21 @@ def _setup_django():
         sys.exit("DATABASE_URL must name a PostgreSQL database starting with gz_bench")
     import psycopg
 
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        c.execute(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        admin = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            c.execute(f'CREATE DATABASE "{name}"')
     import django
 
     django.setup()
     from django.core.management import call_command
 
+    t = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
+    print(f"migrate: {time.perf_counter() - t:.1f} s")
+    if reuse:
+        return
     from gongzhi.core.regions import regions_import
 
     regions_import(paths=sorted((ROOT / "gongzhi/core/data/regions").glob("*.csv")))
@@ -186,8 +197,13 @@ def _timed(fn, n: int) -> list[float]:
 
 def main():
     args = _args()
-    _setup_django()
-    accounts = _load(args)
+    _setup_django(args.reuse)
+    if args.reuse:
+        from gongzhi.volunteers.models import PointAccount
+
+        accounts = list(PointAccount.objects.filter(volunteer__isnull=False).values_list("pk", flat=True))
+    else:
+        accounts = _load(args)
     from django.db import connection
     from django.db.models import Sum
 
@@ -219,7 +235,8 @@ def main():
         f"baseline SELECT 1 {base:.2f} ms (ratios {balance / base:.1f} / {statement / base:.1f} / {summary / base:.1f})"
     )
 
-    district = User.objects.create(username="bench-district")
+    district, _ = User.objects.get_or_create(username="bench-district")
+    RoleAssignment.objects.filter(user=district).delete()
     RoleAssignment.objects.create(
         user=district, role="district_staff", region=Region.objects.get(code=DISTRICT)
     )

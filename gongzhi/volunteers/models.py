@@ -292,6 +292,8 @@ class PointEntry(LedgerEntry):
     class Meta(LedgerEntry.Meta):
         verbose_name = _("积分流水")
         verbose_name_plural = _("积分流水")
+        # A statement (newest first) is one index range scan, not a sort of the account's entries.
+        indexes = [models.Index(fields=["account", "-at", "-id"], name="volunteers_point_statement_idx")]
 
 
 class RewardItem(models.Model):
@@ -420,6 +422,7 @@ class TimeEntry(LedgerEntry):
     class Meta(LedgerEntry.Meta):
         verbose_name = _("时间银行流水")
         verbose_name_plural = _("时间银行流水")
+        indexes = [models.Index(fields=["account", "-at", "-id"], name="volunteers_time_statement_idx")]
 
 
 class TimePost(models.Model):
