@@ -312,9 +312,12 @@ class DepartmentRow:
         return (self.funds_sent / self.hours_spent).quantize(Decimal("0.01")) if self.hours_spent else None
 
 
-def reconciliation(*, user) -> tuple[int, list[DepartmentRow]]:
-    """Per department: the workload it imposed on communities in the user's scope and the money it sent."""
+def reconciliation(*, user, year: int | None = None) -> tuple[int, list[DepartmentRow]]:
+    """Per department: the workload it imposed on communities in the user's scope and the money it sent
+    (tasks received and money sent in `year`, or ever)."""
     tasks = scoped(InboxTask.objects.filter(department__isnull=False), user, rules.VIEW_RECONCILIATION)
+    if year is not None:
+        tasks = tasks.filter(received_at__year=year)
     dept_ids = set(rules.user_department_ids(user))
     if dept_ids and not scope_prefixes(user, rules.REVIEW):
         tasks = tasks.filter(department_id__in=dept_ids)
@@ -335,13 +338,14 @@ def reconciliation(*, user) -> tuple[int, list[DepartmentRow]]:
         .annotate(h=Sum("application__hours_per_community"))
     }
     communities = tasks.values("community_id")
+    sent = FundEntry.objects.filter(
+        account__application__isnull=False, account__community_id__in=communities, amount__gt=0
+    )
+    if year is not None:
+        sent = sent.filter(at__year=year)
     funds = {
         r["account__department_id"]: r["s"]
-        for r in FundEntry.objects.filter(
-            account__application__isnull=False, account__community_id__in=communities, amount__gt=0
-        )
-        .values("account__department_id")
-        .annotate(s=Sum("amount"))
+        for r in sent.values("account__department_id").annotate(s=Sum("amount"))
     }
     rows = [
         DepartmentRow(
@@ -359,6 +363,75 @@ def reconciliation(*, user) -> tuple[int, list[DepartmentRow]]:
     ]
     rows.sort(key=lambda r: (-r.tasks_unadmitted, r.name))
     return len(rows), rows
+
+
+@dataclass
+class CommunityWorkload:
+    code: str
+    tasks_admitted: int = 0
+    tasks_unadmitted: int = 0
+    refused: int = 0
+    hours_spent: Decimal = Decimal("0")
+    funds_received: Decimal = Decimal("0")
+    withdrawn: int = 0
+
+
+def community_workload(*, prefixes: list[str], year: int) -> dict[str, CommunityWorkload]:
+    """Per community under `prefixes` (the caller's scope), in `year`: tasks received admitted and not,
+    unadmitted ones it refused, hours it recorded, funds it received, items withdrawn from it. For the
+    annual assessment sheet (evaluation.assessment)."""
+    from .models import TaskEvent
+
+    if not prefixes:
+        return {}
+    where, fund_where = Q(), Q()
+    for p in prefixes:
+        where |= Q(community__code__startswith=p)
+        fund_where |= Q(account__community__code__startswith=p)
+    out: dict[str, CommunityWorkload] = {}
+
+    def row(code: str) -> CommunityWorkload:
+        return out.setdefault(code, CommunityWorkload(code))
+
+    for t in (
+        InboxTask.objects.filter(where, received_at__year=year)
+        .values("community_id")
+        .annotate(
+            n_admitted=Count("pk", filter=Q(application__isnull=False)),
+            n_unadmitted=Count("pk", filter=Q(application__isnull=True)),
+        )
+    ):
+        row(t["community_id"]).tasks_admitted = t["n_admitted"]
+        row(t["community_id"]).tasks_unadmitted = t["n_unadmitted"]
+    for refused in (
+        InboxTask.objects.filter(where, state=InboxTask.State.REFUSED, refused_at__year=year)
+        .values("community_id")
+        .annotate(n=Count("pk"))
+    ):
+        row(refused["community_id"]).refused = refused["n"]
+    for hours in (
+        TaskEvent.objects.filter(where, kind=TaskEvent.Kind.HOURS, at__year=year)
+        .values("community_id")
+        .annotate(h=Sum("hours"))
+    ):
+        row(hours["community_id"]).hours_spent = Decimal(str(hours["h"] or 0))
+    for funds in (
+        FundEntry.objects.filter(fund_where, account__application__isnull=False, amount__gt=0, at__year=year)
+        .values("account__community_id")
+        .annotate(s=Sum("amount"))
+    ):
+        code = funds["account__community_id"]
+        assert code is not None  # accounts of a task and community
+        row(code).funds_received = Decimal(str(funds["s"] or 0)).quantize(Decimal("0.01"))
+    for w in (
+        Withdrawal.objects.filter(at__year=year)
+        .exclude(unit_code="")
+        .values("unit_code")
+        .annotate(n=Count("pk"))
+    ):
+        if any(w["unit_code"].startswith(p) for p in prefixes):
+            row(w["unit_code"]).withdrawn = w["n"]
+    return out
 
 
 # Figures ---------------------------------------------------------------------------------------

@@ -526,6 +526,8 @@ def task_send(
     codes = sorted(set(communities))
     if not codes:
         raise error("no_communities")
+    if application is not None:  # as it stands now, not as the caller last saw it
+        application = Application.objects.get(pk=application.pk)
     now = clock.now()
     out = []
     for code in codes:

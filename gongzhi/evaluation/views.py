@@ -237,3 +237,34 @@ def rate(request, pk: int):
             "scale_list": range(1, survey.scale_max + 1),
         },
     )
+
+
+@login_required
+def assessment(request):
+    """The annual assessment sheet of communities and departments (年度考核表)."""
+    from django.http import HttpResponse
+
+    from gongzhi.core.downloads import content_disposition
+
+    from . import assessment as sheets
+
+    if not any(
+        request.user.has_perm(p) for p in (rules.MANAGE, rules.VIEW_RESULTS, rules.VIEW_DEPARTMENT_RESULTS)
+    ):
+        raise PermissionDenied()
+    years = sheets.assessment_years(user=request.user)
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and len(raw) == 4 else (years[0] if years else clock.now().year - 1)
+    sheet = sheets.assessment_sheet(user=request.user, year=year)
+    if request.GET.get("format") == "xlsx":
+        resp = HttpResponse(
+            sheets.assessment_workbook(sheet),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        resp["Content-Disposition"] = content_disposition(f"年度考核表-{year}.xlsx")
+        return resp
+    return render(
+        request,
+        "evaluation/assessment.html",
+        {"sheet": sheet, "years": years, "year": year, "min": selectors.MIN_COMMUNITIES},
+    )

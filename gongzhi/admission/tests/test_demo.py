@@ -24,6 +24,8 @@ def test_demo_builds_lists_applications_and_a_refused_task_quickly():
     junmen = InboxTask.objects.filter(community_id="350102004001")
     assert junmen.filter(state="refused", application__isnull=True).count() == 1
     assert junmen.filter(state="open", application__isnull=True).exists()
+    # sent under an admitted item: arrives admitted
+    assert junmen.get(title="协助开展 65 岁以上老年人体检通知").application_id is not None
     from gongzhi.admission.models import Certificate, FormReport
 
     # 一表通: 军门社区 sent this quarter's form, six fields of eight from the records
