@@ -97,6 +97,15 @@ def coverage_summary(*, user, community: Region) -> dict:
 # ---- plans -----------------------------------------------------------------------------
 
 
+def _day_range(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[first 00:00, the day after last 00:00) in local time: a range the indexes can use."""
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+
+
 def plan_rows(
     *, user, worker, month: dt.date, today: dt.date | None = None
 ) -> tuple[VisitPlan | None, list[dict]]:
@@ -109,11 +118,10 @@ def plan_rows(
     if plan.worker_id != user.pk:
         require(user, rules.VIEW, plan.community_id, hide=True)
     items = list(plan.items.select_related("household__dwelling__building__estate", "household__head"))
+    since, until = _day_range(start, end)
     visited = set(
         Visit.objects.filter(
-            household_id__in=[i.household_id for i in items],
-            visited_at__date__gte=start,
-            visited_at__date__lte=end,
+            household_id__in=[i.household_id for i in items], visited_at__gte=since, visited_at__lt=until
         ).values_list("household_id", flat=True)
     )
     rows = []
@@ -192,13 +200,25 @@ def _communities(user) -> list[str]:
 
 
 def households_per_worker(*, user, **params):
+    """Households covered by each worker in scope: counted on the (community, worker) index
+    alone (an index-only scan), the workers' names read apart."""
+    from gongzhi.core.models import User
+
     rows = (
         scoped(Coverage.objects.all(), user, rules.VIEW)
-        .values("worker__username", "worker__display_name", "community_id")
-        .annotate(n=Count("pk"))
-        .order_by("community_id", "worker__username")
+        .values("community_id", "worker_id")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("community_id", "worker_id", "n")
     )
-    records = [(r["community_id"], r["worker__display_name"] or r["worker__username"], r["n"]) for r in rows]
+    counts = list(rows)
+    names = {
+        pk: display or username
+        for pk, display, username in User.objects.filter(pk__in={w for _c, w, _n in counts}).values_list(
+            "pk", "display_name", "username"
+        )
+    }
+    records = sorted((code, names.get(w, str(w)), n) for code, w, n in counts)
     value = round(sum(r[2] for r in records) / len(records), 1) if records else None
     return FigureResult(value, records, _("户/人"), (_("社区"), _("包户人员"), _("户数")))
 
@@ -206,8 +226,9 @@ def households_per_worker(*, user, **params):
 def visits_per_worker(*, user, month: dt.date | None = None, **params):
     month = policy.month_start(month or timezone.localdate())
     end = policy.month_end(month)
+    since, until = _day_range(month, end)
     rows = (
-        scoped(Visit.objects.filter(visited_at__date__gte=month, visited_at__date__lte=end), user, rules.VIEW)
+        scoped(Visit.objects.filter(visited_at__gte=since, visited_at__lt=until), user, rules.VIEW)
         .values("worker__username", "worker__display_name", "community_id")
         .annotate(n=Count("pk"))
         .order_by("community_id", "worker__username")
@@ -228,17 +249,36 @@ def visits_per_worker(*, user, month: dt.date | None = None, **params):
 
 
 def vulnerable_on_time(*, user, today: dt.date | None = None, **params):
-    """Share of vulnerable households (tags with their own frequency) visited within it."""
-    from .services import household_facts
+    """Share of vulnerable households (tags with their own frequency) visited within it. Two
+    queries for the whole scope: the tagged households with their frequency, and the last visit
+    of each of them."""
+    from django.db.models import Max
+
+    from gongzhi.registry.models import PersonTag
 
     today = today or timezone.localdate()
+    tags = (
+        scoped(PersonTag.objects.all(), user, rules.VIEW)
+        .filter(kind__in=policy.FREQUENCY_DAYS, person__membership__isnull=False)
+        .exclude(valid_to__lt=today)
+    )
+    freq: dict[int, int] = {}
+    community: dict[int, str] = {}
+    for code, hid, kind in tags.values_list("community_id", "person__membership__household_id", "kind"):
+        freq[hid] = min(freq.get(hid, policy.ORDINARY_DAYS), policy.FREQUENCY_DAYS[kind])
+        community[hid] = code
+    last = {
+        h: timezone.localdate(at)
+        for h, at in Visit.objects.filter(household_id__in=tags.values("person__membership__household_id"))
+        .values("household_id")
+        .annotate(last=Max("visited_at"))
+        .values_list("household_id", "last")
+    }
     records = []
-    for code in _communities(user):
-        for h, f in household_facts(code, today=today).items():
-            if f["freq"] >= policy.ORDINARY_DAYS:
-                continue
-            on_time = f["last"] is not None and (today - f["last"]).days <= f["freq"]
-            records.append((code, h, f["last"], f["freq"], on_time))
+    for hid in sorted(freq, key=lambda h: (community[h], h)):
+        seen = last.get(hid)
+        on_time = seen is not None and (today - seen).days <= freq[hid]
+        records.append((community[hid], hid, seen, freq[hid], on_time))
     value = round(100 * sum(1 for r in records if r[4]) / len(records), 1) if records else None
     return FigureResult(value, records, "%", (_("社区"), _("户"), _("上次走访"), _("频次（天）"), _("按时")))
 
@@ -256,10 +296,12 @@ def ledger_open_overdue(*, user, today: dt.date | None = None, **params):
     )
 
 
-def today_counts(*, user, today: dt.date | None = None) -> dict:
-    """The grid worker's home panel: this month's plan, due this week, overdue, open items."""
+def today_counts(*, user, today: dt.date | None = None, rows: list[dict] | None = None) -> dict:
+    """The grid worker's home panel: this month's plan, due this week, overdue, open items
+    (`rows`: this month's plan rows when the caller has them already)."""
     today = today or timezone.localdate()
-    _plan, rows = plan_rows(user=user, worker=user, month=today, today=today)
+    if rows is None:
+        _plan, rows = plan_rows(user=user, worker=user, month=today, today=today)
     c = Counter(r["state"] for r in rows)
     mine = LedgerItem.objects.filter(owner=user, state=ItemState.OPEN)
     return {

@@ -171,7 +171,8 @@ def household_facts(
     community_code: str, household_ids=None, today: dt.date | None = None
 ) -> dict[int, HouseholdFacts]:
     """Per household: last visit date, visit frequency (days) and whether it has open items or
-    recent demands. One query per fact, for a whole community at once."""
+    recent demands. One query per fact, for a whole community at once; tags and demands reach
+    their household through the membership in the database (no members read into Python)."""
     from gongzhi.demands.models import Demand
 
     today = today or timezone.localdate()
@@ -188,27 +189,26 @@ def household_facts(
     ):
         if h in facts:
             facts[h]["last"] = timezone.localdate(last)
-    members = dict(
-        HouseholdMember.objects.filter(community_id=community_code).values_list("person_id", "household_id")
-    )
     tags = PersonTag.objects.filter(community_id=community_code, kind__in=policy.FREQUENCY_DAYS).exclude(
         valid_to__lt=today
     )
-    for person_id, kind in tags.values_list("person_id", "kind"):
-        hid = members.get(person_id)
+    for hid, kind in tags.values_list("person__membership__household_id", "kind"):
         if hid is not None and hid in facts:
             facts[hid]["freq"] = min(facts[hid]["freq"], policy.FREQUENCY_DAYS[kind])
             facts[hid]["tags"].add(kind)
-    for h in LedgerItem.objects.filter(community_id=community_code, state=ItemState.OPEN).values_list(
-        "household_id", flat=True
+    for h in (
+        LedgerItem.objects.filter(community_id=community_code, state=ItemState.OPEN)
+        .values_list("household_id", flat=True)
+        .distinct()
     ):
         if h in facts:
             facts[h]["flag"] = True
     since = timezone.now() - dt.timedelta(days=60)
-    for person_id in Demand.objects.filter(
-        community_id=community_code, created_at__gte=since, person__isnull=False
-    ).values_list("person_id", flat=True):
-        hid = members.get(person_id)
+    for hid in (
+        Demand.objects.filter(community_id=community_code, created_at__gte=since, person__isnull=False)
+        .values_list("person__membership__household_id", flat=True)
+        .distinct()
+    ):
         if hid is not None and hid in facts:
             facts[hid]["flag"] = True
     return facts
@@ -233,6 +233,8 @@ def plans_generate(
     for h, w in Coverage.objects.filter(community=community).values_list("household_id", "worker_id"):
         if h in facts:
             by_worker[w].append(h)
+    # A redraft replaces the month's plans: their items in one statement, then the plans.
+    PlanItem.objects.filter(community=community, plan__month=start).delete()
     VisitPlan.objects.filter(community=community, month=start).delete()
     plans, items = [], []
     for worker_id, households in sorted(by_worker.items()):

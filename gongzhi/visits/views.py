@@ -77,7 +77,8 @@ def my_day(request):
     require(request.user, rules.RECORD)
     month = _month(request)
     plan, rows = selectors.plan_rows(user=request.user, worker=request.user, month=month)
-    counts = selectors.today_counts(user=request.user)
+    this_month = month == timezone.localdate().replace(day=1)
+    counts = selectors.today_counts(user=request.user, rows=rows if this_month else None)
     return render(
         request, "visits/my_day.html", {"plan": plan, "rows": rows, "month": month, "counts": counts}
     )
