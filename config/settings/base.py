@@ -199,6 +199,10 @@ DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 # The pages whose reads may lag the primary by a moment: dashboards and searches.
 GONGZHI_REPLICA_VIEWS = ["web:home", "demands:rates", "registry:person_list", "registry:place_tree"]
 
+# Maps: 天地图 (Tianditu, the national platform) tiles when the operator sets a key; without one the
+# maps draw the register's vector layers offline. No foreign tile server.
+TIANDITU_KEY = os.environ.get("GONGZHI_TIANDITU_KEY", "")
+
 # Content-Security-Policy: scripts only from this site (inline ones carry the request's
 # nonce); styles from this site plus style attributes (bar widths are set inline); map tiles.
 CONTENT_SECURITY_POLICY = {
@@ -206,7 +210,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "https://*.tile.openstreetmap.org"],
+        "img-src": ["'self'", "data:", "https://*.tianditu.gov.cn"],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

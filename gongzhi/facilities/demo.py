@@ -255,6 +255,35 @@ def demo_facilities_build(ctx) -> None:
                 )
     Premises.objects.bulk_create(premises, batch_size=500)
     Facility.objects.bulk_create(facilities, batch_size=500)
+    linked = _link_spaces(ctx.district)
     ctx.out(
-        f"  {n_std} 项标准，{len(communities)} 个社区：{len(premises)} 处社区用房，{len(facilities)} 个服务设施"
+        f"  {n_std} 项标准，{len(communities)} 个社区：{len(premises)} 处社区用房（{linked} 处对应可预约场地），"
+        f"{len(facilities)} 个服务设施"
     )
+
+
+# Which room a community's own bookable space is (so that its use is read from the bookings).
+SPACE_ROOMS = {
+    "hall": [RoomUse.SERVICE],
+    "room": [RoomUse.ELDERLY, RoomUse.YOUTH],
+    "meeting": [RoomUse.MEDIATION],
+    "kitchen": [RoomUse.CHARITY],
+}
+
+
+def _link_spaces(district: str) -> int:
+    from gongzhi.organizations.models import Space
+
+    n = 0
+    for space in Space.objects.filter(community__code__startswith=district, owner__isnull=True).order_by(
+        "pk"
+    ):
+        for use in SPACE_ROOMS.get(space.kind, []):
+            room = Premises.objects.filter(
+                community_id=space.community_id, use=use, space__isnull=True
+            ).first()
+            if room is not None:
+                Premises.objects.filter(pk=room.pk).update(space=space)
+                n += 1
+                break
+    return n

@@ -26,5 +26,9 @@ MESSAGES = {
     "not_funding": _("所选标准不是经费或报酬标准。"),
     "staff_required": _("干部报酬须指明领取人。"),
     "staff_elsewhere": _("领取人不属于本社区。"),
+    "space_elsewhere": _("所选场地不属于该用房所在社区。"),
+    "space_taken": _("所选场地已对应另一处社区用房。"),
 }
-error = ErrorCatalogue(MESSAGES, FacilitiesError, statuses={"standard_changed": 409, "voucher_taken": 409})
+error = ErrorCatalogue(
+    MESSAGES, FacilitiesError, statuses={"standard_changed": 409, "voucher_taken": 409, "space_taken": 409}
+)

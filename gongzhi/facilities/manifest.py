@@ -45,6 +45,12 @@ manifest = AppManifest(
             unit="%",
         ),
         Figure(
+            "facilities.room_use",
+            _("社区用房实际使用率（近30天）"),
+            "gongzhi.facilities.selectors.figure_room_use",
+            unit="%",
+        ),
+        Figure(
             "facilities.funding_owed",
             _("应享未享经费与报酬"),
             "gongzhi.facilities.entitlements.figure_owed",

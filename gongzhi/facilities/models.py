@@ -48,6 +48,15 @@ class Premises(models.Model):
     tenure = models.CharField(_("产权"), max_length=10, choices=Tenure.choices, default=Tenure.OWNED)
     handed_over = models.BooleanField(_("开发商已移交"), default=False)
     accessible = models.BooleanField(_("无障碍"), default=False)
+    # The bookable space this room is (organisations' register): its use is read from the bookings.
+    space = models.OneToOneField(
+        "organizations.Space",
+        verbose_name=_("对应的可预约场地"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="premises",
+    )
 
     class Meta:
         verbose_name = _("社区用房")

@@ -146,6 +146,31 @@ def figure_premises_area(*, user, region, period=None) -> FigureValue:
     return FigureValue(float(total), qs.order_by("community_id", "name"))
 
 
+def public_layer(*, community: str) -> dict:
+    """What any map may draw of a community without signing in: its located estates and its
+    service facilities (name, kind and WGS-84 point)."""
+    from gongzhi.registry.models import Estate
+
+    estates = Estate.objects.filter(community_id=community, latitude__isnull=False).order_by("name")
+    return {
+        "estates": [{"name": e.name, "lat": e.latitude, "lng": e.longitude} for e in estates],
+        "facilities": [
+            {"name": f.name, "kind": f.kind, "lat": f.latitude, "lng": f.longitude}
+            for f in Facility.objects.filter(community_id=community).order_by("kind", "name")
+        ],
+    }
+
+
+def circle_estates(*, user, prefix: str = "") -> list[dict]:
+    """The located estates in scope (the map's estate layer)."""
+    from gongzhi.registry.models import Estate
+
+    rows = Estate.objects.filter(
+        scope_q(user, rules.VIEW), community__code__startswith=prefix, latitude__isnull=False
+    ).values("name", "latitude", "longitude")
+    return [{"name": r["name"], "lat": r["latitude"], "lng": r["longitude"]} for r in rows.order_by("name")]
+
+
 def circle_buildings(*, user, prefix: str = "") -> list[dict]:
     """Buildings in scope with a located estate and their number of households."""
     from gongzhi.registry.models import Building
@@ -198,3 +223,59 @@ def figure_circle_500(*, user, region, period=None) -> FigureValue:
     share = res.total.share(500)
     records = [f"{b['name']}（{b['households']}户，{b['distance'] or '—'}米）" for b in res.uncovered]
     return FigureValue(share, records, below=bool(share is not None and share < 1))
+
+
+@dataclass
+class RoomUse:
+    """A room of the community with its bookable space: hours open and hours booked (held)."""
+
+    premises: Premises
+    open_hours: float
+    booked_hours: float
+    by_kind: dict
+
+    @property
+    def share(self) -> float | None:
+        return self.booked_hours / self.open_hours if self.open_hours else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.share is None else f"{100 * self.share:.1f}%"
+
+
+def room_use(*, user, prefix: str = "", days: int = 30) -> list[RoomUse]:
+    """The use of the community rooms that are bookable spaces, over the past `days` days, read
+    from the organisations' bookings through their selector (`space_usage`: hours booked by
+    residents, organisations and staff, blocked periods left out, against the hours open)."""
+    from gongzhi.organizations.rules import VIEW as ORG_VIEW
+    from gongzhi.organizations.selectors import space_usage
+
+    rooms = {
+        p.space_id: p
+        for p in premises_list(user=user, prefix=prefix)
+        .filter(space__isnull=False)
+        .select_related("community", "space")
+    }
+    if not rooms:
+        return []
+    usage = space_usage(user=user, days=days, perm=ORG_VIEW)
+    out = [
+        RoomUse(rooms[r["space"].pk], r["open_hours"], r["booked_hours"], r["by_kind"])
+        for r in usage.records
+        if r["space"].pk in rooms
+    ]
+    return sorted(out, key=lambda u: (u.premises.community_id, u.premises.name))
+
+
+def figure_room_use(*, user, region, period=None) -> FigureValue:
+    """社区用房实际使用率（近30天）：已与可预约场地对应的社区用房，近30天被预约占用的小时数 ÷ 开放小时数
+    （按共享场地的预约记录计算，停用时段不计）；记录为每处用房的开放与使用小时。未与场地对应的用房不计入。"""
+    rows = room_use(user=user, prefix=region.code)
+    opened = sum(r.open_hours for r in rows)
+    booked = sum(r.booked_hours for r in rows)
+    records = [
+        f"{r.premises.community.name} · {r.premises.name}（{r.premises.space.name if r.premises.space else ''}）："
+        f"开放 {r.open_hours:.0f} 小时，使用 {r.booked_hours:.1f} 小时"
+        for r in rows
+    ]
+    return FigureValue(booked / opened if opened else None, records)

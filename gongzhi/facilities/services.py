@@ -8,12 +8,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
+from gongzhi.core.errors import NotFound
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
 
 from . import rules
 from .compliance import missing_parameters
 from .errors import error
+from .geo import to_wgs84
 from .models import (
     Facility,
     FacilityKind,
@@ -80,8 +82,19 @@ def premises_create(
 
 @transaction.atomic
 def facility_create(
-    *, community: str, kind: str, name: str, latitude, longitude, hours: str = "", operator: str = "", by
+    *,
+    community: str,
+    kind: str,
+    name: str,
+    latitude,
+    longitude,
+    hours: str = "",
+    operator: str = "",
+    datum: str = "wgs84",
+    by,
 ) -> Facility:
+    """A service facility at a point; a point read from a consumer map in GCJ-02 (`datum="gcj02"`)
+    is stored as WGS-84, the platform's datum (Tianditu's tiles draw it without a shift)."""
     region = _community(community)
     require(by, rules.MANAGE, region)
     name = (name or "").strip()
@@ -93,8 +106,9 @@ def facility_create(
         lat, lng = float(latitude), float(longitude)
     except (TypeError, ValueError):
         raise error("bad_location") from None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or datum not in ("wgs84", "cgcs2000", "gcj02"):
         raise error("bad_location")
+    lat, lng = to_wgs84(lat, lng, datum)
     try:
         with transaction.atomic():
             return Facility.objects.create(
@@ -243,3 +257,29 @@ def payment_record(
             )
     except IntegrityError:
         raise error("voucher_taken") from None
+
+
+@transaction.atomic
+def premises_link_space(*, premises: int, space: int | None, by) -> Premises:
+    """Say which bookable space (organisations' register) a room is, so that its use is read
+    from the bookings; `space=None` unlinks it. The space must be the same community's."""
+    from gongzhi.organizations.models import Space
+
+    room = Premises.objects.select_for_update().filter(pk=premises).first()
+    if room is None:
+        raise NotFound()
+    require(by, rules.MANAGE, room.community, hide=True)
+    target = None
+    if space:
+        target = Space.objects.filter(pk=space).first()
+        if target is None or target.community_id != room.community_id:
+            raise error("space_elsewhere")
+        if Premises.objects.filter(space=target).exclude(pk=room.pk).exists():
+            raise error("space_taken")
+    room.space = target
+    try:
+        with transaction.atomic():
+            room.save(update_fields=["space"])
+    except IntegrityError:  # linked to another room at the same moment
+        raise error("space_taken") from None
+    return room

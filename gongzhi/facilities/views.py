@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -68,13 +68,17 @@ def community(request, code: str):
         raise NotFound()
     require(request.user, rules.VIEW, region, hide=True)
     found = selectors.compliance(user=request.user, prefix=code)
+    use = {u.premises.pk: u for u in selectors.room_use(user=request.user, prefix=code)}
     return render(
         request,
         "facilities/community.html",
         {
             "region": region,
             "c": found[0] if found else None,
-            "premises": selectors.premises_list(user=request.user, prefix=code),
+            "rooms": [
+                (p, use.get(p.pk))
+                for p in selectors.premises_list(user=request.user, prefix=code).select_related("space")
+            ],
             "facilities": selectors.facility_list(user=request.user, prefix=code),
         },
     )
@@ -130,8 +134,8 @@ def circle(request):
         "uncovered": [{"lat": b["lat"], "lng": b["lng"]} for b in res.uncovered],
         "facilities": facilities
         + [{"name": "（假设新增）", "latitude": a, "longitude": b, "operator": ""} for a, b in extra],
+        "estates": selectors.circle_estates(user=request.user, prefix=region.code),
         "radius": 500,
-        "tianditu": getattr(settings, "TIANDITU_KEY", ""),
     }
     return render(
         request,
@@ -151,3 +155,17 @@ def circle(request):
             "uncovered": res.uncovered[:100],
         },
     )
+
+
+@require_GET
+def layer(request):
+    """The offline vector layer of one community for any map of the platform (public, like the
+    demand form that uses it): its estates and its service facilities, names and WGS-84 points
+    only — no buildings' households, nothing about people."""
+    region = Region.objects.filter(code=request.GET.get("community", ""), level=RegionLevel.COMMUNITY).first()
+    if region is None:
+        raise NotFound()
+    data = selectors.public_layer(community=region.code)
+    resp = JsonResponse(data)
+    resp["Cache-Control"] = "public, max-age=600"
+    return resp
