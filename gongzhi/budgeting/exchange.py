@@ -24,7 +24,9 @@ POINT_TYPES = ("cumulative", "scoring", "ordinal")
 
 
 def _bad(exc: PabulibError) -> ApplicationError:
-    return ApplicationError("bad_pb", gettext("文件有误，未导入任何内容。%(why)s") % {"why": exc}, field="file")
+    return ApplicationError(
+        "bad_pb", gettext("文件有误，未导入任何内容。%(why)s") % {"why": exc}, field="file"
+    )
 
 
 def _meta_line(e: Election, key: str) -> int:

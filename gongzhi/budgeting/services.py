@@ -274,15 +274,21 @@ def budget_paper_ballots_record(*, by, round: Round, entries: Sequence[tuple[str
             Voted.objects.bulk_create([Voted(round=r, voter=k, paper=True) for k in keys])
     except IntegrityError:
         raise _err("already_voted", gettext("有投票人已经投过票。"), 409) from None
-    Ballot.objects.bulk_create([Ballot(round=r, projects=ids, points=pts) for ids, pts in checked], batch_size=2000)
+    Ballot.objects.bulk_create(
+        [Ballot(round=r, projects=ids, points=pts) for ids, pts in checked], batch_size=2000
+    )
     return len(keys)
 
 
 def round_votes(r: Round) -> list[dict[str, int]]:
     """Every ballot as {project id: points} (approval and knapsack: 1 point each)."""
     out = []
-    for ids, pts in Ballot.objects.filter(round=r).values_list("projects", "points").iterator(chunk_size=5000):
-        out.append(dict(zip((str(i) for i in ids), pts, strict=True)) if pts else dict.fromkeys(map(str, ids), 1))
+    for ids, pts in (
+        Ballot.objects.filter(round=r).values_list("projects", "points").iterator(chunk_size=5000)
+    ):
+        out.append(
+            dict(zip((str(i) for i in ids), pts, strict=True)) if pts else dict.fromkeys(map(str, ids), 1)
+        )
     return out
 
 

@@ -127,9 +127,7 @@ def _regions(user):
 
     out = []
     for prefix in scope_prefixes(user, rules.MANAGE):
-        out += list(
-            Region.objects.filter(code__startswith=prefix, level__in=[4, 5]).order_by("code")[:300]
-        )
+        out += list(Region.objects.filter(code__startswith=prefix, level__in=[4, 5]).order_by("code")[:300])
     return out
 
 

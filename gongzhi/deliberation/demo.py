@@ -332,7 +332,9 @@ def _meetings(council, staff, head, resident, decided, start, now, rng) -> dt.da
     agenda = decided[:3]
     from django.utils import timezone
 
-    held_at = timezone.localtime(start + dt.timedelta(days=14)).replace(hour=15, minute=0, second=0, microsecond=0)
+    held_at = timezone.localtime(start + dt.timedelta(days=14)).replace(
+        hour=15, minute=0, second=0, microsecond=0
+    )
     with clock.at(held_at - dt.timedelta(days=4)):
         meeting = ms.meeting_schedule(
             by=staff,
@@ -379,7 +381,9 @@ def _meetings(council, staff, head, resident, decided, start, now, rng) -> dt.da
     if head is not None:
         with clock.at(held_at + dt.timedelta(days=1)):
             ms.minutes_approve(by=head, meeting=meeting)
-    upcoming = timezone.localtime(now + dt.timedelta(days=3)).replace(hour=19, minute=0, second=0, microsecond=0)
+    upcoming = timezone.localtime(now + dt.timedelta(days=3)).replace(
+        hour=19, minute=0, second=0, microsecond=0
+    )
     ms.meeting_schedule(
         by=staff,
         council=council,

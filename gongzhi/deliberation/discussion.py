@@ -25,7 +25,12 @@ class Comment(models.Model):
         "deliberation.Topic", verbose_name=_("议题"), on_delete=models.CASCADE, related_name="comments"
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("回复"), null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+        "self",
+        verbose_name=_("回复"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
     )
     depth = models.PositiveSmallIntegerField(default=0)
     author = models.ForeignKey(

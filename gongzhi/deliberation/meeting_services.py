@@ -188,7 +188,9 @@ def meeting_mark_present(*, by, meeting: Meeting, member_ids: Sequence[int]) -> 
     if not ids:
         raise error("members_required")
     valid = set(
-        _members_in_term(meeting.council, meeting.starts_at.date()).filter(pk__in=ids).values_list("pk", flat=True)
+        _members_in_term(meeting.council, meeting.starts_at.date())
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
     )
     if valid != ids:
         raise error("members_required")

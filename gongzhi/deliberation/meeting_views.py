@@ -186,7 +186,11 @@ def meeting_door(request, pk: int):
     block reloads itself (HTMX) so the code shown is always the current one."""
     meeting = selectors.meeting_get(user=request.user, pk=pk)
     MEETING.require("mark_present", meeting, request.user)
-    template = "deliberation/_door_code.html" if request.headers.get("HX-Request") else "deliberation/meeting_door.html"
+    template = (
+        "deliberation/_door_code.html"
+        if request.headers.get("HX-Request")
+        else "deliberation/meeting_door.html"
+    )
     return render(request, template, _door_context(request, meeting))
 
 

@@ -69,9 +69,12 @@ class Meeting(models.Model):
         verbose_name_plural = _("议事会议")
         ordering = ["-starts_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(place="") | ~Q(online_url=""), name="meeting_place_or_online"),
             models.CheckConstraint(
-                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")), name="meeting_ends_after_start"
+                condition=~Q(place="") | ~Q(online_url=""), name="meeting_place_or_online"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="meeting_ends_after_start",
             ),
             models.CheckConstraint(
                 condition=~Q(state="approved") | (Q(minutes_approved_at__isnull=False) & ~Q(minutes="")),

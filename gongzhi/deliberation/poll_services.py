@@ -57,9 +57,7 @@ def poll_create(
         raise error("bad_age")
     if region is not None and not region.code.startswith(council.region_id):
         raise error("outside_region", region=region.name)
-    if kind == PollKind.OWNER and (
-        estate is None or not estate.community_id.startswith(council.region_id)
-    ):
+    if kind == PollKind.OWNER and (estate is None or not estate.community_id.startswith(council.region_id)):
         raise error("estate_required")
     poll = Poll.objects.create(
         council=council,

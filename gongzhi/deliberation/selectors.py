@@ -226,7 +226,9 @@ def meeting_quorum(meeting: Meeting) -> Quorum:
         council_id=meeting.council_id, term_start__lte=day, term_end__gte=day
     ).exclude(position=Position.OBSERVER)
     records = list(
-        Attendance.objects.filter(meeting=meeting, member__in=voting).select_related("member").order_by("at", "id")
+        Attendance.objects.filter(meeting=meeting, member__in=voting)
+        .select_related("member")
+        .order_by("at", "id")
     )
     return Quorum(rule=meeting.council.quorum, members=voting.count(), present=len(records), records=records)
 
@@ -251,9 +253,7 @@ def invitations_for(*, user):
     if user is None or not user.is_authenticated:
         return Invitation.objects.none()
     return (
-        Invitation.objects.filter(
-            user=user, meeting__state__in=[MeetingState.SCHEDULED, MeetingState.SIGNIN]
-        )
+        Invitation.objects.filter(user=user, meeting__state__in=[MeetingState.SCHEDULED, MeetingState.SIGNIN])
         .select_related("meeting__council")
         .order_by("meeting__starts_at")
     )
@@ -352,7 +352,9 @@ def council_for_demands(*, user, demand_ids) -> Council:
         streets = {c[:9] for c in communities}
         if len(streets) == 1:
             council = (
-                Council.objects.filter(region_id=next(iter(streets)), level=CouncilLevel.STREET).order_by("pk").first()
+                Council.objects.filter(region_id=next(iter(streets)), level=CouncilLevel.STREET)
+                .order_by("pk")
+                .first()
             )
     if council is None:
         raise error("no_council_for_demands")

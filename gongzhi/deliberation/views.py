@@ -18,8 +18,8 @@ from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
 
 from . import poll_services, rules, selectors, services
-from .eligibility import household_of
 from .discussion import MAX_DEPTH
+from .eligibility import household_of
 from .errors import error
 from .models import Council, Notice, Outcome, Topic, TopicState
 from .polls import PollState
@@ -76,7 +76,9 @@ def council_detail(request, pk: int):
             )[:50],
             "meetings": [
                 (m, selectors.meeting_quorum(m))
-                for m in selectors.meetings(user=request.user, council=council).prefetch_related("topics")[:20]
+                for m in selectors.meetings(user=request.user, council=council).prefetch_related("topics")[
+                    :20
+                ]
             ],
             "may_manage": request.user.has_perm(rules.MANAGE, council.community_id or council.region_id),
             "resolutions": selectors.resolutions(user=request.user, council=council)[:50],
@@ -148,7 +150,9 @@ def poll_new(request, pk: int):
 
     council = selectors.council_get(user=request.user, pk=pk)
     require(request.user, rules.MANAGE, council.community_id or council.region_id)
-    regions = list(Region.objects.filter(code__startswith=council.region_id, level__gte=4).order_by("code")[:100])
+    regions = list(
+        Region.objects.filter(code__startswith=council.region_id, level__gte=4).order_by("code")[:100]
+    )
     estates = Estate.objects.filter(community__code__startswith=council.region_id).order_by("name")
     topics = Topic.objects.filter(council=council, state__in=[TopicState.PROPOSED, TopicState.AGENDA])
     p = request.POST
@@ -249,7 +253,8 @@ def _discussion_context(request, topic: Topic) -> dict:
         "comment_refusal": comment_refusal.message
         if comment_refusal is not None and comment_refusal.status not in (403, 404)
         else "",
-        "discussion_open": topic.discussion_closes_at is not None and topic.discussion_closes_at > clock.now(),
+        "discussion_open": topic.discussion_closes_at is not None
+        and topic.discussion_closes_at > clock.now(),
         "max_depth": MAX_DEPTH,
         "staff": request.user.has_perm(rules.MANAGE, topic),
     }

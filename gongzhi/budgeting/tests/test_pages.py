@@ -109,7 +109,11 @@ def test_cumulative_points_ballots(staff, junmen, make_resident, client):
     v1, v2, v3 = make_resident(), make_resident(), make_resident()
     r = _to_voting(_round(staff, junmen, ballot_kind="cumulative", points=10), staff)
     a, b, c = r.projects.order_by("id").values_list("id", flat=True)
-    for bad, code in [({a: 8, b: 3}, "bad_points"), ({a: -1, b: 2}, "bad_points"), ({999999: 2}, "bad_choice")]:
+    for bad, code in [
+        ({a: 8, b: 3}, "bad_points"),
+        ({a: -1, b: 2}, "bad_points"),
+        ({999999: 2}, "bad_choice"),
+    ]:
         with pytest.raises(ApplicationError) as exc:
             s.budget_ballot_cast(by=v1, round=r, project_ids=bad)
         assert exc.value.code == code
@@ -187,7 +191,10 @@ def test_import_page_makes_a_finished_round_reproducing_selected(staff, client):
     made = Round.objects.get()
     assert made.phase == "results" and made.source == "round.pb" and made.title == "导入测试"
     assert made.results["matches_file"] is True
-    assert sorted(Project.objects.filter(selected=True).values_list("title", flat=True)) == ["健身角", "读书角"]
+    assert sorted(Project.objects.filter(selected=True).values_list("title", flat=True)) == [
+        "健身角",
+        "读书角",
+    ]
     assert Ballot.objects.count() == 4 and Voted.objects.count() == 0  # anonymous: no voters
     page = r.content.decode()
     assert "计票结果与文件 selected 列一致" in page and "票数第 2，但剩余预算 40 元 不足其 50 元" in page
@@ -216,7 +223,10 @@ def test_bad_file_names_the_line_and_creates_nothing(staff, client, broken, line
 
 def test_import_refuses_missing_file_and_foreign_region(staff, client):
     client.force_login(staff)
-    assert "请选择一个 .pb 文件" in client.post("/budgeting/import/", {"region": JUNMEN}, follow=True).content.decode()
+    assert (
+        "请选择一个 .pb 文件"
+        in client.post("/budgeting/import/", {"region": JUNMEN}, follow=True).content.decode()
+    )
     r = client.post(
         "/budgeting/import/",
         {"region": "350103001001", "file": SimpleUploadedFile("x.pb", GOOD.encode())},
@@ -256,7 +266,9 @@ def test_api_ballot(staff, junmen, make_resident, client, make_user, other_commu
         f"/api/budgeting/rounds/{r.pk}/ballot", {"projects": [a, b]}, content_type="application/json"
     )
     assert resp.status_code == 201
-    resp = client.post(f"/api/budgeting/rounds/{r.pk}/ballot", {"projects": [a]}, content_type="application/json")
+    resp = client.post(
+        f"/api/budgeting/rounds/{r.pk}/ballot", {"projects": [a]}, content_type="application/json"
+    )
     assert resp.status_code == 409 and resp.json()["code"] == "already_voted"
     client.force_login(second)
     resp = client.post(

@@ -150,7 +150,9 @@ def test_members_sign_in_once_by_code_others_refused(world):
     assert exc.value.code == "meeting_wrong_state"
     ms.meeting_signin_open(by=staff, meeting=m)
     with pytest.raises(ApplicationError) as exc:
-        ms.meeting_signin(by=world["by_account"], meeting=m, code="000000" if ms.signin_code(m) != "000000" else "1")
+        ms.meeting_signin(
+            by=world["by_account"], meeting=m, code="000000" if ms.signin_code(m) != "000000" else "1"
+        )
     assert exc.value.code == "bad_signin_code"
     assert Attendance.objects.count() == 0
     ms.meeting_signin(by=world["by_account"], meeting=m, code=ms.signin_code(m))
@@ -227,7 +229,9 @@ def _held(w):
         by=w["staff"], meeting=m, member_ids=[w["members"][k].pk for k in ("chair", "account", "nobody")]
     )
     topic = m.topics.first()
-    ms.opinion_add(by=w["staff"], meeting=m, topic=topic, side="resident_rep", stance="support", text="支持清理")
+    ms.opinion_add(
+        by=w["staff"], meeting=m, topic=topic, side="resident_rep", stance="support", text="支持清理"
+    )
     ms.opinion_add(by=w["staff"], meeting=m, topic=topic, side="property", stance="suggest", text="提供车辆")
     return m
 
