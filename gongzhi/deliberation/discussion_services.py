@@ -115,7 +115,7 @@ def comment_moderate(*, by, comment: Comment, step: str, reason: str = "") -> Co
     reason = (reason or "").strip()
     if step == "hide" and not reason:
         raise error("reason_required")
-    comment.state = MODERATION.steps[step].target
+    comment.state = MODERATION.steps[step].target or comment.state
     comment.moderated_by = by
     comment.moderated_at = clock.now()
     comment.moderation_reason = reason[:300] if step == "hide" else ""

@@ -76,7 +76,10 @@ def chairs_council(user, obj=None) -> bool:
         member_q(user), position="chair", term_start__lte=today, term_end__gte=today
     )
     if obj is not None:
-        qs = qs.filter(council_id=getattr(obj, "council_id", None))
+        council_id = getattr(obj, "council_id", None)
+        if council_id is None:
+            return False
+        qs = qs.filter(council_id=council_id)
     return qs.exists()
 
 

@@ -13,6 +13,7 @@ computed.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from gongzhi.core import clock
-from gongzhi.core.manifests import figures
+from gongzhi.core.manifests import Figure, figures
 from gongzhi.core.models import Region, RegionLevel
 
 from .figures import Value, compute
@@ -148,11 +149,11 @@ def rollups_check(
 class Cell:
     """A figure for one region, from its rollup (or computed live where there is none)."""
 
-    figure: object  # core.manifests.Figure
+    figure: Figure
     number: float | None
     count: int | None
     below: bool
-    computed_at: object = None  # None: computed live for this request
+    computed_at: dt.datetime | None = None  # None: computed live for this request
     error: str = ""
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -63,12 +65,12 @@ def board(request, region: Region, period: str) -> dict:
     areas = selectors.children(region) if region.level < RegionLevel.COMMUNITY else []
     stored = rollups.cells(regions=[region, *areas], period=period, keys=keys)
     values = selectors.ledger(user=request.user, region=region, period=period, stored=stored)
-    table = []
+    table: list[dict[str, Any]] = []
     for area in areas:
         vals = [(f, stored.get((area.code, k))) for f, k in zip(known, keys, strict=True)]
         table.append({"region": area, "values": vals, "below": any(v and v.below for _f, v in vals)})
     table.sort(key=lambda r: (not r["below"], r["region"].code))
-    used = [c for c in stored.values() if c.computed_at is not None]
+    used = [c.computed_at for c in stored.values() if c.computed_at is not None]
     parent = region.parent if region.parent and region.parent.level >= RegionLevel.DISTRICT else None
     return {
         "region": region,
@@ -77,7 +79,7 @@ def board(request, region: Region, period: str) -> dict:
         "table": table,
         "parent": parent,
         "flagged": sum(1 for r in table if r["below"]),
-        "computed_at": min((c.computed_at for c in used), default=None),
+        "computed_at": min(used, default=None),
         "missing": sum(1 for r in table for _f, v in r["values"] if v is None)
         + sum(1 for v in values if v.live),
     }
