@@ -50,5 +50,6 @@ manifest = AppManifest(
         Figure("volunteers.party_members", _("在职党员报到人数"), "gongzhi.volunteers.figures.party_members"),
     ),
     demo=(DemoStep(80, _("志愿服务：服务队、一周的活动、签到与积分"), demo_volunteers_build),),
-    global_keys=(("Redemption", ("code",)),),
+    # A redemption code and a certificate's verification code are random and looked up by the code alone.
+    global_keys=(("Redemption", ("code",)), ("Certificate", ("code",))),
 )
