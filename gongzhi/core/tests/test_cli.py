@@ -18,7 +18,7 @@ def test_regions_import_through_the_console_command(tmp_path):
 
     def run(*args):
         return subprocess.run(
-            [str(GONGZHI), *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+            [str(GONGZHI), *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
         )
 
     assert run("migrate", "-v0").returncode == 0
