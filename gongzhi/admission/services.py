@@ -291,7 +291,7 @@ def application_create(*, department: Department, data: dict, by) -> Application
 def application_update(*, application: Application, data: dict, by) -> Application:
     """Change an application while it may still be edited (a draft, or sent back for changes):
     the guard decides; the event keeps what changed."""
-    app = Application.objects.select_for_update().select_related("region").get(pk=application.pk)
+    app = Application.objects.select_for_update(of=("self",)).select_related("region").get(pk=application.pk)
     WORKFLOW.require("edit", app, by)
     current = {k: getattr(app, k) for k in APPLICATION_FIELDS}
     clean = _clean_application(app.region, {**current, **{k: v for k, v in data.items() if k in current}})

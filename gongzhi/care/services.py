@@ -131,7 +131,9 @@ def call_receive(*, serial: str, at: dt.datetime | None = None) -> Call:
 def call_answer(*, call: Call, by, outcome: str, note: str = "") -> Call:
     """Answer a call: an urgent demand (the demands loop), a care visit (a ledger item for the
     household's covering worker, due today), or a false alarm."""
-    call = Call.objects.select_for_update().select_related("device__profile__person").get(pk=call.pk)
+    call = (
+        Call.objects.select_for_update(of=("self",)).select_related("device__profile__person").get(pk=call.pk)
+    )
     require(by, rules.CALLS, call, hide=True)
     if call.outcome != CallOutcome.PENDING:
         raise error("already_answered")
@@ -317,7 +319,7 @@ def record_add(
 @transaction.atomic
 def record_confirm(*, record: ServiceRecord, by, confirmer: str) -> ServiceRecord:
     """The elder or a family member confirms the service (their name, at the door)."""
-    record = ServiceRecord.objects.select_for_update().select_related("order").get(pk=record.pk)
+    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("order").get(pk=record.pk)
     _may_serve(record.order, by)
     if record.confirmed_at is not None:
         raise error("already_confirmed")

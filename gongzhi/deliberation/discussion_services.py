@@ -20,7 +20,7 @@ from .workflow import DISCUSSION, MODERATION
 
 
 def _locked(topic: Topic) -> Topic:
-    return Topic.objects.select_for_update().select_related("council").get(pk=topic.pk)
+    return Topic.objects.select_for_update(of=("self",)).select_related("council").get(pk=topic.pk)
 
 
 def _event(topic: Topic, kind: str, by, text: str = "") -> None:
@@ -105,7 +105,7 @@ def comment_report(*, by, comment: Comment, reason: str) -> CommentReport:
 def comment_moderate(*, by, comment: Comment, step: str, reason: str = "") -> Comment:
     """publish (a pre-moderated comment), hide (with a reason, shown in its place), restore, or
     dismiss its reports (the comment stays as it is). Every step resolves the open reports."""
-    comment = Comment.objects.select_for_update().select_related("topic").get(pk=comment.pk)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("topic").get(pk=comment.pk)
     if step not in ("publish", "hide", "restore", "dismiss"):
         raise ValueError(step)
     MODERATION.require(step, comment, by)

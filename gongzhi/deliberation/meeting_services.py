@@ -54,7 +54,7 @@ def code_seconds_left(at: dt.datetime | None = None) -> int:
 
 
 def _locked(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("council").get(pk=meeting.pk)
+    return Meeting.objects.select_for_update(of=("self",)).select_related("council").get(pk=meeting.pk)
 
 
 def _members_in_term(council: Council, day: dt.date):

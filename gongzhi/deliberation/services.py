@@ -44,7 +44,7 @@ def _event(topic: Topic, kind: str, by, text: str = "") -> None:
 
 
 def _locked(topic: Topic) -> Topic:
-    return Topic.objects.select_for_update().select_related("council").get(pk=topic.pk)
+    return Topic.objects.select_for_update(of=("self",)).select_related("council").get(pk=topic.pk)
 
 
 def _set_state(topic: Topic, state: str, **fields) -> None:

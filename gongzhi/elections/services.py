@@ -195,7 +195,9 @@ def objection_file(
 
 def _objection_locked(objection: Objection) -> tuple[Objection, Election]:
     election = _lock(objection.election)
-    objection = Objection.objects.select_for_update().select_related("subject").get(pk=objection.pk)
+    objection = (
+        Objection.objects.select_for_update(of=("self",)).select_related("subject").get(pk=objection.pk)
+    )
     objection.election = election
     return objection, election
 
@@ -301,7 +303,11 @@ def candidate_nominate(
 
 def _respond(candidate: Candidate, by, step: str, state: str) -> Candidate:
     _lock(candidate.election)
-    candidate = Candidate.objects.select_for_update().select_related("entry", "election").get(pk=candidate.pk)
+    candidate = (
+        Candidate.objects.select_for_update(of=("self",))
+        .select_related("entry", "election")
+        .get(pk=candidate.pk)
+    )
     CANDIDATE.require(step, candidate, by)
     candidate.state = state
     candidate.responded_at = clock.now()

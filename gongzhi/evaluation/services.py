@@ -279,7 +279,9 @@ def sample_for_code(*, code: str) -> SampleHousehold:
 
 @transaction.atomic
 def response_by_visit(*, sample: SampleHousehold, answers: dict, by, at=None) -> Response:
-    sample = SampleHousehold.objects.select_for_update().select_related("survey").get(pk=sample.pk)
+    sample = (
+        SampleHousehold.objects.select_for_update(of=("self",)).select_related("survey").get(pk=sample.pk)
+    )
     require(by, rules.VISIT, sample, hide=True)
     return _record(sample, sample.survey, answers, channel=Response.Channel.VISIT, visitor=by, at=at)
 

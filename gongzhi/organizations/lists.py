@@ -250,7 +250,7 @@ def activity_from_need(
     require(by, MANAGE, need)
     from gongzhi.volunteers.services import activity_create
 
-    need = Need.objects.select_for_update().select_related("community").get(pk=need.pk)
+    need = Need.objects.select_for_update(of=("self",)).select_related("community").get(pk=need.pk)
     if need.status == NeedStatus.MET:
         raise error("need_closed")
     activity = activity_create(

@@ -373,7 +373,7 @@ def owner_of_estate(*, person_id: int, estate_id: int) -> bool:
 def committee_member_add(*, by, committee: OwnersCommittee, person, role: str = "member") -> CommitteeMember:
     """Add an owner of the estate to a term of its owners' committee; the director's name on the
     term follows the member recorded as director."""
-    c = OwnersCommittee.objects.select_for_update().select_related("estate").get(pk=committee.pk)
+    c = OwnersCommittee.objects.select_for_update(of=("self",)).select_related("estate").get(pk=committee.pk)
     require(by, MANAGE, c)
     if role not in CommitteeRole.values:
         raise error("choice_invalid", value=role, label="职务")
@@ -399,7 +399,7 @@ def committee_member_add(*, by, committee: OwnersCommittee, person, role: str = 
 
 @transaction.atomic
 def committee_member_remove(*, by, member: CommitteeMember) -> None:
-    m = CommitteeMember.objects.select_for_update().select_related("committee").get(pk=member.pk)
+    m = CommitteeMember.objects.select_for_update(of=("self",)).select_related("committee").get(pk=member.pk)
     require(by, MANAGE, m.committee)
     committee, person_id, role = m.committee, m.person_id, m.role
     m.delete()

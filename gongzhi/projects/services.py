@@ -186,7 +186,7 @@ def call_update(
 def call_item_add(*, by, call: FundingCall, title: str = "", need=None) -> CallItem:
     """Add an item to an open call, typed or drawn from a community's needs list (the need's
     community and households come with it; one item per need)."""
-    call = FundingCall.objects.select_for_update().select_related("region").get(pk=call.pk)
+    call = FundingCall.objects.select_for_update(of=("self",)).select_related("region").get(pk=call.pk)
     require(by, MANAGE, call)
     if call.phase != CallPhase.OPEN:
         raise error("wrong_phase", phase=call.get_phase_display())
@@ -343,7 +343,7 @@ def application_update(
 ) -> Application:
     """The organisation edits its draft, or its application sent back for revision, while the call
     is open."""
-    app = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=application.pk)
     require(by, APPLY, app)
     require(by, APPLY, community)
     if not is_staff_of(by, app.organization_id):
@@ -376,7 +376,7 @@ def application_update(
 @transaction.atomic
 def application_act(*, by, application: Application, action: str, note: str = "") -> Application:
     """Take a step on an application (submit, request_revision, start_review, approve, reject)."""
-    app = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=application.pk)
     if action not in APPLICATION.steps:
         raise error("wrong_status", status=app.get_status_display())
     APPLICATION.require(action, app, by)
@@ -445,7 +445,11 @@ def known_ties(*, expert, application: Application) -> list[str]:
 @transaction.atomic
 def review_declare(*, by, assignment: ReviewAssignment, conflict: bool, note: str = "") -> ReviewAssignment:
     """The expert declares conflicts of interest before seeing the application."""
-    a = ReviewAssignment.objects.select_for_update().select_related("application").get(pk=assignment.pk)
+    a = (
+        ReviewAssignment.objects.select_for_update(of=("self",))
+        .select_related("application")
+        .get(pk=assignment.pk)
+    )
     if a.expert_id != by.pk:
         raise error("not_expert")
     require(by, REVIEW, a)
@@ -477,7 +481,11 @@ def review_open(*, by, assignment: ReviewAssignment) -> Application:
 @transaction.atomic
 def review_submit(*, by, assignment: ReviewAssignment, scores: dict, comment: str = "") -> ReviewAssignment:
     """Score every rubric line 0–5; the scores are final (append-only)."""
-    a = ReviewAssignment.objects.select_for_update().select_related("application__call").get(pk=assignment.pk)
+    a = (
+        ReviewAssignment.objects.select_for_update(of=("self",))
+        .select_related("application__call")
+        .get(pk=assignment.pk)
+    )
     review_open(by=by, assignment=a)
     require(by, REVIEW, a)
     if a.application.status != ApplicationStatus.IN_REVIEW:
@@ -517,7 +525,11 @@ def _rescore(app: Application) -> None:
 @transaction.atomic
 def evaluation_act(*, by, evaluation: Evaluation, action: str, text: str = "") -> Evaluation:
     """submit_report (the organisation), pass / fail (an expert), publish (staff: the public notice)."""
-    ev = Evaluation.objects.select_for_update().select_related("project__application").get(pk=evaluation.pk)
+    ev = (
+        Evaluation.objects.select_for_update(of=("self",))
+        .select_related("project__application")
+        .get(pk=evaluation.pk)
+    )
     if action not in EVALUATION.steps:
         raise error("wrong_status", status=ev.get_status_display())
     now = clock.now()

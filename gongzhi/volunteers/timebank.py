@@ -164,7 +164,11 @@ def _same_household(a_id: int, b) -> bool:
 def timeservice_confirm(*, service: TimeService, by) -> TimeService:
     """The one served (or their household) confirms: hours move from their account to the
     provider's. A pool-paid service is confirmed by staff of the served person's community."""
-    service = TimeService.objects.select_for_update().select_related("served", "provider").get(pk=service.pk)
+    service = (
+        TimeService.objects.select_for_update(of=("self",))
+        .select_related("served", "provider")
+        .get(pk=service.pk)
+    )
     if service.state != TimeService.State.PENDING:
         raise _error("not_pending", status=409)
     if service.from_pool:

@@ -52,7 +52,7 @@ def wish_post(
 
 
 def _step(name: str, wish: MicroWish, by, **changes) -> MicroWish:
-    wish = MicroWish.objects.select_for_update().select_related("beneficiary").get(pk=wish.pk)
+    wish = MicroWish.objects.select_for_update(of=("self",)).select_related("beneficiary").get(pk=wish.pk)
     WORKFLOW.require(name, wish, by)
     before = wish.state
     wish.state = WORKFLOW.steps[name].target or wish.state
