@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import lru_cache
-from typing import Protocol
 
-from django.conf import settings
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from gongzhi.core import pii
+from gongzhi.core.outbox import Backend, ConsoleBackend, backends  # noqa: F401 - re-exported
 
 from .models import DemandEvent, EventKind, Notification
 
@@ -42,32 +38,6 @@ UNIT_KINDS = {
     EventKind.CALLED_BACK,
     EventKind.REOPENED,
 }
-
-
-class Backend(Protocol):
-    def send(self, *, to_phone: str, to_email: str, subject: str, body: str) -> None: ...
-
-
-class ConsoleBackend:
-    """Writes messages to the log (phone masked) instead of sending them."""
-
-    sent: list[dict] = []
-
-    def send(self, *, to_phone: str, to_email: str, subject: str, body: str) -> None:
-        record = {"to": pii.mask_phone(to_phone) or to_email, "subject": subject, "body": body}
-        ConsoleBackend.sent.append(record)
-        del ConsoleBackend.sent[:-100]
-        log.info("notify %(to)s: %(subject)s — %(body)s", record)
-
-
-@lru_cache(maxsize=8)
-def _backend_classes(paths: tuple[str, ...]) -> list[type]:
-    return [import_string(p) for p in paths]
-
-
-def backends() -> list[Backend]:
-    paths = getattr(settings, "GONGZHI_NOTIFY_BACKENDS", ["gongzhi.demands.notifications.ConsoleBackend"])
-    return [cls() for cls in _backend_classes(tuple(paths))]
 
 
 # One text per step, translated when it is used (in the active language of that moment).

@@ -15,8 +15,9 @@ from typing import TypedDict
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gongzhi.core import clock
+from gongzhi.core import clock, outbox, pii
 from gongzhi.core.models import Region, RoleAssignment, User
 from gongzhi.core.permissions import require
 from gongzhi.registry.models import Household, HouseholdMember, PersonTag
@@ -300,11 +301,34 @@ def plan_item_move(*, item: PlanItem, position: int, by) -> PlanItem:
 
 
 @transaction.atomic
+def _household_phones(household: Household) -> list[str]:
+    """The household's registered mobile numbers: the head's first, then the other members'."""
+    people = [household.head] if household.head_id else []
+    people += [
+        m.person
+        for m in household.members.select_related("person").order_by("pk")
+        if m.person_id != household.head_id
+    ]
+    phones: list[str] = []
+    for person in people:
+        if person is not None and person.phone_encrypted:
+            phone = person.phone
+            if phone and phone not in phones:
+                phones.append(phone)
+    return phones
+
+
 def confirmation_code_issue(*, household: Household, by) -> ConfirmationCode:
-    """A six-digit code for the household to show the worker (sent to the household's phone)."""
+    """A six-digit code sent to the household's registered phone, for the resident to tell the
+    worker: the visit is then confirmed by the household, not by the worker alone. The code is
+    never shown to the worker (the demo shows it, having no real phones). ``sent_to`` on the
+    returned code is the masked number it went to."""
     require(by, rules.RECORD, household, hide=True)
+    phones = _household_phones(household)
+    if not phones:
+        raise error("no_phone")
     now = clock.now()
-    return ConfirmationCode.objects.create(
+    code = ConfirmationCode.objects.create(
         community_id=household.community_id,
         household=household,
         code=f"{secrets.randbelow(10**6):06d}",
@@ -312,6 +336,15 @@ def confirmation_code_issue(*, household: Household, by) -> ConfirmationCode:
         issued_at=now,
         expires_at=now + dt.timedelta(minutes=policy.CODE_MINUTES),
     )
+    body = _(
+        "社区走访确认码：%(code)s，%(minutes)s分钟内有效。网格员上门走访时，请您当面告知。如无人走访，请勿告知他人。"
+    ) % {
+        "code": code.code,
+        "minutes": policy.CODE_MINUTES,
+    }
+    outbox.send(to_phone=phones[0], subject=str(_("走访确认码")), body=body)
+    code.sent_to = pii.mask_phone(phones[0])  # type: ignore[attr-defined]
+    return code
 
 
 def _distance_m(lat1, lon1, lat2, lon2) -> int:

@@ -125,14 +125,18 @@ def fact_correct(request, pk: int):
 @require_POST
 def code_issue(request, pk: int):
     h = selectors.household_get(user=request.user, pk=pk, perm=rules.RECORD)
-    code = services.confirmation_code_issue(household=h, by=request.user)
-    # In production the code goes to the household's registered phone; the page shows that it was sent.
+    from django.conf import settings
     from django.contrib import messages
 
-    messages.info(
-        request,
-        _("确认码已发送到该户登记的手机，请住户告知您。演示环境确认码：%(code)s") % {"code": code.code},
-    )
+    try:
+        code = services.confirmation_code_issue(household=h, by=request.user)
+    except ApplicationError as e:
+        messages.error(request, e.message)
+        return HttpResponseRedirect(reverse("visits:household", args=[h.pk]))
+    text = _("确认码已发送到该户登记的手机 %(phone)s，请住户当面告知您。") % {"phone": code.sent_to}
+    if settings.GONGZHI_DEMO:  # the demo has no real phones: show what the message said
+        text += " " + _("（演示环境，短信内容中的确认码为 %(code)s）") % {"code": code.code}
+    messages.info(request, text)
     return HttpResponseRedirect(reverse("visits:household", args=[h.pk]))
 
 

@@ -10,44 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gongzhi.core import clock, pii
+from gongzhi.core.outbox import ConsoleBackend, backends  # noqa: F401 - re-exported
 
 from .models import ShiftReminder, SignUp
 
 log = logging.getLogger("gongzhi.volunteers.remind")
 AHEAD = dt.timedelta(hours=24)
-
-
-class ConsoleBackend:
-    """Logs the message (phone masked) instead of sending it: the default without a gateway."""
-
-    sent: list[dict] = []
-
-    def send(self, *, to_phone: str, to_email: str, subject: str, body: str) -> None:
-        record = {"to": pii.mask_phone(to_phone) or to_email, "subject": subject, "body": body}
-        ConsoleBackend.sent.append(record)
-        del ConsoleBackend.sent[:-100]
-        log.info("remind %(to)s: %(subject)s — %(body)s", record)
-
-
-@lru_cache(maxsize=8)
-def _classes(paths: tuple[str, ...]) -> list[type]:
-    return [import_string(p) for p in paths]
-
-
-def backends() -> list:
-    paths = getattr(settings, "GONGZHI_NOTIFY_BACKENDS", None) or [
-        "gongzhi.volunteers.reminders.ConsoleBackend"
-    ]
-    return [cls() for cls in _classes(tuple(paths))]
 
 
 def reminder_text(signup: SignUp) -> str:

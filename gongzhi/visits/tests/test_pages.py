@@ -215,3 +215,17 @@ def test_the_service_worker_is_served_under_visits_with_its_scope(client, world)
     # The plan's households are marked for the service worker to keep ahead.
     body = client.get(reverse("visits:my_day")).content.decode()
     assert "data-offline" in body
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_the_worker_is_told_where_the_code_went_not_the_code(client, world, settings, demo):
+    from gongzhi.visits.models import ConfirmationCode
+
+    settings.GONGZHI_DEMO = demo
+    client.force_login(world["grid"])
+    h = world["households"][0]
+    r = client.post(reverse("visits:code_issue", args=[h.pk]), follow=True)
+    code = ConfirmationCode.objects.get(household=h)
+    body = r.content.decode()
+    assert r.status_code == 200 and "确认码已发送到该户登记的手机" in body
+    assert (code.code in body) is demo

@@ -275,3 +275,30 @@ def test_a_correction_at_the_door_goes_through_the_registry_as_a_community_obser
             by=staff["grid"],
         )
     assert e.value.code == "not_member"
+
+
+def test_the_code_goes_to_the_households_phone_and_never_to_the_worker(place, staff):
+    from gongzhi.core import pii
+    from gongzhi.core.outbox import ConsoleBackend
+
+    h = place["households"][0]
+    ConsoleBackend.sent.clear()
+    code = services.confirmation_code_issue(household=h, by=staff["grid"])
+    phone = h.head.phone
+    assert code.sent_to == pii.mask_phone(phone)
+    [message] = ConsoleBackend.sent
+    assert message["to"] == pii.mask_phone(phone) and code.code in message["body"]
+
+
+def test_a_household_without_a_phone_gets_no_code(place, staff):
+    from gongzhi.registry.models import Person
+    from gongzhi.visits.models import ConfirmationCode
+
+    h = place["households"][1]
+    ids = [h.head_id, *h.members.values_list("person_id", flat=True)]
+    Person.objects.filter(pk__in=ids).update(phone_encrypted="", phone_hash="", phone_tail="")
+    h.refresh_from_db()
+    with pytest.raises(ApplicationError) as e:
+        services.confirmation_code_issue(household=h, by=staff["grid"])
+    assert e.value.code == "no_phone"
+    assert not ConfirmationCode.objects.filter(household=h).exists()
