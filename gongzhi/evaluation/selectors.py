@@ -177,8 +177,10 @@ class DepartmentResult:
 
 def department_results(*, survey: Survey, user) -> list[DepartmentResult]:
     """Aggregates per department: a department user gets only their own departments; anyone gets
-    numbers only where at least MIN_COMMUNITIES communities answered. Never an individual answer:
-    the answer rows carry no community to return."""
+    numbers only where at least MIN_COMMUNITIES communities answered, and only once the survey
+    is closed (while it is open, watching the average move after each submission would give away
+    the rating of the community that just answered). Never an individual answer: the answer rows
+    carry no community to return."""
     from gongzhi.admission.rules import user_department_ids
     from gongzhi.core.models import Department
 
@@ -197,7 +199,8 @@ def department_results(*, survey: Survey, user) -> list[DepartmentResult]:
         .annotate(c=Count("pk"))
         .values_list("department_id", "c")
     )
-    shown_ids = [d for d, c in counts.items() if c >= MIN_COMMUNITIES]
+    closed = survey.state == Survey.State.CLOSED
+    shown_ids = [d for d, c in counts.items() if closed and c >= MIN_COMMUNITIES]
     per_q = (
         DepartmentAnswer.objects.filter(survey=survey, department_id__in=shown_ids, value__isnull=False)
         .values("department_id", "question__number", "question__aspect")
@@ -214,7 +217,7 @@ def department_results(*, survey: Survey, user) -> list[DepartmentResult]:
     out = []
     for d in depts.order_by("code"):
         c = counts.get(d.pk, 0)
-        r = DepartmentResult(department_id=d.pk, name=d.name, communities=c, shown=c >= MIN_COMMUNITIES)
+        r = DepartmentResult(department_id=d.pk, name=d.name, communities=c, shown=d.pk in shown_ids)
         if r.shown and d.pk in agg:
             n, s, ss, aspects = agg[d.pk]
             r.mean, r.mean_low, r.mean_high = mean_ci(n, s, ss)

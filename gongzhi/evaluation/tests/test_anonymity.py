@@ -53,7 +53,27 @@ def test_department_sees_nothing_below_five_then_only_aggregates(dsurvey, dept, 
     assert row.communities == 4 and not row.shown and row.mean is None and row.aspects == []
     _rate(dsurvey, dept, make_user, comms[4:5])
     [row] = selectors.department_results(survey=dsurvey, user=staff)
+    assert row.communities == 5 and not row.shown and row.mean is None  # open: nothing to watch move
+    services.survey_set_state(survey=dsurvey, state="closed", by=dsurvey.created_by)
+    dsurvey.refresh_from_db()
+    [row] = selectors.department_results(survey=dsurvey, user=staff)
     assert row.shown and row.mean is not None
+
+
+def test_while_the_survey_is_open_no_one_sees_a_department_average(dsurvey, dept, make_user, client, office):
+    comms = _existing(COMMUNITIES)
+    _rate(dsurvey, dept, make_user, comms)
+    staff = make_user("department_staff", dept)
+    for user in (staff, office):
+        [row] = selectors.department_results(survey=dsurvey, user=user)
+        assert row.communities == len(comms) and not row.shown and row.mean is None and row.aspects == []
+    client.force_login(staff)
+    assert [r["mean"] for r in client.get(f"/api/evaluation/{dsurvey.pk}/departments/").json()] == [None]
+    assert "评议进行中，结束后公布" in client.get(f"/evaluation/{dsurvey.pk}/results/").content.decode()
+    services.survey_set_state(survey=dsurvey, state="closed", by=office)
+    assert [
+        r["mean"] is not None for r in client.get(f"/api/evaluation/{dsurvey.pk}/departments/").json()
+    ] == [True]
 
 
 def test_a_community_rates_a_department_once(dsurvey, dept, make_user):
@@ -114,6 +134,8 @@ def test_no_page_or_endpoint_gives_a_department_user_an_individual_answer(dsurve
         "rank",
     }
     # the selectors a department user can reach return aggregates only
+    services.survey_set_state(survey=dsurvey, state="closed", by=dsurvey.created_by)
+    dsurvey.refresh_from_db()
     [row] = selectors.department_results(survey=dsurvey, user=staff)
     assert row.communities == len(comms) and all(isinstance(m, float) for _a, m in row.aspects)
 
