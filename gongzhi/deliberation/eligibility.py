@@ -60,7 +60,30 @@ def voter_key(poll, user) -> str | None:
         household = household_of(user)
         return f"h:{household.pk}" if household else None
     person = person_of(user)
-    return f"p:{person.pk}" if person else None
+    if person is None:
+        return None
+    if poll.kind == "owner":
+        return _owner_key(poll, person)
+    return f"p:{person.pk}"
+
+
+def _owner_key(poll, person) -> str:
+    """The ownership unit this owner votes for: their own dwellings first, then those they own with
+    others; one whose vote is already cast is skipped (a co-owner cast it), so an owner of both
+    votes for both. Checked against the frozen roll by the caller."""
+    from .art278 import owner_units
+    from .polls import VoteRecord
+
+    mine = sorted(
+        (u for u in owner_units(poll.estate_id) if person.pk in u.owners),
+        key=lambda u: (len(u.owners), u.key),
+    )
+    if not mine:
+        return f"p:{person.pk}"
+    voted = set(
+        VoteRecord.objects.filter(poll=poll, voter__in=[u.key for u in mine]).values_list("voter", flat=True)
+    )
+    return next((u.key for u in mine if u.key not in voted), mine[0].key)
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

@@ -80,7 +80,7 @@ def poll_create(
 
 def roll_rows(poll: Poll, day: dt.date) -> list[tuple[str, Decimal]]:
     """Who may vote, read from the registry now: (voter key, exclusive area for owners' votes)."""
-    from gongzhi.registry.models import DwellingOwner, Household, Person
+    from gongzhi.registry.models import Household, Person
 
     from .models import CouncilMember
 
@@ -91,13 +91,9 @@ def roll_rows(poll: Poll, day: dt.date) -> list[tuple[str, Decimal]]:
         households = Household.objects.filter(community__code__startswith=poll.region_id)
         return [(f"h:{i}", Decimal(0)) for i in households.values_list("id", flat=True)]
     if poll.kind == PollKind.OWNER:
-        area: dict[int, Decimal] = {}
-        rows = DwellingOwner.objects.filter(dwelling__building__estate=poll.estate).values_list(
-            "person_id", "share", "dwelling__area"
-        )
-        for person_id, share, dwelling_area in rows:
-            area[person_id] = area.get(person_id, Decimal(0)) + (dwelling_area or Decimal(0)) * share
-        return [(f"p:{p}", a.quantize(Decimal("0.01"))) for p, a in area.items()]
+        from .art278 import owner_units
+
+        return [(u.key, u.area.quantize(Decimal("0.01"))) for u in owner_units(poll.estate_id)]
     try:
         cutoff = day.replace(year=day.year - poll.min_age)
     except ValueError:  # 29 February

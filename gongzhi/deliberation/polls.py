@@ -87,7 +87,8 @@ class PollOption(models.Model):
 
 
 class RollEntry(models.Model):
-    """The roll, frozen when voting opens. `voter` is "p:<person>", "h:<household>" or "m:<member>"."""
+    """The roll, frozen when voting opens. `voter` is "p:<person>", "h:<household>", "m:<member>" or,
+    for co-owners voting as one (art. 278), "o:<their first dwelling>"."""
 
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="roll")
     voter = models.CharField(max_length=24)

@@ -193,12 +193,56 @@ def test_owners_vote_art_278(council, staff, make_user, major, votes, participat
     assert (a["participation_met"], a["adopted"]) == (participation, adopted)
 
 
-def test_co_owners_share_area_and_count_by_person(council, staff):
-    estate, owners = _owners([("90", ["0.5", "0.5"]), ("60", ["1"])])
+def test_owners_are_counted_by_dwelling_as_the_supreme_court_interprets_art_278(council, staff):
+    """法释〔2009〕7号 arts. 8–9: co-owners of one dwelling are one owner with its whole area; one
+    buyer of several dwellings is one owner; dwellings with no owner count as one together."""
+    from gongzhi.registry.models import DwellingOwner
+    from tests.factories import DwellingFactory
+
+    estate, owners = _owners([("90", ["0.5", "0.5"]), ("60", ["1"]), ("70", ["1"])])
+    # the owner of the 60 m² dwelling also owns the 70 m² one: one owner, 130 m²
+    d70 = DwellingOwner.objects.get(person=owners[2][0]).dwelling
+    DwellingOwner.objects.filter(dwelling=d70).update(person=owners[1][0])
+    owners[2] = [owners[1][0]]
+    d90 = DwellingOwner.objects.get(person=owners[0][0]).dwelling
+    DwellingFactory(building=d90.building, area=Decimal("50"))  # unsold: no owner on record
     poll = _poll(council, staff, kind="owner", estate=estate)
     ps.poll_open(by=staff, poll=poll)
     weights = dict(poll.roll.values_list("voter", "weight_area"))
-    assert weights[f"p:{owners[0][0].pk}"] == Decimal("45.00") and len(weights) == 3
+    assert weights == {f"o:{d90.pk}": Decimal("90.00"), f"p:{owners[1][0].pk}": Decimal("130.00")}
+    poll = ps.poll_close(by=staff, poll=poll)
+    a = poll.results["art278"]
+    assert a["total_owners"] == 3 and Decimal(a["total_area"]) == Decimal("270")
+
+
+def test_co_owners_cast_one_vote_between_them(council, staff, make_user):
+    from gongzhi.core.errors import ApplicationError as Refused
+
+    estate, owners = _owners([("90", ["0.5", "0.5"]), ("60", ["1"]), ("30", ["1"])])
+    poll = _poll(council, staff, kind="owner", estate=estate)
+    ps.poll_open(by=staff, poll=poll)
+
+    def account(person):
+        user = make_user("resident", JUNMEN)
+        user.person = person
+        user.save(update_fields=["person"])
+        return user
+
+    first, second = (account(p) for p in owners[0])
+    ps.ballot_cast(by=first, poll=poll, option_id=_opt(poll, 0))
+    with pytest.raises(Refused) as exc:
+        ps.ballot_cast(by=second, poll=poll, option_id=_opt(poll, 1))
+    assert exc.value.code == "already_voted"
+    ps.ballot_cast(by=account(owners[1][0]), poll=poll, option_id=_opt(poll, 0))
+    poll = ps.poll_close(by=staff, poll=poll)
+    a = poll.results["art278"]
+    # two of three owners (150 of 180 m²) took part and both agreed
+    assert (a["voted_owners"], a["voted_area"], a["participation_met"], a["adopted"]) == (
+        2,
+        "150.00",
+        True,
+        True,
+    )
 
 
 def test_ownership_shares_cannot_exceed_one(staff):
