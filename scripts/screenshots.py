@@ -42,12 +42,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--out", default="docs/screenshots")
+    parser.add_argument("--only", nargs="*", help="just these capability-app shots (file names)")
     opts = parser.parse_args()
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
     base = opts.base.rstrip("/")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        if opts.only:
+            apps_tour(browser, base, out, set(opts.only))
+            browser.close()
+            return
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
         page = login(context, base, "community")
         shoot(page, out, "community-home")
@@ -94,7 +99,68 @@ def main() -> None:
         page.goto(f"{base}/demands/submit/")
         shoot(page, out, "resident-submit-phone")
         phone.close()
+        apps_tour(browser, base, out)
         browser.close()
+
+
+# The capability apps: (account, start page, a regex for a link on it to follow or None, file name,
+# phone?). The link followed is the first one in the page's main content whose path matches.
+APPS_TOUR = [
+    ("resident", "/deliberation/mine/", r"^/deliberation/poll/\d+/$", "deliberation-vote-phone", True),
+    ("head", "/deliberation/", r"^/deliberation/council/\d+/$", "deliberation-council", False),
+    ("resident", "/budgeting/", r"^/budgeting/\d+/$", "budgeting-vote-phone", True),
+    ("community", "/budgeting/", r"^/budgeting/\d+/$", "budgeting-results", False),
+    ("resident", "/volunteers/", None, "volunteers-home-phone", True),
+    ("resident", "/volunteers/timebank/", None, "volunteers-timebank-phone", True),
+    ("community", "/volunteers/activities/", r"^/volunteers/activities/\d+/$", "volunteers-activity", False),
+    ("community", "/organizations/lists/", None, "organizations-four-lists", False),
+    ("resident", "/organizations/spaces/", None, "organizations-spaces-phone", True),
+    ("expert", "/projects/", None, "projects-expert", False),
+    ("grid", "/visits/", None, "visits-my-day-phone", True),
+    ("grid", "/visits/", r"^/visits/household/\d+/$", "visits-household-phone", True),
+    ("head", "/visits/coverage/", None, "visits-coverage", False),
+    ("community", "/care/", None, "care-home", False),
+    ("head", "/elections/", r"^/elections/\d+/$", "elections-detail", False),
+    ("district", "/facilities/", None, "facilities-compliance", False),
+    ("district", "/facilities/circle/", None, "facilities-circle", False),
+    ("community", "/ledgers/", None, "ledgers-dashboard", False),
+    ("district", "/ledgers/", None, "ledgers-district", False),
+]
+
+
+def apps_tour(browser, base: str, out: Path, only: set[str] | None = None) -> None:
+    import re
+
+    contexts: dict[tuple[str, bool], tuple] = {}
+    for username, start, follow, name, on_phone in APPS_TOUR:
+        if only and name not in only:
+            continue
+        key = (username, on_phone)
+        if key not in contexts:
+            if on_phone:
+                context = browser.new_context(
+                    viewport={"width": 375, "height": 812},
+                    device_scale_factor=2,
+                    is_mobile=True,
+                    locale="zh-CN",
+                )
+            else:
+                context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            contexts[key] = (context, login(context, base, username))
+        page = contexts[key][1]
+        page.goto(base + start)
+        if follow:
+            hrefs = page.eval_on_selector_all(
+                "main a[href]", "links => links.map(a => a.getAttribute('href'))"
+            )
+            target = next((h for h in hrefs if re.match(follow, h.split("?")[0])), None)
+            if target is None:
+                print("skipped", name, "(no link like", follow, "on", start + ")")
+                continue
+            page.goto(base + target)
+        shoot(page, out, name, full=not on_phone)
+    for context, _page in contexts.values():
+        context.close()
 
 
 if __name__ == "__main__":

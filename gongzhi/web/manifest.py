@@ -18,4 +18,5 @@ manifest = AppManifest(
         MenuEntry(_("用户管理"), "web:user_list", MANAGE_USERS, order=91),
     ),
     urls=(("", "gongzhi.web.urls"),),
+    menu_section=_("工作台"),
 )

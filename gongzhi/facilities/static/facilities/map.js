@@ -25,6 +25,11 @@
 
   /* data: {estates: [{name, lat, lng}], buildings: [{name, lat, lng, h}], facilities: [{name, kind, lat, lng}]} */
   function vector(map, data) {
+    if (!map._loaded) {
+      // Leaflet projects a circle's metres only on a map that has a view: start at the first point
+      var first = (data.estates || []).concat(data.buildings || [], data.facilities || [])[0];
+      map.setView(first ? [first.lat, first.lng] : [26.08, 119.296], 14);
+    }
     var group = L.featureGroup().addTo(map);
     (data.estates || []).forEach(function (e) {
       L.circle([e.lat, e.lng], {radius: 60, color: "#6b7280", weight: 1, fillOpacity: 0.12})
