@@ -288,7 +288,9 @@ def topic_referral_answer(*, by, topic: Topic, accept: bool, answer: str = "") -
 
 @transaction.atomic
 def topic_merge(*, by, topic: Topic, into: Topic) -> Topic:
-    """One matter, one discussion: a duplicate is merged, its demands and supporters going along."""
+    """One matter, one discussion: a duplicate is merged, its demands and supporters going along
+    (each supporting household once; the kept topic's count is its distinct households, and it
+    goes on the agenda if that reaches the council's threshold, as a support would)."""
     topic = _locked(topic)
     TOPIC.require("merge", topic, by)
     into = _locked(into)
@@ -306,9 +308,34 @@ def topic_merge(*, by, topic: Topic, into: Topic) -> Topic:
             if d not in have
         ]
     )
+    # Its supporting households support the kept topic, once each: a household that supported
+    # both keeps its one row there (the unique constraint; ignore_conflicts skips it). The merged
+    # topic keeps its own rows (append-only) as the record of who supported it.
+    TopicSupport.objects.bulk_create(
+        [
+            TopicSupport(topic=into, household_id=household_id, user_id=user_id, at=at)
+            for household_id, user_id, at in topic.supports.order_by("at", "pk").values_list(
+                "household_id", "user_id", "at"
+            )
+        ],
+        ignore_conflicts=True,
+    )
     _set_state(topic, TopicState.MERGED, merged_into=into)
     _event(topic, "merge", by, into.title)
     _event(into, "merged_in", by, topic.title)
+    count = TopicSupport.objects.filter(topic=into).count()
+    if count != into.support_count:
+        into.support_count = count
+        into.save(update_fields=["support_count"])
+        _event(into, "supports", by, str(count))
+    if into.state == TopicState.PROPOSED and count >= into.council.support_threshold:
+        _set_state(into, TopicState.AGENDA)
+        _event(
+            into,
+            "agenda",
+            None,
+            gettext("支持户数达到 %(n)d 户，自动列入议程") % {"n": into.council.support_threshold},
+        )
     return topic
 
 

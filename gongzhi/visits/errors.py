@@ -14,6 +14,9 @@ class VisitError(ApplicationError):
 MESSAGES = {
     "future_visit": _("走访时间不能晚于现在。"),
     "backdated_visit": _("只能补记一天之内的走访，更早的走访不能补录。"),
+    "future_capture": _("离线记录在手机上的登记时间晚于现在，请检查手机的日期和时间。"),
+    "offline_too_old": _("离线记录在手机上保存超过%(days)d天才上传，不能再补录，请向社区负责人说明。"),
+    "bad_capture": _("离线记录的登记时间无效。"),
     "met_required": _("请填写见到了谁。"),
     "situation_required": _("请填写走访情况。"),
     "too_long": _("“%(field)s”不能超过%(n)d个字。"),

@@ -26,7 +26,27 @@ LEDGER_HEADER = (
     "办理状态",
     "办理结果",
 )
-DIARY_HEADER = ("序号", "走访时间", "走访人", "户", "见到", "走访情况", "反映的问题", "住户确认", "定位")
+DIARY_HEADER = (
+    "序号",
+    "走访时间",
+    "走访人",
+    "户",
+    "见到",
+    "走访情况",
+    "反映的问题",
+    "住户确认",
+    "定位",
+    "备注",
+)
+
+
+def _diary_note(v: Visit) -> str:
+    """An offline capture uploaded more than a day after the visit says so, with both times."""
+    if not v.late_upload or v.captured_at is None:
+        return ""
+    captured = timezone.localtime(v.captured_at).strftime("%Y-%m-%d %H:%M")
+    uploaded = timezone.localtime(v.recorded_at).strftime("%Y-%m-%d %H:%M")
+    return f"离线逾期补传（手机登记 {captured}，上传 {uploaded}）"
 
 
 def ledger_xlsx(*, user) -> bytes:
@@ -75,9 +95,10 @@ def diary_xlsx(*, user, month: dt.date) -> bytes:
             v.raised,
             "是" if v.confirmation_id else "否",
             "偏离楼栋" if v.far_away else ("正常" if v.latitude is not None else "未定位"),
+            _diary_note(v),
         )
         for n, v in enumerate(qs, start=1)
     ]
     return xlsx_bytes(
-        title="社工走访日记", header=DIARY_HEADER, rows=rows, widths=(6, 17, 12, 24, 14, 40, 30, 8, 10)
+        title="社工走访日记", header=DIARY_HEADER, rows=rows, widths=(6, 17, 12, 24, 14, 40, 30, 8, 10, 36)
     )

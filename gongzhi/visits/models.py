@@ -2,8 +2,9 @@
 (走访日记) with the household's confirmation, and the public-sentiment ledger (民情台账).
 
 The database holds the guarantees: a household has at most one covering worker, a visit's
-client-generated id is unique (a replayed offline upload finds the first visit), and a
-household's one-time confirmation code confirms at most one visit (one-to-one).
+client-generated id is unique (a replayed offline upload finds the first visit), a
+household's one-time confirmation code confirms at most one visit (one-to-one), and a visit's
+times are in order: visited ≤ captured on the phone ≤ recorded (uploaded).
 """
 
 from __future__ import annotations
@@ -118,6 +119,10 @@ class Visit(AppendOnlyModel):
     )
     client_uuid = models.UUIDField(_("离线记录编号"), null=True, blank=True, unique=True)
     offline = models.BooleanField(_("离线登记"), default=False)
+    # An offline capture: when the phone recorded it (the one-day window runs from here), and
+    # whether it was uploaded more than a day after the visit (accepted, shown to the head).
+    captured_at = models.DateTimeField(_("手机登记时间"), null=True, blank=True)
+    late_upload = models.BooleanField(_("离线逾期补传"), default=False)
 
     # Set by services.visit_record (True when a repeated upload returns the first visit); not a field.
     replayed: bool
@@ -133,6 +138,15 @@ class Visit(AppendOnlyModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(recorded_at__gte=models.F("visited_at")), name="visits_not_future"
+            ),
+            models.CheckConstraint(
+                condition=Q(captured_at__isnull=True)
+                | Q(captured_at__gte=models.F("visited_at"), captured_at__lte=models.F("recorded_at")),
+                name="visits_captured_between",
+            ),
+            models.CheckConstraint(
+                condition=Q(late_upload=False) | Q(offline=True, captured_at__isnull=False),
+                name="visits_late_upload_offline",
             ),
         ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 # Vulnerable groups (registry tags) at their own frequency, in days; other households twice a year.
@@ -20,6 +21,12 @@ VISITS_PER_MONTH = 30
 LEDGER_DAYS = 7  # default deadline of a ledger item
 FAR_METRES = 500  # a visit recorded farther than this from the estate is flagged
 BACKDATE = dt.timedelta(days=1)
+# How far a phone's clock may run ahead of the server's before a time it sends counts as future.
+CLOCK_SKEW = dt.timedelta(minutes=2)
+# A visit captured offline on the phone (no signal) may be uploaded up to this many days after its
+# capture; the one-day back-dating window then runs from the capture. Settings may change it
+# (GONGZHI_VISITS_OFFLINE_DAYS).
+OFFLINE_DAYS = 7
 CODE_MINUTES = 30
 
 DUE_LABELS = {
@@ -28,6 +35,11 @@ DUE_LABELS = {
     "due": _("本周应访"),
     "upcoming": _("待走访"),
 }
+
+
+def offline_days() -> int:
+    """Days an offline capture may wait on the phone before upload (OFFLINE_DAYS unless set)."""
+    return int(getattr(settings, "GONGZHI_VISITS_OFFLINE_DAYS", OFFLINE_DAYS))
 
 
 def due_state(due: dt.date, *, visited: bool, today: dt.date) -> str:

@@ -405,10 +405,16 @@ def visit_record(
     client_uuid=None,
     photos: Iterable = (),
     offline: bool = False,
+    captured_at: dt.datetime | None = None,
 ) -> Visit:
     """Record a visit. Future times and times more than a day back are refused; a visit far from
     the estate is flagged, not refused; a confirmation code confirms one visit only; a repeated
-    upload with the same client id returns the first visit unchanged (`replayed = True`)."""
+    upload with the same client id returns the first visit unchanged (`replayed = True`).
+
+    An offline capture (`offline` with the phone's `captured_at`) is judged at the moment the phone
+    captured it: the visit at most a day before the capture, the code valid then; the capture
+    itself not in the future and at most `policy.offline_days()` old. Accepted more than a day
+    after the visit, it is marked `late_upload` for the head to see."""
     require(by, rules.RECORD, household, hide=True)
     client_uuid = _parse_uuid(client_uuid)
     if client_uuid is not None:
@@ -416,12 +422,22 @@ def visit_record(
         if first is not None:
             return first
     now = clock.now()
-    visited_at = visited_at or now
-    if visited_at > now + dt.timedelta(minutes=2):
+    captured = None
+    if offline and captured_at is not None:
+        if captured_at > now + policy.CLOCK_SKEW:
+            raise error("future_capture")
+        days = policy.offline_days()
+        if captured_at < now - dt.timedelta(days=days):
+            raise error("offline_too_old", days=days)
+        captured = min(captured_at, now)
+    at = captured or now  # the moment the visit is judged at
+    visited_at = visited_at or at
+    if visited_at > at + policy.CLOCK_SKEW:
         raise error("future_visit")
-    visited_at = min(visited_at, now)
-    if visited_at < now - policy.BACKDATE:
+    visited_at = min(visited_at, at)
+    if visited_at < at - policy.BACKDATE:
         raise error("backdated_visit")
+    late_upload = captured is not None and visited_at < now - policy.BACKDATE
     met = _text(met, "见到", 50, required="met_required")
     situation = _text(situation, "走访情况", 2000, required="situation_required")
     raised = _text(raised, "反映的问题", 2000)
@@ -442,7 +458,7 @@ def visit_record(
     if confirmation_code:
         code = (
             ConfirmationCode.objects.filter(
-                household=household, code=confirmation_code, expires_at__gte=now, issued_at__lte=now
+                household=household, code=confirmation_code, expires_at__gte=at, issued_at__lte=at
             )
             .order_by("-issued_at")
             .first()
@@ -472,6 +488,8 @@ def visit_record(
         confirmation=code,
         client_uuid=client_uuid,
         offline=offline,
+        captured_at=captured,
+        late_upload=late_upload,
     )
     try:
         with transaction.atomic():

@@ -133,11 +133,26 @@ def code_issue(request, pk: int):
     except ApplicationError as e:
         messages.error(request, e.message)
         return HttpResponseRedirect(reverse("visits:household", args=[h.pk]))
-    text = _("确认码已发送到该户登记的手机 %(phone)s，请住户当面告知您。") % {"phone": code.sent_to}
+    sent_to = code.sent_to  # type: ignore[attr-defined]  # set by the service, not a field
+    text = _("确认码已发送到该户登记的手机 %(phone)s，请住户当面告知您。") % {"phone": sent_to}
     if settings.GONGZHI_DEMO:  # the demo has no real phones: show what the message said
         text += " " + _("（演示环境，短信内容中的确认码为 %(code)s）") % {"code": code.code}
     messages.info(request, text)
     return HttpResponseRedirect(reverse("visits:household", args=[h.pk]))
+
+
+def _captured_at(request):
+    """The phone's capture time of an offline visit (ISO 8601, as the phone's queue sends it)."""
+    raw = (request.POST.get("captured_at") or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise error("bad_capture")
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _visit_from_post(request, h):
@@ -160,6 +175,7 @@ def _visit_from_post(request, h):
         client_uuid=request.POST.get("client_uuid") or None,
         photos=request.FILES.getlist("photos"),
         offline=request.POST.get("offline") == "1",
+        captured_at=_captured_at(request),
     )
 
 
@@ -194,7 +210,12 @@ def upload(request):
     except ApplicationError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
     return JsonResponse(
-        {"id": visit.pk, "replayed": visit.replayed, "far_away": visit.far_away},
+        {
+            "id": visit.pk,
+            "replayed": visit.replayed,
+            "far_away": visit.far_away,
+            "late_upload": visit.late_upload,
+        },
         status=200 if visit.replayed else 201,
     )
 

@@ -10,6 +10,7 @@ import pytest
 from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError
 from gongzhi.deliberation import services as s
+from gongzhi.deliberation.eligibility import household_of
 from gongzhi.deliberation.models import Notice, Topic, TopicSupport
 from gongzhi.deliberation.workflow import TOPIC
 
@@ -147,6 +148,43 @@ def test_merge_moves_demands(council, staff):
     s.topic_merge(by=staff, topic=a, into=b)
     a.refresh_from_db()
     assert a.state == "merged" and a.merged_into_id == b.pk
+
+
+def test_merge_moves_supporters_once_each_and_recounts(council, staff, make_resident):
+    """Issue 10: the merged topic's supporting households support the kept topic, once each (a
+    household that supported both counts once); the count is the distinct households; the merge
+    and the new count are on both timelines; the threshold applies to the kept topic."""
+    from gongzhi.deliberation.models import TopicEvent
+
+    only_a, both = make_resident(), make_resident()
+    a = s.topic_propose(by=staff, council=council, title="a")
+    b = s.topic_propose(by=staff, council=council, title="b")
+    s.topic_support(by=only_a, topic=a)
+    s.topic_support(by=both, topic=b)
+    s.topic_support(by=both, topic=a)
+    a.refresh_from_db()
+    a_supports = a.support_count
+    b.refresh_from_db()
+    assert b.support_count == 1 and b.state == "proposed"  # threshold 2
+    s.topic_merge(by=staff, topic=a, into=b)
+    b.refresh_from_db()
+    rows = TopicSupport.objects.filter(topic=b)
+    households = {household_of(u).pk for u in (only_a, both)}
+    assert set(rows.values_list("household_id", flat=True)) == households
+    assert rows.count() == 2 == b.support_count
+    assert rows.get(user=only_a).household_id == household_of(only_a).pk
+    assert b.state == "agenda"  # two households now: the council's threshold
+    assert TopicSupport.objects.filter(topic=a).count() == 2  # the merged topic's record stays
+    assert Topic.objects.get(pk=a.pk).support_count == a_supports
+    kinds = list(TopicEvent.objects.filter(topic=b).values_list("kind", flat=True))
+    assert "merged_in" in kinds and "supports" in kinds and kinds[-1] == "agenda"
+    assert TopicEvent.objects.filter(topic=a, kind="merge").exists()
+    # Merging a third topic whose only supporter already supports the kept one changes no count.
+    c = s.topic_propose(by=staff, council=council, title="c")
+    s.topic_support(by=both, topic=c)
+    s.topic_merge(by=staff, topic=c, into=b)
+    b.refresh_from_db()
+    assert b.support_count == 2 == TopicSupport.objects.filter(topic=b).count()
 
 
 # ------------------------------------------------------------------ guard agreement

@@ -111,6 +111,55 @@ def test_upload_records_once_and_a_replay_changes_nothing(client, world):
     )
 
 
+def test_an_offline_capture_uploaded_two_days_later_is_accepted_and_flagged(client, world):
+    """Issue 14: what the phone's queue sends (offline=1, captured_at as the phone's ISO time,
+    visited_at as the form's local time) is accepted days later, marked as a late upload; too old,
+    in the future or unreadable: refused with the reason, nothing recorded."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client.force_login(world["grid"])
+    captured = timezone.now() - dt.timedelta(days=2)
+    data = {
+        "household": world["households"][0].pk,
+        "client_uuid": str(uuid.uuid4()),
+        "met": "户主本人",
+        "situation": "地下室信号差，离线登记",
+        "visited_at": timezone.localtime(captured - dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"),
+        "captured_at": captured.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "offline": "1",
+    }
+    r = client.post(reverse("visits:upload"), data)
+    assert r.status_code == 201 and r.json()["late_upload"] is True
+    v = Visit.objects.get(pk=r.json()["id"])
+    assert v.late_upload and v.offline and abs((v.captured_at - captured).total_seconds()) < 1
+    old = (timezone.now() - dt.timedelta(days=8)).astimezone(dt.UTC)
+    for captured_at, code in (
+        (old.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "offline_too_old"),
+        ((timezone.now() + dt.timedelta(hours=2)).isoformat(), "future_capture"),
+        ("yesterday", "bad_capture"),
+    ):
+        bad = client.post(
+            reverse("visits:upload"),
+            {**data, "client_uuid": str(uuid.uuid4()), "captured_at": captured_at, "visited_at": ""},
+        )
+        assert bad.status_code == 400 and bad.json()["code"] == code and bad.json()["message"]
+    assert Visit.objects.count() == 1
+    # The head sees it: the visit diary marks the late upload.
+    import io
+
+    import openpyxl
+
+    client.force_login(world["head"])
+    month = timezone.localtime(v.visited_at).strftime("%Y-%m")
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("visits:diary_export") + f"?month={month}").content)
+    ).active
+    text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row)
+    assert "离线逾期补传" in text
+
+
 def test_the_visit_form_records_and_a_bad_form_changes_nothing(client, world):
     client.force_login(world["grid"])
     url = reverse("visits:visit_create", args=[world["households"][1].pk])

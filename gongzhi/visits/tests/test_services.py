@@ -302,3 +302,134 @@ def test_a_household_without_a_phone_gets_no_code(place, staff):
         services.confirmation_code_issue(household=h, by=staff["grid"])
     assert e.value.code == "no_phone"
     assert not ConfirmationCode.objects.filter(household=h).exists()
+
+
+# ---- offline capture uploaded late (issue 14) ---------------------------------------------
+
+
+def test_an_offline_capture_uploaded_days_later_is_accepted_and_flagged(place, staff):
+    """The one-day window runs from the moment the phone captured the visit, not from the upload;
+    the visit is kept, marked as a late upload, with the capture time beside the upload time."""
+    h = place["households"][0]
+    now = timezone.now()
+    captured = now - dt.timedelta(days=2)
+    at = captured - dt.timedelta(hours=3)
+    v = _visit(h, staff["grid"], visited_at=at, captured_at=captured, offline=True, client_uuid=uuid.uuid4())
+    v.refresh_from_db()
+    assert v.offline and v.late_upload
+    assert v.visited_at == at and v.captured_at == captured and v.recorded_at >= now
+    # Uploaded within the day: an ordinary offline visit, not flagged.
+    recent = _visit(
+        place["households"][1],
+        staff["grid"],
+        captured_at=now - dt.timedelta(hours=2),
+        visited_at=now - dt.timedelta(hours=3),
+        offline=True,
+    )
+    assert recent.offline and not recent.late_upload
+    # Without the offline flag the capture time is not the phone's word: refused as before.
+    with pytest.raises(ApplicationError) as e:
+        _visit(h, staff["grid"], visited_at=at, captured_at=captured)
+    assert e.value.code == "backdated_visit"
+    assert Visit.objects.count() == 2
+
+
+def test_offline_capture_the_day_window_runs_from_the_capture(place, staff):
+    h = place["households"][0]
+    captured = timezone.now() - dt.timedelta(days=2)
+    for at, code in (
+        (captured - dt.timedelta(hours=25), "backdated_visit"),
+        (captured + dt.timedelta(hours=1), "future_visit"),
+    ):
+        with pytest.raises(ApplicationError) as e:
+            _visit(h, staff["grid"], visited_at=at, captured_at=captured, offline=True)
+        assert e.value.code == code
+    assert Visit.objects.count() == 0
+
+
+def test_an_offline_capture_older_than_the_window_is_refused_the_window_is_configurable(place, staff):
+    from django.test import override_settings
+
+    h = place["households"][0]
+    captured = timezone.now() - dt.timedelta(days=policy.OFFLINE_DAYS, hours=1)
+    with pytest.raises(ApplicationError) as e:
+        _visit(h, staff["grid"], visited_at=captured, captured_at=captured, offline=True)
+    assert e.value.code == "offline_too_old"
+    assert str(policy.OFFLINE_DAYS) in e.value.message
+    assert Visit.objects.count() == 0
+    with override_settings(GONGZHI_VISITS_OFFLINE_DAYS=10):
+        v = _visit(h, staff["grid"], visited_at=captured, captured_at=captured, offline=True)
+    assert v.late_upload and Visit.objects.count() == 1
+    with override_settings(GONGZHI_VISITS_OFFLINE_DAYS=1), pytest.raises(ApplicationError) as e:
+        _visit(h, staff["grid"], captured_at=timezone.now() - dt.timedelta(hours=30), offline=True)
+    assert e.value.code == "offline_too_old"
+
+
+def test_an_offline_capture_in_the_future_is_refused(place, staff):
+    h = place["households"][0]
+    captured = timezone.now() + dt.timedelta(hours=1)
+    with pytest.raises(ApplicationError) as e:
+        _visit(h, staff["grid"], visited_at=timezone.now(), captured_at=captured, offline=True)
+    assert e.value.code == "future_capture" and e.value.message
+    assert Visit.objects.count() == 0
+
+
+def test_a_confirmation_code_of_an_offline_capture_is_checked_at_the_capture(place, staff):
+    """The household confirmed at the door while the code was valid: a later upload keeps it."""
+    h = place["households"][0]
+    start = timezone.now() - dt.timedelta(days=2)
+    with clock.at(start):
+        code = services.confirmation_code_issue(household=h, by=staff["grid"])
+    captured = start + dt.timedelta(minutes=5)
+    v = _visit(
+        h, staff["grid"], visited_at=captured, captured_at=captured, offline=True, confirmation_code=code.code
+    )
+    assert v.confirmation == code and v.late_upload
+    # A code that had expired when the phone captured the visit does not confirm it.
+    other = place["households"][1]
+    with clock.at(start):
+        code2 = services.confirmation_code_issue(household=other, by=staff["grid"])
+    stale = start + dt.timedelta(minutes=policy.CODE_MINUTES + 5)
+    with pytest.raises(ApplicationError) as e:
+        _visit(
+            other,
+            staff["grid"],
+            visited_at=stale,
+            captured_at=stale,
+            offline=True,
+            confirmation_code=code2.code,
+        )
+    assert e.value.code == "code_invalid"
+    # Nor does a code issued after the capture (now valid, but not at the door).
+    code3 = services.confirmation_code_issue(household=other, by=staff["grid"])
+    with pytest.raises(ApplicationError) as e:
+        _visit(
+            other,
+            staff["grid"],
+            visited_at=stale,
+            captured_at=stale,
+            offline=True,
+            confirmation_code=code3.code,
+        )
+    assert e.value.code == "code_invalid"
+    assert Visit.objects.count() == 1
+
+
+def test_the_database_keeps_capture_and_upload_times_in_order(place, staff):
+    from django.db import IntegrityError, transaction
+
+    h = place["households"][0]
+    now = timezone.now()
+    base = dict(community_id=h.community_id, household=h, worker=staff["grid"], met="户主", situation="正常")
+    bad = (
+        # captured before the visit happened
+        dict(visited_at=now - dt.timedelta(hours=2), captured_at=now - dt.timedelta(hours=3), offline=True),
+        # captured after the upload
+        dict(visited_at=now - dt.timedelta(hours=2), captured_at=now + dt.timedelta(hours=1), offline=True),
+        # a late upload that was not an offline capture
+        dict(visited_at=now - dt.timedelta(days=2), late_upload=True),
+    )
+    for fields in bad:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Visit(recorded_at=now, **base, **fields).save()
+    assert Visit.objects.count() == 0

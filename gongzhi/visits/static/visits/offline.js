@@ -1,9 +1,10 @@
 // The visit diary works without signal.
 // - The service worker (sw.js, scope /visits/) keeps the diary pages, so that they open offline;
 //   this script registers it and tells it which pages to keep ahead: today's plan's households.
-// - A visit recorded offline is kept in IndexedDB with its client id and uploaded when the network
-//   is back. The server treats a repeated client id as the same visit, so an upload retried after
-//   a lost answer changes nothing. Only an answer of the server about the visit takes it out of
+// - A visit recorded offline is kept in IndexedDB with its client id and the moment it was
+//   captured (captured_at: the server judges a late upload from then, for a bounded number of
+//   days), and uploaded when the network is back. The server treats a repeated client id as the
+//   same visit, so an upload retried after a lost answer changes nothing. Only an answer of the server about the visit takes it out of
 //   the queue: accepted (201/200), or refused for good (a 4xx with the reason, kept in a list of
 //   refused visits shown to the worker). A log-in page, a CSRF failure, a 5xx or no network: kept.
 (function () {
@@ -152,6 +153,9 @@
   if (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      // The moment the phone captured the visit: a late upload is judged from here, not from when
+      // the network came back (the server accepts it for a bounded number of days).
+      var captured = new Date().toISOString();
       if (!form.client_uuid.value) form.client_uuid.value = uuid();
       if (when && !when.dataset.touched) when.value = localNow();
       position().then(function (c) {
@@ -167,6 +171,7 @@
         };
         var queue = function () {
           entry.fields.offline = "1";
+          entry.fields.captured_at = captured;
           return tx([STORE], "readwrite", function (t) { t.objectStore(STORE).put(entry); }).then(function () {
             document.getElementById("offline-note").hidden = false;
             form.reset(); form.client_uuid.value = "";
