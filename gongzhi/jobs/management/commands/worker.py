@@ -1,10 +1,16 @@
 """`gongzhi worker`: run queued background tasks (django-tasks' database worker).
 
 Before it starts it queues again the jobs a previous worker left half-done, so that they
-resume from their last saved chunk."""
+resume from their last saved chunk. On SQLite a long write elsewhere (the demo being built, a
+big import) can hold the file past the busy timeout; the worker then waits and goes on polling
+instead of dying and leaving every later job queued for ever."""
+
+import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import OperationalError, close_old_connections
+from django_tasks_db.utils import is_locked_database_exception
 
 from gongzhi.jobs.services import jobs_requeue_stale
 
@@ -26,4 +32,13 @@ class Command(BaseCommand):
             kwargs["batch"] = True
         if max_tasks:
             kwargs["max_tasks"] = max_tasks
-        call_command("db_worker", verbosity=options.get("verbosity", 1), **kwargs)
+        while True:
+            try:
+                call_command("db_worker", verbosity=options.get("verbosity", 1), **kwargs)
+                return
+            except OperationalError as e:
+                if batch or not is_locked_database_exception(e):
+                    raise
+                self.stderr.write("database busy; the worker tries again in a few seconds")
+                close_old_connections()
+                time.sleep(3)
