@@ -10,9 +10,11 @@ from ninja import Query, Router, Schema
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.permissions import require
 from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
+from gongzhi.registry import selectors as registry
 
-from . import bookings, selectors
-from .rules import BOOK, VIEW
+from . import bookings, estates, selectors
+from .errors import error
+from .rules import BOOK, MANAGE, VIEW, may_set_estates
 from .workflow import WORKFLOW
 
 router = Router(tags=["organizations"], auth=api_auth)
@@ -82,6 +84,86 @@ def organization_detail(request, org_id: int):
     user = request.auth
     require(user, VIEW)
     return _org(selectors.organization_get(user=user, pk=org_id))
+
+
+class CompanyEstateOut(Schema):
+    id: int
+    name: str
+    community: str
+    community_name: str
+    households: int
+
+
+class CompanyEstatesOut(Schema):
+    company_id: int
+    can_set: bool
+    items: list[CompanyEstateOut]
+
+
+class CompanyEstatesIn(Schema):
+    estate_ids: list[int]
+    move: bool = False  # move estates another company manages (refused without it)
+
+
+class CompanyEstatesChangeOut(CompanyEstatesOut):
+    added: list[int]
+    removed: list[int]
+    moved: list[dict]  # {"estate": id, "from": the company's name}
+    message: str
+
+
+def _company_estates(user, org) -> dict:
+    rows = selectors.company_estates(user=user, organization=org)[:2000]
+    return {
+        "company_id": org.pk,
+        "can_set": may_set_estates(user, org),
+        "items": [
+            {
+                "id": e.pk,
+                "name": e.name,
+                "community": e.community_id,
+                "community_name": e.community.name,
+                "households": e.household_count,
+            }
+            for e in rows
+        ],
+    }
+
+
+@router.get(
+    "/organizations/{org_id}/estates",
+    response={200: CompanyEstatesOut, **READ_ERRORS},
+    summary="物业公司管理的小区",
+)
+def company_estates(request, org_id: int):
+    user = request.auth
+    require(user, VIEW)
+    return _company_estates(user, selectors.organization_get(user=user, pk=org_id))
+
+
+@router.put(
+    "/organizations/{org_id}/estates",
+    response={200: CompanyEstatesChangeOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="设定物业公司管理的小区（您管辖范围内以此为准）",
+)
+def company_estates_set(request, org_id: int, payload: CompanyEstatesIn):
+    user = request.auth
+    require(user, MANAGE)
+    org = selectors.organization_get(user=user, pk=org_id)
+    ids = list(dict.fromkeys(payload.estate_ids))[:2000]
+    found = {e.pk: e for e in registry.estate_list(user=user, perm=MANAGE).filter(pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise error("estate_ids_not_found", ids=", ".join(str(i) for i in missing[:20]))
+    change = estates.property_estates_set(
+        by=user, company=org, estates=[found[i] for i in ids], move=payload.move
+    )
+    return _company_estates(user, org) | {
+        "added": [e.pk for e in change.added],
+        "removed": [e.pk for e in change.removed],
+        "moved": [{"estate": e.pk, "from": name} for e, name in change.moved],
+        "message": change.message(),
+    }
 
 
 @router.get(

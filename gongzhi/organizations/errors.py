@@ -104,3 +104,26 @@ MESSAGES.update(
 error.statuses.update(
     {"space_name_taken": 409, "member_exists": 409, "director_exists": 409, "committee_full": 409}
 )
+
+MESSAGES.update(
+    {
+        "not_property_company": _("只有物业公司才能登记管理的小区。"),
+        "estate_out_of_scope": _("小区“%(name)s”不在您的管辖范围内。"),
+        "estate_outside_company_region": _("小区“%(name)s”不在“%(company)s”的登记区域（%(region)s）内。"),
+        "estate_managed_by_other": _(
+            "小区“%(name)s”现由“%(company)s”管理。确认已更换物业后，请勾选“从其他物业公司移交”再提交。"
+        ),
+        "estates_required": _("请选择要添加的小区。"),
+        "estate_not_managed": _("小区“%(name)s”不由“%(company)s”管理。"),
+        "estate_name_not_found": _("在“%(region)s”（您的管辖范围内）找不到小区“%(name)s”。"),
+        "estate_name_ambiguous": _(
+            "“%(region)s”范围内有多个小区叫“%(name)s”（%(communities)s），请写成“社区名/小区名”。"
+        ),
+        "estate_names_invalid": _("管理小区有误，本行未导入：%(problems)s"),
+        "estate_managed_by_other_import": _(
+            "小区“%(name)s”现由“%(company)s”管理。确认已更换物业后，请在“移交”列填“是”再导入。"
+        ),
+        "estate_ids_not_found": _("找不到这些小区，或不在您的管辖范围内：%(ids)s。"),
+    }
+)
+error.statuses.update({"estate_out_of_scope": 403, "estate_managed_by_other": 409})

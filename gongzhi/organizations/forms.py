@@ -65,6 +65,9 @@ ERROR_FIELDS = {
     "quota_invalid": "quota_hours_per_week",
     "window_invalid": "window_days",
     "owner_not_serving": "owner",
+    "estates_required": "estates",
+    "estate_managed_by_other": "move",
+    "estate_outside_company_region": "estates",
 }
 
 
@@ -205,6 +208,36 @@ class CommitteeForm(PlainMessagesMixin, forms.Form):
         self.fields["estate"].choices = BLANK + [  # type: ignore[attr-defined]
             (e.pk, f"{e.community.name} · {e.name}") for e in estates
         ]
+
+
+class CompanyEstatesForm(PlainMessagesMixin, forms.Form):
+    """Estates a property company manages as well: picked from the estates the user may add."""
+
+    estates = forms.TypedMultipleChoiceField(
+        label=_("小区"),
+        coerce=int,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("可多选（按住 Ctrl 或 ⌘）。只列出您管辖范围内、在该公司登记区域内的小区。"),
+    )
+    move = forms.BooleanField(
+        label=_("从其他物业公司移交"),
+        required=False,
+        help_text=_("所选小区现由其他物业公司管理时，勾选后才会移交给本公司。"),
+    )
+
+    def __init__(self, *args, estates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["estates"].choices = [(e.pk, estate_label(e)) for e in estates]  # type: ignore[attr-defined]
+
+
+def estate_label(estate) -> str:
+    label = f"{estate.community.name} · {estate.name}"
+    if estate.property_company_id:
+        return str(
+            _("%(estate)s（现由“%(company)s”管理）")
+            % {"estate": label, "company": estate.property_company.name}
+        )
+    return label
 
 
 class CommitteeMemberForm(PlainMessagesMixin, forms.Form):

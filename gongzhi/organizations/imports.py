@@ -19,6 +19,7 @@ from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
 
 from .errors import error
+from .estates import estates_by_names, property_estates_add
 from .models import Grade, Organization, OrganizationKind, Registration, ResourceKind, ServiceField
 from .rules import MANAGE
 from .services import agreement_sign, committee_record, organization_register
@@ -54,7 +55,9 @@ REGISTERS: dict[str, tuple[str, ...]] = {
         "数量",
         "单位",
     ),
-    "companies": ("名称", "所在区域代码", "统一社会信用代码", "联系人"),
+    # 管理小区: estate names separated by 、 or ；, found in the company's region ("社区名/小区名"
+    # where a name is used twice); 移交: 是 to move an estate another company manages.
+    "companies": ("名称", "所在区域代码", "统一社会信用代码", "联系人", "管理小区", "移交"),
     "committees": ("小区名称", "社区代码", "任期开始", "任期届满", "备案日期", "委员人数", "主任"),
 }
 REQUIRED = {
@@ -234,14 +237,38 @@ def _unit(by, v) -> None:
 
 
 def _company(by, v) -> None:
-    organization_register(
-        by=by,
-        name=v.get("名称", ""),
-        kind=OrganizationKind.PROPERTY_COMPANY,
-        region=_region(v.get("所在区域代码", "")),
-        credit_code=v.get("统一社会信用代码", ""),
-        contact_name=v.get("联系人", ""),
-    )
+    """A property company, with the estates it manages: an unknown or ambiguous estate name
+    refuses the whole row (the company is not registered either). A company already in the
+    register (same name and region) gets the estates of the row added."""
+    from django.db import transaction
+
+    region = _region(v.get("所在区域代码", ""))
+    name = str(v.get("名称", "")).strip()
+    found, problems = estates_by_names(by=by, company_region=region, text=str(v.get("管理小区", "")))
+    if problems:
+        raise error("estate_names_invalid", problems=" ".join(problems))
+    move = str(v.get("移交", "")).strip() in ("是", "Y", "y", "yes", "1", "true", "TRUE")
+    existing = Organization.objects.filter(
+        name=name, kind=OrganizationKind.PROPERTY_COMPANY, region=region
+    ).first()
+    with transaction.atomic():
+        if existing is None or not found:
+            company = organization_register(
+                by=by,
+                name=name,
+                kind=OrganizationKind.PROPERTY_COMPANY,
+                region=region,
+                credit_code=v.get("统一社会信用代码", ""),
+                contact_name=v.get("联系人", ""),
+            )
+        else:
+            company = existing
+        if found:
+            if not move:  # the import's own wording of the service's refusal: the 移交 column
+                for e in found:
+                    if e.property_company_id not in (None, company.pk):
+                        raise error("estate_managed_by_other_import", name=e.name, company=e.property_company)
+            property_estates_add(by=by, company=company, estates=found, move=move)
 
 
 def _committee(by, v) -> None:

@@ -94,9 +94,51 @@ def organization_served(*, organization: Organization) -> QuerySet:
     return profile.communities_served.order_by("code")
 
 
+def _household_count():
+    from django.db.models import IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    from gongzhi.registry.models import Household
+
+    counts = (
+        Household.objects.filter(dwelling__building__estate=OuterRef("pk"))
+        .order_by()
+        .values("dwelling__building__estate")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
 def company_estates(*, user, organization: Organization, perm: str = VIEW):
-    """The registry's estates this property company manages, within the user's scope."""
-    return registry.estate_list(user=user, perm=perm).filter(property_company=organization)
+    """The registry's estates this property company manages, within the user's scope, each with
+    `building_count` and `household_count` (the registry's households in its dwellings)."""
+    return (
+        registry.estate_list(user=user, perm=perm)
+        .filter(property_company=organization)
+        .annotate(household_count=_household_count())
+    )
+
+
+def company_estate_choices(*, user, organization: Organization, limit: int = 2000):
+    """The estates the user may add to this property company (the picker): in the user's MANAGE
+    scope and the company's region, not managed by it yet; each with its current company."""
+    from gongzhi.registry.models import Estate
+
+    from .rules import estate_scope_prefixes
+
+    prefixes = estate_scope_prefixes(user, organization)
+    if not prefixes:
+        return Estate.objects.none()
+    q = Q()
+    for p in prefixes:
+        q |= Q(community__code__startswith=p)
+    return (
+        Estate.objects.filter(q)
+        .exclude(property_company=organization)
+        .select_related("community", "property_company")
+        .order_by("community_id", "name")[:limit]
+    )
 
 
 def property_companies(*, user, perm: str = VIEW) -> list[Organization]:

@@ -6,6 +6,10 @@ app_name = "organizations"
 urlpatterns = [
     path("", views.register, name="register"),
     path("<int:pk>/", views.organization_detail, name="organization_detail"),
+    path("<int:pk>/estates/add/", views.company_estates_add, name="company_estates_add"),
+    path(
+        "<int:pk>/estates/<int:estate_pk>/remove/", views.company_estate_remove, name="company_estate_remove"
+    ),
     path("import/", views.register_import, name="import"),
     path("import/template/<str:register>/", views.import_template, name="import_template"),
 ]

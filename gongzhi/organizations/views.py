@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongzhi.core import clock
-from gongzhi.core.errors import ApplicationError, NotFound
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.permissions import require
 
-from . import imports, selectors
-from .rules import MANAGE, VIEW
+from . import estates, imports, selectors
+from .forms import CompanyEstatesForm, add_service_error
+from .rules import MANAGE, VIEW, may_set_estates
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABS = ("social", "units", "companies", "committees")
@@ -55,6 +57,14 @@ def register(request):
 def organization_detail(request, pk: int):
     require(request.user, VIEW)
     org = selectors.organization_get(user=request.user, pk=pk)
+    return _detail(request, org)
+
+
+def _detail(request, org, form=None, status: int = 200):
+    user = request.user
+    can_set = may_set_estates(user, org)
+    if can_set and form is None:
+        form = CompanyEstatesForm(estates=selectors.company_estate_choices(user=user, organization=org))
     return render(
         request,
         "organizations/organization_detail.html",
@@ -62,12 +72,65 @@ def organization_detail(request, pk: int):
             "org": org,
             "profile": getattr(org, "profile", None),
             "served": selectors.organization_served(organization=org),
-            "estates": selectors.company_estates(user=request.user, organization=org)[:200],
-            "agreements": selectors.agreement_list(user=request.user).filter(organization=org),
-            "can_manage": request.user.has_perm(MANAGE, org),
-            "can_sign": request.user.has_perm(MANAGE),
+            "estates": selectors.company_estates(user=user, organization=org)[:500],
+            "agreements": selectors.agreement_list(user=user).filter(organization=org),
+            "can_manage": user.has_perm(MANAGE, org),
+            "can_sign": user.has_perm(MANAGE),
+            "can_set_estates": can_set,
+            "estates_form": form if can_set else None,
         },
+        status=status,
     )
+
+
+def _company_for_estates(request, pk: int):
+    require(request.user, MANAGE)
+    org = selectors.organization_get(user=request.user, pk=pk)
+    if not may_set_estates(request.user, org):
+        raise PermissionDenied()
+    return org
+
+
+@login_required
+@require_POST
+def company_estates_add(request, pk: int):
+    """Add estates picked on the company's page (a refusal re-shows the page with the message)."""
+    org = _company_for_estates(request, pk)
+    choices = list(selectors.company_estate_choices(user=request.user, organization=org))
+    form = CompanyEstatesForm(request.POST, estates=choices)
+    if form.is_valid():
+        picked = set(form.cleaned_data["estates"])
+        try:
+            change = estates.property_estates_add(
+                by=request.user,
+                company=org,
+                estates=[e for e in choices if e.pk in picked],
+                move=form.cleaned_data["move"],
+            )
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            add_service_error(form, exc)
+        else:
+            messages.success(request, change.message())
+            return redirect("organizations:organization_detail", pk=org.pk)
+    return _detail(request, org, form=form, status=400)
+
+
+@login_required
+@require_POST
+def company_estate_remove(request, pk: int, estate_pk: int):
+    org = _company_for_estates(request, pk)
+    estate = (
+        selectors.company_estates(user=request.user, organization=org, perm=MANAGE)
+        .filter(pk=estate_pk)
+        .first()
+    )
+    if estate is None:
+        raise NotFound()
+    change = estates.property_estate_remove(by=request.user, company=org, estate=estate)
+    messages.success(request, change.message())
+    return redirect("organizations:organization_detail", pk=org.pk)
 
 
 @login_required
