@@ -107,7 +107,6 @@ def main() -> None:
 # phone?). The link followed is the first one in the page's main content whose path matches.
 APPS_TOUR = [
     ("resident", "/deliberation/mine/", r"^/deliberation/poll/\d+/$", "deliberation-vote-phone", True),
-    ("head", "/deliberation/", r"^/deliberation/council/\d+/$", "deliberation-council", False),
     ("resident", "/budgeting/", r"^/budgeting/\d+/$", "budgeting-vote-phone", True),
     ("community", "/budgeting/", r"^/budgeting/\d+/$", "budgeting-results", False),
     ("resident", "/volunteers/", None, "volunteers-home-phone", True),
