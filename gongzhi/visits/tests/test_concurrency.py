@@ -41,7 +41,11 @@ def _setup(tag):
     estate = Estate.objects.create(community_id=C, name=f"并发小区{tag}")
     building = Building.objects.create(community_id=C, estate=estate, name="1号楼")
     dwelling = Dwelling.objects.create(community_id=C, building=building, number="101")
-    household = Household.objects.create(community_id=C, number=f"CC{tag}", dwelling=dwelling)
+    # the head's registered phone is where a confirmation code is sent
+    from tests.factories import PersonFactory
+
+    head = PersonFactory(dwelling=dwelling)
+    household = Household.objects.create(community_id=C, number=f"CC{tag}", dwelling=dwelling, head=head)
     users = []
     for i in range(2):
         u = User.objects.create(username=f"vc_{i}_{tag}")
@@ -52,7 +56,7 @@ def _setup(tag):
 
 def _teardown(household_pk, user_pks, estate_pk):
     from gongzhi.core.models import RoleAssignment, User
-    from gongzhi.registry.models import Building, Dwelling, Estate, Household
+    from gongzhi.registry.models import Building, Dwelling, Estate, Household, Person
     from gongzhi.visits.models import ConfirmationCode, ItemEvent, LedgerItem, Visit
 
     ItemEvent.objects.filter(item__household_id=household_pk)._raw_delete(using="default")
@@ -60,6 +64,7 @@ def _teardown(household_pk, user_pks, estate_pk):
     Visit.objects.filter(household_id=household_pk)._raw_delete(using="default")
     ConfirmationCode.objects.filter(household_id=household_pk).delete()
     Household.objects.filter(pk=household_pk).delete()
+    Person.objects.filter(dwelling__building__estate_id=estate_pk).delete()
     Dwelling.objects.filter(building__estate_id=estate_pk).delete()
     Building.objects.filter(estate_id=estate_pk).delete()
     Estate.objects.filter(pk=estate_pk).delete()
