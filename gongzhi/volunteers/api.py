@@ -9,7 +9,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ninja import Query, Router, Schema, Status
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.permissions import require
@@ -257,6 +258,41 @@ def wish_list(request, state: str = "", limit: int = 50, offset: int = Query(0, 
     limit = max(1, min(limit, 200))
     qs = wishes.wish_list(user=request.auth, state=state)[max(0, offset) : max(0, offset) + limit]
     return [_wish_out(w, request.auth) for w in qs]
+
+
+class WishStepIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+class WishRequestIn(Schema):
+    person: int
+    title: str = Field(max_length=100)
+    description: str = Field("", max_length=300)
+
+
+@router.post("/wishes/", response={201: WishOut, **ERRORS})
+def wish_request(request, payload: WishRequestIn):
+    """A resident asks for a wish for themselves or their household; it waits for the community's review."""
+    from . import wishes
+
+    person = next((p for p in wishes.request_choices(user=request.auth) if p.pk == payload.person), None)
+    if person is None:
+        from gongzhi.core.errors import ApplicationError
+
+        raise ApplicationError("not_household", _("只能为自己或同户家人提出心愿。"), status=403)
+    wish = wishes.wish_request(
+        beneficiary=person, title=payload.title, description=payload.description, by=request.auth
+    )
+    return Status(201, _wish_out(wish, request.auth))
+
+
+@router.post("/wishes/{pk}/decline/", response={200: WishOut, **ERRORS})
+def wish_decline(request, pk: int, payload: WishStepIn):
+    """Declining takes the reason the household will read."""
+    from . import wishes
+
+    wish = wishes.wish_get(user=request.auth, pk=pk)
+    return _wish_out(wishes.wish_decline(wish=wish, by=request.auth, reason=payload.reason), request.auth)
 
 
 @router.post("/wishes/{pk}/{step}/", response={200: WishOut, **ERRORS})

@@ -284,6 +284,11 @@ def _wishes_and_party(rng, community, staff, resident, volunteers, today) -> int
             with clock.at(today - dt.timedelta(days=8 - i)):
                 w.wish_confirm(wish=wish, by=staff)
     w.wishes_release_overdue(now=clock.now())  # the overdue claim goes back to the pool
+    # The demo resident asked from the phone yesterday: the wish waits for the community's review.
+    if resident is not None and resident.person_id:
+        with clock.at(today - dt.timedelta(days=1)):
+            w.wish_request(beneficiary=resident.person, title="陪同去医院复诊", by=resident)
+        n += 1
     return n
 
 

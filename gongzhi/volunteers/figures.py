@@ -104,8 +104,11 @@ def timebank_outstanding(*, user) -> FigureResult:
 
 
 def wishes(*, user) -> FigureResult:
-    """Micro-wishes posted / claimed / fulfilled and the median days from posting to fulfilment."""
-    qs = scoped(MicroWish.objects.all(), user, rules.FIGURES)
+    """Micro-wishes posted / claimed / fulfilled and the median days from posting to fulfilment.
+    Only published wishes count: one still under review, or declined, was never in the pool."""
+    qs = scoped(MicroWish.objects.all(), user, rules.FIGURES).exclude(
+        state__in=[MicroWish.State.REQUESTED, MicroWish.State.DECLINED]
+    )
     counts = qs.aggregate(
         posted=Count("id"),
         claimed=Count("id", filter=Q(claimed_at__isnull=False)),

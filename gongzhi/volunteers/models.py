@@ -491,11 +491,13 @@ class MicroWish(models.Model):
     kept for staff and for the household's confirmation only)."""
 
     class State(models.TextChoices):
+        REQUESTED = "requested", _("待社区审核")
         POSTED = "posted", _("待认领")
         CLAIMED = "claimed", _("已认领")
         FULFILLED = "fulfilled", _("已送达")
         CONFIRMED = "confirmed", _("已确认")
         WITHDRAWN = "withdrawn", _("已撤回")
+        DECLINED = "declined", _("未采纳")
 
     community = community_fk()
     title = models.CharField(_("心愿"), max_length=100)
@@ -509,6 +511,9 @@ class MicroWish(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     posted_at = models.DateTimeField(_("发布时间"), default=clock.now)
+    # A wish a resident asked for themselves: when they asked, and why the community declined it.
+    requested_at = models.DateTimeField(_("提出时间"), null=True, blank=True)
+    decline_reason = models.CharField(_("未采纳原因"), max_length=200, blank=True)
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -27,6 +27,9 @@ from .models import MicroWish, PartyMember
 from .workflow import WORKFLOW
 
 STEP_SERVICES = {
+    "publish": wishes.wish_publish,
+    "decline": wishes.wish_decline,
+    "cancel": wishes.wish_cancel,
     "claim": wishes.wish_claim,
     "fulfil": wishes.wish_fulfil,
     "confirm": wishes.wish_confirm,
@@ -51,6 +54,8 @@ def wish_list(request):
     communities = Region.objects.filter(scope_q(request.user, rules.MANAGE, field="code"), level=5).order_by(
         "code"
     )
+    # Whom a resident may ask a wish for: themselves and their household (by the register).
+    household = wishes.request_choices(user=request.user) if request.user.has_perm(rules.JOIN) else []
     return render(
         request,
         "volunteers/wishes.html",
@@ -59,6 +64,7 @@ def wish_list(request):
             "state": state,
             "states": MicroWish.State.choices,
             "communities": communities,
+            "household": household,
             "counts": wishes.wish_counts(user=request.user),
         },
     )
@@ -95,12 +101,36 @@ def wish_post(request):
 
 @login_required
 @require_POST
+def wish_request(request):
+    """A resident asks for a wish for themselves or someone of their household."""
+    require(request.user, rules.JOIN)
+    choices = {p.pk: p for p in wishes.request_choices(user=request.user)}
+    person = choices.get(_int(request.POST.get("person")))
+    if person is None:
+        raise ApplicationError("not_household", _("只能为自己或同户家人提出心愿。"))
+    wishes.wish_request(
+        beneficiary=person,
+        title=request.POST.get("title", ""),
+        description=request.POST.get("description", ""),
+        by=request.user,
+    )
+    messages.success(request, _("心愿已提交，社区审核后会公开（不公开您的姓名和住址）。"))
+    return redirect("volunteers:wish_list")
+
+
+def step_arguments(step: str, data) -> dict:
+    """What a step takes beyond the wish and the user: the reason for declining."""
+    return {"reason": data.get("reason", "")} if step == "decline" else {}
+
+
+@login_required
+@require_POST
 def wish_act(request, pk: int, step: str):
     wish = wishes.wish_get(user=request.user, pk=pk)
     service = STEP_SERVICES.get(step)
     if service is None:
         raise NotFound()
-    service(wish=wish, by=request.user)
+    service(wish=wish, by=request.user, **step_arguments(step, request.POST))
     messages.success(request, _("已完成：%(step)s。") % {"step": WORKFLOW.steps[step].label})
     return redirect("volunteers:wish_list")
 
@@ -179,6 +209,7 @@ def party_export(request):
 urlpatterns = [
     path("wishes/", wish_list, name="wish_list"),
     path("wishes/post/", wish_post, name="wish_post"),
+    path("wishes/request/", wish_request, name="wish_request"),
     path("wishes/<int:pk>/<str:step>/", wish_act, name="wish_act"),
     path("party/", party, name="party"),
     path("party/export/", party_export, name="party_export"),

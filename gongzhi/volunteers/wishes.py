@@ -13,13 +13,17 @@ from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
-from gongzhi.core.scoping import scoped
+from gongzhi.core.scoping import scope_q, scoped
 
 from . import rules
 from .models import HourRecord, MicroWish, PartyMember, WishEvent
 from .workflow import WORKFLOW
 
 CLAIM_DAYS = 14
+# A household may have this many wishes waiting for the community's review at once.
+OPEN_REQUESTS = 2
+# Asked for, not yet (or never) published: seen by the community's staff and the household only.
+PRIVATE_STATES = (MicroWish.State.REQUESTED, MicroWish.State.DECLINED)
 
 
 def _event(wish: MicroWish, step: str, before: str, by) -> None:
@@ -49,6 +53,89 @@ def wish_post(
     )
     _event(wish, "post", "", by)
     return wish
+
+
+def household_person_ids(person_id: int | None) -> list[int]:
+    """The person and everyone of their household (by the register)."""
+    if not person_id:
+        return []
+    from gongzhi.registry.models import HouseholdMember
+
+    ids = list(
+        HouseholdMember.objects.filter(household__members__person_id=person_id).values_list(
+            "person_id", flat=True
+        )
+    )
+    return ids or [person_id]
+
+
+def request_choices(*, user) -> list:
+    """The people a resident may ask a wish for: themselves and their household, by the register."""
+    from gongzhi.registry.models import Person
+
+    ids = household_person_ids(getattr(user, "person_id", None))
+    return list(Person.objects.filter(pk__in=ids, status="active").order_by("birth_date"))
+
+
+@transaction.atomic
+def wish_request(*, beneficiary, title: str, by, description: str = "") -> MicroWish:
+    """A resident asks for a wish for themselves or someone of their household. It waits for the
+    community's review (publish or decline with a reason) before volunteers see it."""
+    require(by, rules.JOIN)
+    if beneficiary.pk not in household_person_ids(getattr(by, "person_id", None)):
+        raise ApplicationError("not_household", _("只能为自己或同户家人提出心愿。"), status=403)
+    title = (title or "").strip()[:100]
+    if not title:
+        raise ApplicationError("name_required", _("请填写心愿内容。"))
+    community = Region.objects.get(code=beneficiary.community_id)
+    household = household_person_ids(beneficiary.pk)
+    # Lock the household's requests so two taps at once cannot both pass the limit.
+    waiting = list(
+        MicroWish.objects.select_for_update()
+        .filter(beneficiary_id__in=household, state=MicroWish.State.REQUESTED)
+        .values_list("pk", flat=True)
+    )
+    if len(waiting) >= OPEN_REQUESTS:
+        raise ApplicationError(
+            "too_many_requests",
+            _("您家已有 %(n)s 个心愿在等社区审核，请等审核后再提。") % {"n": len(waiting)},
+            status=409,
+        )
+    now = clock.now()
+    wish = MicroWish.objects.create(
+        community=community,
+        beneficiary=beneficiary,
+        title=title,
+        description=(description or "").strip()[:300],
+        state=MicroWish.State.REQUESTED,
+        posted_by=by,
+        posted_at=now,
+        requested_at=now,
+    )
+    _event(wish, "request", "", by)
+    return wish
+
+
+@transaction.atomic
+def wish_publish(*, wish: MicroWish, by, group: str = "") -> MicroWish:
+    """Staff publish a resident's wish to the pool; its waiting time for a volunteer starts now."""
+    changes: dict = {"posted_at": clock.now()}
+    if group:
+        changes["group"] = group.strip()[:30]
+    return _step("publish", wish, by, **changes)
+
+
+@transaction.atomic
+def wish_decline(*, wish: MicroWish, by, reason: str = "") -> MicroWish:
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise ApplicationError("reason_required", _("请写明不予采纳的原因，居民会看到。"))
+    return _step("decline", wish, by, decline_reason=reason)
+
+
+@transaction.atomic
+def wish_cancel(*, wish: MicroWish, by) -> MicroWish:
+    return _step("cancel", wish, by)
 
 
 def _step(name: str, wish: MicroWish, by, **changes) -> MicroWish:
@@ -122,7 +209,15 @@ def wishes_release_overdue(*, now: dt.datetime | None = None) -> int:
 
 
 def wish_list(*, user, state: str = "") -> QuerySet[MicroWish]:
+    """Published wishes in the user's scope; wishes still under review (or declined) only for the
+    community's staff and the household that asked."""
     qs = scoped(MicroWish.objects.all(), user, rules.BROWSE)
+    own = household_person_ids(getattr(user, "person_id", None))
+    qs = qs.filter(
+        ~Q(state__in=PRIVATE_STATES)
+        | scope_q(user, rules.MANAGE, field="community_id")
+        | Q(beneficiary_id__in=own)
+    )
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("-posted_at", "-id")
@@ -231,6 +326,7 @@ def party_members_by_community(*, user) -> QuerySet:
 def wish_counts(*, user) -> dict:
     qs = wish_list(user=user)
     return qs.aggregate(
+        requested=Count("id", filter=Q(state=MicroWish.State.REQUESTED)),
         posted=Count("id", filter=Q(state=MicroWish.State.POSTED)),
         claimed=Count("id", filter=Q(state=MicroWish.State.CLAIMED)),
         fulfilled=Count("id", filter=Q(state=MicroWish.State.FULFILLED)),

@@ -1,5 +1,8 @@
 """The micro-wish workflow, declared once with core.guard:
 
+requested --publish--> posted   (staff; a wish a resident asked for, from the phone)
+requested --decline--> declined (staff, with a reason the household sees)
+requested --cancel--> withdrawn (the household that asked)
 posted --claim--> claimed --fulfil--> fulfilled --confirm--> confirmed
 claimed --release--> posted   (staff, once the claim is overdue; also done by wishes_release_overdue)
 posted --withdraw--> withdrawn (staff)
@@ -22,6 +25,7 @@ S = MicroWish.State
 CLAIM = "volunteers.wish_claim"
 FULFIL = "volunteers.wish_fulfil"
 CONFIRM = "volunteers.wish_confirm"
+CANCEL = "volunteers.wish_cancel"
 
 
 @django_rules.predicate
@@ -47,6 +51,7 @@ def is_beneficiary_household(user, wish=None) -> bool:
 django_rules.add_perm(CLAIM, scoped_permission(rules.JOIN) | scoped_permission(rules.MANAGE))
 django_rules.add_perm(FULFIL, is_claimant)
 django_rules.add_perm(CONFIRM, is_beneficiary_household | scoped_permission(rules.MANAGE))
+django_rules.add_perm(CANCEL, is_beneficiary_household)
 
 
 def claim_overdue(wish, user, now):
@@ -72,6 +77,9 @@ def _wrong_state(wish, step):
 
 WORKFLOW = Workflow(
     {
+        "publish": Step(_("审核发布"), (S.REQUESTED,), S.POSTED, rules.MANAGE),
+        "decline": Step(_("不予采纳"), (S.REQUESTED,), S.DECLINED, rules.MANAGE),
+        "cancel": Step(_("撤回我的心愿"), (S.REQUESTED,), S.WITHDRAWN, CANCEL),
         "claim": Step(_("认领"), (S.POSTED,), S.CLAIMED, CLAIM, conditions=(not_own_wish,)),
         "fulfil": Step(_("送达"), (S.CLAIMED,), S.FULFILLED, FULFIL),
         "confirm": Step(_("确认收到"), (S.FULFILLED,), S.CONFIRMED, CONFIRM),

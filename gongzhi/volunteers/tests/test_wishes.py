@@ -5,6 +5,7 @@ registration and the quarterly service card."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 import pytest
@@ -23,13 +24,25 @@ from .conftest import DAGEN, JUNMEN
 pytestmark = pytest.mark.django_db
 S = MicroWish.State
 SERVICES = {
+    "publish": wishes.wish_publish,
+    "decline": functools.partial(wishes.wish_decline, reason="已由残联解决"),
+    "cancel": wishes.wish_cancel,
     "claim": wishes.wish_claim,
     "fulfil": wishes.wish_fulfil,
     "confirm": wishes.wish_confirm,
     "release": wishes.wish_release,
     "withdraw": wishes.wish_withdraw,
 }
-STATES = ["posted", "claimed", "claimed_overdue", "fulfilled", "confirmed", "withdrawn"]
+STATES = [
+    "requested",
+    "declined",
+    "posted",
+    "claimed",
+    "claimed_overdue",
+    "fulfilled",
+    "confirmed",
+    "withdrawn",
+]
 ROLES = ["beneficiary", "household", "claimant", "other_resident", "worker", "worker_elsewhere", "street"]
 
 
@@ -57,6 +70,13 @@ def people(make_resident, make_user, junmen):
 
 
 def _wish_in(state: str, people, junmen) -> MicroWish:
+    if state in ("requested", "declined"):
+        wish = wishes.wish_request(
+            beneficiary=people["beneficiary"].person, title="一台收音机", by=people["beneficiary"]
+        )
+        if state == "declined":
+            wish = wishes.wish_decline(wish=wish, by=people["worker"], reason="已由残联解决")
+        return wish
     wish = wishes.wish_post(
         community=junmen,
         beneficiary=people["beneficiary"].person,
@@ -195,3 +215,101 @@ def test_a_confirmed_wish_earns_its_volunteer_claimant_points(people, junmen):
     assert volunteer_summary(volunteer=v).points == 0
     wishes.wish_confirm(wish=wish, by=people["household"])
     assert volunteer_summary(volunteer=v).points == Decimal("20")
+
+
+# A resident's own wish: asked from the phone, reviewed by the community, private until published --
+
+
+def test_a_resident_asks_staff_publish_and_the_pool_shows_it(people, junmen, client, make_user):
+    asker, worker = people["household"], people["worker"]
+    head = make_user("community_head", JUNMEN)
+    client.force_login(asker)
+    page = client.get(reverse("volunteers:wish_list")).content.decode()
+    assert 'data-testid="wish-request"' in page and people["beneficiary"].person.name in page
+    r = client.post(
+        reverse("volunteers:wish_request"),
+        {"person": people["beneficiary"].person.pk, "title": "换一个新的电饭煲"},
+    )
+    assert r.status_code == 302
+    wish = MicroWish.objects.get(title="换一个新的电饭煲")
+    assert wish.state == S.REQUESTED and wish.requested_at and wish.community_id == JUNMEN
+    # Under review: not in the pool, not in the figures; the household and the staff see it.
+    client.force_login(people["other_resident"])
+    assert "换一个新的电饭煲" not in client.get(reverse("volunteers:wish_list")).content.decode()
+    assert all(w["id"] != wish.pk for w in client.get("/api/volunteers/wishes/").json())
+    from gongzhi.volunteers import figures
+
+    assert figures.wishes(user=head).denominator == 0
+    assert WORKFLOW.allowed(wish, asker) == ["cancel"]
+    assert WORKFLOW.allowed(wish, worker) == ["publish", "decline"]
+    client.force_login(worker)
+    assert f'data-step="publish-{wish.pk}"' in client.get(reverse("volunteers:wish_list")).content.decode()
+    client.post(reverse("volunteers:wish_act", args=[wish.pk, "publish"]))
+    wish.refresh_from_db()
+    assert wish.state == S.POSTED and wish.posted_at >= wish.requested_at
+    assert figures.wishes(user=head).denominator == 1
+    client.force_login(people["claimant"])
+    assert client.post(f"/api/volunteers/wishes/{wish.pk}/claim/").json()["state"] == "claimed"
+
+
+def test_declining_needs_a_reason_the_household_then_reads(people, junmen, client):
+    wish = wishes.wish_request(
+        beneficiary=people["household"].person, title="修一下收音机", by=people["household"]
+    )
+    client.force_login(people["worker"])
+    r = client.post(reverse("volunteers:wish_act", args=[wish.pk, "decline"]), {"reason": " "})
+    assert r.status_code == 400
+    wish.refresh_from_db()
+    assert wish.state == S.REQUESTED
+    r = client.post(
+        f"/api/volunteers/wishes/{wish.pk}/decline/",
+        {"reason": "已由残联上门维修"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["state"] == "declined"
+    client.force_login(people["beneficiary"])
+    assert "已由残联上门维修" in client.get(reverse("volunteers:wish_list")).content.decode()
+    client.force_login(people["other_resident"])
+    html = client.get(reverse("volunteers:wish_list") + "?state=declined").content.decode()
+    assert "修一下收音机" not in html
+
+
+def test_who_may_ask_and_the_limit_of_waiting_wishes(people, junmen, client):
+    asker = people["beneficiary"]
+    # Not for a stranger, not for staff without a household; a second household may not be named.
+    with pytest.raises(ApplicationError) as exc:
+        wishes.wish_request(beneficiary=people["other_resident"].person, title="x", by=asker)
+    assert exc.value.code == "not_household"
+    client.force_login(asker)
+    r = client.post(
+        "/api/volunteers/wishes/",
+        {"person": people["other_resident"].person.pk, "title": "x"},
+        content_type="application/json",
+    )
+    assert r.status_code == 403
+    with pytest.raises(ApplicationError) as exc:
+        wishes.wish_request(beneficiary=asker.person, title="  ", by=asker)
+    assert exc.value.code == "name_required"
+    for i in range(wishes.OPEN_REQUESTS):
+        r = client.post(
+            "/api/volunteers/wishes/",
+            {"person": asker.person.pk, "title": f"心愿{i}"},
+            content_type="application/json",
+        )
+        assert r.status_code == 201 and r.json()["state"] == "requested"
+    # The household's limit counts every member's waiting wishes.
+    client.force_login(people["household"])
+    r = client.post(reverse("volunteers:wish_request"), {"person": asker.person.pk, "title": "再来一个"})
+    assert r.status_code == 409 and "审核" in r.content.decode()
+    client.force_login(people["worker"])
+    assert (
+        client.post(reverse("volunteers:wish_request"), {"person": asker.person.pk, "title": "x"}).status_code
+        == 403
+    )
+    assert MicroWish.objects.count() == wishes.OPEN_REQUESTS
+    # A cancelled request frees a place; staff elsewhere cannot see or act on it.
+    first = MicroWish.objects.order_by("pk").first()
+    client.force_login(people["worker_elsewhere"])
+    assert client.post(reverse("volunteers:wish_act", args=[first.pk, "publish"])).status_code == 404
+    wishes.wish_cancel(wish=first, by=people["household"])
+    assert wishes.wish_request(beneficiary=asker.person, title="新的", by=asker).state == S.REQUESTED
