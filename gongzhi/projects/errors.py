@@ -59,4 +59,16 @@ MESSAGES.update(
         "target_invalid": _("计划服务户数和人数应为0至1000万之间的整数。"),
     }
 )
+MESSAGES.update(
+    {
+        "organization_barred": _(
+            "该组织因违规被禁止申报至 %(until)s（%(reason)s），期间不能提交或获批申报。"
+        ),
+        "bar_months": _("禁止申报的期限应为1至%(max)s个月。"),
+        "bar_reason": _("请写明违规情况。"),
+        "bar_not_active": _("这条禁止申报记录已到期或已解除。"),
+        "bar_lift_reason": _("请写明提前解除的原因。"),
+    }
+)
+error.statuses.update({"organization_barred": 409, "bar_not_active": 409})
 error.statuses.update({"need_in_call": 409, "item_exists": 409, "rubric_fixed": 409})

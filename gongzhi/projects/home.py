@@ -19,6 +19,7 @@ LABELS = {
     "reports": _("30天内到期的评估报告"),
     "to_decide": _("待审批立项"),
     "to_pay": _("待拨付期次"),
+    "overdue_reports": _("逾期未交的评估报告"),
 }
 
 
@@ -29,10 +30,12 @@ def funding_panel(user) -> HomePanel | None:
     if not counts:
         return None
     url = reverse("projects:index")
+    urls = {"overdue_reports": reverse("projects:bars")}
+    warn = ("reviews", "reports", "overdue_reports")
     return HomePanel(
         _("公益创投"),
         [
-            PanelItem(LABELS[k], n, url, "warn" if n and k in ("reviews", "reports") else "")
+            PanelItem(LABELS[k], n, urls.get(k, url), "warn" if n and k in warn else "")
             for k, n in counts.items()
         ],
         order=55,

@@ -337,3 +337,44 @@ class ProjectEvent(AppendOnlyModel):
         verbose_name = _("事件")
         verbose_name_plural = _("事件")
         ordering = ["-at", "-id"]
+
+
+class Bar(TimeStampedModel):
+    """An organisation barred from applying for public-benefit funding for a set period after a
+    violation (false reports, misused funds, a project abandoned…), decided by a street or district.
+    Lifting early keeps the record: who, when and why."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("决定机关辖区"), on_delete=models.PROTECT, related_name="+"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization", verbose_name=_("组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("违规情况"), max_length=300)
+    starts_on = models.DateField(_("起始日期"))
+    ends_on = models.DateField(_("截止日期"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("决定人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField(_("提前解除时间"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_reason = models.CharField(_("解除原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("禁止申报记录")
+        verbose_name_plural = _("禁止申报记录")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="projects_bar_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.starts_on}–{self.ends_on}"

@@ -25,7 +25,7 @@ from .models import (
     Project,
     ReviewAssignment,
 )
-from .rules import APPROVE, VIEW
+from .rules import APPROVE, MANAGE, VIEW
 
 
 def calls_visible(*, user, perm: str = VIEW) -> QuerySet[FundingCall]:
@@ -145,6 +145,10 @@ def todo_counts(*, user) -> dict[str, int]:
             status__in=(EvaluationStatus.AWAITING, EvaluationStatus.FAILED),
             due_on__lte=clock.now().date() + dt.timedelta(days=30),
         ).count()
+    if user.has_perm(MANAGE):
+        from .bars import overdue_reports
+
+        counts["overdue_reports"] = overdue_reports(user=user, perm=MANAGE).count()
     if user.has_perm(APPROVE):
         counts["to_decide"] = (
             applications(user=user, perm=APPROVE).filter(status=ApplicationStatus.IN_REVIEW).count()

@@ -30,3 +30,7 @@ urlpatterns += [
     path("calls/<int:pk>/reviewers/", views_calls.call_reviewers, name="call_reviewers"),
     path("calls/<int:pk>/apply/", views_calls.application_new, name="application_new"),
 ]
+
+from . import views_bars  # noqa: E402
+
+urlpatterns += views_bars.urlpatterns

@@ -48,6 +48,17 @@ def _reviews_done(app, user, now):
     return None
 
 
+def _not_barred(app, user, now):
+    from django.utils import timezone
+
+    from .bars import active_bar
+
+    bar = active_bar(app.organization_id, timezone.localdate(now))
+    if bar is None:
+        return None
+    return error("organization_barred", until=bar.ends_on.isoformat(), reason=bar.reason)
+
+
 def _not_a_reviewer(app, user, now):
     return error("approver_reviewed") if app.assignments.filter(expert=user).exists() else None
 
@@ -55,11 +66,17 @@ def _not_a_reviewer(app, user, now):
 APPLICATION = Workflow(
     {
         "submit": Step(
-            _("提交申报"), (A.DRAFT, A.REVISION), A.SUBMITTED, APPLY, (_own_organization, _call_open)
+            _("提交申报"),
+            (A.DRAFT, A.REVISION),
+            A.SUBMITTED,
+            APPLY,
+            (_own_organization, _call_open, _not_barred),
         ),
         "request_revision": Step(_("退回修改"), (A.SUBMITTED,), A.REVISION, MANAGE, (_call_open,)),
         "start_review": Step(_("进入专家评审"), (A.SUBMITTED,), A.IN_REVIEW, MANAGE, (_call_in_review,)),
-        "approve": Step(_("批准立项"), (A.IN_REVIEW,), A.APPROVED, APPROVE, (_reviews_done, _not_a_reviewer)),
+        "approve": Step(
+            _("批准立项"), (A.IN_REVIEW,), A.APPROVED, APPROVE, (_reviews_done, _not_a_reviewer, _not_barred)
+        ),
         "reject": Step(_("不予立项"), (A.IN_REVIEW,), A.REJECTED, APPROVE, (_reviews_done, _not_a_reviewer)),
     },
     wrong_state=lambda app, step: error("wrong_status", status=app.get_status_display()),
