@@ -272,14 +272,18 @@ def meal_enrol(*, profile: CareProfile, point: MealPoint, by) -> MealEnrolment:
         raise error("enrolled")
     today = timezone.localdate(clock.now())
     subsidy, basis = _subsidy(profile, today)
-    return MealEnrolment.objects.create(
-        community_id=profile.community_id,
-        profile=profile,
-        point=point,
-        enrolled_on=today,
-        subsidy=subsidy,
-        subsidy_basis=basis,
-    )
+    try:
+        with transaction.atomic():
+            return MealEnrolment.objects.create(
+                community_id=profile.community_id,
+                profile=profile,
+                point=point,
+                enrolled_on=today,
+                subsidy=subsidy,
+                subsidy_basis=basis,
+            )
+    except IntegrityError:  # enrolled meanwhile (the database's partial unique constraint)
+        raise error("enrolled") from None
 
 
 @transaction.atomic

@@ -497,3 +497,34 @@ def test_statement_page_role_matrix(client, w, order, role, status):
         assert (w["org"].name in r.content.decode()) is (role != "other_provider")
     for month in ("garbage", "0001-01", "2999-01", "2025-02"):
         assert client.get(reverse("care:statement"), {"month": month}).status_code == status
+
+
+def test_the_demo_shows_the_new_pages_data(make_user):
+    """The demo step on a handful of elders: consented contacts, a device taken back, an ended
+    enrolment, the provider's records on the statement."""
+    from gongzhi.care.demo import demo_care
+    from gongzhi.core.manifests import DemoContext
+    from gongzhi.registry.models import PersonTag
+    from tests.factories import OrganizationFactory, PersonFactory
+
+    worker = make_user("community_worker", C, username="community")
+    org = OrganizationFactory(kind="social_org")
+    provider = make_user("social_org_staff", org)
+    for i in range(8):
+        p = PersonFactory(birth_date=dt.date(1938 + i, 1, 1))
+        PersonTag.objects.create(
+            community_id=C, person=p, kind="elderly_alone", valid_from=dt.date(2020, 1, 1)
+        )
+        if i % 2:
+            PersonTag.objects.create(
+                community_id=C, person=p, kind="minimum_allowance", valid_from=dt.date(2020, 1, 1)
+            )
+    out: list[str] = []
+    demo_care(DemoContext(district=C[:6], residents=0, seed=1, out=out.append))
+    assert EmergencyContact.objects.filter(community_id=C).count() == 8
+    assert all(c.consent_by for c in EmergencyContact.objects.all())
+    assert CallDevice.objects.filter(active=False).count() == 1
+    assert MealEnrolment.objects.filter(ended_on__isnull=False).count() == 1
+    rows = [r for r in selectors.records(user=provider)]
+    assert rows and all(r.recorded_by == provider for r in rows)
+    assert worker.pk and out
