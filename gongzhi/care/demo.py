@@ -1,6 +1,7 @@
 """The demo's elderly care in 军门社区: profiles for the elderly living alone and 80+, one-key call
-devices with a call from this morning, two meal points with a month of meals, home-care orders
-to the demo social organisation with service records (most confirmed)."""
+devices with a call from this morning (one device taken back), two meal points with a month of
+meals (one enrolment ended), home-care orders to the demo social organisation with service records
+(most confirmed)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ def demo_care(ctx) -> None:
                 relation="女儿",
                 phone=f"139{rng.randrange(10**8):08d}",
                 consent=True,
+                consent_by=rng.choice(["", "", "本人（电话确认）"]),  # "": the contact, in person
             )
         points = [
             MealPoint.objects.create(
@@ -142,6 +144,10 @@ def demo_care(ctx) -> None:
         with clock.at(now - dt.timedelta(hours=1)):
             services.call_receive(serial=devices[0].serial)  # this morning's call, waiting to be answered
         calls += 1
+    if len(devices) > 1:
+        services.device_deactivate(device=devices[-1], by=worker)  # taken back; keeps its calls
+    if len(enrolments) > 1:
+        services.meal_end(enrolment=enrolments[-1], by=worker)  # moved away: meals kept, enrolment ended
     ctx.out(
         f"  {len(profiles)} 份照护档案，{len(devices)} 台一键通（{calls} 次呼叫），"
         f"{MealEnrolment.objects.filter(community_id=COMMUNITY).count()} 人助餐（{meals} 餐），"

@@ -31,6 +31,7 @@ manifest = AppManifest(
     ),
     home_panels=(_panel,),
     urls=(("care/", "gongzhi.care.urls"),),
+    api=("/care/", "gongzhi.care.api:router"),
     demo=(DemoStep(66, _("居家养老：照护档案、一键通、助餐与购买服务"), demo_care),),
     figures=(
         Figure(

@@ -49,6 +49,8 @@ class EmergencyContact(models.Model):
     phone_encrypted = models.TextField(editable=False)
     phone_tail = models.CharField(max_length=4, editable=False)
     consent_at = models.DateTimeField(_("同意时间"))
+    # Who gave consent (the contact in person, by phone, or the elder for them), as said at the time.
+    consent_by = models.CharField(_("同意人"), max_length=50, blank=True)
     consent_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -63,6 +65,9 @@ class CallDevice(models.Model):
     profile = models.ForeignKey(CareProfile, on_delete=models.PROTECT, related_name="devices")
     serial = models.CharField(_("设备编号"), max_length=30, unique=True)
     installed_on = models.DateField(_("安装日期"))
+    # A device taken back (the elder moved, died, or the device failed) stays with its calls.
+    active = models.BooleanField(_("在用"), default=True)
+    deactivated_on = models.DateField(_("停用日期"), null=True, blank=True)
 
 
 class CallOutcome(models.TextChoices):
@@ -109,11 +114,24 @@ class MealPoint(models.Model):
 
 class MealEnrolment(models.Model):
     community = community_fk()
-    profile = models.OneToOneField(CareProfile, on_delete=models.PROTECT, related_name="meal_enrolment")
+    profile = models.ForeignKey(CareProfile, on_delete=models.PROTECT, related_name="meal_enrolments")
     point = models.ForeignKey(MealPoint, on_delete=models.PROTECT, related_name="enrolments")
     enrolled_on = models.DateField(_("登记日期"))
     subsidy = models.DecimalField(_("每餐补贴（元）"), max_digits=6, decimal_places=2, default=Decimal("0"))
     subsidy_basis = models.CharField(_("补贴依据"), max_length=30, blank=True)
+    # An ended enrolment keeps its meals; the elder may enrol again (a new row) later.
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile"], condition=Q(ended_on__isnull=True), name="care_one_open_enrolment"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("enrolled_on")),
+                name="care_enrolment_ends_after_start",
+            ),
+        ]
 
 
 class MealLog(models.Model):
@@ -137,6 +155,10 @@ class ServiceOrder(models.Model):
     # The entitlement when the order was placed (care.eligibility): its hours and the rules that held.
     entitled_hours = models.PositiveSmallIntegerField(_("核定每月小时"), default=0)
     basis = models.CharField(_("核定依据"), max_length=120, blank=True)
+    # The price per hour of service the government pays the provider (the monthly statement's amount).
+    hourly_rate = models.DecimalField(
+        _("每小时单价（元）"), max_digits=6, decimal_places=2, default=Decimal("30")
+    )
     starts_on = models.DateField(_("开始日期"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

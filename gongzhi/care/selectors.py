@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,18 +15,88 @@ from gongzhi.core.scoping import scoped
 from gongzhi.visits.selectors import FigureResult
 
 from . import rules
-from .models import Call, CallOutcome, CareProfile, MealEnrolment, MealLog, ServiceOrder, ServiceRecord
+from .models import (
+    Call,
+    CallDevice,
+    CallOutcome,
+    CareProfile,
+    EmergencyContact,
+    MealEnrolment,
+    MealLog,
+    MealPoint,
+    ServiceOrder,
+    ServiceRecord,
+)
 from .services import ANSWER_MINUTES, provider_ids
 
+CENT = Decimal("0.01")
 
-def profiles(*, user):
-    return scoped(
-        CareProfile.objects.select_related("person", "meal_enrolment__point").order_by(
-            "community_id", "person__name"
-        ),
-        user,
-        rules.VIEW,
+
+def _open_enrolment_point():
+    return Subquery(
+        MealEnrolment.objects.filter(profile=OuterRef("pk"), ended_on__isnull=True).values("point__name")[:1]
     )
+
+
+def profiles(*, user, perm: str = rules.VIEW):
+    return scoped(
+        CareProfile.objects.select_related("person")
+        .annotate(meal_point=_open_enrolment_point())
+        .order_by("community_id", "person__name", "pk"),
+        user,
+        perm,
+    )
+
+
+def profile_get(*, user, pk: int) -> CareProfile:
+    """A profile the user may read (care.view over its community); anything else is not found."""
+    p = CareProfile.objects.select_related("person").filter(pk=pk).first()
+    if p is None or not user.has_perm(rules.VIEW, p):
+        raise NotFound()
+    return p
+
+
+def profile_card(*, user, profile: CareProfile) -> dict:
+    """Everything the profile page shows, each list bounded; names and phones masked."""
+    from gongzhi.core.models import Region
+
+    from .eligibility import RULE_LABELS
+    from .services import profile_entitlement
+
+    today = timezone.localdate()
+    person = profile.person
+    hours, basis = profile_entitlement(profile, today)
+    enrolments = list(
+        profile.meal_enrolments.select_related("point").order_by(F("ended_on").desc(nulls_first=True), "-pk")[
+            :5
+        ]
+    )
+    orders_ = list(profile.orders.select_related("provider").order_by("-starts_on", "-pk")[:10])
+    return {
+        "name": mask_name(person.name),
+        "age": _age(person.birth_date, today),
+        "community": Region.objects.filter(code=profile.community_id).values_list("name", flat=True).first(),
+        "entitled_hours": hours,
+        "basis": [RULE_LABELS.get(c, c) for c in basis],
+        "contacts": list(profile.contacts.select_related("consent_recorded_by").order_by("pk")),
+        "devices": list(profile.devices.order_by("-active", "serial")),
+        "calls": list(Call.objects.filter(device__profile=profile).select_related("device", "demand")[:10]),
+        "enrolment": next((e for e in enrolments if e.ended_on is None), None),
+        "past_enrolments": [e for e in enrolments if e.ended_on is not None],
+        "meals_month": MealLog.objects.filter(
+            enrolment__profile=profile, day__gte=today.replace(day=1)
+        ).count(),
+        "orders": orders_,
+        "records": list(
+            ServiceRecord.objects.filter(order__profile=profile).select_related("order__provider")[:20]
+        ),
+    }
+
+
+def _age(birth: dt.date | None, today: dt.date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def profile_rows(*, user) -> list[dict]:
@@ -54,10 +124,71 @@ def meals_today(*, user, day: dt.date | None = None) -> list[dict]:
     )
     rows = []
     for e in scoped(
-        MealEnrolment.objects.select_related("profile__person", "point"), user, rules.SERVE
+        MealEnrolment.objects.filter(ended_on__isnull=True).select_related("profile__person", "point"),
+        user,
+        rules.SERVE,
     ).order_by("point__name", "pk"):
         rows.append({"e": e, "name": mask_name(e.profile.person.name), "served": e.pk in served})
     return rows
+
+
+def contact_get(*, user, pk: int) -> EmergencyContact:
+    c = EmergencyContact.objects.filter(pk=pk).first()
+    if c is None or not user.has_perm(rules.MANAGE, c):
+        raise NotFound()
+    return c
+
+
+def device_get(*, user, pk: int) -> CallDevice:
+    d = CallDevice.objects.filter(pk=pk).first()
+    if d is None or not user.has_perm(rules.MANAGE, d):
+        raise NotFound()
+    return d
+
+
+def meal_points(*, user, perm: str = rules.VIEW):
+    return scoped(MealPoint.objects.order_by("community_id", "name", "pk"), user, perm)
+
+
+def enrolments(*, user, ended: bool = False):
+    """Open enrolments (or the ended ones, newest first), in scope of care.view."""
+    qs = scoped(
+        MealEnrolment.objects.select_related("profile__person", "point").filter(ended_on__isnull=not ended),
+        user,
+        rules.VIEW,
+    )
+    return (
+        qs.order_by("-ended_on", "-pk")
+        if ended
+        else qs.order_by("point__name", "profile__person__name", "pk")
+    )
+
+
+def enrolment_rows(*, user, ended: bool = False, limit: int = 500) -> list[dict]:
+    from gongzhi.registry.models import TagKind
+
+    labels = dict(TagKind.choices)
+    return [
+        {
+            "e": e,
+            "name": mask_name(e.profile.person.name),
+            "basis": labels.get(e.subsidy_basis, e.subsidy_basis),
+        }
+        for e in enrolments(user=user, ended=ended)[:limit]
+    ]
+
+
+def enrolment_get(*, user, pk: int) -> MealEnrolment:
+    e = MealEnrolment.objects.filter(pk=pk).first()
+    if e is None or not user.has_perm(rules.MANAGE, e):
+        raise NotFound()
+    return e
+
+
+def unenrolled_profiles(*, user, limit: int = 500) -> list[dict]:
+    """The profiles the user manages that have no open meal enrolment (the enrol form's choices)."""
+    qs = profiles(user=user, perm=rules.MANAGE).filter(meal_point__isnull=True)
+    return [{"pk": p.pk, "name": mask_name(p.person.name)} for p in qs[:limit]]
 
 
 def orders(*, user):
@@ -68,25 +199,86 @@ def orders(*, user):
     return scoped(qs, user, rules.VIEW)
 
 
+def order_get(*, user, pk: int) -> ServiceOrder:
+    """An order the user sees (its provider's staff, or care.view over its community)."""
+    o = orders(user=user).filter(pk=pk).first()
+    if o is None:
+        raise NotFound()
+    return o
+
+
+def may_record(*, user, order: ServiceOrder) -> bool:
+    """The provider's staff record services on their orders; community staff may on any in scope."""
+    return order.provider_id in provider_ids(user) or user.has_perm(rules.MANAGE, order)
+
+
 def records(*, user):
     return ServiceRecord.objects.filter(order__in=orders(user=user)).select_related(
         "order__provider", "order__profile__person"
     )
 
 
-def monthly_statement(*, user, month: dt.date) -> list[dict]:
-    """Per provider: orders, confirmed minutes and unconfirmed records in the month."""
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of the month and of the next, local time."""
     start = month.replace(day=1)
     end = (start + dt.timedelta(days=32)).replace(day=1)
-    out: dict = defaultdict(lambda: {"confirmed": 0, "unconfirmed": 0, "records": 0})
-    for r in records(user=user).filter(at__date__gte=start, at__date__lt=end):
-        row = out[r.order.provider.name]
-        row["records"] += 1
-        if r.confirmed_at:
-            row["confirmed"] += r.minutes
-        else:
-            row["unconfirmed"] += 1
-    return [{"provider": k, "hours": round(v["confirmed"] / 60, 1), **v} for k, v in sorted(out.items())]
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end, dt.time.min, tzinfo=tz),
+    )
+
+
+def monthly_statement(*, user, month: dt.date, order: ServiceOrder | None = None) -> list[dict]:
+    """The month's statement per provider, one line per order running in the month: records,
+    confirmed and not, confirmed hours, billable hours (confirmed, at most the order's hours a
+    month) and the amount (billable hours × the order's rate). A provider's figures are the sums
+    of its lines; only confirmed records are paid."""
+    start, end = month_bounds(month)
+    qs = orders(user=user).filter(starts_on__lt=end.date()).order_by("provider__name", "provider_id", "pk")
+    if order is not None:
+        qs = qs.filter(pk=order.pk)
+    per_order = {
+        r["order_id"]: r
+        for r in ServiceRecord.objects.filter(order__in=qs, at__gte=start, at__lt=end)
+        .values("order_id")
+        .annotate(
+            n=Count("pk"),
+            confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
+            minutes=Sum("minutes", filter=Q(confirmed_at__isnull=False)),
+        )
+    }
+    out: dict[int, dict] = {}
+    for o in qs:
+        r: dict = dict(per_order.get(o.pk) or {})
+        minutes = r.get("minutes") or 0
+        hours = Decimal(minutes) / 60
+        billable = min(hours, Decimal(o.hours_per_month))
+        line = {
+            "order": o,
+            "elder": mask_name(o.profile.person.name),
+            "records": r.get("n", 0),
+            "confirmed": r.get("confirmed", 0),
+            "unconfirmed": r.get("n", 0) - r.get("confirmed", 0),
+            "hours": hours.quantize(CENT),
+            "billable_hours": billable.quantize(CENT),
+            "amount": (billable * o.hourly_rate).quantize(CENT),
+        }
+        row = out.setdefault(
+            o.provider_id,
+            {"provider": o.provider.name, "provider_id": o.provider_id, "lines": []},
+        )
+        row["lines"].append(line)
+    rows = []
+    for row in out.values():
+        lines = row["lines"]
+        row["orders"] = len(lines)
+        for key in ("records", "confirmed", "unconfirmed"):
+            row[key] = sum(x[key] for x in lines)
+        for key in ("hours", "billable_hours", "amount"):
+            row[key] = sum((x[key] for x in lines), Decimal("0.00"))
+        rows.append(row)
+    return rows
 
 
 def calls_answered_in_time(*, user, **params):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from .models import (
     Call,
     CallDevice,
     CallOutcome,
+    CareLevel,
     CareProfile,
     EmergencyContact,
     MealEnrolment,
@@ -32,7 +34,9 @@ from .models import (
 )
 
 ELDERLY_AGE = 60
+HOURLY_RATE = Decimal("30")  # yuan an hour of purchased home care, unless the order says otherwise
 ANSWER_MINUTES = 5  # a one-key call is answered in time within five minutes
+CALL_LATE_DAYS = 7  # a call the gateway held back longer than this is refused (a clock gone wrong)
 # Meal subsidy per meal by registry tag (the highest applies), in yuan.
 MEAL_SUBSIDY = {
     "extreme_hardship": Decimal("12"),
@@ -73,10 +77,35 @@ def profile_create(
 
 
 @transaction.atomic
+def profile_update(
+    *, profile: CareProfile, by, living_alone: bool, care_level: int, assessed_on: dt.date | None
+) -> CareProfile:
+    """The facts of the assessment: living alone, the care level and the day it was assessed."""
+    require(by, rules.MANAGE, profile, hide=True)
+    if care_level not in CareLevel.values:
+        raise error("bad_level")
+    if assessed_on is not None and assessed_on > timezone.localdate(clock.now()):
+        raise error("future_time")
+    profile.living_alone = bool(living_alone)
+    profile.care_level = care_level
+    profile.assessed_on = assessed_on
+    profile.save(update_fields=["living_alone", "care_level", "assessed_on"])
+    return profile
+
+
+@transaction.atomic
 def contact_add(
-    *, profile: CareProfile, by, name: str, phone: str, relation: str = "", consent: bool
+    *,
+    profile: CareProfile,
+    by,
+    name: str,
+    phone: str,
+    relation: str = "",
+    consent: bool,
+    consent_by: str = "",
 ) -> EmergencyContact:
-    """An emergency contact is kept only with their consent, recorded with who recorded it and when."""
+    """An emergency contact is kept only with their consent: who gave it (the contact by default),
+    who recorded it and when."""
     require(by, rules.MANAGE, profile, hide=True)
     if not consent:
         raise error("consent_required")
@@ -93,18 +122,31 @@ def contact_add(
         community_id=profile.community_id,
         profile=profile,
         name=name,
-        relation=(relation or "")[:20],
+        relation=(relation or "").strip()[:20],
         phone_encrypted=pii.encrypt(phone),
         phone_tail=phone[-4:],
         consent_at=clock.now(),
+        consent_by=(consent_by or "").strip()[:50] or name,
         consent_recorded_by=by,
     )
 
 
 @transaction.atomic
+def contact_remove(*, contact: EmergencyContact, by) -> None:
+    """A contact withdrawn (or no longer reachable): the row and its phone are deleted, not hidden."""
+    require(by, rules.MANAGE, contact, hide=True)
+    contact.delete()
+
+
+SERIAL = re.compile(r"^[A-Za-z0-9-]{1,30}$")
+
+
+@transaction.atomic
 def device_install(*, profile: CareProfile, serial: str, by) -> CallDevice:
     require(by, rules.MANAGE, profile, hide=True)
-    serial = (serial or "").strip()
+    serial = (serial or "").strip().upper()
+    if not SERIAL.match(serial):
+        raise error("bad_serial")
     if CallDevice.objects.filter(serial=serial).exists():
         raise error("serial_exists")
     return CallDevice.objects.create(
@@ -116,14 +158,33 @@ def device_install(*, profile: CareProfile, serial: str, by) -> CallDevice:
 
 
 @transaction.atomic
-def call_receive(*, serial: str, at: dt.datetime | None = None) -> Call:
-    """The call centre's gateway logs a press of the one-key button (no user: the device calls)."""
-    device = CallDevice.objects.filter(serial=(serial or "").strip()).first()
-    if device is None:
+def device_deactivate(*, device: CallDevice, by) -> CallDevice:
+    """A device taken back: it keeps its calls, and further calls from it are refused."""
+    require(by, rules.MANAGE, device, hide=True)
+    device = CallDevice.objects.select_for_update().get(pk=device.pk)
+    if not device.active:
+        raise error("device_inactive")
+    device.active = False
+    device.deactivated_on = timezone.localdate(clock.now())
+    device.save(update_fields=["active", "deactivated_on"])
+    return device
+
+
+@transaction.atomic
+def call_receive(*, serial: str, at: dt.datetime | None = None, by=None) -> Call:
+    """The call centre's gateway logs a press of the one-key button. `by` is the gateway's account
+    (care.intake over the device's community; a device out of its scope is as unknown as one never
+    registered); None for the platform itself (the demo)."""
+    device = CallDevice.objects.filter(serial=(serial or "").strip().upper()).first()
+    if device is None or (by is not None and not by.has_perm(rules.INTAKE, device)):
         raise error("device_unknown")
+    if not device.active:
+        raise error("device_inactive")
     at = at or clock.now()
     if at > clock.now() + dt.timedelta(minutes=1):
         raise error("future_time")
+    if at < clock.now() - dt.timedelta(days=CALL_LATE_DAYS):
+        raise error("stale_time", n=CALL_LATE_DAYS)
     return Call.objects.create(community_id=device.community_id, device=device, at=at)
 
 
@@ -201,21 +262,40 @@ def _subsidy(profile: CareProfile, today) -> tuple[Decimal, str]:
 
 @transaction.atomic
 def meal_enrol(*, profile: CareProfile, point: MealPoint, by) -> MealEnrolment:
+    """Enrol an elder at a meal point of their community; the subsidy a meal is set by the registry
+    tags that hold today (the highest applies) and kept on the enrolment."""
     require(by, rules.MANAGE, profile, hide=True)
     if point.community_id != profile.community_id:
-        raise PermissionDenied()
-    if MealEnrolment.objects.filter(profile=profile).exists():
+        raise error("bad_point")
+    CareProfile.objects.select_for_update().filter(pk=profile.pk).first()  # one enrolment at a time
+    if MealEnrolment.objects.filter(profile=profile, ended_on__isnull=True).exists():
         raise error("enrolled")
     today = timezone.localdate(clock.now())
     subsidy, basis = _subsidy(profile, today)
-    return MealEnrolment.objects.create(
-        community_id=profile.community_id,
-        profile=profile,
-        point=point,
-        enrolled_on=today,
-        subsidy=subsidy,
-        subsidy_basis=basis,
-    )
+    try:
+        with transaction.atomic():
+            return MealEnrolment.objects.create(
+                community_id=profile.community_id,
+                profile=profile,
+                point=point,
+                enrolled_on=today,
+                subsidy=subsidy,
+                subsidy_basis=basis,
+            )
+    except IntegrityError:  # enrolled meanwhile (the database's partial unique constraint)
+        raise error("enrolled") from None
+
+
+@transaction.atomic
+def meal_end(*, enrolment: MealEnrolment, by) -> MealEnrolment:
+    """End an enrolment today; its meals stay, and no meal is logged on it after today."""
+    require(by, rules.MANAGE, enrolment, hide=True)
+    enrolment = MealEnrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.ended_on is not None:
+        raise error("enrolment_ended")
+    enrolment.ended_on = max(timezone.localdate(clock.now()), enrolment.enrolled_on)
+    enrolment.save(update_fields=["ended_on"])
+    return enrolment
 
 
 @transaction.atomic
@@ -225,6 +305,8 @@ def meal_log(*, enrolment: MealEnrolment, by, day: dt.date | None = None) -> Mea
     day = day or timezone.localdate(clock.now())
     if day > timezone.localdate(clock.now()):
         raise error("future_time")
+    if enrolment.ended_on is not None and day > enrolment.ended_on:
+        raise error("enrolment_ended")
     try:
         with transaction.atomic():
             return MealLog.objects.create(
@@ -259,7 +341,14 @@ def profile_entitlement(profile: CareProfile, today: dt.date | None = None) -> t
 
 
 @transaction.atomic
-def order_create(*, profile: CareProfile, provider: Organization, hours_per_month: int, by) -> ServiceOrder:
+def order_create(
+    *,
+    profile: CareProfile,
+    provider: Organization,
+    hours_per_month: int,
+    by,
+    hourly_rate: Decimal | None = None,
+) -> ServiceOrder:
     """A service order to a provider for an elder the rules entitle (care.eligibility), for at
     most the entitled hours a month; the entitlement and its basis are kept on the order."""
     require(by, rules.MANAGE, profile, hide=True)
@@ -276,6 +365,9 @@ def order_create(*, profile: CareProfile, provider: Organization, hours_per_mont
         raise error("not_entitled")
     if hours_per_month > entitled:
         raise error("over_entitlement", n=entitled)
+    rate = HOURLY_RATE if hourly_rate is None else hourly_rate
+    if not isinstance(rate, Decimal) or not Decimal("1") <= rate <= Decimal("500"):
+        raise error("bad_rate")
     return ServiceOrder.objects.create(
         community_id=profile.community_id,
         profile=profile,
@@ -283,6 +375,7 @@ def order_create(*, profile: CareProfile, provider: Organization, hours_per_mont
         hours_per_month=hours_per_month,
         entitled_hours=entitled,
         basis=",".join(basis),
+        hourly_rate=rate,
         starts_on=timezone.localdate(clock.now()),
         created_by=by,
     )
@@ -306,12 +399,17 @@ def record_add(
         raise error("future_time")
     if not isinstance(minutes, int) or not 10 <= minutes <= 480:
         raise error("bad_minutes")
+    content = (content or "").strip()
+    if not content:
+        raise error("content_required")
+    if timezone.localdate(at) < order.starts_on:
+        raise error("before_order")
     return ServiceRecord.objects.create(
         community_id=order.community_id,
         order=order,
         at=at,
         minutes=minutes,
-        content=(content or "")[:200],
+        content=content[:200],
         recorded_by=by,
     )
 

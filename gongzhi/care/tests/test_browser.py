@@ -1,0 +1,121 @@
+"""Elderly care in a browser, on a desktop and at 375 px: the profile, devices and calls, meal
+enrolment, the provider's order and the monthly statement; no page scrolls sideways on the phone
+and none has critical or serious axe-core violations. Screenshots: test-artifacts/care-*.png."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from gongzhi.core.models import Region
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+PASSWORD = "correct horse battery"
+AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+JUNMEN = "350102004001"
+
+
+@pytest.fixture
+def world():
+    from conftest import REGION_DIR
+    from gongzhi.care import services
+    from gongzhi.care.models import MealPoint
+    from gongzhi.core.regions import regions_import
+    from gongzhi.registry.models import PersonTag
+    from tests.factories import OrganizationFactory, PersonFactory, user_with_role
+
+    if not Region.objects.filter(code=JUNMEN).exists():  # transactional tests start empty
+        regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
+    worker = user_with_role("community_worker", JUNMEN, username="junmen", password=PASSWORD)
+    org = OrganizationFactory(kind="social_org", name="军门社区邻里互助服务社")
+    provider = user_with_role("social_org_staff", org, username="socialorg", password=PASSWORD)
+    elder = PersonFactory(birth_date=dt.date(1938, 3, 1), name="陈秀英")
+    PersonTag.objects.create(community_id=JUNMEN, person=elder, kind="minimum_allowance")
+    profile = services.profile_create(person=elder, by=worker, living_alone=True, care_level=2)
+    services.contact_add(
+        profile=profile, by=worker, name="林女士", relation="女儿", phone="13900001111", consent=True
+    )
+    device = services.device_install(profile=profile, serial="YJT0001", by=worker)
+    services.call_receive(serial=device.serial)
+    old = services.device_install(profile=profile, serial="YJT0000", by=worker)
+    services.device_deactivate(device=old, by=worker)
+    point = MealPoint.objects.create(community_id=JUNMEN, name="军门社区长者食堂")
+    services.meal_enrol(profile=profile, point=point, by=worker)
+    order = services.order_create(profile=profile, provider=org, hours_per_month=20, by=worker)
+    rec = services.record_add(order=order, by=provider, minutes=90, content="助浴")
+    services.record_confirm(record=rec, by=provider, confirmer="本人")
+    services.record_add(order=order, by=provider, minutes=60, content="助洁")
+    return {"profile": profile, "order": order}
+
+
+def _axe_serious(page) -> list[dict]:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make assets` (npm ci) to install axe-core")
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+             .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"""
+    )
+    return [v for v in violations if v["impact"] in ("critical", "serious")]
+
+
+def _tour(chromium, screenshot, base, username, pages, tag):
+    problems: dict[str, object] = {}
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        phone = name == "phone"
+        context = chromium.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        for slug, path in pages:
+            response = page.goto(f"{base}{path}")
+            assert response is not None and response.status == 200, path
+            screenshot(page, f"care-{tag}-{slug}-{name}")
+            if phone:
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > PHONE["width"]:
+                    problems[f"{path} (phone width)"] = width
+            found = _axe_serious(page)
+            if found:
+                problems[f"{path} ({name})"] = found
+        context.close()
+    assert problems == {}
+
+
+def test_care_pages_on_desktop_and_phone(live_server, chromium, screenshot, world):
+    order = world["order"]
+    _tour(
+        chromium,
+        screenshot,
+        live_server.url,
+        "junmen",
+        [
+            ("index", "/care/"),
+            ("profile", f"/care/profiles/{world['profile'].pk}/"),
+            ("calls", "/care/calls/"),
+            ("enrolments", "/care/meals/enrolments/"),
+            ("orders", "/care/orders/"),
+            ("order", f"/care/orders/{order.pk}/"),
+            ("statement", "/care/statement/"),
+        ],
+        "worker",
+    )
+    _tour(
+        chromium,
+        screenshot,
+        live_server.url,
+        "socialorg",
+        [
+            ("orders", "/care/orders/"),
+            ("order", f"/care/orders/{order.pk}/"),
+            ("statement", "/care/statement/"),
+        ],
+        "socialorg",
+    )
