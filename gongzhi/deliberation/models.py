@@ -56,7 +56,9 @@ class Council(models.Model):
         _("会议法定人数"), max_length=10, choices=QuorumRule.choices, default=QuorumRule.HALF
     )
     premoderation = models.BooleanField(_("网上讨论先审后发"), default=False)
-    boundary = models.TextField(_("议事范围"), blank=True, help_text=_("本级议定哪些事项，哪些事项转介"))
+    # The boundary of matters (议事范围): what this level decides, and what it refers on.
+    boundary = models.TextField(_("本级议定的事项"), blank=True, max_length=2000)
+    refers = models.TextField(_("转介的事项"), blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("议事会")

@@ -359,3 +359,105 @@ def council_for_demands(*, user, demand_ids) -> Council:
     if council is None:
         raise error("no_council_for_demands")
     return council
+
+
+# ------------------------------------------------------------------ council management
+
+
+def council_members(council: Council):
+    """A council's members, chair first, then vice-chairs, members and observers; each with
+    `in_term` (today within their term)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from gongzhi.core import clock
+
+    from .models import CouncilMember, Position
+
+    today = clock.now().date()
+    order = Case(
+        *[When(position=p, then=Value(i)) for i, p in enumerate(Position.values)],
+        output_field=IntegerField(),
+    )
+    rows: list = list(
+        CouncilMember.objects.filter(council=council)
+        .select_related("person", "organization")
+        .annotate(rank=order)
+        .order_by("-term_end", "rank", "name", "pk")
+    )
+    for m in rows:
+        m.in_term = m.term_start <= today <= m.term_end
+    rows.sort(key=lambda m: (not m.in_term, m.rank))
+    return rows
+
+
+PEOPLE_SHOWN = 20
+
+
+def member_people(*, user, council: Council, q: str) -> tuple[list, str]:
+    """The person picker of the members page: residents of the council's area the user may see in
+    the registry, by name (its first characters), the last four of the identity number or part of
+    the address; at most 20, identity numbers masked."""
+    from gongzhi.core.errors import ApplicationError
+    from gongzhi.registry.selectors import person_search
+
+    q = (q or "").strip()[:40]
+    if not q:
+        return [], ""
+    try:
+        qs = person_search(user=user, q=q).filter(community__code__startswith=council.region_id)
+        return list(qs.select_related("community", "dwelling")[:PEOPLE_SHOWN]), ""
+    except ApplicationError as e:
+        return [], str(e.message)
+
+
+def member_person_get(*, user, council: Council, pk) -> object | None:
+    """The person chosen in the picker, if the user may see them and they live in the council's area."""
+    from gongzhi.registry.models import Person
+    from gongzhi.registry.rules import VIEW_PERSON
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Person.objects.filter(scope_q(user, VIEW_PERSON), community__code__startswith=council.region_id)
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def member_organizations(council: Council):
+    """Organisations working in the council's area (or in the street or district around it)."""
+    from gongzhi.organizations.models import Organization
+
+    prefixes = [council.region_id[:n] for n in (6, 9, 12) if n <= len(council.region_id)]
+    return Organization.objects.filter(
+        Q(region__code__startswith=council.region_id) | Q(region_id__in=prefixes)
+    ).order_by("name")
+
+
+def council_regions(*, user) -> list:
+    """Streets and communities where this user may set up a council."""
+    from gongzhi.core.models import Region
+    from gongzhi.core.scoping import user_regions
+
+    out = []
+    for r in user_regions(user, rules.MANAGE):
+        if r.level in (4, 5):
+            out.append(r)
+        if r.level < 5:
+            out += list(
+                Region.objects.filter(code__startswith=r.code, level__in=[4, 5]).exclude(pk=r.pk)[:300]
+            )
+    return out
+
+
+def council_buildings(*, user):
+    """Buildings of the communities where this user manages councils (for a building group)."""
+    from gongzhi.registry.models import Building
+
+    return (
+        Building.objects.filter(scope_q(user, rules.MANAGE, "community_id"))
+        .select_related("estate")
+        .order_by("community_id", "estate__name", "name")
+    )

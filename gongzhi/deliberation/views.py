@@ -54,6 +54,7 @@ def council_list(request):
             "councils": rows,
             "referrals": selectors.referrals_in(user=request.user)[:50],
             "may_figure": bool(scope_prefixes(request.user, rules.MANAGE)),
+            "may_create": request.user.has_perm(rules.COUNCIL),
         },
     )
 
@@ -67,7 +68,8 @@ def council_detail(request, pk: int):
         "deliberation/council_detail.html",
         {
             "council": council,
-            "members": council.members.all(),
+            "members": selectors.council_members(council),
+            "may_council": request.user.has_perm(rules.COUNCIL, council),
             "open_topics": topics.filter(
                 state__in=[TopicState.PROPOSED, TopicState.AGENDA, TopicState.REFERRED]
             ),
