@@ -461,3 +461,64 @@ def council_buildings(*, user):
         .select_related("estate")
         .order_by("community_id", "estate__name", "name")
     )
+
+
+# ------------------------------------------------------------------ paper ballots
+
+
+@dataclass
+class PaperStatus:
+    """Where a poll's paper ballots stand: the roll, codes issued and entered, online votes, and
+    the voters with no code yet (issuing gives codes to them)."""
+
+    roll: int
+    issued: int
+    used: int
+    online: int
+    without_code: int
+
+
+def paper_status(poll: Poll) -> PaperStatus:
+    from .polls import Channel, PaperCode, RollEntry, VoteRecord
+
+    roll = RollEntry.objects.filter(poll=poll).count()
+    codes = PaperCode.objects.filter(poll=poll)
+    issued = codes.count()
+    return PaperStatus(
+        roll=roll,
+        issued=issued,
+        used=codes.filter(used_at__isnull=False).count(),
+        online=VoteRecord.objects.filter(poll=poll, channel=Channel.ONLINE).count(),
+        without_code=roll - issued,
+    )
+
+
+def voter_labels(keys) -> dict[str, tuple[str, str]]:
+    """Who a printed slip goes to: (name masked, address) for each roll key — a household ("h:")
+    by its head and dwelling, a resident ("p:") by name and address, a member ("m:") by name, and
+    co-owners voting as one ("o:") by their dwelling."""
+    from gongzhi.core.pii import mask_name
+    from gongzhi.registry.models import Dwelling, Household, Person
+
+    from .models import CouncilMember
+
+    ids: dict[str, list[int]] = {}
+    for key in keys:
+        kind, _sep, pk = key.partition(":")
+        if pk.isdigit():
+            ids.setdefault(kind, []).append(int(pk))
+    out: dict[str, tuple[str, str]] = {}
+    for h in Household.objects.filter(pk__in=ids.get("h", [])).select_related(
+        "head", "dwelling__building__estate"
+    ):
+        out[f"h:{h.pk}"] = (
+            mask_name(h.head.name) if h.head is not None else "",
+            h.dwelling.address if h.dwelling is not None else "",
+        )
+    for p in Person.objects.filter(pk__in=ids.get("p", [])).select_related("dwelling__building__estate"):
+        out[f"p:{p.pk}"] = (mask_name(p.name), p.dwelling.address if p.dwelling is not None else p.address)
+    for m in CouncilMember.objects.filter(pk__in=ids.get("m", [])):
+        out[f"m:{m.pk}"] = (m.name, "")
+    for d in Dwelling.objects.filter(pk__in=ids.get("o", [])).select_related("building__estate"):
+        out[f"o:{d.pk}"] = ("", d.address)
+    return out

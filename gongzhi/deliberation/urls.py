@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import council_views, discussion_views, meeting_views, views
+from . import council_views, discussion_views, meeting_views, paper_views, views
 
 app_name = "deliberation"
 urlpatterns = [
@@ -28,4 +28,5 @@ urlpatterns = [
     path("signin/", meeting_views.signin, name="signin"),
     path("invitation/<int:pk>/ack/", meeting_views.invitation_ack, name="invitation_ack"),
     path("poll/<int:pk>/", views.poll_detail, name="poll"),
+    path("poll/<int:pk>/paper/", paper_views.poll_paper, name="poll_paper"),
 ]
