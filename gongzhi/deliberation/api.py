@@ -310,3 +310,39 @@ def ballot(request, poll_id: int, payload: BallotIn):
     poll = selectors.poll_get(user=request.auth, pk=poll_id)
     poll_services.ballot_cast(by=request.auth, poll=poll, option_id=payload.option)
     return _poll(request, poll)
+
+
+class SatisfactionIn(Schema):
+    answer: str
+
+
+class SatisfactionOut(Schema):
+    counts: dict[str, int]
+    total: int
+    allowed_actions: list[str]
+
+
+def _satisfaction(request, topic) -> dict:
+    counts = selectors.satisfaction_counts(topics=[topic])
+    return {
+        "counts": {k: n for k, _label, n, _share in counts.rows},
+        "total": counts.total,
+        "allowed_actions": TOPIC.allowed(topic, request.auth, names=["rate"]),
+    }
+
+
+@router.get("/topics/{topic_id}/satisfaction", response={200: SatisfactionOut, **ERRORS})
+def topic_satisfaction(request, topic_id: int):
+    return _satisfaction(request, selectors.topic_get(user=request.auth, pk=topic_id))
+
+
+@router.post(
+    "/topics/{topic_id}/satisfaction",
+    response={200: SatisfactionOut, **ERRORS},
+    summary="My household's satisfaction with a reported-back topic (once)",
+)
+def topic_satisfaction_answer(request, topic_id: int, payload: SatisfactionIn):
+    topic = selectors.topic_get(user=request.auth, pk=topic_id)
+    services.topic_satisfaction_answer(by=request.auth, topic=topic, answer=payload.answer)
+    topic.refresh_from_db()
+    return _satisfaction(request, topic)

@@ -60,6 +60,10 @@ MESSAGES = {
     "member_already_ended": _("该成员的任期已经结束。"),
     "member_end_date": _("任期结束日期须在今天或以后，且在任期开始和原定结束日期之间。"),
     "member_not_found": _("请从查找结果中选择居民或组织。"),
+    # satisfaction after the report-back
+    "satisfaction_not_asked": _("只有提出这件事的诉求人家庭和关注（支持）这个议题的家庭可以评价。"),
+    "satisfaction_answer": _("请选择满意、基本满意或不满意。"),
+    "already_rated": _("您家已经评价过这个议题（每户只能评价一次）。"),
     # meetings
     "meeting_wrong_state": _("会议当前状态为“%(state)s”，不能%(step)s。"),
     "meeting_title": _("请填写会议名称。"),
@@ -98,6 +102,7 @@ STATUSES = {
     "already_voted": 409,
     "code_used": 409,
     "already_supported": 409,
+    "already_rated": 409,
     "wrong_state": 409,
     "poll_wrong_state": 409,
 }

@@ -324,6 +324,30 @@ class Milestone(AppendOnlyModel):
         ordering = ["at", "id"]
 
 
+class SatisfactionAnswer(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class Satisfaction(AppendOnlyModel):
+    """After the report-back, each household asked (those whose demands started the topic, and the
+    topic's followers) answers once: the database refuses a second row for the household."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="satisfaction")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    answer = models.CharField(_("满意度"), max_length=12, choices=SatisfactionAnswer.choices)
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("满意度评价")
+        verbose_name_plural = _("满意度评价")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "household"], name="satisfaction_one_per_household"),
+        ]
+
+
 class Notice(models.Model):
     """An in-app message about a topic: its report-back, pushed to followers and to the households
     whose demands started it."""

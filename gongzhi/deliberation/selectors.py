@@ -522,3 +522,49 @@ def voter_labels(keys) -> dict[str, tuple[str, str]]:
     for d in Dwelling.objects.filter(pk__in=ids.get("o", [])).select_related("building__estate"):
         out[f"o:{d.pk}"] = ("", d.address)
     return out
+
+
+# ------------------------------------------------------------------ satisfaction
+
+
+@dataclass
+class SatisfactionCounts:
+    """Answers to the satisfaction question of reported-back topics: counts per answer (满意,
+    基本满意, 不满意), in total and per topic. `rows` gives (answer, label, count, share)."""
+
+    counts: dict = field(default_factory=dict)
+    by_topic: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rows(self) -> list:
+        from .models import SatisfactionAnswer
+
+        return [
+            (k, label, self.counts.get(k, 0), self.counts.get(k, 0) / self.total if self.total else 0.0)
+            for k, label in SatisfactionAnswer.choices
+        ]
+
+    def topic(self, topic_id: int) -> SatisfactionCounts:
+        return SatisfactionCounts(counts=self.by_topic.get(topic_id, {}))
+
+
+def satisfaction_counts(*, topics) -> SatisfactionCounts:
+    """The one count of satisfaction answers, for a topic (a list of one) or a council's topics:
+    the topic page, the council page and the API read it."""
+    from .models import Satisfaction
+
+    out = SatisfactionCounts()
+    rows = (
+        Satisfaction.objects.filter(topic__in=topics)
+        .values("topic_id", "answer")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in rows:
+        out.counts[r["answer"]] = out.counts.get(r["answer"], 0) + r["n"]
+        out.by_topic.setdefault(r["topic_id"], {})[r["answer"]] = r["n"]
+    return out

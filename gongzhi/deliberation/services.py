@@ -26,6 +26,8 @@ from .models import (
     ReferralState,
     Resolution,
     ResolutionState,
+    Satisfaction,
+    SatisfactionAnswer,
     Topic,
     TopicDemand,
     TopicEvent,
@@ -386,6 +388,24 @@ def resolution_report(*, by, topic: Topic, report: str, at: dt.datetime | None =
     )
     _event(topic, "report", by, report)
     return resolution
+
+
+@transaction.atomic
+def topic_satisfaction_answer(*, by, topic: Topic, answer: str) -> Satisfaction:
+    """A household asked after the report-back answers 满意 / 基本满意 / 不满意, once: the guard says
+    who is asked; the database's UNIQUE refuses a second answer, however many arrive at once."""
+    topic = _locked(topic)
+    TOPIC.require("rate", topic, by)
+    if answer not in SatisfactionAnswer.values:
+        raise error("satisfaction_answer")
+    household = household_of(by)
+    try:
+        with transaction.atomic():
+            row = Satisfaction.objects.create(topic=topic, household=household, user=by, answer=answer)
+    except IntegrityError:
+        raise error("already_rated") from None
+    _event(topic, "rate", by, str(SatisfactionAnswer(answer).label))
+    return row
 
 
 @transaction.atomic
