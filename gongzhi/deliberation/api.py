@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.schemas import ErrorOut
 
-from . import poll_services, selectors, services
+from . import council_services, poll_services, rules, selectors, services
 from .workflow import POLL, TOPIC
 
 router = Router(tags=["deliberation"], auth=api_auth)
@@ -24,6 +24,47 @@ class CouncilOut(Schema):
     level: str
     region: str
     support_threshold: int
+    boundary: str
+    refers: str
+    allowed_actions: list[str]
+
+
+class CouncilIn(Schema):
+    region: str
+    level: str
+    name: str
+    building: int | None = None
+    support_threshold: int = 10
+    boundary: str = ""
+    refers: str = ""
+    quorum: str = "half"
+    premoderation: bool = False
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    kind: str
+    position: str
+    term_start: dt.date
+    term_end: dt.date
+    person_linked: bool
+    organization: int | None
+    in_term: bool
+
+
+class MemberIn(Schema):
+    kind: str
+    position: str = "member"
+    name: str = ""
+    term_start: dt.date
+    term_end: dt.date
+    person: int | None = None
+    organization: int | None = None
+
+
+class MemberEndIn(Schema):
+    on: dt.date | None = None
 
 
 class TopicOut(Schema):
@@ -64,13 +105,34 @@ class PollOut(Schema):
     results: dict
 
 
-def _council(c) -> dict:
+def _council(request, c) -> dict:
     return {
         "id": c.pk,
         "name": c.name,
         "level": c.level,
         "region": c.region_id,
         "support_threshold": c.support_threshold,
+        "boundary": c.boundary,
+        "refers": c.refers,
+        # The same guard as the council page's edit links and the services.
+        "allowed_actions": ["edit", "members"] if request.auth.has_perm(rules.COUNCIL, c) else [],
+    }
+
+
+def _member(m) -> dict:
+    from gongzhi.core import clock
+
+    today = clock.now().date()
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "kind": m.kind,
+        "position": m.position,
+        "term_start": m.term_start,
+        "term_end": m.term_end,
+        "person_linked": m.person_id is not None,
+        "organization": m.organization_id,
+        "in_term": m.term_start <= today <= m.term_end,
     }
 
 
@@ -89,7 +151,85 @@ def _topic(request, t) -> dict:
 
 @router.get("/councils", response={200: list[CouncilOut], **ERRORS}, summary="Councils in scope")
 def council_list(request):
-    return [_council(c) for c in selectors.councils(user=request.auth)[:500]]
+    return [_council(request, c) for c in selectors.councils(user=request.auth)[:500]]
+
+
+@router.post("/councils", response={201: CouncilOut, **ERRORS}, summary="Set up a council")
+def council_create(request, payload: CouncilIn):
+    from gongzhi.core.errors import NotFound
+    from gongzhi.core.models import Region
+
+    from .errors import error
+
+    region = Region.objects.filter(code=payload.region).first()
+    if region is None:
+        raise NotFound()
+    building = None
+    if payload.building is not None:
+        building = selectors.council_buildings(user=request.auth).filter(pk=payload.building).first()
+        if building is None:
+            raise error("council_building")
+    c = council_services.council_create(
+        by=request.auth,
+        region=region,
+        level=payload.level,
+        name=payload.name,
+        building=building,
+        support_threshold=payload.support_threshold,
+        boundary=payload.boundary,
+        refers=payload.refers,
+        quorum=payload.quorum,
+        premoderation=payload.premoderation,
+    )
+    return 201, _council(request, c)
+
+
+@router.get("/councils/{council_id}/members", response={200: list[MemberOut], **ERRORS})
+def council_member_list(request, council_id: int):
+    council = selectors.council_get(user=request.auth, pk=council_id)
+    return [_member(m) for m in selectors.council_members(council)]
+
+
+@router.post(
+    "/councils/{council_id}/members", response={201: MemberOut, **ERRORS}, summary="Add a council member"
+)
+def council_member_add(request, council_id: int, payload: MemberIn):
+    from .errors import error
+
+    council = selectors.council_get(user=request.auth, pk=council_id)
+    person = organization = None
+    if payload.person is not None:
+        person = selectors.member_person_get(user=request.auth, council=council, pk=payload.person)
+        if person is None:
+            raise error("member_not_found")
+    if payload.organization is not None:
+        organization = selectors.member_organizations(council).filter(pk=payload.organization).first()
+        if organization is None:
+            raise error("member_not_found")
+    m = council_services.council_member_add(
+        by=request.auth,
+        council=council,
+        kind=payload.kind,
+        position=payload.position,
+        name=payload.name,
+        term_start=payload.term_start,
+        term_end=payload.term_end,
+        person=person,
+        organization=organization,
+    )
+    return 201, _member(m)
+
+
+@router.post("/members/{member_id}/end", response={200: MemberOut, **ERRORS}, summary="End a member's term")
+def council_member_end(request, member_id: int, payload: MemberEndIn):
+    from gongzhi.core.errors import NotFound
+
+    from .models import CouncilMember
+
+    m = CouncilMember.objects.filter(pk=member_id).first()
+    if m is None or not selectors.councils(user=request.auth).filter(pk=m.council_id).exists():
+        raise NotFound()
+    return _member(council_services.council_member_end(by=request.auth, member=m, on=payload.on))
 
 
 @router.get("/councils/{council_id}/topics", response={200: list[TopicOut], **ERRORS})
@@ -170,3 +310,39 @@ def ballot(request, poll_id: int, payload: BallotIn):
     poll = selectors.poll_get(user=request.auth, pk=poll_id)
     poll_services.ballot_cast(by=request.auth, poll=poll, option_id=payload.option)
     return _poll(request, poll)
+
+
+class SatisfactionIn(Schema):
+    answer: str
+
+
+class SatisfactionOut(Schema):
+    counts: dict[str, int]
+    total: int
+    allowed_actions: list[str]
+
+
+def _satisfaction(request, topic) -> dict:
+    counts = selectors.satisfaction_counts(topics=[topic])
+    return {
+        "counts": {k: n for k, _label, n, _share in counts.rows},
+        "total": counts.total,
+        "allowed_actions": TOPIC.allowed(topic, request.auth, names=["rate"]),
+    }
+
+
+@router.get("/topics/{topic_id}/satisfaction", response={200: SatisfactionOut, **ERRORS})
+def topic_satisfaction(request, topic_id: int):
+    return _satisfaction(request, selectors.topic_get(user=request.auth, pk=topic_id))
+
+
+@router.post(
+    "/topics/{topic_id}/satisfaction",
+    response={200: SatisfactionOut, **ERRORS},
+    summary="My household's satisfaction with a reported-back topic (once)",
+)
+def topic_satisfaction_answer(request, topic_id: int, payload: SatisfactionIn):
+    topic = selectors.topic_get(user=request.auth, pk=topic_id)
+    services.topic_satisfaction_answer(by=request.auth, topic=topic, answer=payload.answer)
+    topic.refresh_from_db()
+    return _satisfaction(request, topic)

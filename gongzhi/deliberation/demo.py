@@ -141,6 +141,7 @@ def _build(ctx) -> None:
                 s.resolution_report(
                     by=staff, topic=t, report="已落实完毕，居民代表现场验收。", at=at + dt.timedelta(days=8)
                 )
+    _satisfaction(decided[:3], resident, rng)
     open_topics = [t for t in topics if t.__class__.objects.get(pk=t.pk).state in ("proposed", "agenda")]
     if open_topics:
         with clock.at(now - dt.timedelta(days=2)):
@@ -215,6 +216,35 @@ def _members(s, staff, council, groups, resident, head, today):
                 term_start=term[0],
                 term_end=term[1],
             )
+
+
+def _satisfaction(reported, resident, rng):
+    """Answers to the satisfaction question of the reported-back topics, as the households asked
+    gave them (most of them); the demo resident's household is left to answer from the phone."""
+    from .eligibility import asked_households, household_of
+    from .models import Satisfaction, SatisfactionAnswer, Topic
+
+    mine = household_of(resident) if resident is not None else None
+    rows = []
+    for t in reported:
+        t = Topic.objects.get(pk=t.pk)
+        if t.state != "closed":
+            continue
+        asked = sorted(asked_households(t) - {mine.pk if mine else None})
+        for h in rng.sample(asked, k=len(asked) * 3 // 4):
+            answer = rng.choices(SatisfactionAnswer.values, [7, 2, 1])[0]
+            rows.append(Satisfaction(topic=t, household_id=h, answer=answer, at=t.closed_at))
+    Satisfaction.objects.bulk_create(rows, ignore_conflicts=True)
+    if mine is not None and reported:
+        # The resident's household supports the first reported topic, so the question shows.
+        from django.db.models import F
+
+        from .models import TopicSupport
+
+        first = reported[0]
+        if not TopicSupport.objects.filter(topic_id=first.pk, household=mine).exists():
+            TopicSupport.objects.create(topic_id=first.pk, household=mine, user=resident, at=first.created_at)
+            Topic.objects.filter(pk=first.pk).update(support_count=F("support_count") + 1)
 
 
 def _hot_issue_topic(s, staff, council, at):

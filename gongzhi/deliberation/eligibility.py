@@ -149,3 +149,37 @@ def resident_refusal(council, user):
         if dwelling is None or dwelling.building_id != council.building_id:
             return error("comment_outside")
     return None
+
+
+def asked_households(topic) -> set[int]:
+    """The households asked how satisfied they are once a topic is reported back: those of the
+    residents whose demands started it (or who filed them), and its followers — the supporting
+    households and the proposer's."""
+    from gongzhi.core.models import User
+    from gongzhi.demands.models import Demand
+    from gongzhi.registry.models import HouseholdMember
+
+    from .models import TopicSupport
+
+    demands = Demand.objects.filter(pk__in=topic.demand_links.values_list("demand_id", flat=True))
+    persons = set(demands.filter(person__isnull=False).values_list("person_id", flat=True))
+    users = set(demands.filter(submitted_by__isnull=False).values_list("submitted_by_id", flat=True))
+    if topic.proposed_by_id:
+        users.add(topic.proposed_by_id)
+    persons |= set(
+        User.objects.filter(pk__in=users, person__isnull=False).values_list("person_id", flat=True)
+    )
+    households = set(
+        HouseholdMember.objects.filter(person_id__in=persons).values_list("household_id", flat=True)
+    )
+    return households | set(TopicSupport.objects.filter(topic=topic).values_list("household_id", flat=True))
+
+
+def satisfaction_refusal(topic, user):
+    """Why this user's household is not asked about this topic (None: it is)."""
+    household = household_of(user)
+    if household is None:
+        return error("no_household")
+    if household.pk not in asked_households(topic):
+        return error("satisfaction_not_asked")
+    return None

@@ -81,6 +81,7 @@ manifest = AppManifest(
         "Resolution",
         "Milestone",
         "Notice",
+        "Satisfaction",
         "Poll",
         "PollOption",
         "RollEntry",

@@ -56,7 +56,9 @@ class Council(models.Model):
         _("会议法定人数"), max_length=10, choices=QuorumRule.choices, default=QuorumRule.HALF
     )
     premoderation = models.BooleanField(_("网上讨论先审后发"), default=False)
-    boundary = models.TextField(_("议事范围"), blank=True, help_text=_("本级议定哪些事项，哪些事项转介"))
+    # The boundary of matters (议事范围): what this level decides, and what it refers on.
+    boundary = models.TextField(_("本级议定的事项"), blank=True, max_length=2000)
+    refers = models.TextField(_("转介的事项"), blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("议事会")
@@ -320,6 +322,30 @@ class Milestone(AppendOnlyModel):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class SatisfactionAnswer(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class Satisfaction(AppendOnlyModel):
+    """After the report-back, each household asked (those whose demands started the topic, and the
+    topic's followers) answers once: the database refuses a second row for the household."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="satisfaction")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    answer = models.CharField(_("满意度"), max_length=12, choices=SatisfactionAnswer.choices)
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("满意度评价")
+        verbose_name_plural = _("满意度评价")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "household"], name="satisfaction_one_per_household"),
+        ]
 
 
 class Notice(models.Model):

@@ -20,7 +20,7 @@ from gongzhi.core.permissions import require
 
 from . import rules
 from .eligibility import voter_key
-from .errors import error
+from .errors import DeliberationError, error
 from .polls import Ballot, Channel, PaperCode, Poll, PollKind, PollOption, PollState, RollEntry, VoteRecord
 from .workflow import POLL
 
@@ -192,10 +192,27 @@ def paper_ballot_enter(*, by, poll: Poll, code: str, option_id) -> None:
     if paper is None:
         raise error("bad_code")
     if paper.used_at is not None:
-        raise error("code_used")
-    _record(poll, paper.voter, option, Channel.PAPER, by)
+        from django.utils import timezone
+
+        raise error("code_used", at=timezone.localtime(paper.used_at).strftime("%Y-%m-%d %H:%M"))
+    try:
+        _record(poll, paper.voter, option, Channel.PAPER, by)
+    except DeliberationError as exc:
+        if exc.code != "already_voted":
+            raise
+        raise _paper_already_voted(poll, paper.voter) from None
     paper.used_at = clock.now()
     paper.save(update_fields=["used_at"])
+
+
+def _paper_already_voted(poll: Poll, voter: str) -> DeliberationError:
+    """The voter of this slip has a ballot already: say how (online, so the slip is void), keeping
+    the code the callers know (already_voted)."""
+    from .errors import MESSAGES
+
+    record = VoteRecord.objects.filter(poll=poll, voter=voter).first()
+    key = "paper_voted_online" if record is not None and record.channel == Channel.ONLINE else "already_voted"
+    return DeliberationError("already_voted", MESSAGES[key], status=409)
 
 
 def poll_tally(poll: Poll) -> dict:

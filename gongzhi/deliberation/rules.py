@@ -10,6 +10,9 @@
 | deliberation.receive    | manage, held over the council a topic is referred to                  |
 | deliberation.chair      | the council's chair (主任) in term: approves a meeting's minutes       |
 | deliberation.discuss    | propose or manage over the topic: residents and staff comment, report  |
+| deliberation.council    | manage over the council's region: create and edit a council, add,     |
+|                         | edit and end its members (community staff their community's and its  |
+|                         | groups', street staff their street's and its communities')           |
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ VOTE = "deliberation.vote"
 RECEIVE = "deliberation.receive"
 CHAIR = "deliberation.chair"
 DISCUSS = "deliberation.discuss"
+COUNCIL = "deliberation.council"
 
 _STAFF = {VIEW, MANAGE}
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -94,6 +98,29 @@ def discusses(user, obj=None) -> bool:
     return in_scope(user, PROPOSE, code) or in_scope(user, MANAGE, code)
 
 
+def council_code(obj) -> str | None:
+    """The region a council speaks for (its community, or its street); for a member, its council's;
+    for a region (a council about to be created there), the region itself."""
+    from gongzhi.core.models import Region
+
+    if isinstance(obj, Region):
+        return obj.code
+    council = getattr(obj, "council", obj)
+    return getattr(council, "community_id", None) or getattr(council, "region_id", None)
+
+
+@rules.predicate
+def manages_council(user, obj=None) -> bool:
+    """The one guard of council management: the page's links, the API and the services ask it."""
+    if obj is None:
+        from gongzhi.core.scoping import scope_prefixes
+
+        return bool(scope_prefixes(user, MANAGE))
+    return in_scope(user, MANAGE, council_code(obj))
+
+
+if not rules.perm_exists(COUNCIL):
+    rules.add_perm(COUNCIL, manages_council)
 if not rules.perm_exists(CHAIR):
     rules.add_perm(CHAIR, chairs_council)
 if not rules.perm_exists(DISCUSS):

@@ -359,3 +359,212 @@ def council_for_demands(*, user, demand_ids) -> Council:
     if council is None:
         raise error("no_council_for_demands")
     return council
+
+
+# ------------------------------------------------------------------ council management
+
+
+def council_members(council: Council):
+    """A council's members, chair first, then vice-chairs, members and observers; each with
+    `in_term` (today within their term)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from gongzhi.core import clock
+
+    from .models import CouncilMember, Position
+
+    today = clock.now().date()
+    order = Case(
+        *[When(position=p, then=Value(i)) for i, p in enumerate(Position.values)],
+        output_field=IntegerField(),
+    )
+    rows: list = list(
+        CouncilMember.objects.filter(council=council)
+        .select_related("person", "organization")
+        .annotate(rank=order)
+        .order_by("-term_end", "rank", "name", "pk")
+    )
+    for m in rows:
+        m.in_term = m.term_start <= today <= m.term_end
+    rows.sort(key=lambda m: (not m.in_term, m.rank))
+    return rows
+
+
+PEOPLE_SHOWN = 20
+
+
+def member_people(*, user, council: Council, q: str) -> tuple[list, str]:
+    """The person picker of the members page: residents of the council's area the user may see in
+    the registry, by name (its first characters), the last four of the identity number or part of
+    the address; at most 20, identity numbers masked."""
+    from gongzhi.core.errors import ApplicationError
+    from gongzhi.registry.selectors import person_search
+
+    q = (q or "").strip()[:40]
+    if not q:
+        return [], ""
+    try:
+        qs = person_search(user=user, q=q).filter(community__code__startswith=council.region_id)
+        return list(qs.select_related("community", "dwelling")[:PEOPLE_SHOWN]), ""
+    except ApplicationError as e:
+        return [], str(e.message)
+
+
+def member_person_get(*, user, council: Council, pk) -> object | None:
+    """The person chosen in the picker, if the user may see them and they live in the council's area."""
+    from gongzhi.registry.models import Person
+    from gongzhi.registry.rules import VIEW_PERSON
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Person.objects.filter(scope_q(user, VIEW_PERSON), community__code__startswith=council.region_id)
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def member_organizations(council: Council):
+    """Organisations working in the council's area (or in the street or district around it)."""
+    from gongzhi.organizations.models import Organization
+
+    prefixes = [council.region_id[:n] for n in (6, 9, 12) if n <= len(council.region_id)]
+    return Organization.objects.filter(
+        Q(region__code__startswith=council.region_id) | Q(region_id__in=prefixes)
+    ).order_by("name")
+
+
+def council_regions(*, user) -> list:
+    """Streets and communities where this user may set up a council."""
+    from gongzhi.core.models import Region
+    from gongzhi.core.scoping import user_regions
+
+    out = []
+    for r in user_regions(user, rules.MANAGE):
+        if r.level in (4, 5):
+            out.append(r)
+        if r.level < 5:
+            out += list(
+                Region.objects.filter(code__startswith=r.code, level__in=[4, 5]).exclude(pk=r.pk)[:300]
+            )
+    return out
+
+
+def council_buildings(*, user):
+    """Buildings of the communities where this user manages councils (for a building group)."""
+    from gongzhi.registry.models import Building
+
+    return (
+        Building.objects.filter(scope_q(user, rules.MANAGE, "community_id"))
+        .select_related("estate")
+        .order_by("community_id", "estate__name", "name")
+    )
+
+
+# ------------------------------------------------------------------ paper ballots
+
+
+@dataclass
+class PaperStatus:
+    """Where a poll's paper ballots stand: the roll, codes issued and entered, online votes, and
+    the voters with no code yet (issuing gives codes to them)."""
+
+    roll: int
+    issued: int
+    used: int
+    online: int
+    without_code: int
+
+
+def paper_status(poll: Poll) -> PaperStatus:
+    from .polls import Channel, PaperCode, RollEntry, VoteRecord
+
+    roll = RollEntry.objects.filter(poll=poll).count()
+    codes = PaperCode.objects.filter(poll=poll)
+    issued = codes.count()
+    return PaperStatus(
+        roll=roll,
+        issued=issued,
+        used=codes.filter(used_at__isnull=False).count(),
+        online=VoteRecord.objects.filter(poll=poll, channel=Channel.ONLINE).count(),
+        without_code=roll - issued,
+    )
+
+
+def voter_labels(keys) -> dict[str, tuple[str, str]]:
+    """Who a printed slip goes to: (name masked, address) for each roll key — a household ("h:")
+    by its head and dwelling, a resident ("p:") by name and address, a member ("m:") by name, and
+    co-owners voting as one ("o:") by their dwelling."""
+    from gongzhi.core.pii import mask_name
+    from gongzhi.registry.models import Dwelling, Household, Person
+
+    from .models import CouncilMember
+
+    ids: dict[str, list[int]] = {}
+    for key in keys:
+        kind, _sep, pk = key.partition(":")
+        if pk.isdigit():
+            ids.setdefault(kind, []).append(int(pk))
+    out: dict[str, tuple[str, str]] = {}
+    for h in Household.objects.filter(pk__in=ids.get("h", [])).select_related(
+        "head", "dwelling__building__estate"
+    ):
+        out[f"h:{h.pk}"] = (
+            mask_name(h.head.name) if h.head is not None else "",
+            h.dwelling.address if h.dwelling is not None else "",
+        )
+    for p in Person.objects.filter(pk__in=ids.get("p", [])).select_related("dwelling__building__estate"):
+        out[f"p:{p.pk}"] = (mask_name(p.name), p.dwelling.address if p.dwelling is not None else p.address)
+    for m in CouncilMember.objects.filter(pk__in=ids.get("m", [])):
+        out[f"m:{m.pk}"] = (m.name, "")
+    for d in Dwelling.objects.filter(pk__in=ids.get("o", [])).select_related("building__estate"):
+        out[f"o:{d.pk}"] = ("", d.address)
+    return out
+
+
+# ------------------------------------------------------------------ satisfaction
+
+
+@dataclass
+class SatisfactionCounts:
+    """Answers to the satisfaction question of reported-back topics: counts per answer (满意,
+    基本满意, 不满意), in total and per topic. `rows` gives (answer, label, count, share)."""
+
+    counts: dict = field(default_factory=dict)
+    by_topic: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rows(self) -> list:
+        from .models import SatisfactionAnswer
+
+        return [
+            (k, label, self.counts.get(k, 0), self.counts.get(k, 0) / self.total if self.total else 0.0)
+            for k, label in SatisfactionAnswer.choices
+        ]
+
+    def topic(self, topic_id: int) -> SatisfactionCounts:
+        return SatisfactionCounts(counts=self.by_topic.get(topic_id, {}))
+
+
+def satisfaction_counts(*, topics) -> SatisfactionCounts:
+    """The one count of satisfaction answers, for a topic (a list of one) or a council's topics:
+    the topic page, the council page and the API read it."""
+    from .models import Satisfaction
+
+    out = SatisfactionCounts()
+    rows = (
+        Satisfaction.objects.filter(topic__in=topics)
+        .values("topic_id", "answer")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in rows:
+        out.counts[r["answer"]] = out.counts.get(r["answer"], 0) + r["n"]
+        out.by_topic.setdefault(r["topic_id"], {})[r["answer"]] = r["n"]
+    return out

@@ -18,7 +18,6 @@ from .eligibility import household_of
 from .errors import error
 from .models import (
     Council,
-    CouncilLevel,
     CouncilMember,
     Milestone,
     Notice,
@@ -27,6 +26,8 @@ from .models import (
     ReferralState,
     Resolution,
     ResolutionState,
+    Satisfaction,
+    SatisfactionAnswer,
     Topic,
     TopicDemand,
     TopicEvent,
@@ -54,64 +55,15 @@ def _set_state(topic: Topic, state: str, **fields) -> None:
     topic.save(update_fields=["state", *fields])
 
 
-# ------------------------------------------------------------------ councils
+# ------------------------------------------------------------------ councils: council_services.py
 
-
-@transaction.atomic
-def council_create(
-    *,
-    by,
-    region,
-    level: str,
-    name: str,
-    building=None,
-    parent: Council | None = None,
-    support_threshold: int = 10,
-    boundary: str = "",
-) -> Council:
-    require(by, rules.MANAGE, region.code)
-    community = region if region.level == 5 else None
-    if level != CouncilLevel.STREET and community is None:
-        raise error("outside_council")
-    return Council.objects.create(
-        region=region,
-        community=community,
-        level=level,
-        name=name.strip(),
-        building=building,
-        parent=parent,
-        support_threshold=max(1, int(support_threshold)),
-        boundary=boundary,
-    )
-
-
-@transaction.atomic
-def council_member_add(
-    *,
-    by,
-    council: Council,
-    kind: str,
-    name: str,
-    term_start: dt.date,
-    term_end: dt.date,
-    position: str = "member",
-    person=None,
-    user=None,
-    organization=None,
-) -> CouncilMember:
-    require(by, rules.MANAGE, council.region_id)
-    return CouncilMember.objects.create(
-        council=council,
-        kind=kind,
-        position=position,
-        name=name,
-        person=person,
-        user=user,
-        organization=organization,
-        term_start=term_start,
-        term_end=term_end,
-    )
-
+from .council_services import (  # noqa: E402,F401
+    council_create,
+    council_member_add,
+    council_member_end,
+    council_member_update,
+    council_update,
+)
 
 # ------------------------------------------------------------------ topics
 
@@ -436,6 +388,24 @@ def resolution_report(*, by, topic: Topic, report: str, at: dt.datetime | None =
     )
     _event(topic, "report", by, report)
     return resolution
+
+
+@transaction.atomic
+def topic_satisfaction_answer(*, by, topic: Topic, answer: str) -> Satisfaction:
+    """A household asked after the report-back answers 满意 / 基本满意 / 不满意, once: the guard says
+    who is asked; the database's UNIQUE refuses a second answer, however many arrive at once."""
+    topic = _locked(topic)
+    TOPIC.require("rate", topic, by)
+    if answer not in SatisfactionAnswer.values:
+        raise error("satisfaction_answer")
+    household = household_of(by)
+    try:
+        with transaction.atomic():
+            row = Satisfaction.objects.create(topic=topic, household=household, user=by, answer=answer)
+    except IntegrityError:
+        raise error("already_rated") from None
+    _event(topic, "rate", by, str(SatisfactionAnswer(answer).label))
+    return row
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from . import poll_services, rules, selectors, services
 from .discussion import MAX_DEPTH
 from .eligibility import household_of
 from .errors import error
-from .models import Council, Notice, Outcome, Topic, TopicState
+from .models import Council, Notice, Outcome, SatisfactionAnswer, Topic, TopicState
 from .polls import PollState
 from .workflow import DISCUSSION, MODERATION, POLL, TOPIC
 
@@ -54,6 +54,7 @@ def council_list(request):
             "councils": rows,
             "referrals": selectors.referrals_in(user=request.user)[:50],
             "may_figure": bool(scope_prefixes(request.user, rules.MANAGE)),
+            "may_create": request.user.has_perm(rules.COUNCIL),
         },
     )
 
@@ -62,12 +63,14 @@ def council_list(request):
 def council_detail(request, pk: int):
     council = selectors.council_get(user=request.user, pk=pk)
     topics = selectors.topics(user=request.user, council=council)
+    satisfaction = selectors.satisfaction_counts(topics=topics.filter(state=TopicState.CLOSED))
     return render(
         request,
         "deliberation/council_detail.html",
         {
             "council": council,
-            "members": council.members.all(),
+            "members": selectors.council_members(council),
+            "may_council": request.user.has_perm(rules.COUNCIL, council),
             "open_topics": topics.filter(
                 state__in=[TopicState.PROPOSED, TopicState.AGENDA, TopicState.REFERRED]
             ),
@@ -81,7 +84,11 @@ def council_detail(request, pk: int):
                 ]
             ],
             "may_manage": request.user.has_perm(rules.MANAGE, council.community_id or council.region_id),
-            "resolutions": selectors.resolutions(user=request.user, council=council)[:50],
+            "resolutions": [
+                (r, satisfaction.topic(r.topic_id))
+                for r in selectors.resolutions(user=request.user, council=council)[:50]
+            ],
+            "satisfaction": satisfaction,
             "polls": selectors.polls(user=request.user, council=council)[:20],
             "may_propose": request.user.has_perm(rules.PROPOSE, council.community_id or council.region_id)
             or request.user.has_perm(rules.MANAGE, council.community_id or council.region_id),
@@ -235,10 +242,22 @@ def _topic_context(request, topic: Topic) -> dict:
         if "merge" in actions
         else [],
         "outcomes": Outcome.choices,
+        "satisfaction": selectors.satisfaction_counts(topics=[topic]) if topic.state == "closed" else None,
+        "my_rating": _my_rating(request.user, topic),
+        "answers": SatisfactionAnswer.choices,
         "supported": household_of(request.user) is not None
         and topic.supports.filter(household=household_of(request.user)).exists(),
         **_discussion_context(request, topic),
     }
+
+
+def _my_rating(user, topic: Topic):
+    from .models import Satisfaction
+
+    household = household_of(user) if topic.state == "closed" else None
+    if household is None:
+        return None
+    return Satisfaction.objects.filter(topic=topic, household=household).first()
 
 
 def _discussion_context(request, topic: Topic) -> dict:
@@ -321,12 +340,17 @@ def topic_act(request, pk: int, step: str):
             )
         elif step == "report":
             services.resolution_report(by=request.user, topic=topic, report=p.get("report", ""))
+        elif step == "rate":
+            services.topic_satisfaction_answer(by=request.user, topic=topic, answer=p.get("answer", ""))
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("已完成：%(step)s") % {"step": TOPIC.steps[step].label})
+        if step == "rate":
+            messages.success(request, _("谢谢您的评价。"))
+        else:
+            messages.success(request, _("已完成：%(step)s") % {"step": TOPIC.steps[step].label})
     return HttpResponseRedirect(reverse("deliberation:topic", args=[topic.pk]))
 
 

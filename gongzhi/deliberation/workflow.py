@@ -36,6 +36,21 @@ def _has_resolution(topic, user, now):
     return None
 
 
+def _asked(topic, user, now):
+    from .eligibility import satisfaction_refusal
+
+    return satisfaction_refusal(topic, user)
+
+
+def _not_yet_rated(topic, user, now):
+    from .models import Satisfaction
+
+    household = household_of(user)
+    if household is not None and Satisfaction.objects.filter(topic=topic, household=household).exists():
+        return error("already_rated")
+    return None
+
+
 def _topic_wrong_state(topic, step):
     return error("wrong_state", state=topic.get_state_display(), step=TOPIC.steps[step].label)
 
@@ -54,6 +69,8 @@ TOPIC = Workflow(
         "decide": Step(_("形成决议"), (S.AGENDA,), S.DECIDED, rules.MANAGE),
         "progress": Step(_("填报进展"), (S.DECIDED,), None, rules.MANAGE, (_has_resolution,)),
         "report": Step(_("反馈办结"), (S.DECIDED,), S.CLOSED, rules.MANAGE, (_has_resolution,)),
+        # After the report-back: the households asked say how satisfied they are, once.
+        "rate": Step(_("评价满意度"), (S.CLOSED,), None, rules.VOTE, (_asked, _not_yet_rated)),
     },
     wrong_state=_topic_wrong_state,
 )
