@@ -14,7 +14,7 @@ manifest = AppManifest(
     app_label="projects",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
-    reference_tables=("FundingCall", "CallItem"),
+    reference_tables=("FundingCall", "CallItem", "Bar"),
     local_tables=("FundAccount", "FundEntry", "ProjectEvent"),
     menu_section=_("社会组织"),
     menu=(MenuEntry(_("公益创投"), "projects:index", rules.VIEW, order=63),),
