@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from gongzhi.core import clock
@@ -17,7 +17,7 @@ from . import rules
 from .models import (
     Activity,
     HourRecord,
-    PointAccount,
+    PointEntry,
     Redemption,
     RewardItem,
     Shift,
@@ -160,12 +160,17 @@ class HoursSummary:
 
 
 def volunteer_summary(*, volunteer: Volunteer) -> HoursSummary:
-    by_source = dict(
-        HourRecord.objects.filter(volunteer=volunteer).values_list("source").annotate(s=Sum("hours"))
+    # One round trip: the hours by source and the points balance together.
+    sums = (
+        Volunteer.objects.filter(pk=volunteer.pk)
+        .values(points=F("point_account__balance"))
+        .annotate(
+            **{k: Sum("hours__hours", filter=Q(hours__source=k)) for k in ("checkin", "staff", "correction")}
+        )
+        .get()
     )
-    get = lambda k: Decimal(str(by_source.get(k) or 0)).quantize(Decimal("0.01"))  # noqa: E731
+    get = lambda k: Decimal(str(sums.get(k) or 0)).quantize(Decimal("0.01"))  # noqa: E731
     total = get("checkin") + get("staff") + get("correction")
-    account = PointAccount.objects.filter(volunteer=volunteer).first()
     stars = star_level(total)
     return HoursSummary(
         checkin=get("checkin"),
@@ -174,7 +179,7 @@ def volunteer_summary(*, volunteer: Volunteer) -> HoursSummary:
         total=total,
         stars=stars,
         next_threshold=STAR_THRESHOLDS[stars] if stars < len(STAR_THRESHOLDS) else None,
-        points=account.balance if account else Decimal("0"),
+        points=sums["points"] if sums["points"] is not None else Decimal("0"),
     )
 
 
@@ -202,10 +207,9 @@ def reward_get(*, user, pk: int) -> RewardItem:
 
 
 def point_statement(*, volunteer: Volunteer, limit: int = 50):
-    account = PointAccount.objects.filter(volunteer=volunteer).first()
-    if account is None:
-        return []
-    return list(account.entries.order_by("-at", "-id")[:limit])
+    """The newest entries of the volunteer's points: one round trip (the account is joined on its
+    unique volunteer, then one range scan of the statement index with the limit)."""
+    return list(PointEntry.objects.filter(account__volunteer=volunteer).order_by("-at", "-id")[:limit])
 
 
 def redemptions_of(*, volunteer: Volunteer) -> QuerySet[Redemption]:
