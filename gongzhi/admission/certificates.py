@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from gongzhi.core import clock, pii
 from gongzhi.core.audit import access_log_record
@@ -18,6 +17,7 @@ from gongzhi.demands.calendar import local
 from gongzhi.registry import selectors as registry
 
 from . import rules
+from .cert_templates import render, template_problem
 from .errors import error
 from .models import Certificate, ListKind
 from .selectors import list_in_force
@@ -32,44 +32,6 @@ def certificate_kinds(*, community: str) -> list[tuple[str, str]]:
     return list(version.items.filter(kind=ListKind.CERTIFICATE).values_list("code", "title"))
 
 
-def _body(kind: str, person, community_name: str, today) -> str:
-    name = person.name
-    idm = person.id_number_masked
-    if kind == "residence":
-        address = person.dwelling.address if person.dwelling_id else _("本社区")
-        return _("兹证明 %(name)s（公民身份号码 %(id)s）登记居住于%(c)s%(addr)s。") % {
-            "name": name,
-            "id": idm,
-            "c": community_name,
-            "addr": address,
-        }
-    if kind == "household":
-        membership = getattr(person, "membership", None)
-        if membership is None:
-            return _("兹证明 %(name)s（公民身份号码 %(id)s）在%(c)s登记为独立居住，无同户成员。") % {
-                "name": name,
-                "id": idm,
-                "c": community_name,
-            }
-        members = registry.household_members(household=membership.household)
-        listed = "；".join(f"{m.person.name}（{m.get_relationship_display()}）" for m in members)
-        return _("兹证明 %(name)s（公民身份号码 %(id)s）所在户（户编号 %(no)s）登记的同户成员为：%(m)s。") % {
-            "name": name,
-            "id": idm,
-            "no": membership.household.number,
-            "m": listed,
-        }
-    return _("兹证明 %(name)s（公民身份号码 %(id)s）于 %(d)s 本人到%(c)s，经核验健在。") % {
-        "name": name,
-        "id": idm,
-        "d": today.isoformat(),
-        "c": community_name,
-    }
-
-
-KNOWN_TEMPLATES = {"residence", "household", "alive"}
-
-
 @transaction.atomic
 def certificate_issue(*, person_id: int, kind: str, by, note: str = "") -> Certificate:
     """Issue a listed certificate for a resident of the worker's community; refuse every other kind."""
@@ -77,21 +39,24 @@ def certificate_issue(*, person_id: int, kind: str, by, note: str = "") -> Certi
     person = registry.person_get(user=by, pk=person_id)  # scoped: another community's resident is "not found"
     require(by, rules.ISSUE_CERTIFICATE, person, hide=True)
     version = list_in_force(region=person.community_id)
-    listed = {}
-    if version is not None:
-        listed = dict(version.items.filter(kind=ListKind.CERTIFICATE).values_list("code", "title"))
-    if version is None or kind not in listed or kind not in KNOWN_TEMPLATES:
+    item = version.items.filter(kind=ListKind.CERTIFICATE, code=kind).first() if version is not None else None
+    if version is None or item is None:
         raise error("certificate_kind")
+    if template_problem(item.template):
+        raise error("certificate_no_template")
     now = clock.now()
+    body, fields = render(
+        item.template, person=person, community_name=person.community.name, today=local(now).date()
+    )
     code = "".join(secrets.choice(ALPHABET) for _ in range(12))
     cert = Certificate.objects.create(
         community_id=person.community_id,
         kind=kind,
-        kind_title=listed[kind],
+        kind_title=item.title,
         list_version=version,
         person=person,
         holder_masked=pii.mask_name(person.name),
-        body=_body(kind, person, person.community.name, local(now).date()),
+        body=body,
         code=code,
         issued_at=now,
         issued_by=by,
@@ -103,9 +68,9 @@ def certificate_issue(*, person_id: int, kind: str, by, note: str = "") -> Certi
         object_type="registry.person",
         object_id=str(person.pk),
         community_code=person.community_id,
-        fields=["name", "id_number_masked", "address"] + (["household"] if kind == "household" else []),
+        fields=fields,
         purpose=Purpose.ISSUE_CERTIFICATE,
-        note=f"{listed[kind]} {code}"[:200],
+        note=f"{item.title} {code}"[:200],
     )
     return cert
 

@@ -16,7 +16,7 @@ from gongzhi.core.roles import Role
 from gongzhi.demands.calendar import TZ
 
 from . import services
-from .listdata import ITEMS
+from .listdata import list_items
 from .models import Application, InboxTask, ListVersion
 
 JUNMEN = "350102004001"
@@ -83,7 +83,7 @@ def demo_admission(ctx) -> None:
     year = today.year
 
     # The lists: version 1 published early last year, version 2 (adds two items) this year.
-    items = [{"kind": k, "code": c, "title": t, "basis": b, "note": ""} for k, c, t, b in ITEMS]
+    items = list_items()
     with clock.at(_when(year - 1, 1, 15)):
         v1 = services.list_draft_open(region=district, by=reviewer)
         services.list_items_set(

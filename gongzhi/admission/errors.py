@@ -29,6 +29,8 @@ MESSAGES = {
     "certificate_kind": _("不属于社区出具证明事项"),
     "certificate_person": _("未找到该居民，或不在本社区。"),
     "certificate_code": _("未找到该证明，请核对验证码。"),
+    "certificate_template": _("证明事项 %(code)s：%(problem)s"),
+    "certificate_no_template": _("该证明事项在清单中还没有证明模板，请区里在新版本清单中补充后再出具。"),
     "form_field_name": _("报表字段须有名称，最多 50 个字符。"),
     "form_field_twice": _("报表字段“%(name)s”重复。"),
     "form_field_figure": _("报表字段“%(name)s”对应的指标不存在，请从列表中选择，或留空由社区填写。"),

@@ -42,3 +42,18 @@ ITEMS = [
     (CERTIFICATE, "household", "同户成员情况证明", "居民户籍登记"),
     (CERTIFICATE, "alive", "健在证明（本人到场）", "本人到场核验"),
 ]
+
+# The certificates' texts (证明模板), with the placeholders the register fills (cert_templates.py).
+TEMPLATES = {
+    "residence": "兹证明 {姓名}（公民身份号码 {公民身份号码}）登记居住于{社区}{住址}。",
+    "household": "兹证明 {姓名}（公民身份号码 {公民身份号码}）所在户（户编号 {户编号}）登记的同户成员为：{同户成员}。",
+    "alive": "兹证明 {姓名}（公民身份号码 {公民身份号码}）于 {日期} 本人到{社区}，经核验健在。",
+}
+
+
+def list_items() -> list[dict]:
+    """The items as list_items_set takes them."""
+    return [
+        {"kind": k, "code": c, "title": t, "basis": b, "note": "", "template": TEMPLATES.get(c, "")}
+        for k, c, t, b in ITEMS
+    ]

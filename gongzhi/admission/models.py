@@ -67,6 +67,8 @@ class ListItem(models.Model):
     title = models.CharField(_("事项名称"), max_length=200)
     basis = models.CharField(_("依据"), max_length=300, blank=True)
     note = models.CharField(_("备注"), max_length=300, blank=True)
+    # For a certificate kind only: the text printed, with placeholders the register fills.
+    template = models.TextField(_("证明模板"), blank=True, default="")
 
     class Meta:
         verbose_name = _("清单事项")

@@ -85,9 +85,16 @@ def list_workbook(version: ListVersion) -> bytes:
     labels = dict(ListKind.choices)
     for i in version.items.all():
         sheet.append(
-            [_safe(str(labels[i.kind])), _safe(i.code), _safe(i.title), _safe(i.basis), _safe(i.note)]
+            [
+                _safe(str(labels[i.kind])),
+                _safe(i.code),
+                _safe(i.title),
+                _safe(i.basis),
+                _safe(i.note),
+                _safe(i.template),
+            ]
         )
-    for letter, width in zip("ABCDE", (18, 10, 40, 40, 24), strict=True):
+    for letter, width in zip("ABCDEF", (18, 10, 40, 40, 24, 60), strict=True):
         sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     book.save(out)

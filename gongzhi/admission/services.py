@@ -19,6 +19,7 @@ from gongzhi.core.scoping import scope_prefixes
 from gongzhi.demands import calendar
 
 from . import rules
+from .cert_templates import template_problem
 from .errors import error
 from .models import (
     FORM_KINDS,
@@ -68,7 +69,15 @@ def list_draft_open(*, region, by) -> ListVersion:
     draft = ListVersion.objects.create(region=district, number=(last.number + 1) if last else 1)
     if last is not None:
         ListItem.objects.bulk_create(
-            ListItem(version=draft, kind=i.kind, code=i.code, title=i.title, basis=i.basis, note=i.note)
+            ListItem(
+                version=draft,
+                kind=i.kind,
+                code=i.code,
+                title=i.title,
+                basis=i.basis,
+                note=i.note,
+                template=i.template,
+            )
             for i in last.items.all()
         )
     return draft
@@ -85,11 +94,19 @@ class ImportReport:
 
 
 KIND_BY_LABEL = {str(label): value for value, label in ListKind.choices}
-HEADERS = ("清单类别", "编号", "事项名称", "依据", "备注")
+HEADERS = ("清单类别", "编号", "事项名称", "依据", "备注", "证明模板")
 
 
 def _cell(value) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _template_problem(kind: str, template: str) -> str:
+    if kind == ListKind.CERTIFICATE:
+        return template_problem(template)
+    if template:
+        return _("只有出具证明事项可以填写证明模板。")
+    return ""
 
 
 def list_import_check(*, data: bytes) -> tuple[ImportReport, list[dict]]:
@@ -111,9 +128,9 @@ def list_import_check(*, data: bytes) -> tuple[ImportReport, list[dict]]:
     for n, row in enumerate(rows, start=2):
         if is_blank(list(row)):
             continue
-        row = list(row) + [None] * 5
+        row = list(row) + [None] * len(HEADERS)
         vals = [_cell(row[c]) if c is not None else "" for c in cols]
-        kind_label, code, title, basis, note = vals
+        kind_label, code, title, basis, note, template = vals
         problem = ""
         if kind_label not in kinds:
             problem = _("清单类别“%(k)s”不认识，应为：%(all)s。") % {
@@ -128,11 +145,20 @@ def list_import_check(*, data: bytes) -> tuple[ImportReport, list[dict]]:
             problem = _("事项名称不能为空，最多 200 个字符。")
         elif len(basis) > 300 or len(note) > 300:
             problem = _("依据和备注最多 300 个字符。")
+        else:
+            problem = _template_problem(kinds[kind_label], template)
         seen.add(code)
         report.rows.append({"row": n, "ok": not problem, "code": code, "message": problem or _("可以导入")})
         if not problem:
             items.append(
-                {"kind": kinds[kind_label], "code": code, "title": title, "basis": basis, "note": note}
+                {
+                    "kind": kinds[kind_label],
+                    "code": code,
+                    "title": title,
+                    "basis": basis,
+                    "note": note,
+                    "template": template,
+                }
             )
     return report, items
 
@@ -160,6 +186,9 @@ def list_items_set(*, version: ListVersion, items: list[dict], by) -> ListVersio
     version = ListVersion.objects.select_for_update().get(pk=version.pk)
     if version.state != ListVersion.State.DRAFT:
         raise error("version_published")
+    for i in items:
+        if problem := _template_problem(i.get("kind", ""), i.get("template", "")):
+            raise error("certificate_template", code=i.get("code", ""), problem=problem)
     ListItem.objects.filter(version=version).delete()
     ListItem.objects.bulk_create(ListItem(version=version, **i) for i in items)
     return version

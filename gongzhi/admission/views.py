@@ -21,6 +21,7 @@ from gongzhi.core.models import Department, Region
 from gongzhi.core.permissions import require
 
 from . import rules, selectors, services
+from .cert_templates import PLACEHOLDERS
 from .models import Application, ApplicationKind, InboxTask, ReportEvery
 from .workflow import WORKFLOW
 
@@ -97,6 +98,7 @@ def list_draft(request):
             "draft": draft,
             "groups": selectors.list_grouped(draft) if draft else [],
             "report": report,
+            "placeholders": list(PLACEHOLDERS.items()),
         },
     )
 

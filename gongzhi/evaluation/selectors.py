@@ -274,3 +274,30 @@ def satisfaction(*, user, **_):
     k = sum(round((r.satisfied or 0) * r.answers) for r in rows)
     n = sum(r.answers for r in rows)
     return (round(k / n, 3) if n else None), rows
+
+
+SLIPS_ON_PAGE = 500
+
+
+def code_slips(*, codes: dict[int, str]) -> list[tuple[str, str, str]]:
+    """The one-time codes as slips to hand out: (community, household number, code), ordered by
+    community and household. The codes exist only here, once: only their hashes are stored."""
+    rows = (
+        SampleHousehold.objects.filter(pk__in=list(codes))
+        .values_list("pk", "community__name", "household__number")
+        .order_by("community_id", "household__number")
+    )
+    return [(community, number, codes[pk]) for pk, community, number in rows]
+
+
+def code_slips_workbook(*, survey: Survey, slips: list[tuple[str, str, str]]) -> bytes:
+    from django.utils.translation import gettext as _
+
+    from gongzhi.core.spreadsheets import xlsx_bytes
+
+    return xlsx_bytes(
+        title=str(_("验证码")),
+        header=[_("社区"), _("户编号"), _("一次性验证码（%(survey)s）") % {"survey": survey.title}],
+        rows=slips,
+        widths=(24, 18, 30),
+    )

@@ -61,7 +61,7 @@ def survey_new(request):
 def survey_detail(request, pk: int):
     survey = selectors.survey_get(user=request.user, pk=pk)
     can_manage = request.user.has_perm(rules.MANAGE, survey)
-    codes = None
+    slips: list = []
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied()
@@ -95,6 +95,11 @@ def survey_detail(request, pk: int):
             except ValueError:
                 size = 0
             codes = services.sample_draw(survey=survey, per_community=size, by=request.user)
+            slips = selectors.code_slips(codes=codes)
+            if len(slips) > selectors.SLIPS_ON_PAGE:  # too many to print from a page: every one in a workbook
+                return _download(
+                    selectors.code_slips_workbook(survey=survey, slips=slips), f"验证码-{survey.pk}.xlsx"
+                )
             messages.success(
                 request,
                 _("已抽取 %(n)s 户。验证码只显示这一次，请立即打印或发送给样本户。") % {"n": len(codes)},
@@ -112,7 +117,8 @@ def survey_detail(request, pk: int):
             "can_manage": can_manage,
             "kinds": Question.Kind.choices,
             "sampled": SampleHousehold.objects.filter(survey=survey).count(),
-            "codes": sorted(codes.items())[:2000] if codes else None,
+            "slips": slips,
+            "slips_on_page": selectors.SLIPS_ON_PAGE,
             "can_visit": request.user.has_perm(rules.VISIT, None) and survey.target == "community",
             "can_rate": request.user.has_perm(rules.RATE_DEPARTMENTS, None) and survey.target == "department",
             "items": selectors.admitted_items(survey=survey)
@@ -242,9 +248,6 @@ def rate(request, pk: int):
 @login_required
 def assessment(request):
     """The annual assessment sheet of communities and departments (年度考核表)."""
-    from django.http import HttpResponse
-
-    from gongzhi.core.downloads import content_disposition
 
     from . import assessment as sheets
 
@@ -257,14 +260,21 @@ def assessment(request):
     year = int(raw) if raw.isdigit() and len(raw) == 4 else (years[0] if years else clock.now().year - 1)
     sheet = sheets.assessment_sheet(user=request.user, year=year)
     if request.GET.get("format") == "xlsx":
-        resp = HttpResponse(
-            sheets.assessment_workbook(sheet),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        resp["Content-Disposition"] = content_disposition(f"年度考核表-{year}.xlsx")
-        return resp
+        return _download(sheets.assessment_workbook(sheet), f"年度考核表-{year}.xlsx")
     return render(
         request,
         "evaluation/assessment.html",
         {"sheet": sheet, "years": years, "year": year, "min": selectors.MIN_COMMUNITIES},
     )
+
+
+def _download(data: bytes, filename: str):
+    from django.http import HttpResponse
+
+    from gongzhi.core.downloads import content_disposition
+
+    resp = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    resp["Content-Disposition"] = content_disposition(filename)
+    return resp

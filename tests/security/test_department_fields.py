@@ -66,7 +66,9 @@ def _shown(value: str, page: str) -> bool:
     spaces, not match inside a random nonce or token."""
     if not value.isdigit():
         return value in page
-    return re.search(rf"(?<![0-9A-Za-z_-]){value}(?![0-9A-Za-z_-])", re.sub(r'"[^"]*"', '""', page)) is not None
+    return (
+        re.search(rf"(?<![0-9A-Za-z_-]){value}(?![0-9A-Za-z_-])", re.sub(r'"[^"]*"', '""', page)) is not None
+    )
 
 
 @pytest.fixture

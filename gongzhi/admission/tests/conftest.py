@@ -44,14 +44,10 @@ def reviewer(make_user):
 @pytest.fixture
 def published(db, reviewer):
     from gongzhi.admission import services
-    from gongzhi.admission.listdata import ITEMS
+    from gongzhi.admission.listdata import list_items
 
     v = services.list_draft_open(region=DISTRICT, by=reviewer)
-    services.list_items_set(
-        version=v,
-        items=[{"kind": k, "code": c, "title": t, "basis": b, "note": ""} for k, c, t, b in ITEMS],
-        by=reviewer,
-    )
+    services.list_items_set(version=v, items=list_items(), by=reviewer)
     return services.list_publish(version=v, by=reviewer)
 
 

@@ -62,9 +62,16 @@ def test_import_reports_each_row_and_imports_nothing_when_one_is_wrong(reviewer,
     assert draft.items.count() == before
     good = _xlsx(
         [
-            ["清单类别", "编号", "事项名称", "依据"],
+            ["清单类别", "编号", "事项名称", "依据", "备注", "证明模板"],
             ["负面清单", "N1", "招商引资", ""],
-            ["出具证明事项", "residence", "居住证明", ""],
+            [
+                "出具证明事项",
+                "residence",
+                "居住证明",
+                "",
+                "",
+                "兹证明 {姓名}（{公民身份号码}）居住于{住址}。",
+            ],
         ]
     )
     report = services.list_import(version=draft, data=good, by=reviewer)

@@ -23,7 +23,7 @@ PER = 16
 def item(make_user, office):
     """An item admitted last spring for 军门 and 达成 (through the admission services)."""
     from gongzhi.admission import services as admission
-    from gongzhi.admission.listdata import ITEMS
+    from gongzhi.admission.listdata import list_items
     from tests.factories import DepartmentFactory
 
     dept = DepartmentFactory()
@@ -32,7 +32,7 @@ def item(make_user, office):
         v = admission.list_draft_open(region="350102", by=office)
         admission.list_items_set(
             version=v,
-            items=[{"kind": k, "code": c, "title": t, "basis": b, "note": ""} for k, c, t, b in ITEMS],
+            items=list_items(),
             by=office,
         )
         admission.list_publish(version=v, by=office)

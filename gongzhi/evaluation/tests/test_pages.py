@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from gongzhi.evaluation.models import Response, SampleHousehold
@@ -93,3 +95,57 @@ def test_bad_input_is_refused_without_a_500(open_survey, client, community_worke
     )
     r = client.post(f"/evaluation/{survey.pk}/", {"action": "sample", "per_community": "lots"})
     assert r.status_code in (400, 409)
+
+
+def _draft_survey(office):
+    from gongzhi.evaluation import services
+
+    from .conftest import make_households
+
+    make_households(JUNMEN, 12)
+    make_households(DACHENG, 6)
+    return services.survey_create(
+        region="350102", title="=居民评社区", target="community", year=2026, by=office
+    )
+
+
+def test_codes_are_shown_once_with_the_household_to_give_them_to(now, office, client):
+    from gongzhi.evaluation.services import code_hash
+
+    survey = _draft_survey(office)
+    client.force_login(office)
+    html = client.post(
+        f"/evaluation/{survey.pk}/", {"action": "sample", "per_community": "5"}
+    ).content.decode()
+    sample = SampleHousehold.objects.filter(survey=survey).select_related("household")
+    assert sample.count() == 10
+    for s in sample:
+        assert s.household.number in html
+    shown = set(re.findall(r"<code>([A-Z0-9]{10})</code>", html))
+    assert {code_hash(c) for c in shown} == {s.code_hash for s in sample}
+    again = client.get(f"/evaluation/{survey.pk}/").content.decode()
+    assert not any(c in again for c in shown)
+
+
+def test_more_codes_than_a_page_holds_come_as_a_workbook_with_every_one(now, office, client, monkeypatch):
+    import io
+
+    import openpyxl
+
+    from gongzhi.evaluation import selectors
+    from gongzhi.evaluation.services import code_hash
+
+    monkeypatch.setattr(selectors, "SLIPS_ON_PAGE", 7)
+    survey = _draft_survey(office)
+    client.force_login(office)
+    r = client.post(f"/evaluation/{survey.pk}/", {"action": "sample", "per_community": "5"})
+    assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "社区" and "=居民评社区" in rows[0][2]
+    assert sheet["C1"].data_type == "s"  # a title starting with = stays text
+    codes = {row[2] for row in rows[1:]}
+    assert len(codes) == 10
+    assert {code_hash(c) for c in codes} == set(
+        SampleHousehold.objects.filter(survey=survey).values_list("code_hash", flat=True)
+    )
