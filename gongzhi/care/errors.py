@@ -18,6 +18,7 @@ MESSAGES = {
     "serial_exists": _("该设备编号已登记。"),
     "bad_serial": _("设备编号须为1到30位字母、数字或连字符。"),
     "device_unknown": _("未登记的一键通设备。"),
+    "call_id": _("呼叫编号须为 1–64 个可打印字符。"),
     "device_inactive": _("该一键通设备已停用。"),
     "bad_level": _("请选择失能等级。"),
     "bad_date": _("日期格式不正确。"),

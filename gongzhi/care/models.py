@@ -95,14 +95,22 @@ class Call(models.Model):
     ledger_item = models.OneToOneField(
         "visits.LedgerItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The call platform's own id for the press: a gateway retrying after a timeout sends it again
+    # and gets the same call back, never a second one (held by the unique constraint below).
+    external_id = models.CharField(_("呼叫平台编号"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-at"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["device", "external_id"],
+                condition=~Q(external_id=""),
+                name="care_call_once_per_platform_id",
+            ),
             models.CheckConstraint(
                 condition=Q(outcome="pending") | Q(answered_at__isnull=False),
                 name="care_call_answered_has_time",
-            )
+            ),
         ]
 
 

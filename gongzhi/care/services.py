@@ -170,11 +170,7 @@ def device_deactivate(*, device: CallDevice, by) -> CallDevice:
     return device
 
 
-@transaction.atomic
-def call_receive(*, serial: str, at: dt.datetime | None = None, by=None) -> Call:
-    """The call centre's gateway logs a press of the one-key button. `by` is the gateway's account
-    (care.intake over the device's community; a device out of its scope is as unknown as one never
-    registered); None for the platform itself (the demo)."""
+def _call_device(serial: str, at: dt.datetime | None, by) -> tuple[CallDevice, dt.datetime]:
     device = CallDevice.objects.filter(serial=(serial or "").strip().upper()).first()
     if device is None or (by is not None and not by.has_perm(rules.INTAKE, device)):
         raise error("device_unknown")
@@ -185,7 +181,35 @@ def call_receive(*, serial: str, at: dt.datetime | None = None, by=None) -> Call
         raise error("future_time")
     if at < clock.now() - dt.timedelta(days=CALL_LATE_DAYS):
         raise error("stale_time", n=CALL_LATE_DAYS)
+    return device, at
+
+
+def call_receive(*, serial: str, at: dt.datetime | None = None, by=None) -> Call:
+    """The call centre's gateway logs a press of the one-key button. `by` is the gateway's account
+    (care.intake over the device's community; a device out of its scope is as unknown as one never
+    registered); None for the platform itself (the demo)."""
+    device, at = _call_device(serial, at, by)
     return Call.objects.create(community_id=device.community_id, device=device, at=at)
+
+
+def call_receive_once(
+    *, serial: str, external_id: str, at: dt.datetime | None = None, by=None
+) -> tuple[Call, bool]:
+    """The same, idempotent on the call platform's own id for the press: a gateway retrying after a
+    timeout gets the call already logged back (created False), however many retries arrive at once
+    (the unique constraint on device and id settles the race)."""
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 64 or not external_id.isprintable():
+        raise error("call_id")
+    device, at = _call_device(serial, at, by)
+    try:
+        with transaction.atomic():
+            call = Call.objects.create(
+                community_id=device.community_id, device=device, at=at, external_id=external_id
+            )
+        return call, True
+    except IntegrityError:
+        return Call.objects.get(device=device, external_id=external_id), False
 
 
 @transaction.atomic

@@ -277,6 +277,23 @@ def test_call_intake_shows_in_the_calls_list_and_refuses_bad_calls(client, w):
     assert Call.objects.get().device == d
 
 
+def test_a_retried_call_with_the_platforms_id_is_logged_once(client, w):
+    services.device_install(profile=w["profile"], serial="YJT1", by=w["worker"])
+    first = _post_call(client, w["worker"], {"device": "YJT1", "call_id": "cc-20261201-0001"})
+    again = _post_call(client, w["worker"], {"device": "yjt1", "call_id": "cc-20261201-0001"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"] and Call.objects.count() == 1
+    other = _post_call(client, w["worker"], {"device": "YJT1", "call_id": "cc-20261201-0002"})
+    plain = _post_call(client, w["worker"], {"device": "YJT1"})
+    assert (other.status_code, plain.status_code) == (201, 201) and Call.objects.count() == 3
+    for bad in (" ", "x" * 65, "a\nb"):
+        r = _post_call(client, w["worker"], {"device": "YJT1", "call_id": bad})
+        assert r.status_code == 400 and r.json()["message"], bad
+    # an id never reaches a device outside the gateway's scope
+    r = _post_call(client, w["outsider"], {"device": "YJT1", "call_id": "cc-20261201-0001"})
+    assert r.status_code == 404 and Call.objects.count() == 3
+
+
 # ---- meal enrolment ------------------------------------------------------------------------------
 
 ENROL_EXPECTED = {
