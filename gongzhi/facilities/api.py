@@ -176,7 +176,7 @@ class FacilityFields(Schema):
     latitude: float | str = ""
     longitude: float | str = ""
     hours: str = ""
-    operator_org: int | None = None
+    operator_org: int | str | None = None
     operator: str = ""
     datum: str = "wgs84"
 
