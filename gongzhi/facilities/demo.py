@@ -133,7 +133,7 @@ OPERATORS = [
     "街道办事处",
 ]
 # Operators outside the organisations register, by kind (the free-text name is kept for them).
-OUTSIDE_OPERATORS = {
+OUTSIDE_OPERATORS: dict[str, str] = {
     FacilityKind.SERVICE_CENTRE: "社区居委会",
     FacilityKind.HEALTH_STATION: "鼓楼区卫健局",
     FacilityKind.POLICE_ROOM: "鼓楼区公安分局",
@@ -142,7 +142,7 @@ OUTSIDE_OPERATORS = {
     FacilityKind.FITNESS: "街道办事处",
 }
 # Kinds that social organisations run, and the service field of the organisations that may.
-REGISTER_FIELDS = {
+REGISTER_FIELDS: dict[str, str] = {
     FacilityKind.ELDERLY_CARE: "elderly",
     FacilityKind.MEAL_POINT: "elderly",
     FacilityKind.READING_ROOM: "culture",

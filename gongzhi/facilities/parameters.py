@@ -101,6 +101,8 @@ def clean(kind: str, raw: dict) -> dict:
                 raise error("parameter_required", name=p.label)
             continue
         if p.type in ("uses", "kinds"):
+            if not isinstance(value, (str, list, tuple)):
+                raise error("bad_parameter", name=p.label)
             values = [value] if isinstance(value, str) else list(value)
             allowed = CHOICES[p.type].values
             if not values or any(v not in allowed for v in values):

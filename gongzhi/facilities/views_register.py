@@ -321,4 +321,6 @@ def standard_new(request):
         )
     if values["kind"] not in RuleKind.values:
         values["kind"] = ""
+    if not rules.may_add_standard(request.user, values["scope"]):  # start from a scope one may set
+        values["scope"] = next(iter(scope_prefixes(request.user, rules.STANDARDS)), "")
     return _standard_page(request, values)

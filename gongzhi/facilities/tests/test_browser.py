@@ -121,8 +121,10 @@ def test_register_pages_on_desktop_and_phone(live_server, chromium, screenshot, 
         page.select_option("#id_kind", "fitness")
         page.fill("#id_name", f"健身点{name}")
         page.wait_for_function("document.querySelector('#pin-map.leaflet-container') !== null")
+        page.locator("#pin-map").scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
         box = page.locator("#pin-map").bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.click(box["x"] + box["width"] / 3, box["y"] + box["height"] / 3)
         assert page.input_value("#id_latitude") != ""
         page.click("[data-testid=facility-form] button[type=submit]")
         page.wait_for_url(f"{base}/facilities/community/{JUNMEN}/")

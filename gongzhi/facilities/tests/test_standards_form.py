@@ -138,6 +138,9 @@ def test_standard_bad_input(client, make_user, data, change, message):
         ),
         ("allowance", {"post": "king", "ratio": "1.5", "minimum_wage": "2030"}, None),
         ("nonsense", {}, None),
+        ("minimum_area", {"minimum": 5, "uses": 7}, None),
+        ("minimum_area", {"minimum": [5]}, None),
+        ("minimum_area", {"minimum": True}, None),
     ],
 )
 def test_parameters_are_checked_by_kind(kind, raw, ok):
