@@ -107,27 +107,183 @@ def circle(
     )
 
 
-class PremisesIn(Schema):
-    community: str
-    name: str
-    use: str
-    area: str
+class PremisesFields(Schema):
+    name: str = ""
+    use: str = ""
+    area: str | int | float = ""
     tenure: str = "owned"
     handed_over: bool = False
     accessible: bool = False
+
+
+class PremisesIn(PremisesFields):
+    community: str
 
 
 class PremisesOut(Schema):
     id: int
     community: str
     name: str
+    use: str
     area: str
+    tenure: str
+    handed_over: bool
+    accessible: bool
+    retired_on: str | None
+
+
+class RetireIn(Schema):
+    reason: str
+
+
+def _premises_out(p) -> PremisesOut:
+    return PremisesOut(
+        id=p.id,
+        community=p.community_id,
+        name=p.name,
+        use=p.use,
+        area=str(p.area),
+        tenure=p.tenure,
+        handed_over=p.handed_over,
+        accessible=p.accessible,
+        retired_on=p.retired_on.isoformat() if p.retired_on else None,
+    )
 
 
 @router.post("/premises/", response={201: PremisesOut, **ERRORS})
 def premises_create(request, payload: PremisesIn):
     p = services.premises_create(**payload.dict(), by=request.auth)
-    return 201, PremisesOut(id=p.id, community=p.community_id, name=p.name, area=str(p.area))
+    return 201, _premises_out(p)
+
+
+@router.put("/premises/{premises_id}", response={200: PremisesOut, **ERRORS})
+def premises_update(request, premises_id: int, payload: PremisesFields):
+    """Correct a room (every field but its community); a retired room is not changed."""
+    return _premises_out(services.premises_update(premises=premises_id, **payload.dict(), by=request.auth))
+
+
+@router.post("/premises/{premises_id}/retire", response={200: PremisesOut, **ERRORS})
+def premises_retire(request, premises_id: int, payload: RetireIn):
+    """Retire a room: kept with the date and reason, no longer counted."""
+    return _premises_out(
+        services.premises_retire(premises=premises_id, reason=payload.reason, by=request.auth)
+    )
+
+
+class FacilityFields(Schema):
+    kind: str = ""
+    name: str = ""
+    latitude: float | str = ""
+    longitude: float | str = ""
+    hours: str = ""
+    operator_org: int | str | None = None
+    operator: str = ""
+    datum: str = "wgs84"
+
+
+class FacilityIn(FacilityFields):
+    community: str
+
+
+class FacilityOut(Schema):
+    id: int
+    community: str
+    kind: str
+    name: str
+    latitude: float
+    longitude: float
+    hours: str
+    operator_org: int | None
+    operator: str
+    retired_on: str | None
+
+
+def _facility_out(f) -> FacilityOut:
+    return FacilityOut(
+        id=f.id,
+        community=f.community_id,
+        kind=f.kind,
+        name=f.name,
+        latitude=f.latitude,
+        longitude=f.longitude,
+        hours=f.hours,
+        operator_org=f.operator_org_id,
+        operator=f.operator_name,
+        retired_on=f.retired_on.isoformat() if f.retired_on else None,
+    )
+
+
+@router.post("/facilities/", response={201: FacilityOut, **ERRORS})
+def facility_create(request, payload: FacilityIn):
+    """Record a service facility; `operator_org` is an organisation serving the community (see
+    /operators/), `operator` a name only for an operator not in the register."""
+    return 201, _facility_out(services.facility_create(**payload.dict(), by=request.auth))
+
+
+@router.put("/facilities/{facility_id}", response={200: FacilityOut, **ERRORS})
+def facility_update(request, facility_id: int, payload: FacilityFields):
+    return _facility_out(services.facility_update(facility=facility_id, **payload.dict(), by=request.auth))
+
+
+@router.post("/facilities/{facility_id}/retire", response={200: FacilityOut, **ERRORS})
+def facility_retire(request, facility_id: int, payload: RetireIn):
+    return _facility_out(
+        services.facility_retire(facility=facility_id, reason=payload.reason, by=request.auth)
+    )
+
+
+class OperatorOut(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+@router.get("/operators/", response={200: list[OperatorOut], **ERRORS})
+def operators(request, community: str):
+    """The organisations that may be chosen as a facility's operator in `community`."""
+    r = _region(request.auth, community)
+    return [
+        OperatorOut(id=o.id, name=o.name, kind=o.kind) for o in selectors.operator_choices(community=r.code)
+    ]
+
+
+class StandardIn(Schema):
+    code: str = ""
+    title: str = ""
+    source: str = ""
+    kind: str = ""
+    parameters: dict = {}
+    scope: str = ""
+    unit_price: str | int | float = "0"
+    in_force_from: str | None = None
+
+
+class StandardOut(Schema):
+    id: int
+    code: str
+    version: int
+    title: str
+    scope: str
+    kind: str
+    parameters: dict
+    in_force_from: str | None
+
+
+@router.post("/standards/", response={201: StandardOut, 409: ErrorOut, **ERRORS})
+def standard_create(request, payload: StandardIn):
+    """Add a version of a standard (a new code starts at version 1); parameters are checked
+    against the rule kind's list (parameters.py)."""
+    s = services.standard_add(**payload.dict(), by=request.auth)
+    return 201, StandardOut(
+        id=s.id,
+        code=s.code,
+        version=s.version,
+        title=s.title,
+        scope=s.scope,
+        kind=s.kind,
+        parameters=s.parameters,
+        in_force_from=s.in_force_from.isoformat() if s.in_force_from else None,
+    )
 
 
 class EntitlementOut(Schema):

@@ -132,6 +132,38 @@ OPERATORS = [
     "区图书馆",
     "街道办事处",
 ]
+# Operators outside the organisations register, by kind (the free-text name is kept for them).
+OUTSIDE_OPERATORS: dict[str, str] = {
+    FacilityKind.SERVICE_CENTRE: "社区居委会",
+    FacilityKind.HEALTH_STATION: "鼓楼区卫健局",
+    FacilityKind.POLICE_ROOM: "鼓楼区公安分局",
+    FacilityKind.KINDERGARTEN: "鼓楼区教育局",
+    FacilityKind.READING_ROOM: "区图书馆",
+    FacilityKind.FITNESS: "街道办事处",
+}
+# Kinds that social organisations run, and the service field of the organisations that may.
+REGISTER_FIELDS: dict[str, str] = {
+    FacilityKind.ELDERLY_CARE: "elderly",
+    FacilityKind.MEAL_POINT: "elderly",
+    FacilityKind.READING_ROOM: "culture",
+    FacilityKind.FITNESS: "culture",
+}
+
+
+def _operator(community: str, kind: str, rng: random.Random, cache: dict):
+    """A demo facility's operator: an organisation of the register serving the community in the
+    right field where there is one (elderly care, meal points, some reading rooms and fitness
+    grounds), else the name of the public body that runs it."""
+    from .selectors import operator_choices
+
+    field = REGISTER_FIELDS.get(kind)
+    if field and (kind not in OUTSIDE_OPERATORS or rng.random() < 0.5):
+        key = (community, field)
+        if key not in cache:
+            cache[key] = list(operator_choices(community=community).filter(profile__service_field=field))
+        if cache[key]:
+            return rng.choice(cache[key]), ""
+    return None, OUTSIDE_OPERATORS.get(kind) or rng.choice(OPERATORS)
 
 
 def standards_seed() -> int:
@@ -170,6 +202,7 @@ def demo_facilities_build(ctx) -> None:
         a=Avg("latitude"), b=Avg("longitude")
     )
     premises, facilities = [], []
+    operators: dict = {}
     communities = list(Region.objects.filter(level=5, code__startswith=ctx.district).order_by("code"))
     floor = dict(
         Dwelling.objects.filter(community__code__startswith=ctx.district, area__isnull=False)
@@ -242,6 +275,7 @@ def demo_facilities_build(ctx) -> None:
         ]:
             if (good and kind in FIVE_ONES) or rng.random() < p:
                 lat, lng = rng.choice(pts)
+                org, name = _operator(c.code, kind, rng, operators)
                 facilities.append(
                     Facility(
                         community=c,
@@ -250,7 +284,8 @@ def demo_facilities_build(ctx) -> None:
                         latitude=round(lat + rng.uniform(-0.002, 0.002), 6),
                         longitude=round(lng + rng.uniform(-0.002, 0.002), 6),
                         hours=rng.choice(["8:30–17:30", "8:00–20:00", "全天"]),
-                        operator=rng.choice(OPERATORS),
+                        operator_org=org,
+                        operator=name,
                     )
                 )
     Premises.objects.bulk_create(premises, batch_size=500)
@@ -258,7 +293,7 @@ def demo_facilities_build(ctx) -> None:
     linked = _link_spaces(ctx.district)
     ctx.out(
         f"  {n_std} 项标准，{len(communities)} 个社区：{len(premises)} 处社区用房（{linked} 处对应可预约场地），"
-        f"{len(facilities)} 个服务设施"
+        f"{len(facilities)} 个服务设施（{sum(1 for f in facilities if f.operator_org)} 个由名录中的组织运营）"
     )
 
 

@@ -57,13 +57,21 @@ class Premises(models.Model):
         on_delete=models.SET_NULL,
         related_name="premises",
     )
+    # Retired (no longer used, handed back, demolished): kept for the record, left out of
+    # compliance, the circle and the figures. A live name may be reused once the old room retired.
+    retired_on = models.DateField(_("停用日期"), null=True, blank=True)
+    retired_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("社区用房")
         verbose_name_plural = _("社区用房")
         ordering = ["community_id", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["community", "name"], name="premises_unique_name"),
+            models.UniqueConstraint(
+                fields=["community", "name"],
+                condition=Q(retired_on__isnull=True),
+                name="premises_unique_live_name",
+            ),
             models.CheckConstraint(condition=Q(area__gt=0), name="premises_area_positive"),
         ]
 
@@ -80,14 +88,30 @@ class Facility(models.Model):
     latitude = models.FloatField(_("纬度"))
     longitude = models.FloatField(_("经度"))
     hours = models.CharField(_("开放时间"), max_length=40, blank=True)
-    operator = models.CharField(_("运营方"), max_length=60, blank=True)
+    # The operator from the organisations register; the free-text name only for an operator
+    # that is not in it (a hospital, a public-security bureau).
+    operator_org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("运营组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="facilities",
+    )
+    operator = models.CharField(_("运营方（未在组织名录中）"), max_length=60, blank=True)
+    retired_on = models.DateField(_("停用日期"), null=True, blank=True)
+    retired_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("服务设施")
         verbose_name_plural = _("服务设施")
         ordering = ["community_id", "kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["community", "name"], name="facility_unique_name"),
+            models.UniqueConstraint(
+                fields=["community", "name"],
+                condition=Q(retired_on__isnull=True),
+                name="facility_unique_live_name",
+            ),
             models.CheckConstraint(
                 condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
                 name="facility_coordinates_range",
@@ -96,6 +120,11 @@ class Facility(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def operator_name(self) -> str:
+        """Who runs it, as shown: the registered organisation's name, else the free text."""
+        return self.operator_org.name if self.operator_org_id and self.operator_org else self.operator
 
 
 class RuleKind(models.TextChoices):
@@ -122,6 +151,8 @@ class Standard(models.Model):
     kind = models.CharField(_("规则类型"), max_length=30, choices=RuleKind.choices)
     parameters = models.JSONField(_("参数"), default=dict)
     unit_price = models.DecimalField(_("补齐单价（元）"), max_digits=10, decimal_places=2, default=0)
+    # Compliance uses, for each code, the newest version in force whose scope covers the community.
+    in_force_from = models.DateField(_("施行日期"), null=True, blank=True)  # empty: since always
 
     class Meta:
         verbose_name = _("标准")

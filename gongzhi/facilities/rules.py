@@ -23,3 +23,17 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.SYSTEM_ADMIN: {STANDARDS},
 }
 SCOPED = (VIEW, MANAGE, STANDARDS, PAY)
+
+
+def may_manage(user, community: str) -> bool:
+    """May `user` record or correct the premises and facilities of `community` (its code)? The
+    one answer for pages, the API and the services (which `require` the same permission)."""
+    return user is not None and user.has_perm(MANAGE, community)
+
+
+def may_add_standard(user, scope: str = "") -> bool:
+    """May `user` add a version of a standard for `scope` (a region-code prefix, "" nationwide)?
+    Only within the user's own scope: a district's staff for their district or part of it."""
+    from gongzhi.core.scoping import in_scope
+
+    return user is not None and user.has_perm(STANDARDS) and in_scope(user, STANDARDS, scope)

@@ -28,12 +28,32 @@ class FigureValue:
     below: bool = False
 
 
-def premises_list(*, user, prefix: str = ""):
-    return Premises.objects.filter(scope_q(user, rules.VIEW), community__code__startswith=prefix)
+def premises_list(*, user, prefix: str = "", retired: bool = False):
+    """The rooms in scope: those in use, or with `retired` those retired."""
+    return Premises.objects.filter(
+        scope_q(user, rules.VIEW), community__code__startswith=prefix, retired_on__isnull=not retired
+    )
 
 
-def facility_list(*, user, prefix: str = ""):
-    return Facility.objects.filter(scope_q(user, rules.VIEW), community__code__startswith=prefix)
+def facility_list(*, user, prefix: str = "", retired: bool = False):
+    """The service facilities in scope (in use, or with `retired` those retired), with their
+    registered operator."""
+    return Facility.objects.filter(
+        scope_q(user, rules.VIEW), community__code__startswith=prefix, retired_on__isnull=not retired
+    ).select_related("operator_org")
+
+
+def operator_choices(*, community: str):
+    """The organisations that may run a facility of the community: those of the register working
+    in it, in its street or district (their region), or serving it (their profile)."""
+    from gongzhi.organizations.models import Organization
+
+    ancestors = [community[:n] for n in (2, 4, 6, 9, 12)]
+    return (
+        Organization.objects.filter(Q(region_id__in=ancestors) | Q(profile__communities_served=community))
+        .distinct()
+        .order_by("name")
+    )
 
 
 def communities_in_scope(*, user, prefix: str = ""):
@@ -41,12 +61,19 @@ def communities_in_scope(*, user, prefix: str = ""):
 
 
 def standards_for(code: str, *, funding: bool = False) -> list[Standard]:
-    """The newest version of each standard whose scope covers the region `code`: the facilities
-    standards, or with `funding` the funding and allowance standards."""
+    """The newest version in force of each standard whose scope covers the region `code`: the
+    facilities standards, or with `funding` the funding and allowance standards. A version with a
+    narrower scope (a district's) applies there; elsewhere the newest version covering it does."""
+    from django.utils import timezone
+
+    from gongzhi.core import clock
+
     from .funding import FUNDING_KINDS
 
+    today = timezone.localdate(clock.now())
     latest: dict[str, Standard] = {}
-    for s in Standard.objects.order_by("code", "-version"):
+    in_force = Standard.objects.filter(Q(in_force_from__isnull=True) | Q(in_force_from__lte=today))
+    for s in in_force.order_by("code", "-version"):
         if code.startswith(s.scope) and s.code not in latest:
             latest[s.code] = s
     return [s for s in latest.values() if (s.kind in FUNDING_KINDS) == funding]
@@ -57,6 +84,7 @@ def community_facts(prefix: str) -> dict[str, Facts]:
     codes = Region.objects.filter(level=5, code__startswith=prefix).values_list("code", flat=True)
     facts = {c: Facts() for c in codes}
     under = Q(community__code__startswith=prefix)
+    live = under & Q(retired_on__isnull=True)
     for r in Household.objects.filter(under).values("community_id").annotate(n=Count("id")).order_by():
         if r["community_id"] in facts:
             facts[r["community_id"]].households = r["n"]
@@ -64,13 +92,13 @@ def community_facts(prefix: str) -> dict[str, Facts]:
     for r in people.values("community_id").annotate(n=Count("id")).order_by():
         if r["community_id"] in facts:
             facts[r["community_id"]].residents = r["n"]
-    premises = Premises.objects.filter(under).values("community_id", "use").annotate(a=Sum("area"))
+    premises = Premises.objects.filter(live).values("community_id", "use").annotate(a=Sum("area"))
     for u in premises.order_by():
         facts[u["community_id"]].area_by_use[u["use"]] = Decimal(u["a"])
-    handed = Premises.objects.filter(under, handed_over=True).values("community_id").annotate(a=Sum("area"))
+    handed = Premises.objects.filter(live, handed_over=True).values("community_id").annotate(a=Sum("area"))
     for h in handed.order_by():
         facts[h["community_id"]].handed_over_area = Decimal(h["a"])
-    for c, k in Facility.objects.filter(under).values_list("community_id", "kind").distinct().order_by():
+    for c, k in Facility.objects.filter(live).values_list("community_id", "kind").distinct().order_by():
         facts[c].facility_kinds.add(k)
     estates = Dwelling.objects.filter(under, area__isnull=False).values("community_id", "building__estate_id")
     for e in estates.annotate(a=Sum("area")).order_by():
@@ -156,7 +184,9 @@ def public_layer(*, community: str) -> dict:
         "estates": [{"name": e.name, "lat": e.latitude, "lng": e.longitude} for e in estates],
         "facilities": [
             {"name": f.name, "kind": f.kind, "lat": f.latitude, "lng": f.longitude}
-            for f in Facility.objects.filter(community_id=community).order_by("kind", "name")
+            for f in Facility.objects.filter(community_id=community, retired_on__isnull=True).order_by(
+                "kind", "name"
+            )
         ],
     }
 
@@ -210,7 +240,8 @@ def circle(*, user, prefix: str, kind: str, extra: Sequence[tuple[float, float]]
     from .circle import coverage
 
     buildings = circle_buildings(user=user, prefix=prefix)
-    pts = list(Facility.objects.filter(kind=kind).values_list("latitude", "longitude")) + list(extra)
+    live = Facility.objects.filter(kind=kind, retired_on__isnull=True)
+    pts = list(live.values_list("latitude", "longitude")) + list(extra)
     return coverage(buildings, pts, kind, radius=radius)
 
 

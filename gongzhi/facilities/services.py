@@ -4,10 +4,13 @@ and the funding paid."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from gongzhi.core import clock
 from gongzhi.core.errors import NotFound
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
@@ -15,20 +18,24 @@ from gongzhi.core.permissions import require
 from . import rules
 from .compliance import missing_parameters
 from .errors import error
-from .geo import to_wgs84
+from .facilities_services import (  # noqa: F401  (the register's writes, re-exported)
+    facility_create,
+    facility_retire,
+    facility_update,
+    premises_create,
+    premises_retire,
+    premises_update,
+)
 from .models import (
-    Facility,
-    FacilityKind,
     Payment,
     Post,
     Premises,
     Purpose,
-    RoomUse,
     RuleKind,
     StaffPost,
     Standard,
-    Tenure,
 )
+from .parameters import clean as parameters_clean
 
 
 def _community(code: str) -> Region:
@@ -38,117 +45,69 @@ def _community(code: str) -> Region:
     return region
 
 
-def _area(value) -> Decimal:
-    try:
-        area = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise error("bad_area") from None
-    if not area.is_finite() or area <= 0 or area >= Decimal("1000000"):
-        raise error("bad_area")
-    return area.quantize(Decimal("0.01"))
-
-
-@transaction.atomic
-def premises_create(
-    *,
-    community: str,
-    name: str,
-    use: str,
-    area,
-    tenure: str = Tenure.OWNED,
-    handed_over: bool = False,
-    accessible: bool = False,
-    by,
-) -> Premises:
-    region = _community(community)
-    require(by, rules.MANAGE, region)
-    name = (name or "").strip()
-    if not name:
-        raise error("name_required")
-    if use not in RoomUse.values or tenure not in Tenure.values:
-        raise error("bad_choice")
-    if Premises.objects.filter(community=region, name=name).exists():
-        raise error("name_taken")
-    return Premises.objects.create(
-        community=region,
-        name=name[:60],
-        use=use,
-        area=_area(area),
-        tenure=tenure,
-        handed_over=bool(handed_over),
-        accessible=bool(accessible),
-    )
-
-
-@transaction.atomic
-def facility_create(
-    *,
-    community: str,
-    kind: str,
-    name: str,
-    latitude,
-    longitude,
-    hours: str = "",
-    operator: str = "",
-    datum: str = "wgs84",
-    by,
-) -> Facility:
-    """A service facility at a point; a point read from a consumer map in GCJ-02 (`datum="gcj02"`)
-    is stored as WGS-84, the platform's datum (Tianditu's tiles draw it without a shift)."""
-    region = _community(community)
-    require(by, rules.MANAGE, region)
-    name = (name or "").strip()
-    if not name:
-        raise error("name_required")
-    if kind not in FacilityKind.values:
-        raise error("bad_choice")
-    try:
-        lat, lng = float(latitude), float(longitude)
-    except (TypeError, ValueError):
-        raise error("bad_location") from None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or datum not in ("wgs84", "cgcs2000", "gcj02"):
-        raise error("bad_location")
-    lat, lng = to_wgs84(lat, lng, datum)
-    try:
-        with transaction.atomic():
-            return Facility.objects.create(
-                community=region,
-                kind=kind,
-                name=name[:60],
-                latitude=lat,
-                longitude=lng,
-                hours=hours[:40],
-                operator=operator[:60],
-            )
-    except IntegrityError:
-        raise error("name_taken") from None
+SCOPE_LENGTHS = (2, 4, 6, 9)  # province, city, district, street
 
 
 @transaction.atomic
 def standard_add(
-    *, code: str, title: str, source: str, kind: str, parameters: dict, scope: str = "", unit_price=0, by
+    *,
+    code: str,
+    title: str,
+    source: str,
+    kind: str,
+    parameters: dict,
+    scope: str = "",
+    unit_price=0,
+    in_force_from=None,
+    by,
 ) -> Standard:
-    """A new version of a standard (versions are kept; compliance uses the newest)."""
-    require(by, rules.STANDARDS, Region(code=scope, level=1) if scope else None)
+    """A new version of a standard (older versions are kept; compliance uses, for each code, the
+    newest version in force whose scope covers the community). Only within the adder's scope:
+    district staff for their district, nationwide only for whoever holds it everywhere."""
+    require(by, rules.STANDARDS)
+    code = (code or "").strip().lower()
+    if not code or len(code) > 40 or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", code):
+        raise error("code_required")
+    title, source = (title or "").strip(), (source or "").strip()
+    if not title:
+        raise error("title_required")
+    if not source:
+        raise error("source_required")
+    scope = (scope or "").strip()
+    if scope and (not scope.isdigit() or len(scope) not in SCOPE_LENGTHS):
+        raise error("bad_scope")
+    if not rules.may_add_standard(by, scope):
+        raise error("bad_scope")
     if kind not in RuleKind.values:
         raise error("bad_choice")
-    if missing := missing_parameters(kind, parameters):
+    clean = parameters_clean(kind, parameters)
+    if missing := missing_parameters(kind, clean):  # the rules' own list, a second guard
         raise error("bad_parameters", missing="、".join(missing))
+    try:
+        price = Decimal(str(unit_price if unit_price not in (None, "") else 0).strip())
+    except (InvalidOperation, ValueError):
+        raise error("bad_price") from None
+    if not price.is_finite() or price < 0 or price >= Decimal("100000000"):
+        raise error("bad_price")
+    start = _date(in_force_from) if in_force_from else timezone.localdate(clock.now())
     # Lock the code's versions, then read the newest again: a version added by whoever held the
     # lock before is seen by this second statement (READ COMMITTED).
     list(Standard.objects.select_for_update().filter(code=code).values_list("pk", flat=True))
     last = Standard.objects.filter(code=code).order_by("-version").first()
+    if last is not None and last.kind != kind:
+        raise error("kind_changed")
     try:
         with transaction.atomic():
             return Standard.objects.create(
                 code=code,
                 version=(last.version + 1) if last else 1,
-                title=title,
-                source=source,
+                title=title[:100],
+                source=source[:200],
                 kind=kind,
-                parameters=parameters,
+                parameters=clean,
                 scope=scope,
-                unit_price=Decimal(str(unit_price)),
+                unit_price=price.quantize(Decimal("0.01")),
+                in_force_from=start,
             )
     except IntegrityError:  # another version of a new code was added at the same moment
         raise error("standard_changed") from None
@@ -269,6 +228,8 @@ def premises_link_space(*, premises: int, space: int | None, by) -> Premises:
     if room is None:
         raise NotFound()
     require(by, rules.MANAGE, room.community, hide=True)
+    if room.retired_on is not None:
+        raise error("retired")
     target = None
     if space:
         target = Space.objects.filter(pk=space).first()

@@ -80,6 +80,9 @@ def community(request, code: str):
                 for p in selectors.premises_list(user=request.user, prefix=code).select_related("space")
             ],
             "facilities": selectors.facility_list(user=request.user, prefix=code),
+            "retired_rooms": selectors.premises_list(user=request.user, prefix=code, retired=True),
+            "retired_facilities": selectors.facility_list(user=request.user, prefix=code, retired=True),
+            "may_manage": rules.may_manage(request.user, code),
         },
     )
 
@@ -88,7 +91,11 @@ def community(request, code: str):
 @require_GET
 def standards(request):
     require(request.user, rules.VIEW)
-    return render(request, "facilities/standards.html", {"standards": Standard.objects.all()})
+    return render(
+        request,
+        "facilities/standards.html",
+        {"standards": Standard.objects.all(), "may_add": request.user.has_perm(rules.STANDARDS)},
+    )
 
 
 def _pcts(cov) -> list:
