@@ -17,7 +17,7 @@ from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
 
-from . import poll_services, rules, selectors, services
+from . import poll_services, resolution_services, rules, selectors, services
 from .discussion import MAX_DEPTH
 from .eligibility import household_of
 from .errors import error
@@ -233,7 +233,8 @@ def _topic_context(request, topic: Topic) -> dict:
         "events": topic.events.all(),
         "demand_count": topic.demand_links.count(),
         "households": selectors.households_behind(topic),
-        "resolution": getattr(topic, "resolution", None) if topic.state in ("decided", "closed") else None,
+        "resolution": selectors.resolution_of(topic) if topic.state in ("decided", "closed") else None,
+        **_handing_context(topic, actions),
         "referrals": topic.referrals.select_related("to_council", "from_council"),
         "targets": related,
         "siblings": Topic.objects.filter(council=topic.council, state__in=["proposed", "agenda"]).exclude(
@@ -249,6 +250,24 @@ def _topic_context(request, topic: Topic) -> dict:
         and topic.supports.filter(household=household_of(request.user)).exists(),
         **_discussion_context(request, topic),
     }
+
+
+def _handing_context(topic: Topic, actions) -> dict:
+    """The choices of the two ways to hand a resolution on, when the guard allows them."""
+    from . import resolution_services as rs
+
+    out: dict = {}
+    if "task" in actions:
+        from gongzhi.demands.selectors import category_leaves
+
+        out["task_communities"] = rs.task_communities(topic)
+        out["task_units"] = rs.task_units(topic.community_id or topic.region_id)
+        out["task_categories"] = category_leaves().order_by("parent__code", "code")
+    if "project" in actions:
+        from gongzhi.budgeting.selectors import collecting_rounds
+
+        out["project_rounds"] = collecting_rounds(topic.region_id)
+    return out
 
 
 def _my_rating(user, topic: Topic):
@@ -342,6 +361,19 @@ def topic_act(request, pk: int, step: str):
             services.resolution_report(by=request.user, topic=topic, report=p.get("report", ""))
         elif step == "rate":
             services.topic_satisfaction_answer(by=request.user, topic=topic, answer=p.get("answer", ""))
+        elif step == "task":
+            resolution_services.resolution_task_create(
+                by=request.user,
+                topic=topic,
+                unit_id=_int(p.get("unit")),
+                category_code=p.get("category", ""),
+                community_code=p.get("community", ""),
+                note=p.get("note", ""),
+            )
+        elif step == "project":
+            resolution_services.resolution_project_create(
+                by=request.user, topic=topic, cost=p.get("cost", ""), round_id=_int(p.get("round"))
+            )
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
