@@ -412,19 +412,12 @@ def mine(request):
 def poll_detail(request, pk: int):
     poll = selectors.poll_get(user=request.user, pk=pk)
     if request.method == "POST":
+        # Paper ballots have their own page (paper_views.poll_paper): codes issued and entered there.
         action = request.POST.get("action", "vote")
         try:
             if action == "vote":
                 poll_services.ballot_cast(by=request.user, poll=poll, option_id=request.POST.get("option"))
                 messages.success(request, _("投票成功，谢谢您的参与。"))
-            elif action == "paper":
-                poll_services.paper_ballot_enter(
-                    by=request.user,
-                    poll=poll,
-                    code=request.POST.get("code", ""),
-                    option_id=request.POST.get("option"),
-                )
-                messages.success(request, _("纸质选票已录入。"))
             elif action == "open":
                 poll_services.poll_open(by=request.user, poll=poll)
             elif action == "close":
