@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.schemas import ErrorOut
@@ -435,7 +435,7 @@ def resolution_task(request, topic_id: int, payload: TaskIn):
         community_code=payload.community,
         note=payload.note,
     )
-    return 201, _resolution(request, topic)
+    return Status(201, _resolution(request, topic))
 
 
 @router.post(
@@ -450,4 +450,4 @@ def resolution_project(request, topic_id: int, payload: ProjectIn):
     resolution_services.resolution_project_create(
         by=request.auth, topic=topic, cost=payload.cost, round_id=payload.round_id
     )
-    return 201, _resolution(request, topic)
+    return Status(201, _resolution(request, topic))

@@ -10,6 +10,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongzhi.core import clock
@@ -220,6 +221,21 @@ def poll_new(request, pk: int):
     )
 
 
+# The topic's timeline in words: a step's label, or these for what is not a step.
+EVENT_LABELS = {
+    "propose": gettext_lazy("提出议题"),
+    "supports": gettext_lazy("登记支持户数"),
+    "merged_in": gettext_lazy("并入议题"),
+    "discussion_open": gettext_lazy("开放网上讨论"),
+    "discussion_close": gettext_lazy("截止网上讨论"),
+}
+
+
+def _event_label(kind: str):
+    step = TOPIC.steps.get(kind)
+    return EVENT_LABELS.get(kind) or (step.label if step is not None else kind)
+
+
 def _topic_context(request, topic: Topic) -> dict:
     actions = TOPIC.allowed(topic, request.user)
     related = []
@@ -230,7 +246,7 @@ def _topic_context(request, topic: Topic) -> dict:
         "topic": topic,
         "actions": actions,
         "labels": {k: s.label for k, s in TOPIC.steps.items()},
-        "events": topic.events.all(),
+        "events": [(e, _event_label(e.kind)) for e in topic.events.all()],
         "demand_count": topic.demand_links.count(),
         "households": selectors.households_behind(topic),
         "resolution": selectors.resolution_of(topic) if topic.state in ("decided", "closed") else None,

@@ -320,6 +320,8 @@ def test_project_link_both_ways(topic, staff, collecting_round, client):
     assert 'data-testid="resolution-project"' in page and f"/budgeting/{collecting_round.pk}/" in page
     page = client.get(f"/budgeting/{collecting_round.pk}/").content.decode()
     assert 'data-testid="from-resolution"' in page and f"/deliberation/topic/{topic.pk}/" in page
+    rows = client.get(f"/api/budgeting/rounds/{collecting_round.pk}").json()["projects"]
+    assert [p["resolution_topic_id"] for p in rows] == [topic.pk]
 
 
 # ------------------------------------------------------------------ API
