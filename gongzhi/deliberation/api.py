@@ -382,16 +382,15 @@ def _resolution(request, topic) -> dict:
     if r is None:
         raise NotFound()
     task = project = None
-    if r.task_id:
-        t = r.task
+    t, p = r.task, r.project
+    if t is not None:
         task = {
             "id": t.pk,
             "tracking_code": t.tracking_code,
             "state": t.state,
-            "unit": t.unit.name if t.unit_id else "",
+            "unit": t.unit.name if t.unit is not None else "",
         }
-    if r.project_id:
-        p = r.project
+    if p is not None:
         project = {
             "id": p.pk,
             "round_id": p.round_id,

@@ -50,12 +50,11 @@ def handed_refusal(topic: Topic):
     )
     if resolution is None:
         return None
-    if resolution.task_id:
-        task = resolution.task
-        unit = task.unit.name if task.unit_id else gettext("承办单位")
+    task, project = resolution.task, resolution.project
+    if task is not None:
+        unit = task.unit.name if task.unit is not None else gettext("承办单位")
         return error("already_task", at=_at(resolution.handed_at), unit=unit, code=task.tracking_code)
-    if resolution.project_id:
-        project = resolution.project
+    if project is not None:
         return error(
             "already_project", at=_at(resolution.handed_at), title=project.title, round=project.round.title
         )
