@@ -25,6 +25,8 @@ class ProjectOut(Schema):
     votes: int
     selected: bool
     explanation: str
+    # Made from a council's resolution (deliberation): the topic it was decided on.
+    resolution_topic_id: int | None = None
 
 
 class RoundOut(Schema):
@@ -71,8 +73,9 @@ def _round(request, r) -> dict:
                 "votes": p.votes,
                 "selected": p.selected,
                 "explanation": p.explanation,
+                "resolution_topic_id": getattr(getattr(p, "from_resolution", None), "topic_id", None),
             }
-            for p in visible.order_by("id")
+            for p in visible.select_related("from_resolution").order_by("id")
         ],
         "allowed_actions": ROUND.allowed(r, request.auth),
     }

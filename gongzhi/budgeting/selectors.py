@@ -30,3 +30,11 @@ def round_get(*, user, pk: int) -> Round:
     if r is None:
         raise NotFound()
     return r
+
+
+def collecting_rounds(region_code: str):
+    """Rounds of exactly this region (a community or a street) now collecting proposals: where a
+    council's resolution may become a project (deliberation's resolution_services)."""
+    from .models import Phase
+
+    return Round.objects.filter(region_id=region_code, phase=Phase.COLLECT).order_by("-id")

@@ -87,7 +87,8 @@ def round_detail(request, pk: int):
         return HttpResponseRedirect(reverse("budgeting:round", args=[r.pk]))
     actions = ROUND.allowed(r, request.user)
     refusal = ROUND.refusal("vote", r, request.user) if r.phase == Phase.VOTING else None
-    projects = r.projects.all()
+    # A project made from a council's resolution links back to it (deliberation's resolution_services).
+    projects = r.projects.select_related("from_resolution")
     if r.phase in (Phase.VOTING,) and "review" not in actions:
         projects = projects.filter(state="feasible")
     results = r.results if r.phase in (Phase.RESULTS, Phase.IMPLEMENTATION) else {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from gongzhi.core.api_auth import api_auth
 from gongzhi.core.schemas import ErrorOut
@@ -346,3 +346,107 @@ def topic_satisfaction_answer(request, topic_id: int, payload: SatisfactionIn):
     services.topic_satisfaction_answer(by=request.auth, topic=topic, answer=payload.answer)
     topic.refresh_from_db()
     return _satisfaction(request, topic)
+
+
+# ------------------------------------------------------------------ a resolution handed on
+
+
+class ResolutionOut(Schema):
+    topic_id: int
+    text: str
+    owner: str
+    deadline: dt.date
+    progress: int
+    state: str
+    task: dict | None
+    project: dict | None
+    allowed_actions: list[str]
+
+
+class TaskIn(Schema):
+    unit_id: int
+    category: str
+    community: str = ""
+    note: str = ""
+
+
+class ProjectIn(Schema):
+    cost: int
+    round_id: int | None = None
+
+
+def _resolution(request, topic) -> dict:
+    from gongzhi.core.errors import NotFound
+
+    r = selectors.resolution_of(topic)
+    if r is None:
+        raise NotFound()
+    task = project = None
+    t, p = r.task, r.project
+    if t is not None:
+        task = {
+            "id": t.pk,
+            "tracking_code": t.tracking_code,
+            "state": t.state,
+            "unit": t.unit.name if t.unit is not None else "",
+        }
+    if p is not None:
+        project = {
+            "id": p.pk,
+            "round_id": p.round_id,
+            "title": p.title,
+            "state": p.state,
+            "cost": int(p.cost),
+        }
+    return {
+        "topic_id": topic.pk,
+        "text": r.text,
+        "owner": r.owner,
+        "deadline": r.deadline,
+        "progress": r.progress,
+        "state": r.state,
+        "task": task,
+        "project": project,
+        # The same guard as the topic page's two forms and the services.
+        "allowed_actions": TOPIC.allowed(topic, request.auth, names=["task", "project"]),
+    }
+
+
+@router.get("/topics/{topic_id}/resolution", response={200: ResolutionOut, **ERRORS})
+def resolution_get(request, topic_id: int):
+    return _resolution(request, selectors.topic_get(user=request.auth, pk=topic_id))
+
+
+@router.post(
+    "/topics/{topic_id}/resolution/task",
+    response={201: ResolutionOut, **ERRORS},
+    summary="Hand the resolution to a unit as a task (once)",
+)
+def resolution_task(request, topic_id: int, payload: TaskIn):
+    from . import resolution_services
+
+    topic = selectors.topic_get(user=request.auth, pk=topic_id)
+    resolution_services.resolution_task_create(
+        by=request.auth,
+        topic=topic,
+        unit_id=payload.unit_id,
+        category_code=payload.category,
+        community_code=payload.community,
+        note=payload.note,
+    )
+    return Status(201, _resolution(request, topic))
+
+
+@router.post(
+    "/topics/{topic_id}/resolution/project",
+    response={201: ResolutionOut, **ERRORS},
+    summary="Make the resolution a 微实事 project of a round collecting proposals (once)",
+)
+def resolution_project(request, topic_id: int, payload: ProjectIn):
+    from . import resolution_services
+
+    topic = selectors.topic_get(user=request.auth, pk=topic_id)
+    resolution_services.resolution_project_create(
+        by=request.auth, topic=topic, cost=payload.cost, round_id=payload.round_id
+    )
+    return Status(201, _resolution(request, topic))

@@ -142,6 +142,7 @@ def _build(ctx) -> None:
                     by=staff, topic=t, report="已落实完毕，居民代表现场验收。", at=at + dt.timedelta(days=8)
                 )
     _satisfaction(decided[:3], resident, rng)
+    handed = _task_from_resolution(staff, decided[3:4])
     open_topics = [t for t in topics if t.__class__.objects.get(pk=t.pk).state in ("proposed", "agenda")]
     if open_topics:
         with clock.at(now - dt.timedelta(days=2)):
@@ -158,9 +159,46 @@ def _build(ctx) -> None:
 
     _polls(ps, staff, council, now, rng)
     ctx.out(
-        f"  议事会 {2 + len(groups)} 个，议题 {council.topics.count()} 个，"
+        f"  议事会 {2 + len(groups)} 个，议题 {council.topics.count()} 个，交办任务 {handed} 件，"
         f"用时 {time.perf_counter() - started:.1f} 秒"
     )
+
+
+# The demand category a task made from a demo topic's resolution is filed under.
+TASK_CATEGORIES = {
+    "3号楼楼道堆物清理": "security-fire",
+    "小区电动车充电桩增设": "traffic-ebike",
+    "老旧小区加装电梯意向征集": "urban-elevator",
+    "广场舞噪音时段约定": "env-noise",
+    "小区停车位划线与管理": "traffic-parking",
+    "垃圾分类投放点调整": "env-sorting",
+    "宠物文明饲养公约": "community-pets",
+    "雨季排水沟清淤": "urban-drainage",
+}
+
+
+def _task_from_resolution(staff, topics) -> int:
+    """One resolution of 军门社区 already handed to the community's unit as a task (议事决议交办):
+    a proactive demand, dispatched a day after the decision, waiting to be signed for."""
+    from gongzhi.core import clock
+    from gongzhi.demands.models import HandlingUnit
+
+    from . import resolution_services as rs
+    from .models import Resolution
+
+    unit = HandlingUnit.objects.filter(region_id=COMMUNITY, kind="community", active=True).first()
+    if unit is None or not topics:
+        return 0
+    resolution = Resolution.objects.get(topic=topics[0])
+    with clock.at(resolution.adopted_at + dt.timedelta(days=1)):
+        rs.resolution_task_create(
+            by=staff,
+            topic=topics[0],
+            unit_id=unit.pk,
+            category_code=TASK_CATEGORIES.get(topics[0].title, "property-public-repair"),
+            note="请按议事会决议落实，并在期限内答复。",
+        )
+    return 1
 
 
 def _members(s, staff, council, groups, resident, head, today):

@@ -64,6 +64,19 @@ MESSAGES = {
     "satisfaction_not_asked": _("只有提出这件事的诉求人家庭和关注（支持）这个议题的家庭可以评价。"),
     "satisfaction_answer": _("请选择满意、基本满意或不满意。"),
     "already_rated": _("您家已经评价过这个议题（每户只能评价一次）。"),
+    # a resolution handed on: a task for a unit, or a 微实事 project (resolution_services.py)
+    "already_task": _("这项决议已于 %(at)s 交办给%(unit)s（任务编号 %(code)s），每项决议只能交办一次。"),
+    "already_project": _("这项决议已于 %(at)s 转为微实事项目“%(title)s”（%(round)s），每项决议只能转一次。"),
+    "no_collecting_round": _(
+        "%(region)s目前没有正在征集项目的微实事，不能转为项目。请先建立一轮微实事，或等下一轮开始征集。"
+    ),
+    "task_no_intake": _("您没有在该社区交办任务（受理和派单）的权限。"),
+    "task_community": _("请选择任务所在的社区（须在本议事会辖区内）。"),
+    "task_unit": _("请选择一个服务该社区的承办单位。"),
+    "task_category": _("请选择诉求分类（须选到小类）。"),
+    "task_note": _("交办说明不超过 300 字。"),
+    "project_round": _("请选择本辖区正在征集项目的一轮微实事。"),
+    "project_cost": _("请填写估算费用：正整数，单位元。"),
     # meetings
     "meeting_wrong_state": _("会议当前状态为“%(state)s”，不能%(step)s。"),
     "meeting_title": _("请填写会议名称。"),
@@ -103,6 +116,9 @@ STATUSES = {
     "code_used": 409,
     "already_supported": 409,
     "already_rated": 409,
+    "already_task": 409,
+    "already_project": 409,
+    "no_collecting_round": 409,
     "wrong_state": 409,
     "poll_wrong_state": 409,
 }

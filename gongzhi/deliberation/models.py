@@ -304,11 +304,34 @@ class Resolution(models.Model):
     adopted_at = models.DateTimeField(_("通过时间"), default=clock.now)
     report = models.TextField(_("反馈"), blank=True)
     reported_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    # A resolution is carried out either as a task handed to a unit (a demand on the proactive
+    # channel, dispatched through the demands services) or as a 微实事 project: once, one or the
+    # other (the one-to-one fields and the check below; resolution_services.py).
+    task = models.OneToOneField(
+        "demands.Demand",
+        verbose_name=_("交办任务"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="from_resolution",
+    )
+    project = models.OneToOneField(
+        "budgeting.Project",
+        verbose_name=_("微实事项目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="from_resolution",
+    )
+    handed_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-adopted_at"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="resolution_progress_max"),
+            models.CheckConstraint(
+                condition=Q(task__isnull=True) | Q(project__isnull=True), name="resolution_task_or_project"
+            ),
         ]
 
 

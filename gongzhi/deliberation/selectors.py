@@ -88,8 +88,21 @@ def poll_get(*, user, pk: int) -> Poll:
 
 
 def resolutions(*, user, council: Council | None = None):
-    qs = Resolution.objects.filter(topic__in=topics(user=user, council=council)).select_related("topic")
+    qs = Resolution.objects.filter(topic__in=topics(user=user, council=council)).select_related(
+        "topic", "task__unit", "project__round"
+    )
     return qs
+
+
+def resolution_of(topic: Topic) -> Resolution | None:
+    """A topic's resolution with what it was handed on as: the task (its unit and state) or the
+    微实事 project (its round)."""
+    return (
+        Resolution.objects.select_related("task__unit", "project__round")
+        .prefetch_related("milestones")
+        .filter(topic=topic)
+        .first()
+    )
 
 
 def households_behind(topic: Topic) -> int:

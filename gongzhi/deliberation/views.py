@@ -10,6 +10,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongzhi.core import clock
@@ -17,7 +18,7 @@ from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
 
-from . import poll_services, rules, selectors, services
+from . import poll_services, resolution_services, rules, selectors, services
 from .discussion import MAX_DEPTH
 from .eligibility import household_of
 from .errors import error
@@ -220,6 +221,21 @@ def poll_new(request, pk: int):
     )
 
 
+# The topic's timeline in words: a step's label, or these for what is not a step.
+EVENT_LABELS = {
+    "propose": gettext_lazy("提出议题"),
+    "supports": gettext_lazy("登记支持户数"),
+    "merged_in": gettext_lazy("并入议题"),
+    "discussion_open": gettext_lazy("开放网上讨论"),
+    "discussion_close": gettext_lazy("截止网上讨论"),
+}
+
+
+def _event_label(kind: str):
+    step = TOPIC.steps.get(kind)
+    return EVENT_LABELS.get(kind) or (step.label if step is not None else kind)
+
+
 def _topic_context(request, topic: Topic) -> dict:
     actions = TOPIC.allowed(topic, request.user)
     related = []
@@ -230,10 +246,11 @@ def _topic_context(request, topic: Topic) -> dict:
         "topic": topic,
         "actions": actions,
         "labels": {k: s.label for k, s in TOPIC.steps.items()},
-        "events": topic.events.all(),
+        "events": [(e, _event_label(e.kind)) for e in topic.events.all()],
         "demand_count": topic.demand_links.count(),
         "households": selectors.households_behind(topic),
-        "resolution": getattr(topic, "resolution", None) if topic.state in ("decided", "closed") else None,
+        "resolution": selectors.resolution_of(topic) if topic.state in ("decided", "closed") else None,
+        **_handing_context(topic, actions),
         "referrals": topic.referrals.select_related("to_council", "from_council"),
         "targets": related,
         "siblings": Topic.objects.filter(council=topic.council, state__in=["proposed", "agenda"]).exclude(
@@ -249,6 +266,24 @@ def _topic_context(request, topic: Topic) -> dict:
         and topic.supports.filter(household=household_of(request.user)).exists(),
         **_discussion_context(request, topic),
     }
+
+
+def _handing_context(topic: Topic, actions) -> dict:
+    """The choices of the two ways to hand a resolution on, when the guard allows them."""
+    from . import resolution_services as rs
+
+    out: dict = {}
+    if "task" in actions:
+        from gongzhi.demands.selectors import category_leaves
+
+        out["task_communities"] = rs.task_communities(topic)
+        out["task_units"] = rs.task_units(topic.community_id or topic.region_id)
+        out["task_categories"] = category_leaves().order_by("parent__code", "code")
+    if "project" in actions:
+        from gongzhi.budgeting.selectors import collecting_rounds
+
+        out["project_rounds"] = collecting_rounds(topic.region_id)
+    return out
 
 
 def _my_rating(user, topic: Topic):
@@ -342,6 +377,19 @@ def topic_act(request, pk: int, step: str):
             services.resolution_report(by=request.user, topic=topic, report=p.get("report", ""))
         elif step == "rate":
             services.topic_satisfaction_answer(by=request.user, topic=topic, answer=p.get("answer", ""))
+        elif step == "task":
+            resolution_services.resolution_task_create(
+                by=request.user,
+                topic=topic,
+                unit_id=_int(p.get("unit")),
+                category_code=p.get("category", ""),
+                community_code=p.get("community", ""),
+                note=p.get("note", ""),
+            )
+        elif step == "project":
+            resolution_services.resolution_project_create(
+                by=request.user, topic=topic, cost=p.get("cost", ""), round_id=_int(p.get("round"))
+            )
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
@@ -380,19 +428,12 @@ def mine(request):
 def poll_detail(request, pk: int):
     poll = selectors.poll_get(user=request.user, pk=pk)
     if request.method == "POST":
+        # Paper ballots have their own page (paper_views.poll_paper): codes issued and entered there.
         action = request.POST.get("action", "vote")
         try:
             if action == "vote":
                 poll_services.ballot_cast(by=request.user, poll=poll, option_id=request.POST.get("option"))
                 messages.success(request, _("投票成功，谢谢您的参与。"))
-            elif action == "paper":
-                poll_services.paper_ballot_enter(
-                    by=request.user,
-                    poll=poll,
-                    code=request.POST.get("code", ""),
-                    option_id=request.POST.get("option"),
-                )
-                messages.success(request, _("纸质选票已录入。"))
             elif action == "open":
                 poll_services.poll_open(by=request.user, poll=poll)
             elif action == "close":

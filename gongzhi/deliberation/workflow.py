@@ -51,6 +51,26 @@ def _not_yet_rated(topic, user, now):
     return None
 
 
+def _not_handed(topic, user, now):
+    """A resolution is handed on once: as a task for a unit or as a 微实事 project, not both."""
+    from .resolution_services import handed_refusal
+
+    return handed_refusal(topic)
+
+
+def _may_take_in(topic, user, now):
+    """Handing to a unit takes in and dispatches a demand: the demands app's own permissions."""
+    from .resolution_services import task_permission_refusal
+
+    return task_permission_refusal(topic, user)
+
+
+def _round_collecting(topic, user, now):
+    from .resolution_services import round_refusal
+
+    return round_refusal(topic)
+
+
 def _topic_wrong_state(topic, step):
     return error("wrong_state", state=topic.get_state_display(), step=TOPIC.steps[step].label)
 
@@ -69,6 +89,21 @@ TOPIC = Workflow(
         "decide": Step(_("形成决议"), (S.AGENDA,), S.DECIDED, rules.MANAGE),
         "progress": Step(_("填报进展"), (S.DECIDED,), None, rules.MANAGE, (_has_resolution,)),
         "report": Step(_("反馈办结"), (S.DECIDED,), S.CLOSED, rules.MANAGE, (_has_resolution,)),
+        # A resolution handed on, once: staff who manage the council (resolution_services.py).
+        "task": Step(
+            _("交办承办单位"),
+            (S.DECIDED,),
+            None,
+            rules.COUNCIL,
+            (_has_resolution, _not_handed, _may_take_in),
+        ),
+        "project": Step(
+            _("转为微实事项目"),
+            (S.DECIDED,),
+            None,
+            rules.COUNCIL,
+            (_has_resolution, _not_handed, _round_collecting),
+        ),
         # After the report-back: the households asked say how satisfied they are, once.
         "rate": Step(_("评价满意度"), (S.CLOSED,), None, rules.VOTE, (_asked, _not_yet_rated)),
     },

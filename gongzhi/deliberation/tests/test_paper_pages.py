@@ -142,3 +142,18 @@ def test_poll_page_links_to_paper_page_for_staff_only(poll, staff, voters, clien
     assert 'data-testid="paper-link"' in client.get(f"/deliberation/poll/{poll.pk}/").content.decode()
     client.force_login(voters[0])
     assert 'data-testid="paper-link"' not in client.get(f"/deliberation/poll/{poll.pk}/").content.decode()
+
+
+def test_one_path_for_paper_ballots(poll, staff, client):
+    """The poll page only links to the paper-ballot page: it has no entry form of its own, and a
+    paper entry posted to it is not found (nothing recorded)."""
+    codes = dict(ps.paper_codes_issue(by=staff, poll=poll))
+    client.force_login(staff)
+    page = client.get(f"/deliberation/poll/{poll.pk}/").content.decode()
+    assert 'data-action="paper"' not in page and 'name="code"' not in page
+    r = client.post(
+        f"/deliberation/poll/{poll.pk}/",
+        {"action": "paper", "code": next(iter(codes.values())), "option": _option(poll)},
+    )
+    assert r.status_code == 404
+    assert VoteRecord.objects.filter(channel="paper").count() == 0

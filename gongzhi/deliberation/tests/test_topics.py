@@ -9,10 +9,12 @@ import pytest
 
 from gongzhi.core import clock
 from gongzhi.core.errors import ApplicationError
+from gongzhi.deliberation import resolution_services
 from gongzhi.deliberation import services as s
 from gongzhi.deliberation.eligibility import household_of
 from gongzhi.deliberation.models import Notice, Topic, TopicSupport
 from gongzhi.deliberation.workflow import TOPIC
+from gongzhi.demands.models import HandlingUnit
 
 from .conftest import JUNMEN
 
@@ -252,6 +254,13 @@ def _try(step, topic, user, councils):
         "progress": lambda: s.resolution_progress(by=user, topic=topic, text="x", progress=60),
         "report": lambda: s.resolution_report(by=user, topic=topic, report="x"),
         "support": lambda: s.topic_support(by=user, topic=topic),
+        "task": lambda: resolution_services.resolution_task_create(
+            by=user,
+            topic=topic,
+            unit_id=HandlingUnit.objects.get(region_id=JUNMEN, kind="community").pk,
+            category_code="property-leaks",
+        ),
+        "project": lambda: resolution_services.resolution_project_create(by=user, topic=topic, cost=1000),
     }[step]
     from django.db import transaction
 
@@ -271,6 +280,13 @@ class _Rollback(Exception):
 
 @pytest.mark.parametrize("state", STATES)
 def test_guard_agreement(state, councils, staff, make_user, make_resident, client, other_community):
+    from gongzhi.budgeting import services as bs
+    from gongzhi.core.models import Region
+    from gongzhi.demands.units import unit_for_region
+
+    junmen = Region.objects.get(code=JUNMEN)
+    unit_for_region(junmen)
+    bs.round_create(by=staff, region=junmen, title="微实事", budget=10000)
     topic = _topic_in(state, councils, staff)
     users = [
         make_resident() if r == "resident" else make_user(r, other_community.code if c == "OTHER" else c)
@@ -281,6 +297,9 @@ def test_guard_agreement(state, councils, staff, make_user, make_resident, clien
         client.force_login(user)
         page = client.get(f"/deliberation/topic/{topic.pk}/")
         html = page.content.decode() if page.status_code == 200 else ""
+        api = client.get(f"/api/deliberation/topics/{topic.pk}/resolution")
+        if api.status_code == 200:  # the API's allowed_actions: the same guard
+            assert api.json()["allowed_actions"] == [x for x in ("task", "project") if x in allowed]
         for step in [
             "support",
             "agenda",
@@ -291,6 +310,8 @@ def test_guard_agreement(state, councils, staff, make_user, make_resident, clien
             "decide",
             "progress",
             "report",
+            "task",
+            "project",
         ]:
             ok = _try(step, Topic.objects.get(pk=topic.pk), user, councils)
             assert ok == (step in allowed), (state, user, step)
