@@ -44,6 +44,14 @@ def _council_form(p, council=None) -> dict:
     }
 
 
+EDITABLE = ("name", "support_threshold", "boundary", "refers", "quorum", "premoderation")
+
+
+def _editable(form: dict) -> dict:
+    """What both creating and editing a council pass to the services."""
+    return {k: form[k] for k in EDITABLE}
+
+
 def _fail(request, exc: ApplicationError) -> None:
     if exc.status in (403, 404):
         raise exc
@@ -68,13 +76,8 @@ def council_new(request):
                 by=request.user,
                 region=region,
                 level=form["level"],
-                name=form["name"],
                 building=building,
-                support_threshold=form["support_threshold"],
-                boundary=form["boundary"],
-                refers=form["refers"],
-                quorum=form["quorum"],
-                premoderation=form["premoderation"],
+                **_editable(form),
             )
         except ApplicationError as exc:
             _fail(request, exc)
@@ -106,12 +109,7 @@ def council_edit(request, pk: int):
             cs.council_update(
                 by=request.user,
                 council=council,
-                name=form["name"],
-                support_threshold=form["support_threshold"],
-                boundary=form["boundary"],
-                refers=form["refers"],
-                quorum=form["quorum"],
-                premoderation=form["premoderation"],
+                **_editable(form),
             )
         except ApplicationError as exc:
             _fail(request, exc)
