@@ -30,7 +30,7 @@ def in_thread(fn: Callable, *args):
 
     t = threading.Thread(target=target)
     t.start()
-    t.join(timeout=120)
+    t.join(timeout=300)
     if "error" in box:
         raise box["error"]
     return box.get("value")

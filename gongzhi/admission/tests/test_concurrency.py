@@ -14,29 +14,11 @@ import pytest
 from django.db import connection, connections
 
 from gongzhi.core.errors import ApplicationError
+from tests.concurrency import in_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 JUNMEN = "350102004001"
-
-
-def in_thread(fn, *args):
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:  # re-raised in the caller
-            box["error"] = exc
-        finally:
-            connections.close_all()
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join(timeout=120)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
 
 
 def race(n: int, fn) -> list:

@@ -12,26 +12,9 @@ import uuid
 import pytest
 from django.db import OperationalError, connection, connections
 
+from tests.concurrency import in_thread
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
-
-def in_thread(fn, *args):
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:
-            box["error"] = exc
-        finally:
-            connections.close_all()
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join(timeout=120)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
 
 
 def _setup(tag):

@@ -16,27 +16,9 @@ import uuid
 import pytest
 from django.db import connection, connections
 
+from tests.concurrency import in_thread
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
-
-def in_thread(fn, *args):
-    """Run fn on a fresh connection in another thread and return its result."""
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:  # re-raised in the caller
-            box["error"] = exc
-        finally:
-            connections.close_all()
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join(timeout=60)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
 
 
 def _setup(tag: str):

@@ -10,28 +10,11 @@ import uuid
 import pytest
 from django.db import connection, connections
 
+from tests.concurrency import in_thread
+
 from .conftest import CIVIL_CODES, CIVIL_COLUMNS, csv_bytes, row
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
-
-def in_thread(fn, *args):
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            box["error"] = exc
-        finally:
-            connections.close_all()
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join(timeout=300)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
 
 
 def _setup(tag: str) -> dict:

@@ -11,27 +11,10 @@ import uuid
 import pytest
 from django.db import connection, connections
 
+from tests.concurrency import in_thread
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 C = "350102004001"
-
-
-def in_thread(fn, *args):
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:
-            box["error"] = exc
-        finally:
-            connections.close_all()
-
-    t = threading.Thread(target=target)
-    t.start()
-    t.join(timeout=60)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
 
 
 def _setup(tag):
