@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gongzhi.core import clock
-from gongzhi.core.errors import ApplicationError, NotFound
+from gongzhi.core.errors import NotFound
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scoped
+from gongzhi.web.forms import submit
 
 from . import bookings, lists, selectors, services
 from .forms import (
@@ -29,11 +30,6 @@ from .forms import (
 )
 from .models import CommitteeMember, Need, Organization, OrganizationKind, OwnersCommittee
 from .rules import MANAGE, MANAGE_SPACES, VIEW
-
-
-def _refused(exc: ApplicationError) -> bool:
-    """A refusal the form shows (403 and 404 go to the error pages)."""
-    return exc.status not in (403, 404)
 
 
 def _region(code: str) -> Region:
@@ -57,13 +53,12 @@ def organization_new(request):
     kind = request.GET.get("kind", OrganizationKind.SOCIAL_ORGANIZATION)
     form = OrganizationForm(request.POST or None, user=request.user, initial={"kind": kind})
     if request.method == "POST" and form.is_valid():
-        try:
-            org = services.organization_register(by=request.user, **_org_args(form.cleaned_data))
-        except ApplicationError as exc:
-            if not _refused(exc):
-                raise
-            add_service_error(form, exc)
-        else:
+        ok, org = submit(
+            form,
+            lambda: services.organization_register(by=request.user, **_org_args(form.cleaned_data)),
+            show=add_service_error,
+        )
+        if ok:
             messages.success(request, _("已登记：%(name)s。") % {"name": org.name})
             return redirect("organizations:organization_detail", pk=org.pk)
     return render(
@@ -82,13 +77,14 @@ def organization_edit(request, pk: int):
     require(request.user, MANAGE, org)
     form = OrganizationForm(request.POST or None, user=request.user, initial=OrganizationForm.initial_of(org))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.organization_update(by=request.user, organization=org, **_org_args(form.cleaned_data))
-        except ApplicationError as exc:
-            if not _refused(exc):
-                raise
-            add_service_error(form, exc)
-        else:
+        ok, _saved = submit(
+            form,
+            lambda: services.organization_update(
+                by=request.user, organization=org, **_org_args(form.cleaned_data)
+            ),
+            show=add_service_error,
+        )
+        if ok:
             messages.success(request, _("已保存。"))
             return redirect("organizations:organization_detail", pk=org.pk)
     return render(
@@ -112,8 +108,9 @@ def agreement_new(request, pk: int):
             for r in resources.cleaned_data
             if r.get("filled")
         ]
-        try:
-            services.agreement_sign(
+        ok, _saved = submit(
+            form,
+            lambda: services.agreement_sign(
                 by=request.user,
                 organization=org,
                 community=_region(form.cleaned_data["community"]),
@@ -121,12 +118,10 @@ def agreement_new(request, pk: int):
                 expires_on=form.cleaned_data["expires_on"],
                 content=form.cleaned_data["content"],
                 resources=rows,
-            )
-        except ApplicationError as exc:
-            if not _refused(exc):
-                raise
-            add_service_error(form, exc)
-        else:
+            ),
+            show=add_service_error,
+        )
+        if ok:
             messages.success(request, _("共驻共建协议已登记。"))
             return redirect("organizations:organization_detail", pk=org.pk)
     invalid = bool(form.errors or any(resources.errors) or resources.non_form_errors())
@@ -171,15 +166,14 @@ def committee_new(request):
     form = CommitteeForm(request.POST or None, estates=estates)
     if request.method == "POST" and form.is_valid():
         estate = next(e for e in estates if e.pk == form.cleaned_data["estate"])
-        try:
-            c = services.committee_record(
+        ok, c = submit(
+            form,
+            lambda: services.committee_record(
                 by=request.user, estate=estate, **_committee_values(form.cleaned_data)
-            )
-        except ApplicationError as exc:
-            if not _refused(exc):
-                raise
-            add_service_error(form, exc)
-        else:
+            ),
+            show=add_service_error,
+        )
+        if ok:
             messages.success(request, _("业委会已登记，请登记委员。"))
             return redirect("organizations:committee_detail", pk=c.pk)
     return render(
@@ -201,13 +195,14 @@ def committee_edit(request, pk: int):
     form = CommitteeForm(request.POST or None, estates=[c.estate], initial=initial)
     form.fields["estate"].disabled = True
     if request.method == "POST" and form.is_valid():
-        try:
-            services.committee_update(by=request.user, committee=c, **_committee_values(form.cleaned_data))
-        except ApplicationError as exc:
-            if not _refused(exc):
-                raise
-            add_service_error(form, exc)
-        else:
+        ok, _saved = submit(
+            form,
+            lambda: services.committee_update(
+                by=request.user, committee=c, **_committee_values(form.cleaned_data)
+            ),
+            show=add_service_error,
+        )
+        if ok:
             messages.success(request, _("已保存。"))
             return redirect("organizations:committee_detail", pk=c.pk)
     return render(
@@ -231,15 +226,14 @@ def committee_detail(request, pk: int):
         form = CommitteeMemberForm(request.POST or None, owners=owners)
         if request.method == "POST" and form.is_valid():
             person = next(p for p, _label in owners if p.pk == form.cleaned_data["person"])
-            try:
-                services.committee_member_add(
+            ok, _saved = submit(
+                form,
+                lambda: services.committee_member_add(
                     by=request.user, committee=c, person=person, role=form.cleaned_data["role"]
-                )
-            except ApplicationError as exc:
-                if not _refused(exc):
-                    raise
-                add_service_error(form, exc)
-            else:
+                ),
+                show=add_service_error,
+            )
+            if ok:
                 messages.success(request, _("委员已登记。"))
                 return redirect("organizations:committee_detail", pk=c.pk)
         status = 400 if form.errors else 200
@@ -299,18 +293,17 @@ def space_new(request):
     form = SpaceForm(request.POST or None, user=request.user, owners=owners)
     if request.method == "POST" and form.is_valid():
         values, owner = _space_values(form.cleaned_data, owners)
-        try:
-            space = bookings.space_create(
+        ok, space = submit(
+            form,
+            lambda: bookings.space_create(
                 by=request.user,
                 community=_region(form.cleaned_data["community"]),
                 owner=owner,
                 **values,
-            )
-        except ApplicationError as exc:
-            if not _refused(exc):
-                raise
-            add_service_error(form, exc)
-        else:
+            ),
+            show=add_service_error,
+        )
+        if ok:
             messages.success(request, _("场地已开放预约：%(name)s。") % {"name": space.name})
             return redirect("organizations:space_detail", pk=space.pk)
     return render(
@@ -338,13 +331,12 @@ def space_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         values, owner = _space_values(form.cleaned_data, owners)
-        try:
-            bookings.space_update(by=request.user, space=space, owner=owner, **values)
-        except ApplicationError as exc:
-            if not _refused(exc):
-                raise
-            add_service_error(form, exc)
-        else:
+        ok, _saved = submit(
+            form,
+            lambda: bookings.space_update(by=request.user, space=space, owner=owner, **values),
+            show=add_service_error,
+        )
+        if ok:
             messages.success(request, _("已保存。"))
             return redirect("organizations:space_detail", pk=space.pk)
     return render(
@@ -367,13 +359,12 @@ def need_activity(request, pk: int):
         raise NotFound()
     form = NeedActivityForm(request.POST or None, initial={"title": need.title})
     if request.method == "POST" and form.is_valid():
-        try:
-            activity = lists.activity_from_need(by=request.user, need=need, **form.cleaned_data)
-        except ApplicationError as exc:
-            if not _refused(exc):
-                raise
-            add_service_error(form, exc)
-        else:
+        ok, activity = submit(
+            form,
+            lambda: lists.activity_from_need(by=request.user, need=need, **form.cleaned_data),
+            show=add_service_error,
+        )
+        if ok:
             messages.success(request, _("已发布志愿活动：%(title)s。") % {"title": activity.title})
             return redirect("organizations:need_detail", pk=need.pk)
     return render(

@@ -1,11 +1,18 @@
-"""Forms for the pages that belong to no single app: the access-log filters."""
+"""Forms for the pages that belong to no single app (the access-log filters), and the one way a
+form page submits to a service (`submit`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.errors import ApplicationError
 from gongzhi.core.models import AccessAction
+
+T = TypeVar("T")
 
 
 class AccessLogFilterForm(forms.Form):
@@ -48,3 +55,20 @@ class AccessLogFilterForm(forms.Form):
             "date_to": data.get("date_to"),
             "person": (data.get("person") or "").strip(),
         }
+
+
+def submit(form, call: Callable[[], T], *, show: Callable | None = None) -> tuple[bool, T]:
+    """Run a form's service call. A refusal (an ApplicationError other than 403 and 404, which go to
+    the error pages) is put on the form, beside its field where `show` knows it, and (False, None)
+    comes back: the service changed nothing (the value is the call's only when the flag is True).
+    Every form page handles refusals this one way."""
+    try:
+        return True, call()
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        if show is not None:
+            show(form, exc)
+        else:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        return False, cast(T, None)
