@@ -108,6 +108,25 @@ def _clean_organization(
     }
 
 
+def _write(org: Organization, v: dict, *, kind: str, region: Region, contact_name: str, address: str):
+    """Save checked values (from _clean_organization) onto the organisation and its profile."""
+    org.name, org.kind, org.region, org.credit_code = v["name"], kind, region, v["credit_code"]
+    org.contact_name = (contact_name or "")[:50]
+    org.save()
+    profile = OrganizationProfile.objects.filter(organization=org).first() or OrganizationProfile(
+        organization=org
+    )
+    profile.registration, profile.service_field, profile.grade = (
+        v["registration"],
+        v["service_field"],
+        v["grade"],
+    )
+    profile.staff_count, profile.social_worker_count = v["staff"], v["social_workers"]
+    profile.address = (address or "")[:200]
+    profile.save()
+    return profile
+
+
 # The kinds kept in the organisation register (owners' committees have their own register).
 REGISTER_KINDS = (
     OrganizationKind.SOCIAL_ORGANIZATION,
@@ -150,24 +169,9 @@ def organization_register(
     )
     if Organization.objects.filter(name=v["name"], kind=kind, region=region).exists():
         raise error("duplicate")
-    org = Organization(
-        name=v["name"],
-        kind=kind,
-        region=region,
-        credit_code=v["credit_code"],
-        contact_name=(contact_name or "")[:50],
-    )
+    org = Organization()
     org.created_by = by
-    org.save()
-    profile = OrganizationProfile.objects.create(
-        organization=org,
-        registration=v["registration"],
-        service_field=v["service_field"],
-        grade=v["grade"],
-        staff_count=v["staff"],
-        social_worker_count=v["social_workers"],
-        address=(address or "")[:200],
-    )
+    profile = _write(org, v, kind=kind, region=region, contact_name=contact_name, address=address)
     served = v["served"]
     if served:
         profile.communities_served.set(served)
@@ -212,19 +216,8 @@ def organization_update(
     if Organization.objects.filter(name=v["name"], kind=kind, region=region).exclude(pk=org.pk).exists():
         raise error("duplicate")
     before = {"name": org.name, "kind": org.kind, "region": org.region_id}
-    org.name, org.kind, org.region, org.credit_code = v["name"], kind, region, v["credit_code"]
-    org.contact_name = (contact_name or "")[:50]
     org.updated_by = by
-    org.save()
-    profile, _created = OrganizationProfile.objects.get_or_create(organization=org)
-    profile.registration, profile.service_field, profile.grade = (
-        v["registration"],
-        v["service_field"],
-        v["grade"],
-    )
-    profile.staff_count, profile.social_worker_count = v["staff"], v["social_workers"]
-    profile.address = (address or "")[:200]
-    profile.save()
+    profile = _write(org, v, kind=kind, region=region, contact_name=contact_name, address=address)
     # Communities outside the editor's scope that the organisation already serves stay as they are.
     kept = [r for r in profile.communities_served.all() if not in_scope(by, MANAGE, r.code)]
     profile.communities_served.set([*kept, *v["served"]])
