@@ -5,17 +5,16 @@ have no critical or serious axe-core violations. Screenshots: test-artifacts/pho
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from gongzhi.core.models import Region
+from tests.browser.axe import axe_serious as _axe_serious
 from tests.factories import DwellingFactory, PersonFactory, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
 PASSWORD = "correct horse battery"
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 JUNMEN = "350102004001"
 
 
@@ -80,19 +79,6 @@ def _login(page, base, username):
 def _no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width}px wide"
-
-
-def _axe_serious(page) -> list[dict]:
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make assets` (npm ci) to install axe-core")
-    # Evaluated through the DevTools protocol, not as a <script> tag: the site's
-    # Content-Security-Policy (script-src 'self' + nonce) stays in force for its own scripts.
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-    violations = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-             .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"""
-    )
-    return [v for v in violations if v["impact"] in ("critical", "serious")]
 
 
 def _tab_bar_works(page, base, label, path):

@@ -11,6 +11,7 @@ import pytest
 
 from gongzhi.core import clock
 from gongzhi.core.models import Region
+from tests.browser.axe import axe_serious as _axe_serious
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
@@ -111,21 +112,6 @@ def test_resident_checks_in_from_the_phone(live_server, chromium, screenshot, wo
         screenshot(page, "volunteers-phone-timebank")
     finally:
         context.close()
-
-
-AXE = __import__("pathlib").Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _axe_serious(page) -> list[dict]:
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make assets` (npm ci) to install axe-core")
-    # Through the DevTools protocol, not a <script> tag: the site's CSP stays in force.
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-    violations = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-             .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"""
-    )
-    return [v for v in violations if v["impact"] in ("critical", "serious")]
 
 
 @pytest.fixture
