@@ -16,7 +16,7 @@ from gongzhi.jobs.kinds import JobKind, job_kind_register
 from gongzhi.jobs.models import Job, JobStatus
 from gongzhi.jobs.services import job_start
 
-from . import rules
+from . import layouts, rules  # noqa: F401 - layouts registers the workbook job
 from .rollups import regions_under, rollups_refresh
 
 ROLLUP_REFRESH = "ledgers.rollup_refresh"

@@ -9,5 +9,6 @@ urlpatterns = [
     path("refresh/", views.refresh, name="refresh"),
     path("figure/<str:key>/", views.figure_detail, name="figure"),
     path("export.xlsx", views.export, name="export"),
+    path("workbook/", views.workbook, name="workbook"),
     path("ledger.pdf", views.pdf, name="pdf"),
 ]

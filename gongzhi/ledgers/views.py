@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core import clock
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.manifests import figures
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
 from gongzhi.core.spreadsheets import append_row, cell_text
 
-from . import rollups, rules, selectors
+from . import layouts, rollups, rules, selectors
 from .figures import compute, definition, records_rows
 from .jobs import rollup_refresh_start
 
@@ -89,7 +89,8 @@ def board(request, region: Region, period: str) -> dict:
 @require_GET
 def dashboard(request):
     region = region_for(request)
-    return render(request, "ledgers/dashboard.html", board(request, region, _period(request)))
+    context = board(request, region, _period(request)) | {"layouts": layouts.layouts()}
+    return render(request, "ledgers/dashboard.html", context)
 
 
 @login_required
@@ -103,6 +104,24 @@ def refresh(request):
         return redirect("jobs:detail", job_id=job.id)
     messages.info(request, _("该地区本月的指标汇总正在刷新，请稍后再看。"))
     return redirect(f"{reverse('ledgers:dashboard')}?region={region.code}&period={period}")
+
+
+@login_required
+@require_POST
+def workbook(request):
+    """Queue the Excel ledger of one layout (the worker builds it; its page shows progress)."""
+    region = region_for(request, request.POST)
+    period = _period(request, request.POST)
+    try:
+        job = layouts.workbook_start(
+            region=region, period=period, layout_key=request.POST.get("layout", ""), by=request.user
+        )
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, str(exc.message))
+        return redirect(f"{reverse('ledgers:dashboard')}?region={region.code}&period={period}")
+    return redirect("jobs:detail", job_id=job.id)
 
 
 @login_required
