@@ -99,3 +99,21 @@ def test_another_user_cannot_download_someone_elses_ledger(client, make_user, da
     job = Job.objects.get(kind=layouts.WORKBOOK)
     client.force_login(make_user("community_worker", OTHER))
     assert client.get(f"/jobs/{job.id}/download/").status_code in (403, 404)
+
+
+def test_the_monthly_timer_snapshots_the_month_just_ended(data):
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from gongzhi.core import clock
+    from gongzhi.ledgers.management.commands.ledger_snapshot import month_before
+
+    assert month_before(dt.date(2027, 1, 1)) == "2026-12" and month_before(dt.date(2026, 11, 1)) == "2026-10"
+    with clock.at(dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.UTC)):
+        call_command("ledger_snapshot", "--region", JM, "--last-month")
+    taken = Snapshot.objects.filter(region_id=JM, period="2026-10", figure="registry.residents").get()
+    assert taken.value == 3
+    with clock.at(dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.UTC)):
+        call_command("ledger_snapshot", "--region", JM, "--last-month")  # run twice: nothing rewritten
+    assert Snapshot.objects.filter(region_id=JM, period="2026-10", figure="registry.residents").count() == 1
