@@ -36,15 +36,20 @@ def in_thread(fn: Callable, *args):
     return box.get("value")
 
 
-def race(n: int, fn: Callable) -> list:
-    """fn on n threads released together; each result, or the exception it raised."""
+def race(n: int, fn: Callable, *, wait: float = 20) -> list:
+    """fn on n threads released together: each result, the code of an ApplicationError it raised
+    (a refusal), or any other exception it raised."""
+    from gongzhi.core.errors import ApplicationError
+
     barrier = threading.Barrier(n)
     results: list = []
 
     def target():
         try:
-            barrier.wait(20)
+            barrier.wait(wait)
             results.append(fn())
+        except ApplicationError as exc:
+            results.append(exc.code)
         except BaseException as exc:  # noqa: BLE001 - the caller asserts on it
             results.append(exc)
         finally:

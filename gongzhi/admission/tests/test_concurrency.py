@@ -8,38 +8,15 @@ are committed in other threads and removed afterwards, as in demands/tests/test_
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
-from gongzhi.core.errors import ApplicationError
-from tests.concurrency import in_thread
+from tests.concurrency import in_thread, race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 JUNMEN = "350102004001"
-
-
-def race(n: int, fn) -> list:
-    barrier = threading.Barrier(n)
-    results: list = []
-
-    def target():
-        try:
-            barrier.wait(20)
-            results.append(fn())
-        except ApplicationError as exc:
-            results.append(exc.code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def _setup(form_fields: list, report_every: str) -> dict:
