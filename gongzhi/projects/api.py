@@ -18,10 +18,10 @@ from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
 from gongzhi.core.scoping import scoped
 from gongzhi.organizations.bookings import booker_organization
 
-from . import selectors, services
+from . import contracts, details, selectors, services
 from .models import Evaluation, Instalment
 from .rules import APPLY, APPROVE, MANAGE, REVIEW, VIEW
-from .workflow import APPLICATION, EVALUATION, PAYMENT
+from .workflow import APPLICATION, APPLICATION_EDIT, EVALUATION, PAYMENT, may_see_details
 
 router = Router(tags=["projects"], auth=api_auth)
 READ: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
@@ -73,11 +73,47 @@ class PhaseIn(Schema):
     phase: str = Field(..., description="review 或 decided（只能进入下一阶段）")
 
 
-class ApplicationIn(Schema):
-    call_id: int
+class BudgetLineIn(Schema):
+    item: str = Field(..., description="预算科目，如人员费、活动费、物料费、宣传费、管理费")
+    unit_price: Decimal | str
+    quantity: Decimal | str
+
+
+class BudgetLineOut(Schema):
+    item: str
+    unit_price: Decimal
+    quantity: Decimal
+    amount: Decimal
+
+
+class FundLineIn(Schema):
+    source: str
+    amount: Decimal | str
+
+
+class FundLineOut(Schema):
+    source: str
+    amount: Decimal
+
+
+class TeamMemberIn(Schema):
+    name: str
+    role: str
+    certified: bool = Field(False, description="是否持证社工")
+
+
+class TeamMemberOut(Schema):
+    name: str
+    role: str
+    certified: bool
+
+
+class ApplicationFieldsIn(Schema):
     community: str = Field(..., description="服务社区的区划代码")
     title: str
-    budget_total: Decimal
+    budget_total: Decimal | None = Field(
+        None, description="有预算明细时可省略（按明细合计），给出时须与合计一致"
+    )
     requested: Decimal = Field(..., description="不超过项目总预算的60%")
     matched_funds: Decimal = Decimal(0)
     households_target: int = 0
@@ -85,6 +121,13 @@ class ApplicationIn(Schema):
     summary: str = ""
     outputs: str = ""
     item_id: int | None = None
+    budget_lines: list[BudgetLineIn] | None = Field(None, description="省略则不变，[] 清空；最多30行")
+    fund_lines: list[FundLineIn] | None = Field(None, description="配套资金明细；省略则不变；最多10行")
+    team: list[TeamMemberIn] | None = Field(None, description="项目团队；省略则不变；最多30人")
+
+
+class ApplicationIn(ApplicationFieldsIn):
+    call_id: int
 
 
 class ApplicationOut(Schema):
@@ -100,6 +143,12 @@ class ApplicationOut(Schema):
     score: Decimal | None
     revision_note: str
     allowed_actions: list[str]
+    matched_funds: Decimal
+    # Only for the organisation's staff and the managing street or district (None otherwise).
+    budget_lines: list[BudgetLineOut] | None = None
+    fund_lines: list[FundLineOut] | None = None
+    team: list[TeamMemberOut] | None = None
+    editable: bool = False
 
 
 class ApplicationPage(Schema):
@@ -153,6 +202,19 @@ class InstalmentOut(Schema):
     can_pay: bool
 
 
+class ContractOut(Schema):
+    number: str
+    signed_on: dt.date
+    party_region: str
+    party_organization: str
+    amount: Decimal
+
+
+class ContractIn(Schema):
+    number: str
+    signed_on: str = Field(..., description="签订日期 YYYY-MM-DD，不晚于今天、不早于立项")
+
+
 class ProjectOut(Schema):
     id: int
     title: str
@@ -163,6 +225,7 @@ class ProjectOut(Schema):
     paid: Decimal
     evaluations: list[EvaluationOut] = []
     instalments: list[InstalmentOut] = []
+    contract: ContractOut | None = None
 
 
 class TextIn(Schema):
@@ -196,8 +259,8 @@ def _call(c, *, items: bool = False) -> dict:
     return out
 
 
-def _application(a, user) -> dict:
-    return {
+def _application(a, user, *, detail: bool = False) -> dict:
+    out = {
         "id": a.pk,
         "call_id": a.call_id,
         "item_id": a.item_id,
@@ -210,6 +273,27 @@ def _application(a, user) -> dict:
         "score": a.score,
         "revision_note": a.revision_note,
         "allowed_actions": APPLICATION.allowed(a, user),
+        "matched_funds": a.matched_funds,
+    }
+    if detail and may_see_details(a, user):
+        rows = details.current(a)
+        out |= {
+            "budget_lines": [
+                {"item": r.item, "unit_price": r.unit_price, "quantity": r.quantity, "amount": r.amount}
+                for r in rows["budget_lines"]
+            ],
+            "fund_lines": [{"source": r.source, "amount": r.amount} for r in rows["fund_lines"]],
+            "team": [{"name": r.name, "role": r.role, "certified": r.certified} for r in rows["team"]],
+            "editable": "edit" in APPLICATION_EDIT.allowed(a, user),
+        }
+    return out
+
+
+def _rows(payload: ApplicationFieldsIn) -> dict:
+    return {
+        "budget_lines": None if payload.budget_lines is None else [r.dict() for r in payload.budget_lines],
+        "fund_lines": None if payload.fund_lines is None else [r.dict() for r in payload.fund_lines],
+        "team": None if payload.team is None else [r.dict() for r in payload.team],
     }
 
 
@@ -324,8 +408,47 @@ def application_create(request, payload: ApplicationIn):
         summary=payload.summary,
         outputs=payload.outputs,
         item=call.items.filter(pk=payload.item_id or 0).first() if payload.item_id else None,
+        **_rows(payload),
     )
-    return _application(app, user)
+    return _application(app, user, detail=True)
+
+
+@router.get(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, **READ},
+    summary="申报详情（组织本身和主管街道、区可见预算明细、配套资金和团队）",
+)
+def application_detail(request, application_id: int):
+    user = request.auth
+    require(user, VIEW)
+    return _application(selectors.application_get(user=user, pk=application_id), user, detail=True)
+
+
+@router.put(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, **WRITE},
+    summary="修改申报（草稿或退回修改时，本组织）",
+)
+def application_update(request, application_id: int, payload: ApplicationFieldsIn):
+    user = request.auth
+    require(user, APPLY)
+    app = selectors.application_get(user=user, pk=application_id, perm=APPLY)
+    app = services.application_update(
+        by=user,
+        application=app,
+        community=_region(payload.community),
+        title=payload.title,
+        budget_total=payload.budget_total,
+        requested=payload.requested,
+        matched_funds=payload.matched_funds,
+        households_target=payload.households_target,
+        people_target=payload.people_target,
+        summary=payload.summary,
+        outputs=payload.outputs,
+        item=app.call.items.filter(pk=payload.item_id or 0).first() if payload.item_id else None,
+        **_rows(payload),
+    )
+    return _application(selectors.application_get(user=user, pk=app.pk), user, detail=True)
 
 
 @router.post(
@@ -428,7 +551,33 @@ def _project(p, user, *, detail: bool = False) -> dict:
             }
             for i in p.instalments.all()
         ]
+        out["contract"] = _contract(contracts.contract_of(p))
     return out
+
+
+def _contract(c) -> dict | None:
+    if c is None:
+        return None
+    return {
+        "number": c.number,
+        "signed_on": c.signed_on,
+        "party_region": c.party_region.name,
+        "party_organization": c.party_organization.name,
+        "amount": c.amount,
+    }
+
+
+@router.post(
+    "/projects/{project_id}/contract",
+    response={200: ContractOut, **WRITE},
+    summary="登记项目合同（审批人；登记后不能修改）",
+)
+def contract_record(request, project_id: int, payload: ContractIn):
+    user = request.auth
+    require(user, APPROVE)
+    p = selectors.project_get(user=user, pk=project_id, perm=APPROVE)
+    contracts.contract_record(by=user, project=p, number=payload.number, signed_on=payload.signed_on)
+    return _contract(contracts.contract_of(p))
 
 
 @router.get("/projects", response={200: list[ProjectOut], **READ}, summary="立项项目")

@@ -34,3 +34,7 @@ urlpatterns += [
 from . import views_bars  # noqa: E402
 
 urlpatterns += views_bars.urlpatterns
+
+from . import views_details  # noqa: E402
+
+urlpatterns += views_details.urlpatterns

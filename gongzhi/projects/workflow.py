@@ -84,6 +84,15 @@ APPLICATION = Workflow(
 )
 
 
+# Editing an application (its fields, budget lines, matched funds and team) is not a status change,
+# so it is its own workflow: the pages' step buttons do not list it, the edit link and the API ask it.
+APPLICATION_EDIT = Workflow(
+    {"edit": Step(_("修改申报"), (A.DRAFT, A.REVISION), None, APPLY, (_own_organization, _call_open))},
+    wrong_state=lambda app, step: error("wrong_status", status=app.get_status_display()),
+    state_attr="status",
+)
+
+
 def _project_staff(ev, user, now):
     return (
         None if is_staff_of(user, ev.project.application.organization_id) else error("not_your_organization")
@@ -159,3 +168,24 @@ PAYMENT = Workflow(
     wrong_state=lambda inst, step: error("already_paid"),
     state_attr="state",
 )
+
+
+def _approver_not_reviewer(project, user, now):
+    if project.application.assignments.filter(expert=user).exists():
+        return error("approver_reviewed")
+    return None
+
+
+# The contract of a project, recorded once by the approver (street or district staff in scope).
+CONTRACT = Workflow(
+    {"record": Step(_("登记合同"), ("none",), "recorded", APPROVE, (_approver_not_reviewer,))},
+    wrong_state=lambda project, step: error("contract_exists"),
+    state_attr="contract_state",
+)
+
+
+def may_see_details(app, user) -> bool:
+    """An application's budget lines, matched funds and team: its organisation's staff and the
+    street or district managing the call see them on the application page and in the API; experts
+    see them on their review page once they declared no conflict (reviews stay blind)."""
+    return is_staff_of(user, app.organization_id) or user.has_perm(MANAGE, app)
