@@ -18,8 +18,8 @@ from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
 from gongzhi.core.scoping import scoped
 from gongzhi.organizations.bookings import booker_organization
 
-from . import contracts, details, selectors, services
-from .models import Evaluation, Instalment
+from . import contracts, details, satisfaction, selectors, services
+from .models import Evaluation, Instalment, SatisfactionSample
 from .rules import APPLY, APPROVE, MANAGE, REVIEW, VIEW
 from .workflow import APPLICATION, APPLICATION_EDIT, EVALUATION, PAYMENT, may_see_details
 
@@ -183,7 +183,15 @@ class ScoresIn(Schema):
     comment: str = ""
 
 
+class SatisfactionOut(Schema):
+    sampled: int
+    answered: int
+    mean: float | None
+    satisfied_share: float | None = Field(None, description="4分及以上所占比例（0–1）")
+
+
 class EvaluationOut(Schema):
+    satisfaction: SatisfactionOut | None = None
     id: int
     kind: str
     due_on: dt.date
@@ -226,6 +234,7 @@ class ProjectOut(Schema):
     evaluations: list[EvaluationOut] = []
     instalments: list[InstalmentOut] = []
     contract: ContractOut | None = None
+    beneficiaries: int | None = None
 
 
 class TextIn(Schema):
@@ -537,9 +546,11 @@ def _project(p, user, *, detail: bool = False) -> dict:
                 "late": ev.late,
                 "notice_at": ev.notice_at,
                 "allowed_actions": EVALUATION.allowed(ev, user),
+                "satisfaction": satisfaction.results(ev).__dict__,
             }
             for ev in p.evaluations.order_by("due_on")
         ]
+        out["beneficiaries"] = p.beneficiaries.count()
         out["instalments"] = [
             {
                 "id": i.pk,
@@ -633,3 +644,75 @@ def instalment_pay(request, instalment_id: int):
         "paid_at": inst.paid_at,
         "can_pay": False,
     }
+
+
+# --- beneficiaries and satisfaction ------------------------------------------------------------
+
+
+class NumbersIn(Schema):
+    numbers: list[str] = Field(..., description="受益户的户编号（项目服务社区的户籍登记），一次最多500户")
+
+
+class AddedOut(Schema):
+    added: int
+
+
+class SizeIn(Schema):
+    size: int | str = Field(20, description="抽样户数，1至200")
+
+
+class SampleOut(Schema):
+    id: int
+    household: str
+    score: int | None
+
+
+class ScoreIn(Schema):
+    score: int | str = Field(..., description="满意度1至5")
+
+
+def _sample(s) -> dict:
+    return {"id": s.pk, "household": s.beneficiary.household.number, "score": s.score}
+
+
+@router.post(
+    "/projects/{project_id}/beneficiaries", response={200: AddedOut, **WRITE}, summary="登记受益户（本组织）"
+)
+def beneficiaries_add(request, project_id: int, payload: NumbersIn):
+    user = request.auth
+    require(user, APPLY)
+    p = selectors.project_get(user=user, pk=project_id, perm=APPLY)
+    return {"added": satisfaction.beneficiaries_add(by=user, project=p, numbers=payload.numbers)}
+
+
+@router.post(
+    "/surveys/{evaluation_id}/sample",
+    response={200: list[SampleOut], **WRITE},
+    summary="为评估抽取满意度回访样本（街道、区；每次评估一次）",
+)
+def sample_draw(request, evaluation_id: int, payload: SizeIn):
+    user = request.auth
+    require(user, MANAGE)
+    ev = Evaluation.objects.filter(pk=evaluation_id).first()
+    selectors.project_get(user=user, pk=ev.project_id if ev else 0, perm=MANAGE)
+    assert ev is not None  # project_get raised NotFound otherwise
+    satisfaction.sample_draw(by=user, evaluation=ev, size=payload.size)
+    return [_sample(s) for s in ev.samples.select_related("beneficiary__household")]
+
+
+@router.post(
+    "/samples/{sample_id}/answer",
+    response={200: SampleOut, **WRITE},
+    summary="记录一户的回访满意度（1至5，每户一次）",
+)
+def answer_record(request, sample_id: int, payload: ScoreIn):
+    user = request.auth
+    require(user, MANAGE)
+    s = (
+        SatisfactionSample.objects.filter(pk=sample_id)
+        .select_related("evaluation", "beneficiary__household")
+        .first()
+    )
+    selectors.project_get(user=user, pk=s.evaluation.project_id if s else 0, perm=MANAGE)
+    assert s is not None  # project_get raised NotFound otherwise
+    return _sample(satisfaction.answer_record(by=user, sample=s, score=payload.score))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from gongzhi.core import clock
 
@@ -43,7 +44,16 @@ def contract_record(*, by, project: Project, number: str, signed_on) -> Contract
     if not number or len(number) > 40 or number.startswith(FORMULA_START):
         raise error("contract_number")
     signed = _date(signed_on)
-    if signed is None or signed > clock.now().date() or signed < project.created_at.date():
+    approved = (
+        ProjectEvent.objects.filter(
+            kind="application_approve", subject=f"application:{project.application_id}"
+        )
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    too_early = approved is not None and signed is not None and signed < timezone.localdate(approved)
+    if signed is None or signed > timezone.localdate(clock.now()) or too_early:
         raise error("contract_date")
     if Contract.objects.filter(community_id=project.community_id, number=number).exists():
         raise error("contract_number_taken")

@@ -96,3 +96,17 @@ MESSAGES.update(
     }
 )
 error.statuses.update({"contract_exists": 409, "contract_number_taken": 409})
+MESSAGES.update(
+    {
+        "beneficiaries_required": _("请填写受益户的户编号，每行一个。"),
+        "beneficiaries_too_many": _("一次最多登记%(max)s户。"),
+        "household_unknown": _("本社区的户籍登记中没有这些户编号：%(numbers)s。"),
+        "sample_drawn": _("这次评估已经抽过样了。"),
+        "no_beneficiaries": _("项目还没有登记受益户，无法抽样。"),
+        "sample_size": _("抽样户数应为1至%(max)s之间的整数。"),
+        "no_sample": _("请先抽取回访样本。"),
+        "satisfaction_score": _("满意度应为1至5的整数。"),
+        "already_answered": _("这一户已经回访过了，每户只记录一次。"),
+    }
+)
+error.statuses.update({"sample_drawn": 409, "already_answered": 409})

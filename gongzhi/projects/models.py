@@ -493,3 +493,62 @@ class Contract(TimeStampedModel):
             models.UniqueConstraint(fields=["community", "number"], name="contract_unique_number"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="contract_amount_positive"),
         ]
+
+
+# --- the households a project serves and their satisfaction, sampled at each evaluation -----------
+
+
+class Beneficiary(TimeStampedModel):
+    """A household of the registry served by a project (entered by the organisation), in the
+    community the project serves."""
+
+    community = community_fk()
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="beneficiaries"
+    )
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("受益户"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("受益户")
+        verbose_name_plural = _("受益户")
+        ordering = ["project_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "project", "household"], name="beneficiary_once_per_project"
+            )
+        ]
+
+
+class SatisfactionSample(TimeStampedModel):
+    """A beneficiary household drawn for an evaluation's satisfaction survey, and its one answer
+    (1–5; 4 and 5 count as satisfied)."""
+
+    community = community_fk()
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("评估"), on_delete=models.CASCADE, related_name="samples"
+    )
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("受益户"), on_delete=models.PROTECT, related_name="samples"
+    )
+    score = models.PositiveSmallIntegerField(_("满意度（1–5）"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("满意度抽样")
+        verbose_name_plural = _("满意度抽样")
+        ordering = ["evaluation_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "evaluation", "beneficiary"],
+                name="satisfaction_one_answer_per_household",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="satisfaction_score_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id} · {self.beneficiary_id}: {self.score if self.score else '—'}"

@@ -37,4 +37,5 @@ urlpatterns += views_bars.urlpatterns
 
 from . import views_details  # noqa: E402
 
-urlpatterns += views_details.urlpatterns
+# Before "evaluations/<pk>/<action>/" would catch "evaluations/<pk>/sample/".
+urlpatterns[0:0] = views_details.urlpatterns

@@ -119,7 +119,7 @@ def project_detail(request, pk: int):
 
 def project_page(request, pk: int, *, contract_form=None, status: int = 200):
     """The project page (the contract view re-shows it with its form's errors)."""
-    from .views_details import contract_context
+    from .views_details import contract_context, survey_context
 
     require(request.user, VIEW)
     p = selectors.project_get(user=request.user, pk=pk)
@@ -139,6 +139,7 @@ def project_page(request, pk: int, *, contract_form=None, status: int = 200):
             "instalments": instalments,
             "balance": getattr(p, "account", None),
             **contract_context(p, request.user, contract_form),
+            **survey_context(p, evaluations, request.user),
         },
         status=status,
     )

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -16,10 +16,11 @@ from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.fieldmessages import PlainMessagesMixin
 from gongzhi.core.permissions import require
 
-from . import contracts, details, selectors
+from . import contracts, details, satisfaction, selectors
 from .forms import add_service_error
-from .rules import APPROVE, VIEW
-from .workflow import APPLICATION_EDIT, CONTRACT, may_see_details
+from .models import Evaluation, SatisfactionSample
+from .rules import APPLY, APPROVE, MANAGE, VIEW
+from .workflow import APPLICATION_EDIT, BENEFICIARIES, CONTRACT, SURVEY, may_see_details
 
 
 class ContractForm(PlainMessagesMixin, forms.Form):
@@ -57,6 +58,85 @@ def contract_context(project, user, form=None) -> dict:
     }
 
 
+def survey_context(project, evaluations, user) -> dict:
+    """The project page's beneficiary list and, on each evaluation, its satisfaction survey."""
+    for ev in evaluations:
+        ev.survey = satisfaction.results(ev)
+        allowed = SURVEY.allowed(ev, user)
+        ev.can_draw = "draw" in allowed
+        ev.open_samples = (
+            list(ev.samples.filter(score__isnull=True).select_related("beneficiary__household")[:50])
+            if "answer" in allowed
+            else []
+        )
+    listed = project.beneficiaries.select_related("household")
+    return {
+        "beneficiary_count": listed.count(),
+        "beneficiaries": list(listed[:50]),
+        "can_enter_beneficiaries": "enter" in BENEFICIARIES.allowed(project, user),
+    }
+
+
+def _redirect_with(request, fn, ok: str, pk: int):
+    try:
+        fn()
+        messages.success(request, ok)
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, str(exc.message))
+    return redirect(reverse("projects:project_detail", args=[pk]) + "#satisfaction")
+
+
+@login_required
+@require_POST
+def beneficiaries_add(request, pk: int):
+    require(request.user, APPLY)
+    project = selectors.project_get(user=request.user, pk=pk, perm=APPLY)
+    return _redirect_with(
+        request,
+        lambda: satisfaction.beneficiaries_add(
+            by=request.user, project=project, numbers=request.POST.get("numbers", "")[:20000]
+        ),
+        _("受益户已登记。"),
+        project.pk,
+    )
+
+
+@login_required
+@require_POST
+def sample_draw(request, pk: int):
+    require(request.user, MANAGE)
+    ev = Evaluation.objects.filter(pk=pk).first()
+    project = selectors.project_get(user=request.user, pk=ev.project_id if ev else 0, perm=MANAGE)
+    assert ev is not None  # project_get raised NotFound otherwise
+    return _redirect_with(
+        request,
+        lambda: satisfaction.sample_draw(by=request.user, evaluation=ev, size=request.POST.get("size", "")),
+        _("已抽取回访样本。"),
+        project.pk,
+    )
+
+
+@login_required
+@require_POST
+def answer_record(request, pk: int):
+    require(request.user, MANAGE)
+    sample = SatisfactionSample.objects.filter(pk=pk).select_related("evaluation").first()
+    project = selectors.project_get(
+        user=request.user, pk=sample.evaluation.project_id if sample else 0, perm=MANAGE
+    )
+    assert sample is not None  # project_get raised NotFound otherwise
+    return _redirect_with(
+        request,
+        lambda: satisfaction.answer_record(
+            by=request.user, sample=sample, score=request.POST.get("score", "")
+        ),
+        _("回访结果已记录。"),
+        project.pk,
+    )
+
+
 @login_required
 @require_POST
 def contract_record(request, pk: int):
@@ -84,4 +164,7 @@ def contract_record(request, pk: int):
 urlpatterns = [
     path("applications/<int:pk>/", application_detail, name="application_detail"),
     path("projects/<int:pk>/contract/", contract_record, name="contract_record"),
+    path("projects/<int:pk>/beneficiaries/", beneficiaries_add, name="beneficiaries_add"),
+    path("evaluations/<int:pk>/sample/", sample_draw, name="sample_draw"),
+    path("samples/<int:pk>/answer/", answer_record, name="answer_record"),
 ]

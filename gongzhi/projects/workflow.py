@@ -11,7 +11,7 @@ from gongzhi.core.roles import Role
 
 from .errors import error
 from .models import ApplicationStatus as A
-from .models import CallPhase, EvaluationStatus, InstalmentGate
+from .models import CallPhase, EvaluationStatus, InstalmentGate, ProjectPhase
 from .rules import APPLY, APPROVE, MANAGE, REVIEW
 
 
@@ -189,3 +189,59 @@ def may_see_details(app, user) -> bool:
     street or district managing the call see them on the application page and in the API; experts
     see them on their review page once they declared no conflict (reviews stay blind)."""
     return is_staff_of(user, app.organization_id) or user.has_perm(MANAGE, app)
+
+
+def _staff_of_project(project, user, now):
+    return None if is_staff_of(user, project.application.organization_id) else error("not_your_organization")
+
+
+# The organisation enters the households its project serves while the project runs.
+BENEFICIARIES = Workflow(
+    {
+        "enter": Step(
+            _("登记受益户"),
+            (ProjectPhase.RUNNING, ProjectPhase.MIDTERM, ProjectPhase.FINAL),
+            None,
+            APPLY,
+            (_staff_of_project,),
+        )
+    },
+    wrong_state=lambda project, step: error("wrong_status", status=project.get_phase_display()),
+    state_attr="phase",
+)
+
+
+def _not_sampled(ev, user, now):
+    if ev.samples.exists():
+        return error("sample_drawn")
+    if not ev.project.beneficiaries.exists():
+        return error("no_beneficiaries")
+    return None
+
+
+def _sampled(ev, user, now):
+    return None if ev.samples.exists() else error("no_sample")
+
+
+# The street or district (not the organisation) draws the sample of an evaluation and records the
+# answers of the households' follow-up visits, before the evaluation is decided.
+SURVEY = Workflow(
+    {
+        "draw": Step(
+            _("抽取回访样本"),
+            (EvaluationStatus.AWAITING, EvaluationStatus.SUBMITTED),
+            None,
+            MANAGE,
+            (_not_sampled,),
+        ),
+        "answer": Step(
+            _("记录回访结果"),
+            (EvaluationStatus.AWAITING, EvaluationStatus.SUBMITTED),
+            None,
+            MANAGE,
+            (_sampled,),
+        ),
+    },
+    wrong_state=lambda ev, step: error("wrong_status", status=ev.get_status_display()),
+    state_attr="status",
+)

@@ -30,7 +30,10 @@ LINES = [
     {"item": "物料费", "unit_price": "12.5", "quantity": "40"},
 ]  # 18000 + 6000 + 500 = 24500
 FUNDS = [{"source": "街道配套", "amount": "3000"}, {"source": "企业捐赠", "amount": "1500"}]
-TEAM = [{"name": "王芳", "role": "项目主管", "certified": True}, {"name": "李强", "role": "志愿者", "certified": False}]
+TEAM = [
+    {"name": "王芳", "role": "项目主管", "certified": True},
+    {"name": "李强", "role": "志愿者", "certified": False},
+]
 
 
 def _client(user) -> Client:
@@ -115,14 +118,20 @@ def test_matched_typed_must_agree_and_budget_required_without_lines(w):
     [
         ({"budget_lines": [{"item": "活动费", "unit_price": "-500", "quantity": "2"}]}, "budget_line_number"),
         ({"budget_lines": [{"item": "活动费", "unit_price": "五百", "quantity": "2"}]}, "budget_line_number"),
-        ({"budget_lines": [{"item": "活动费", "unit_price": "3,000", "quantity": "2"}]}, "budget_line_number"),
+        (
+            {"budget_lines": [{"item": "活动费", "unit_price": "3,000", "quantity": "2"}]},
+            "budget_line_number",
+        ),
         ({"budget_lines": [{"item": "活动费", "unit_price": "NaN", "quantity": "2"}]}, "budget_line_number"),
         ({"budget_lines": [{"item": "活动费", "unit_price": "500", "quantity": "0"}]}, "budget_line_number"),
         ({"budget_lines": [{"item": "活动费", "unit_price": True, "quantity": "1"}]}, "budget_line_number"),
         ({"budget_lines": [{"item": "=SUM(A1:A9)", "unit_price": "5", "quantity": "1"}]}, "line_formula"),
         ({"budget_lines": [{"item": " ", "unit_price": "5", "quantity": "1"}]}, "budget_line_format"),
         ({"budget_lines": ["活动费 5 1"]}, "budget_line_format"),
-        ({"budget_lines": [{"item": "x", "unit_price": "9999999999", "quantity": "2"}]}, "budget_line_too_large"),
+        (
+            {"budget_lines": [{"item": "x", "unit_price": "9999999999", "quantity": "2"}]},
+            "budget_line_too_large",
+        ),
         ({"budget_lines": [{"item": "x", "unit_price": "1", "quantity": "1"}] * 31}, "budget_too_many"),
         ({"fund_lines": [{"source": "街道", "amount": "-1"}]}, "fund_line_amount"),
         ({"fund_lines": [{"source": "@cmd", "amount": "1"}]}, "line_formula"),
@@ -308,7 +317,9 @@ def test_api_rows_create_update_and_refusals(w):
     out = r.json()
     assert Decimal(out["budget_total"]) == 9000 and out["budget_lines"][0]["amount"] in ("9000.00", 9000)
     assert out["team"] == [{"name": "王芳", "role": "主管", "certified": True}] and out["editable"]
-    put = {k: v for k, v in body.items() if k != "call_id"} | {"budget_lines": [{"item": "a", "unit_price": 1, "quantity": 20000}]}
+    put = {k: v for k, v in body.items() if k != "call_id"} | {
+        "budget_lines": [{"item": "a", "unit_price": 1, "quantity": 20000}]
+    }
     r = org.put(f"/api/projects/applications/{out['id']}", put, content_type="application/json")
     assert r.status_code == 200 and Decimal(r.json()["budget_total"]) == 20000
     r = _client(w["other_staff"]).put(
@@ -316,9 +327,12 @@ def test_api_rows_create_update_and_refusals(w):
     )
     assert r.status_code == 400 and r.json()["code"] == "not_your_organization"
     assert BudgetLine.objects.filter(application_id=out["id"]).count() == 1
-    assert _client(w["staff"]).put(
-        f"/api/projects/applications/{out['id']}", put, content_type="application/json"
-    ).status_code == 403
+    assert (
+        _client(w["staff"])
+        .put(f"/api/projects/applications/{out['id']}", put, content_type="application/json")
+        .status_code
+        == 403
+    )
     org.post(f"/api/projects/applications/{out['id']}/submit", {}, content_type="application/json")
     r = org.put(f"/api/projects/applications/{out['id']}", put, content_type="application/json")
     assert r.status_code == 409 and r.json()["code"] == "wrong_status"
@@ -381,5 +395,7 @@ def test_contract_page_and_api_role_matrix(w, make_user, role):
     if approver:
         page = client.get(f"/projects/projects/{p.pk}/").content.decode()
         assert "GL-9" in page and 'name="number"' not in page
-        r = client.post(f"/projects/projects/{p.pk}/contract/", {"number": "GL-10", "signed_on": "2026-12-01"})
+        r = client.post(
+            f"/projects/projects/{p.pk}/contract/", {"number": "GL-10", "signed_on": "2026-12-01"}
+        )
         assert r.status_code == 302 and Contract.objects.get().number == "GL-9"
