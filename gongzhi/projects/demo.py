@@ -206,6 +206,28 @@ def demo_funding_build(ctx) -> None:
         services.evaluation_act(
             by=applicants[2][1], evaluation=ev3, action="submit_report", text="服务按计划推进，满意度96%。"
         )
+    # The organisations list the households they serve; the district samples the two submitted
+    # mid-term reports' households and records the follow-up visits (some still to call).
+    from gongzhi.registry.models import Household
+
+    from . import satisfaction
+
+    with clock.at(now - dt.timedelta(days=3)):
+        for (_org, by, _c), p in zip(applicants[:3], projects, strict=True):
+            numbers = list(
+                Household.objects.filter(community_id=p.community_id)
+                .order_by("number")
+                .values_list("number", flat=True)[: rng.randint(30, 60)]
+            )
+            if numbers:
+                satisfaction.beneficiaries_add(by=by, project=p, numbers=numbers)
+        for e, size, answered in ((ev3, 15, 15), (ev, 12, 7)):
+            if not e.project.beneficiaries.exists():
+                continue
+            for n, sample in enumerate(satisfaction.sample_draw(by=staff, evaluation=e, size=size)):
+                if n < answered:
+                    score = rng.choices((5, 4, 3, 2), weights=(50, 35, 10, 5))[0]
+                    satisfaction.answer_record(by=staff, sample=sample, score=score)
     with clock.at(now - dt.timedelta(days=2)):
         services.evaluation_act(by=expert, evaluation=ev3, action="pass", text="进度与预算执行良好。")
         services.evaluation_act(by=staff, evaluation=ev3, action="publish")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -145,7 +146,12 @@ def totals(*, budget_total, matched_funds, lines: list[dict] | None, funds: list
 
 def save(app, *, by, lines: list[dict] | None, funds: list[dict] | None, team: list[dict] | None) -> None:
     """Replace the application's rows of each kind given (None: leave that kind as it is)."""
-    for model, rows in ((BudgetLine, lines), (MatchedFund, funds), (TeamMember, team)):
+    kinds: tuple[tuple[Any, list[dict] | None], ...] = (
+        (BudgetLine, lines),
+        (MatchedFund, funds),
+        (TeamMember, team),
+    )
+    for model, rows in kinds:
         if rows is None:
             continue
         model.objects.filter(community_id=app.community_id, application=app).delete()
