@@ -171,6 +171,10 @@ class ReviewOut(Schema):
     title: str | None = None
     summary: str | None = None
     rubric: list[RubricLine] = []
+    budget_total: Decimal | None = None
+    budget_lines: list[BudgetLineOut] | None = None
+    fund_lines: list[FundLineOut] | None = None
+    team: list[TeamMemberOut] | None = None
 
 
 class DeclareIn(Schema):
@@ -285,17 +289,20 @@ def _application(a, user, *, detail: bool = False) -> dict:
         "matched_funds": a.matched_funds,
     }
     if detail and may_see_details(a, user):
-        rows = details.current(a)
-        out |= {
-            "budget_lines": [
-                {"item": r.item, "unit_price": r.unit_price, "quantity": r.quantity, "amount": r.amount}
-                for r in rows["budget_lines"]
-            ],
-            "fund_lines": [{"source": r.source, "amount": r.amount} for r in rows["fund_lines"]],
-            "team": [{"name": r.name, "role": r.role, "certified": r.certified} for r in rows["team"]],
-            "editable": "edit" in APPLICATION_EDIT.allowed(a, user),
-        }
+        out |= _rows_out(a) | {"editable": "edit" in APPLICATION_EDIT.allowed(a, user)}
     return out
+
+
+def _rows_out(a) -> dict:
+    rows = details.current(a)
+    return {
+        "budget_lines": [
+            {"item": r.item, "unit_price": r.unit_price, "quantity": r.quantity, "amount": r.amount}
+            for r in rows["budget_lines"]
+        ],
+        "fund_lines": [{"source": r.source, "amount": r.amount} for r in rows["fund_lines"]],
+        "team": [{"name": r.name, "role": r.role, "certified": r.certified} for r in rows["team"]],
+    }
 
 
 def _rows(payload: ApplicationFieldsIn) -> dict:
@@ -491,6 +498,8 @@ def _review(a) -> dict:
             "title": a.application.title,
             "summary": a.application.summary,
             "rubric": a.application.call.rubric,
+            "budget_total": a.application.budget_total,
+            **_rows_out(a.application),
         }
     return out
 

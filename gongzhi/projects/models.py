@@ -551,4 +551,4 @@ class SatisfactionSample(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.evaluation_id} · {self.beneficiary_id}: {self.score if self.score else '—'}"
+        return f"{self.beneficiary.household.number}: {self.score if self.score else '—'}"

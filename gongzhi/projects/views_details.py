@@ -71,6 +71,7 @@ def survey_context(project, evaluations, user) -> dict:
         )
     listed = project.beneficiaries.select_related("household")
     return {
+        "details_visible": may_see_details(project.application, user),
         "beneficiary_count": listed.count(),
         "beneficiaries": list(listed[:50]),
         "can_enter_beneficiaries": "enter" in BENEFICIARIES.allowed(project, user),

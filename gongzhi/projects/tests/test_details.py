@@ -286,9 +286,14 @@ def test_review_page_shows_rows_after_declaring(w):
     (a,) = to_review(w, app, experts=("expert",))
     client = _client(w["expert"])
     assert "活动费" not in client.get(f"/projects/reviews/{a.pk}/").content.decode()
+    assert client.get("/api/projects/reviews").json()[0]["budget_lines"] is None  # blind until declared
     services.review_declare(by=w["expert"], assignment=a, conflict=False)
     page = client.get(f"/projects/reviews/{a.pk}/").content.decode()
     assert "活动费" in page and "王芳" in page and "企业捐赠" in page
+    (out,) = client.get("/api/projects/reviews").json()
+    assert [r["item"] for r in out["budget_lines"]] == ["人员费", "活动费", "物料费"] and len(
+        out["team"]
+    ) == 2
 
 
 # --- API -----------------------------------------------------------------------------------------
