@@ -259,6 +259,11 @@ def application_edit(request, pk: int):
     if not is_staff_of(request.user, app.organization_id):
         raise NotFound()
     call = app.call
+    refused = APPLICATION_EDIT.refusal("edit", app, request.user)
+    if request.method == "GET" and refused is not None and _shown(refused):
+        # Submitted, in review or decided, or the call closed: the page says why, read-only.
+        messages.error(request, str(refused.message))
+        return redirect("projects:application_detail", pk=app.pk)
     communities = list(selectors.communities_for_application(user=request.user, call=call))
     items = list(selectors.call_items(call=call))
     form = ApplicationForm(

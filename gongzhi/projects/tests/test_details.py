@@ -212,7 +212,15 @@ def test_edit_only_in_draft_or_revision(w):
     with pytest.raises(ApplicationError) as exc:
         services.application_update(application=app, **kw, budget_total=100)
     assert exc.value.code == "wrong_status" and app.budget_lines.count() == 3
+    client = _client(w["org_staff"])
+    r = client.get(f"/projects/applications/{app.pk}/edit/")
+    assert r.status_code == 302 and r["Location"] == f"/projects/applications/{app.pk}/"
+    r = client.post(
+        f"/projects/applications/{app.pk}/edit/", {"community": JUNMEN, "title": "x", "requested": "1"}
+    )
+    assert r.status_code == 400 and app.budget_lines.count() == 3
     services.application_act(by=w["staff"], application=app, action="request_revision", note="细化预算")
+    assert client.get(f"/projects/applications/{app.pk}/edit/").status_code == 200
     services.application_update(application=app, **kw, budget_total=10000)
     assert not app.budget_lines.exists()
 
