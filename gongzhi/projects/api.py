@@ -18,10 +18,10 @@ from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
 from gongzhi.core.scoping import scoped
 from gongzhi.organizations.bookings import booker_organization
 
-from . import selectors, services
-from .models import Evaluation, Instalment
+from . import contracts, details, satisfaction, selectors, services
+from .models import Evaluation, Instalment, SatisfactionSample
 from .rules import APPLY, APPROVE, MANAGE, REVIEW, VIEW
-from .workflow import APPLICATION, EVALUATION, PAYMENT
+from .workflow import APPLICATION, APPLICATION_EDIT, EVALUATION, PAYMENT, may_see_details
 
 router = Router(tags=["projects"], auth=api_auth)
 READ: dict[int, Any] = {403: ErrorOut, 404: ErrorOut}
@@ -73,11 +73,47 @@ class PhaseIn(Schema):
     phase: str = Field(..., description="review 或 decided（只能进入下一阶段）")
 
 
-class ApplicationIn(Schema):
-    call_id: int
+class BudgetLineIn(Schema):
+    item: str = Field(..., description="预算科目，如人员费、活动费、物料费、宣传费、管理费")
+    unit_price: Decimal | str
+    quantity: Decimal | str
+
+
+class BudgetLineOut(Schema):
+    item: str
+    unit_price: Decimal
+    quantity: Decimal
+    amount: Decimal
+
+
+class FundLineIn(Schema):
+    source: str
+    amount: Decimal | str
+
+
+class FundLineOut(Schema):
+    source: str
+    amount: Decimal
+
+
+class TeamMemberIn(Schema):
+    name: str
+    role: str
+    certified: bool = Field(False, description="是否持证社工")
+
+
+class TeamMemberOut(Schema):
+    name: str
+    role: str
+    certified: bool
+
+
+class ApplicationFieldsIn(Schema):
     community: str = Field(..., description="服务社区的区划代码")
     title: str
-    budget_total: Decimal
+    budget_total: Decimal | None = Field(
+        None, description="有预算明细时可省略（按明细合计），给出时须与合计一致"
+    )
     requested: Decimal = Field(..., description="不超过项目总预算的60%")
     matched_funds: Decimal = Decimal(0)
     households_target: int = 0
@@ -85,6 +121,13 @@ class ApplicationIn(Schema):
     summary: str = ""
     outputs: str = ""
     item_id: int | None = None
+    budget_lines: list[BudgetLineIn] | None = Field(None, description="省略则不变，[] 清空；最多30行")
+    fund_lines: list[FundLineIn] | None = Field(None, description="配套资金明细；省略则不变；最多10行")
+    team: list[TeamMemberIn] | None = Field(None, description="项目团队；省略则不变；最多30人")
+
+
+class ApplicationIn(ApplicationFieldsIn):
+    call_id: int
 
 
 class ApplicationOut(Schema):
@@ -100,6 +143,12 @@ class ApplicationOut(Schema):
     score: Decimal | None
     revision_note: str
     allowed_actions: list[str]
+    matched_funds: Decimal
+    # Only for the organisation's staff and the managing street or district (None otherwise).
+    budget_lines: list[BudgetLineOut] | None = None
+    fund_lines: list[FundLineOut] | None = None
+    team: list[TeamMemberOut] | None = None
+    editable: bool = False
 
 
 class ApplicationPage(Schema):
@@ -122,6 +171,10 @@ class ReviewOut(Schema):
     title: str | None = None
     summary: str | None = None
     rubric: list[RubricLine] = []
+    budget_total: Decimal | None = None
+    budget_lines: list[BudgetLineOut] | None = None
+    fund_lines: list[FundLineOut] | None = None
+    team: list[TeamMemberOut] | None = None
 
 
 class DeclareIn(Schema):
@@ -134,7 +187,15 @@ class ScoresIn(Schema):
     comment: str = ""
 
 
+class SatisfactionOut(Schema):
+    sampled: int
+    answered: int
+    mean: float | None
+    satisfied_share: float | None = Field(None, description="4分及以上所占比例（0–1）")
+
+
 class EvaluationOut(Schema):
+    satisfaction: SatisfactionOut | None = None
     id: int
     kind: str
     due_on: dt.date
@@ -153,6 +214,19 @@ class InstalmentOut(Schema):
     can_pay: bool
 
 
+class ContractOut(Schema):
+    number: str
+    signed_on: dt.date
+    party_region: str
+    party_organization: str
+    amount: Decimal
+
+
+class ContractIn(Schema):
+    number: str
+    signed_on: str = Field(..., description="签订日期 YYYY-MM-DD，不晚于今天、不早于立项")
+
+
 class ProjectOut(Schema):
     id: int
     title: str
@@ -163,6 +237,8 @@ class ProjectOut(Schema):
     paid: Decimal
     evaluations: list[EvaluationOut] = []
     instalments: list[InstalmentOut] = []
+    contract: ContractOut | None = None
+    beneficiaries: int | None = None
 
 
 class TextIn(Schema):
@@ -196,8 +272,8 @@ def _call(c, *, items: bool = False) -> dict:
     return out
 
 
-def _application(a, user) -> dict:
-    return {
+def _application(a, user, *, detail: bool = False) -> dict:
+    out = {
         "id": a.pk,
         "call_id": a.call_id,
         "item_id": a.item_id,
@@ -210,6 +286,30 @@ def _application(a, user) -> dict:
         "score": a.score,
         "revision_note": a.revision_note,
         "allowed_actions": APPLICATION.allowed(a, user),
+        "matched_funds": a.matched_funds,
+    }
+    if detail and may_see_details(a, user):
+        out |= _rows_out(a) | {"editable": "edit" in APPLICATION_EDIT.allowed(a, user)}
+    return out
+
+
+def _rows_out(a) -> dict:
+    rows = details.current(a)
+    return {
+        "budget_lines": [
+            {"item": r.item, "unit_price": r.unit_price, "quantity": r.quantity, "amount": r.amount}
+            for r in rows["budget_lines"]
+        ],
+        "fund_lines": [{"source": r.source, "amount": r.amount} for r in rows["fund_lines"]],
+        "team": [{"name": r.name, "role": r.role, "certified": r.certified} for r in rows["team"]],
+    }
+
+
+def _rows(payload: ApplicationFieldsIn) -> dict:
+    return {
+        "budget_lines": None if payload.budget_lines is None else [r.dict() for r in payload.budget_lines],
+        "fund_lines": None if payload.fund_lines is None else [r.dict() for r in payload.fund_lines],
+        "team": None if payload.team is None else [r.dict() for r in payload.team],
     }
 
 
@@ -324,8 +424,47 @@ def application_create(request, payload: ApplicationIn):
         summary=payload.summary,
         outputs=payload.outputs,
         item=call.items.filter(pk=payload.item_id or 0).first() if payload.item_id else None,
+        **_rows(payload),
     )
-    return _application(app, user)
+    return _application(app, user, detail=True)
+
+
+@router.get(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, **READ},
+    summary="申报详情（组织本身和主管街道、区可见预算明细、配套资金和团队）",
+)
+def application_detail(request, application_id: int):
+    user = request.auth
+    require(user, VIEW)
+    return _application(selectors.application_get(user=user, pk=application_id), user, detail=True)
+
+
+@router.put(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, **WRITE},
+    summary="修改申报（草稿或退回修改时，本组织）",
+)
+def application_update(request, application_id: int, payload: ApplicationFieldsIn):
+    user = request.auth
+    require(user, APPLY)
+    app = selectors.application_get(user=user, pk=application_id, perm=APPLY)
+    app = services.application_update(
+        by=user,
+        application=app,
+        community=_region(payload.community),
+        title=payload.title,
+        budget_total=payload.budget_total,
+        requested=payload.requested,
+        matched_funds=payload.matched_funds,
+        households_target=payload.households_target,
+        people_target=payload.people_target,
+        summary=payload.summary,
+        outputs=payload.outputs,
+        item=app.call.items.filter(pk=payload.item_id or 0).first() if payload.item_id else None,
+        **_rows(payload),
+    )
+    return _application(selectors.application_get(user=user, pk=app.pk), user, detail=True)
 
 
 @router.post(
@@ -359,6 +498,8 @@ def _review(a) -> dict:
             "title": a.application.title,
             "summary": a.application.summary,
             "rubric": a.application.call.rubric,
+            "budget_total": a.application.budget_total,
+            **_rows_out(a.application),
         }
     return out
 
@@ -414,9 +555,11 @@ def _project(p, user, *, detail: bool = False) -> dict:
                 "late": ev.late,
                 "notice_at": ev.notice_at,
                 "allowed_actions": EVALUATION.allowed(ev, user),
+                "satisfaction": satisfaction.results(ev).__dict__,
             }
             for ev in p.evaluations.order_by("due_on")
         ]
+        out["beneficiaries"] = p.beneficiaries.count()
         out["instalments"] = [
             {
                 "id": i.pk,
@@ -428,7 +571,33 @@ def _project(p, user, *, detail: bool = False) -> dict:
             }
             for i in p.instalments.all()
         ]
+        out["contract"] = _contract(contracts.contract_of(p))
     return out
+
+
+def _contract(c) -> dict | None:
+    if c is None:
+        return None
+    return {
+        "number": c.number,
+        "signed_on": c.signed_on,
+        "party_region": c.party_region.name,
+        "party_organization": c.party_organization.name,
+        "amount": c.amount,
+    }
+
+
+@router.post(
+    "/projects/{project_id}/contract",
+    response={200: ContractOut, **WRITE},
+    summary="登记项目合同（审批人；登记后不能修改）",
+)
+def contract_record(request, project_id: int, payload: ContractIn):
+    user = request.auth
+    require(user, APPROVE)
+    p = selectors.project_get(user=user, pk=project_id, perm=APPROVE)
+    contracts.contract_record(by=user, project=p, number=payload.number, signed_on=payload.signed_on)
+    return _contract(contracts.contract_of(p))
 
 
 @router.get("/projects", response={200: list[ProjectOut], **READ}, summary="立项项目")
@@ -484,3 +653,75 @@ def instalment_pay(request, instalment_id: int):
         "paid_at": inst.paid_at,
         "can_pay": False,
     }
+
+
+# --- beneficiaries and satisfaction ------------------------------------------------------------
+
+
+class NumbersIn(Schema):
+    numbers: list[str] = Field(..., description="受益户的户编号（项目服务社区的户籍登记），一次最多500户")
+
+
+class AddedOut(Schema):
+    added: int
+
+
+class SizeIn(Schema):
+    size: int | str = Field(20, description="抽样户数，1至200")
+
+
+class SampleOut(Schema):
+    id: int
+    household: str
+    score: int | None
+
+
+class ScoreIn(Schema):
+    score: int | str = Field(..., description="满意度1至5")
+
+
+def _sample(s) -> dict:
+    return {"id": s.pk, "household": s.beneficiary.household.number, "score": s.score}
+
+
+@router.post(
+    "/projects/{project_id}/beneficiaries", response={200: AddedOut, **WRITE}, summary="登记受益户（本组织）"
+)
+def beneficiaries_add(request, project_id: int, payload: NumbersIn):
+    user = request.auth
+    require(user, APPLY)
+    p = selectors.project_get(user=user, pk=project_id, perm=APPLY)
+    return {"added": satisfaction.beneficiaries_add(by=user, project=p, numbers=payload.numbers)}
+
+
+@router.post(
+    "/surveys/{evaluation_id}/sample",
+    response={200: list[SampleOut], **WRITE},
+    summary="为评估抽取满意度回访样本（街道、区；每次评估一次）",
+)
+def sample_draw(request, evaluation_id: int, payload: SizeIn):
+    user = request.auth
+    require(user, MANAGE)
+    ev = Evaluation.objects.filter(pk=evaluation_id).first()
+    selectors.project_get(user=user, pk=ev.project_id if ev else 0, perm=MANAGE)
+    assert ev is not None  # project_get raised NotFound otherwise
+    satisfaction.sample_draw(by=user, evaluation=ev, size=payload.size)
+    return [_sample(s) for s in ev.samples.select_related("beneficiary__household")]
+
+
+@router.post(
+    "/samples/{sample_id}/answer",
+    response={200: SampleOut, **WRITE},
+    summary="记录一户的回访满意度（1至5，每户一次）",
+)
+def answer_record(request, sample_id: int, payload: ScoreIn):
+    user = request.auth
+    require(user, MANAGE)
+    s = (
+        SatisfactionSample.objects.filter(pk=sample_id)
+        .select_related("evaluation", "beneficiary__household")
+        .first()
+    )
+    selectors.project_get(user=user, pk=s.evaluation.project_id if s else 0, perm=MANAGE)
+    assert s is not None  # project_get raised NotFound otherwise
+    return _sample(satisfaction.answer_record(by=user, sample=s, score=payload.score))

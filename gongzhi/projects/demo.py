@@ -27,6 +27,32 @@ TITLES = [
 ]
 
 
+SURNAMES = "王李张刘陈杨黄林郑吴"
+GIVEN = ("芳", "强", "敏", "伟", "秀英", "建华", "丽娟", "志明", "海燕", "文斌")
+
+
+def _budget_lines(budget: int) -> list[dict]:
+    """Budget lines summing exactly to `budget` (a multiple of 10,000 yuan)."""
+    return [
+        {"item": "人员费（社工补贴）", "unit_price": budget * 4 // 100, "quantity": 10},
+        {"item": "活动费", "unit_price": budget * 15 // 1000, "quantity": 20},
+        {"item": "物料费", "unit_price": budget * 3 // 1000, "quantity": 50},
+        {"item": "宣传费", "unit_price": budget * 5 // 100, "quantity": 1},
+        {"item": "管理费", "unit_price": budget * 10 // 100, "quantity": 1},
+    ]
+
+
+def _team(rng: random.Random) -> list[dict]:
+    def name() -> str:
+        return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+    return [
+        {"name": name(), "role": "项目主管", "certified": True},
+        {"name": name(), "role": "一线社工", "certified": rng.random() < 0.6},
+        {"name": name(), "role": "志愿者协调", "certified": False},
+    ]
+
+
 def _items_from_needs(staff, call, *, community: str, skip: int = 0, n: int = 2) -> list:
     """The call's items: needs of 军门社区's list with the most households behind them."""
     from gongzhi.organizations.models import Need
@@ -104,9 +130,13 @@ def demo_funding_build(ctx) -> None:
                 organization=org,
                 community=community,
                 title=f"{community.name}{title}",
-                budget_total=budget,
                 requested=int(budget * rng.choice((0.5, 0.55, 0.6))),
-                matched_funds=int(budget * 0.1),
+                budget_lines=_budget_lines(budget),
+                fund_lines=[
+                    {"source": "街道配套资金", "amount": budget * 6 // 100},
+                    {"source": "驻区单位支持", "amount": budget * 4 // 100},
+                ],
+                team=_team(rng),
                 households_target=rng.randint(30, 200),
                 people_target=rng.randint(50, 400),
                 summary="面向社区居民的公益服务项目，联合驻区单位和志愿者共同实施。",
@@ -150,6 +180,12 @@ def demo_funding_build(ctx) -> None:
     with clock.at(decided):
         for app in old_apps[:3]:
             services.application_act(by=staff, application=app, action="approve")
+        from .contracts import contract_record
+
+        for n, app in enumerate(old_apps[:3], start=1):
+            contract_record(
+                by=staff, project=app.project, number=f"GLGY-{decided.year}-{n:03d}", signed_on=decided.date()
+            )
         services.application_act(by=staff, application=old_apps[3], action="reject")
         services.call_phase_set(by=staff, call=old, phase="decided")
         for app in old_apps[:3]:
@@ -170,6 +206,28 @@ def demo_funding_build(ctx) -> None:
         services.evaluation_act(
             by=applicants[2][1], evaluation=ev3, action="submit_report", text="服务按计划推进，满意度96%。"
         )
+    # The organisations list the households they serve; the district samples the two submitted
+    # mid-term reports' households and records the follow-up visits (some still to call).
+    from gongzhi.registry.models import Household
+
+    from . import satisfaction
+
+    with clock.at(now - dt.timedelta(days=3)):
+        for (_org, by, _c), p in zip(applicants[:3], projects, strict=True):
+            numbers = list(
+                Household.objects.filter(community_id=p.community_id)
+                .order_by("number")
+                .values_list("number", flat=True)[: rng.randint(30, 60)]
+            )
+            if numbers:
+                satisfaction.beneficiaries_add(by=by, project=p, numbers=numbers)
+        for e, size, answered in ((ev3, 15, 15), (ev, 12, 7)):
+            if not e.project.beneficiaries.exists():
+                continue
+            for n, sample in enumerate(satisfaction.sample_draw(by=staff, evaluation=e, size=size)):
+                if n < answered:
+                    score = rng.choices((5, 4, 3, 2), weights=(50, 35, 10, 5))[0]
+                    satisfaction.answer_record(by=staff, sample=sample, score=score)
     with clock.at(now - dt.timedelta(days=2)):
         services.evaluation_act(by=expert, evaluation=ev3, action="pass", text="进度与预算执行良好。")
         services.evaluation_act(by=staff, evaluation=ev3, action="publish")

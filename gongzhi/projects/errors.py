@@ -72,3 +72,41 @@ MESSAGES.update(
 )
 error.statuses.update({"organization_barred": 409, "bar_not_active": 409})
 error.statuses.update({"need_in_call": 409, "item_exists": 409, "rubric_fixed": 409})
+MESSAGES.update(
+    {
+        "budget_too_many": _("预算明细最多%(max)s行，现在有%(n)s行，请合并相近的科目。"),
+        "funds_too_many": _("配套资金最多%(max)s行，现在有%(n)s行。"),
+        "team_too_many": _("项目团队最多%(max)s人，现在有%(n)s人。"),
+        "budget_line_format": _("预算明细第%(n)s行应写成“科目 单价 数量”，例如“活动费 500 12”。"),
+        "budget_line_number": _(
+            "预算明细第%(n)s行：单价和数量应为大于0的数字，不要写公式、单位或千位分隔符。"
+        ),
+        "budget_line_too_large": _("预算明细第%(n)s行：金额过大，请核对单价和数量。"),
+        "fund_line_format": _("配套资金第%(n)s行应写成“来源 金额”，例如“街道配套 5000”。"),
+        "fund_line_amount": _("配套资金第%(n)s行：金额应为大于0的数字，不要写公式、单位或千位分隔符。"),
+        "team_line_format": _("项目团队第%(n)s行应写成“姓名 分工 是否持证社工”，例如“王芳 项目主管 是”。"),
+        "line_formula": _("%(what)s第%(n)s行不能以 = + - @ 开头（表格软件会把它当作公式）。"),
+        "budget_mismatch": _("项目总预算 %(total)s 元与预算明细合计 %(sum)s 元不一致，请改正总预算或明细。"),
+        "matched_mismatch": _("配套资金 %(total)s 元与配套资金明细合计 %(sum)s 元不一致。"),
+        "budget_required": _("请填写项目总预算，或填写预算明细由系统合计。"),
+        "contract_exists": _("这个项目的合同已经登记，登记后不能修改。"),
+        "contract_number": _("请填写合同编号（最多40个字）。"),
+        "contract_number_taken": _("这个合同编号已被其他项目使用。"),
+        "contract_date": _("请填写签订日期，且不能晚于今天、不能早于立项日期。"),
+    }
+)
+error.statuses.update({"contract_exists": 409, "contract_number_taken": 409})
+MESSAGES.update(
+    {
+        "beneficiaries_required": _("请填写受益户的户编号，每行一个。"),
+        "beneficiaries_too_many": _("一次最多登记%(max)s户。"),
+        "household_unknown": _("本社区的户籍登记中没有这些户编号：%(numbers)s。"),
+        "sample_drawn": _("这次评估已经抽过样了。"),
+        "no_beneficiaries": _("项目还没有登记受益户，无法抽样。"),
+        "sample_size": _("抽样户数应为1至%(max)s之间的整数。"),
+        "no_sample": _("请先抽取回访样本。"),
+        "satisfaction_score": _("满意度应为1至5的整数。"),
+        "already_answered": _("这一户已经回访过了，每户只记录一次。"),
+    }
+)
+error.statuses.update({"sample_drawn": 409, "already_answered": 409})

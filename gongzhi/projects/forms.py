@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.fieldmessages import PlainMessagesMixin
 
+from . import details
+
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 BLANK = [("", "—")]
 
@@ -32,6 +34,12 @@ ERROR_FIELDS = {
     "need_in_call": "need",
     "item_exists": "title",
     "not_expert": "experts",
+    "budget_mismatch": "budget_total",
+    "budget_required": "budget_total",
+    "matched_mismatch": "matched_funds",
+    "contract_number": "number",
+    "contract_number_taken": "number",
+    "contract_date": "signed_on",
 }
 
 
@@ -136,7 +144,12 @@ class ApplicationForm(PlainMessagesMixin, forms.Form):
         label=_("项目简介"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     budget_total = forms.DecimalField(
-        label=_("项目总预算（元）"), min_value=0, max_digits=12, decimal_places=2
+        label=_("项目总预算（元）"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("填写了预算明细时可不填，系统按明细合计；填写时须与合计一致。"),
     )
     requested = forms.DecimalField(
         label=_("申请资助（元）"),
@@ -155,6 +168,44 @@ class ApplicationForm(PlainMessagesMixin, forms.Form):
     outputs = forms.CharField(
         label=_("产出与成效"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    budget_text = forms.CharField(
+        label=_("预算明细"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("人员费 3000 6")}),
+        help_text=_("每行一项：科目 单价 数量（空格隔开），例如“活动费 500 12”。最多30行。"),
+    )
+    funds_text = forms.CharField(
+        label=_("配套资金明细"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("街道配套 5000")}),
+        help_text=_("每行一项：来源 金额，例如“街道配套 5000”。最多10行。"),
+    )
+    team_text = forms.CharField(
+        label=_("项目团队"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("王芳 项目主管 是")}),
+        help_text=_("每行一人：姓名 分工 是否持证社工（是/否），例如“王芳 项目主管 是”。最多30人。"),
+    )
+
+    def _rows(self, field: str, parse, check) -> list[dict]:
+        try:
+            rows = parse(self.cleaned_data[field])
+            check(rows)
+        except ApplicationError as exc:
+            raise forms.ValidationError(str(exc.message), code=exc.code) from None
+        return rows
+
+    def clean_budget_text(self) -> list[dict]:
+        return self._rows("budget_text", details.parse_budget, details.budget_rows)
+
+    def clean_funds_text(self) -> list[dict]:
+        return self._rows("funds_text", details.parse_funds, details.fund_rows)
+
+    def clean_team_text(self) -> list[dict]:
+        return self._rows("team_text", details.parse_team, details.team_rows)
 
     def __init__(self, *args, items=(), communities=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,4 +232,5 @@ class ApplicationForm(PlainMessagesMixin, forms.Form):
                     "outputs",
                 )
             },
+            **details.as_text(app),
         }

@@ -31,5 +31,11 @@ manifest = AppManifest(
         ),
         Figure("projects.on_time", _("评估报告按时提交率"), _S + "projects_on_time", "%"),
         Figure("projects.households", _("立项项目计划服务户数"), _S + "households_served"),
+        Figure(
+            "projects.satisfaction",
+            _("受益户满意率（评估抽样回访）"),
+            _S + "households_satisfaction",
+            "%",
+        ),
     ),
 )

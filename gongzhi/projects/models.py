@@ -211,6 +211,11 @@ class Project(TimeStampedModel):
         verbose_name = _("创投项目")
         verbose_name_plural = _("创投项目")
 
+    @property
+    def contract_state(self) -> str:
+        """ "recorded" once its contract is recorded, else "none" (the CONTRACT workflow's state)."""
+        return "recorded" if Contract.objects.filter(project_id=self.pk).exists() else "none"
+
 
 class EvaluationKind(models.TextChoices):
     MIDTERM = "midterm", _("中期评估")
@@ -378,3 +383,172 @@ class Bar(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.starts_on}–{self.ends_on}"
+
+
+# --- an application's budget lines, matched funds and team ---------------------------------------
+
+# At most this many rows of each kind per application (the form and the API refuse more).
+MAX_BUDGET_LINES, MAX_FUND_LINES, MAX_TEAM = 30, 10, 30
+
+
+class BudgetLine(TimeStampedModel):
+    """One line of an application's budget (人员费、活动费、物料费…): unit price × quantity. When an
+    application has lines, its budget_total is their sum (the service checks it)."""
+
+    community = community_fk()
+    application = models.ForeignKey(
+        Application, verbose_name=_("申报"), on_delete=models.CASCADE, related_name="budget_lines"
+    )
+    seq = models.PositiveSmallIntegerField(_("序号"))
+    item = models.CharField(_("预算科目"), max_length=60)
+    unit_price = models.DecimalField(_("单价（元）"), max_digits=12, decimal_places=2)
+    quantity = models.DecimalField(_("数量"), max_digits=10, decimal_places=2)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("预算明细")
+        verbose_name_plural = _("预算明细")
+        ordering = ["application_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "application", "seq"], name="budget_line_unique_seq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gt=0, quantity__gt=0, amount__gt=0),
+                name="budget_line_positive",
+            ),
+        ]
+
+
+class MatchedFund(TimeStampedModel):
+    """Matched funds (配套资金) of an application: where they come from and how much."""
+
+    community = community_fk()
+    application = models.ForeignKey(
+        Application, verbose_name=_("申报"), on_delete=models.CASCADE, related_name="fund_lines"
+    )
+    seq = models.PositiveSmallIntegerField(_("序号"))
+    source = models.CharField(_("资金来源"), max_length=60)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("配套资金")
+        verbose_name_plural = _("配套资金")
+        ordering = ["application_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "application", "seq"], name="matched_fund_unique_seq"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="matched_fund_positive"),
+        ]
+
+
+class TeamMember(TimeStampedModel):
+    """A member of the project team named in the application."""
+
+    community = community_fk()
+    application = models.ForeignKey(
+        Application, verbose_name=_("申报"), on_delete=models.CASCADE, related_name="team"
+    )
+    seq = models.PositiveSmallIntegerField(_("序号"))
+    name = models.CharField(_("姓名"), max_length=30)
+    role = models.CharField(_("项目分工"), max_length=40)
+    certified = models.BooleanField(_("持证社工"), default=False)
+
+    class Meta:
+        verbose_name = _("项目团队成员")
+        verbose_name_plural = _("项目团队成员")
+        ordering = ["application_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "application", "seq"], name="team_member_unique_seq")
+        ]
+
+
+class Contract(TimeStampedModel):
+    """The contract of an approved project, recorded once by the approver (street or district): its
+    number, signing date, the parties and the amount (the approved grant). It is not edited once
+    recorded: the database keeps one per project and the service refuses a second."""
+
+    community = community_fk()
+    project = models.OneToOneField(
+        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="contract"
+    )
+    number = models.CharField(_("合同编号"), max_length=40)
+    signed_on = models.DateField(_("签订日期"))
+    party_region = models.ForeignKey(
+        Region, verbose_name=_("甲方（街道或区）"), on_delete=models.PROTECT, related_name="+"
+    )
+    party_organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("乙方（社会组织）"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amount = models.DecimalField(_("合同金额（元）"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("项目合同")
+        verbose_name_plural = _("项目合同")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "number"], name="contract_unique_number"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="contract_amount_positive"),
+        ]
+
+
+# --- the households a project serves and their satisfaction, sampled at each evaluation -----------
+
+
+class Beneficiary(TimeStampedModel):
+    """A household of the registry served by a project (entered by the organisation), in the
+    community the project serves."""
+
+    community = community_fk()
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="beneficiaries"
+    )
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("受益户"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("受益户")
+        verbose_name_plural = _("受益户")
+        ordering = ["project_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "project", "household"], name="beneficiary_once_per_project"
+            )
+        ]
+
+
+class SatisfactionSample(TimeStampedModel):
+    """A beneficiary household drawn for an evaluation's satisfaction survey, and its one answer
+    (1–5; 4 and 5 count as satisfied)."""
+
+    community = community_fk()
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("评估"), on_delete=models.CASCADE, related_name="samples"
+    )
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("受益户"), on_delete=models.PROTECT, related_name="samples"
+    )
+    score = models.PositiveSmallIntegerField(_("满意度（1–5）"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("满意度抽样")
+        verbose_name_plural = _("满意度抽样")
+        ordering = ["evaluation_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "evaluation", "beneficiary"],
+                name="satisfaction_one_answer_per_household",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="satisfaction_score_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary.household.number}: {self.score if self.score else '—'}"

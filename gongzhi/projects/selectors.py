@@ -187,6 +187,19 @@ def households_served(*, user, perm: str = VIEW) -> FigureValue:
     return FigureValue(n, ps)
 
 
+def households_satisfaction(*, user, perm: str = VIEW) -> FigureValue:
+    """Share of the sampled beneficiary households answering 4 or 5 (of 5) in the mid-term and
+    final evaluations' satisfaction follow-ups; the records are the answered households."""
+    from .models import SatisfactionSample
+
+    answered = scoped(SatisfactionSample.objects.filter(score__isnull=False), user, perm).select_related(
+        "beneficiary__household"
+    )
+    total = answered.count()
+    n = answered.filter(score__gte=4).count()
+    return FigureValue(round(100 * n / total, 2) if total else None, answered, n, total)
+
+
 # --- calls: detail, items, reviewers, applicants ---------------------------------------------
 
 

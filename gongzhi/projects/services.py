@@ -14,6 +14,7 @@ from gongzhi.core.models import RoleAssignment
 from gongzhi.core.permissions import require
 from gongzhi.core.roles import Role
 
+from . import details
 from .errors import error
 from .models import (
     MAX_GRANT_SHARE,
@@ -36,7 +37,7 @@ from .models import (
     Score,
 )
 from .rules import APPLY, MANAGE, REVIEW
-from .workflow import APPLICATION, EVALUATION, PAYMENT, is_staff_of
+from .workflow import APPLICATION, APPLICATION_EDIT, EVALUATION, PAYMENT, is_staff_of
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("10000000000")  # ten billion yuan: within every money column
@@ -249,8 +250,11 @@ def _application_fields(
     people_target,
     summary: str,
     outputs: str,
+    lines: list[dict] | None = None,
+    funds: list[dict] | None = None,
 ) -> dict:
-    """The checked fields of an application (raises the first problem, in the form's order)."""
+    """The checked fields of an application (raises the first problem, in the form's order). With
+    budget lines the budget total is their sum, with matched-fund lines the matched funds theirs."""
     if community is None or community.level != 5 or not community.code.startswith(call.region_id):
         raise error("community_outside_call")
     if item is not None and item.call_id != call.pk:
@@ -260,6 +264,9 @@ def _application_fields(
         raise error("title_required")
     if len(title) > 100:
         raise error("title_too_long")
+    budget_total, matched_funds = details.totals(
+        budget_total=budget_total, matched_funds=matched_funds, lines=lines, funds=funds
+    )
     budget_total, requested = _money(budget_total), _money(requested)
     ceiling = (budget_total * MAX_GRANT_SHARE).quantize(CENT)
     if requested > ceiling:
@@ -292,22 +299,30 @@ def application_create(
     organization,
     community,
     title: str,
-    budget_total,
     requested,
+    budget_total=None,
     matched_funds=0,
     households_target: int = 0,
     people_target: int = 0,
     summary: str = "",
     outputs: str = "",
     item: CallItem | None = None,
+    budget_lines: list[dict] | None = None,
+    fund_lines: list[dict] | None = None,
+    team: list[dict] | None = None,
 ) -> Application:
-    """A draft application by an organisation's staff; the grant asked for is at most 60% of the budget."""
+    """A draft application by an organisation's staff; the grant asked for is at most 60% of the
+    budget. Budget lines, matched-fund lines and team rows are optional (see details.py)."""
     require(by, APPLY, community)
     if not is_staff_of(by, organization.pk):
         raise error("not_your_organization")
     if call.phase != CallPhase.OPEN or clock.now() >= call.closes_at:
         raise error("call_closed")
+    lines, funds = details.budget_rows(budget_lines), details.fund_rows(fund_lines)
+    members = details.team_rows(team)
     v = _application_fields(
+        lines=lines,
+        funds=funds,
         call=call,
         community=community,
         item=item,
@@ -321,6 +336,7 @@ def application_create(
         outputs=outputs,
     )
     app = Application.objects.create(call=call, organization=organization, created_by=by, **v)
+    details.save(app, by=by, lines=lines, funds=funds, team=members)
     _event("application_created", app, by)
     return app
 
@@ -332,27 +348,32 @@ def application_update(
     application: Application,
     community,
     title: str,
-    budget_total,
     requested,
+    budget_total=None,
     matched_funds=0,
     households_target: int = 0,
     people_target: int = 0,
     summary: str = "",
     outputs: str = "",
     item: CallItem | None = None,
+    budget_lines: list[dict] | None = None,
+    fund_lines: list[dict] | None = None,
+    team: list[dict] | None = None,
 ) -> Application:
     """The organisation edits its draft, or its application sent back for revision, while the call
-    is open."""
+    is open (the workflow's "edit" step). Rows given replace the application's rows of that kind;
+    None leaves them (and their totals still bind the budget)."""
     app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=application.pk)
     require(by, APPLY, app)
     require(by, APPLY, community)
     if not is_staff_of(by, app.organization_id):
         raise error("not_your_organization")
-    if app.status not in (ApplicationStatus.DRAFT, ApplicationStatus.REVISION):
-        raise error("wrong_status", status=app.get_status_display())
-    if app.call.phase != CallPhase.OPEN or clock.now() >= app.call.closes_at:
-        raise error("call_closed")
+    APPLICATION_EDIT.require("edit", app, by)
+    lines, funds = details.budget_rows(budget_lines), details.fund_rows(fund_lines)
+    members = details.team_rows(team)
     v = _application_fields(
+        lines=lines if lines is not None else [r.__dict__ for r in app.budget_lines.all()],
+        funds=funds if funds is not None else [r.__dict__ for r in app.fund_lines.all()],
         call=app.call,
         community=community,
         item=item,
@@ -369,6 +390,7 @@ def application_update(
         setattr(app, k, value)
     app.updated_by = by
     app.save()
+    details.save(app, by=by, lines=lines, funds=funds, team=members)
     _event("application_updated", app, by)
     return app
 

@@ -34,3 +34,8 @@ urlpatterns += [
 from . import views_bars  # noqa: E402
 
 urlpatterns += views_bars.urlpatterns
+
+from . import views_details  # noqa: E402
+
+# Before "evaluations/<pk>/<action>/" would catch "evaluations/<pk>/sample/".
+urlpatterns[0:0] = views_details.urlpatterns

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.permissions import require
 
-from . import selectors, services
+from . import details, selectors, services
 from .models import Evaluation, Instalment
 from .rules import APPLY, APPROVE, MANAGE, REVIEW, VIEW
 from .workflow import APPLICATION, EVALUATION, PAYMENT
@@ -70,6 +70,7 @@ def review(request, pk: int):
     context = {"a": a, "ties": services.known_ties(expert=request.user, application=a.application)}
     if a.declared_at and not a.conflict:
         context["app"] = services.review_open(by=request.user, assignment=a)
+        context["rows"] = details.current(context["app"])
         context["rubric"] = a.application.call.rubric
         context["mine"] = {s.line: s.score for s in a.scores.all()}
         context["others"] = selectors.other_scores(assignment=a)
@@ -113,6 +114,13 @@ def review_score(request, pk: int):
 @login_required
 @require_GET
 def project_detail(request, pk: int):
+    return project_page(request, pk)
+
+
+def project_page(request, pk: int, *, contract_form=None, status: int = 200):
+    """The project page (the contract view re-shows it with its form's errors)."""
+    from .views_details import contract_context, survey_context
+
     require(request.user, VIEW)
     p = selectors.project_get(user=request.user, pk=pk)
     evaluations = list(p.evaluations.order_by("due_on"))
@@ -130,7 +138,10 @@ def project_detail(request, pk: int):
             "evaluations": evaluations,
             "instalments": instalments,
             "balance": getattr(p, "account", None),
+            **contract_context(p, request.user, contract_form),
+            **survey_context(p, evaluations, request.user),
         },
+        status=status,
     )
 
 

@@ -22,7 +22,7 @@ from .errors import error
 from .forms import ApplicationForm, CallForm, CallItemForm, ReviewersForm, add_service_error
 from .models import ApplicationStatus, CallPhase
 from .rules import APPLY, MANAGE, VIEW
-from .workflow import APPLICATION, is_staff_of
+from .workflow import APPLICATION, APPLICATION_EDIT, is_staff_of, may_see_details
 
 NEXT_PHASE: dict[str, str] = {CallPhase.OPEN: CallPhase.REVIEW, CallPhase.REVIEW: CallPhase.DECIDED}
 
@@ -101,12 +101,8 @@ def _detail(request, call, *, item_form=None, reviewers_form=None, status: int =
     org = booker_organization(user) if user.has_perm(APPLY) else None
     for a in apps:
         a.actions = [(s, APPLICATION.steps[s].label) for s in APPLICATION.allowed(a, user)]  # type: ignore[attr-defined]
-        a.editable = (  # type: ignore[attr-defined]
-            org is not None
-            and a.organization_id == org.pk
-            and a.status in (ApplicationStatus.DRAFT, ApplicationStatus.REVISION)
-            and call.phase == CallPhase.OPEN
-        )
+        a.editable = org is not None and "edit" in APPLICATION_EDIT.allowed(a, user)  # type: ignore[attr-defined]
+        a.details_visible = may_see_details(a, user)  # type: ignore[attr-defined]
     context = {
         "call": call,
         "items": selectors.call_items(call=call),
@@ -215,7 +211,13 @@ def _application_args(form, call, communities) -> dict:
         "people_target",
         "outputs",
     )
-    return {k: data[k] for k in keys} | {"community": community, "item": item}
+    return {k: data[k] for k in keys} | {
+        "community": community,
+        "item": item,
+        "budget_lines": data["budget_text"],
+        "fund_lines": data["funds_text"],
+        "team": data["team_text"],
+    }
 
 
 @login_required
@@ -257,6 +259,11 @@ def application_edit(request, pk: int):
     if not is_staff_of(request.user, app.organization_id):
         raise NotFound()
     call = app.call
+    refused = APPLICATION_EDIT.refusal("edit", app, request.user)
+    if request.method == "GET" and refused is not None and _shown(refused):
+        # Submitted, in review or decided, or the call closed: the page says why, read-only.
+        messages.error(request, str(refused.message))
+        return redirect("projects:application_detail", pk=app.pk)
     communities = list(selectors.communities_for_application(user=request.user, call=call))
     items = list(selectors.call_items(call=call))
     form = ApplicationForm(

@@ -11,7 +11,7 @@ from gongzhi.core.roles import Role
 
 from .errors import error
 from .models import ApplicationStatus as A
-from .models import CallPhase, EvaluationStatus, InstalmentGate
+from .models import CallPhase, EvaluationStatus, InstalmentGate, ProjectPhase
 from .rules import APPLY, APPROVE, MANAGE, REVIEW
 
 
@@ -79,6 +79,15 @@ APPLICATION = Workflow(
         ),
         "reject": Step(_("不予立项"), (A.IN_REVIEW,), A.REJECTED, APPROVE, (_reviews_done, _not_a_reviewer)),
     },
+    wrong_state=lambda app, step: error("wrong_status", status=app.get_status_display()),
+    state_attr="status",
+)
+
+
+# Editing an application (its fields, budget lines, matched funds and team) is not a status change,
+# so it is its own workflow: the pages' step buttons do not list it, the edit link and the API ask it.
+APPLICATION_EDIT = Workflow(
+    {"edit": Step(_("修改申报"), (A.DRAFT, A.REVISION), None, APPLY, (_own_organization, _call_open))},
     wrong_state=lambda app, step: error("wrong_status", status=app.get_status_display()),
     state_attr="status",
 )
@@ -158,4 +167,81 @@ PAYMENT = Workflow(
     {"pay": Step(_("拨付"), ("unpaid",), "paid", APPROVE, (_gate_passed, _payer_not_reviewer))},
     wrong_state=lambda inst, step: error("already_paid"),
     state_attr="state",
+)
+
+
+def _approver_not_reviewer(project, user, now):
+    if project.application.assignments.filter(expert=user).exists():
+        return error("approver_reviewed")
+    return None
+
+
+# The contract of a project, recorded once by the approver (street or district staff in scope).
+CONTRACT = Workflow(
+    {"record": Step(_("登记合同"), ("none",), "recorded", APPROVE, (_approver_not_reviewer,))},
+    wrong_state=lambda project, step: error("contract_exists"),
+    state_attr="contract_state",
+)
+
+
+def may_see_details(app, user) -> bool:
+    """An application's budget lines, matched funds and team: its organisation's staff and the
+    street or district managing the call see them on the application page and in the API; experts
+    see them on their review page once they declared no conflict (reviews stay blind)."""
+    return is_staff_of(user, app.organization_id) or user.has_perm(MANAGE, app)
+
+
+def _staff_of_project(project, user, now):
+    return None if is_staff_of(user, project.application.organization_id) else error("not_your_organization")
+
+
+# The organisation enters the households its project serves while the project runs.
+BENEFICIARIES = Workflow(
+    {
+        "enter": Step(
+            _("登记受益户"),
+            (ProjectPhase.RUNNING, ProjectPhase.MIDTERM, ProjectPhase.FINAL),
+            None,
+            APPLY,
+            (_staff_of_project,),
+        )
+    },
+    wrong_state=lambda project, step: error("wrong_status", status=project.get_phase_display()),
+    state_attr="phase",
+)
+
+
+def _not_sampled(ev, user, now):
+    if ev.samples.exists():
+        return error("sample_drawn")
+    if not ev.project.beneficiaries.exists():
+        return error("no_beneficiaries")
+    return None
+
+
+def _sampled(ev, user, now):
+    return None if ev.samples.exists() else error("no_sample")
+
+
+# The street or district (not the organisation) draws the sample of an evaluation and records the
+# answers of the households' follow-up visits, before the evaluation is decided.
+SURVEY = Workflow(
+    {
+        "draw": Step(
+            _("抽取回访样本"),
+            (EvaluationStatus.AWAITING, EvaluationStatus.SUBMITTED),
+            None,
+            MANAGE,
+            (_not_sampled,),
+        ),
+        "answer": Step(
+            _("记录回访结果"),
+            (EvaluationStatus.AWAITING, EvaluationStatus.SUBMITTED),
+            None,
+            MANAGE,
+            (_sampled,),
+        ),
+    },
+    wrong_state=lambda ev, step: error("wrong_status", status=ev.get_status_display()),
+    state_attr="status",
 )
