@@ -180,14 +180,15 @@ def _courtyard(community: str, head, last_month: dt.date, moment) -> str:
         (first,) = inspections_schedule(
             estate=estate, by=head, start=last_month + dt.timedelta(days=9), count=1
         )
-    with clock.at(moment(last_month + dt.timedelta(days=10), 10)):
-        inspection_record(
-            inspection=first,
-            by=head,
-            note="巡查楼道、管网、消防设施",
-            item="fire",
-            description="3号楼楼道灭火器过期，需更换",
-        )
+    if first.done_at is None:
+        with clock.at(moment(last_month + dt.timedelta(days=10), 10)):
+            inspection_record(
+                inspection=first,
+                by=head,
+                note="巡查楼道、管网、消防设施",
+                item="fire",
+                description="3号楼楼道灭火器过期，需更换",
+            )
     if not CourtyardInspection.objects.filter(estate=estate, done_at__isnull=True).exists():
         inspections_plan(
             estate_ids=[estate.pk],

@@ -356,3 +356,23 @@ def test_page_lists_the_arrangement_and_the_courtyards_without_one(client, place
     }
     client.force_login(roles["other_grid"])
     assert "居民自管小组" not in client.get(reverse("visits:courtyards")).content.decode()
+
+
+def test_the_demo_courtyard_has_an_arrangement_and_a_scheduled_inspection(place, roles):
+    """The demo step's courtyard (军门社区): last month's inspection with a finding, one inspection
+    scheduled with its items, one 准物业 arrangement in force; run twice, nothing doubles."""
+    from gongzhi.visits.demo import _courtyard
+    from gongzhi.visits.models import Finding
+
+    tz = timezone.get_current_timezone()
+    last_month = (_today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+    def moment(day, hour):
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=tz)
+
+    for _run in range(2):
+        assert _courtyard(C, roles["head"], last_month, moment) == place["estate"].name
+    (row,) = courtyards.courtyard_rows(user=roles["head"])
+    assert row["arrangement"].provider == "院落居民自管小组" and row["arrangement"].fee == Decimal("10.00")
+    assert row["next"].items == "pipes,fire,waste,lighting" and row["state"] == "due"
+    assert Finding.objects.count() == 1 and QuasiPropertyArrangement.objects.count() == 1
