@@ -280,10 +280,11 @@ def courtyard_rows(*, user, today: dt.date | None = None) -> list[dict]:
     """Courtyards without property management in scope, each with its next inspection's due state
     (policy.due_state, the same rule as visits) and its open findings."""
     today = today or timezone.localdate()
-    estates = scoped(Estate.objects.filter(has_property_management=False), user, rules.VIEW).order_by(
-        "community_id", "name"
+    estates = list(
+        scoped(Estate.objects.filter(has_property_management=False), user, rules.VIEW).order_by(
+            "community_id", "name"
+        )[:300]
     )
-    estates = list(estates[:300])
     arrangements: dict[int, list] = {}
     for a in QuasiPropertyArrangement.objects.filter(estate__in=estates).select_related("organization"):
         arrangements.setdefault(a.estate_id, []).append(a)

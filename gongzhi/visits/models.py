@@ -351,7 +351,7 @@ class QuasiPropertyArrangement(models.Model):
 
     @property
     def provider(self) -> str:
-        return self.organization.name if self.organization_id else self.provider_name
+        return self.organization.name if self.organization is not None else self.provider_name
 
     @property
     def service_labels(self) -> list:
