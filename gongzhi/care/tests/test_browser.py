@@ -44,7 +44,11 @@ def world():
     old = services.device_install(profile=profile, serial="YJT0000", by=worker)
     services.device_deactivate(device=old, by=worker)
     point = MealPoint.objects.create(
-        community_id=JUNMEN, name="军门社区长者食堂", address="军门社区服务中心一楼", operator=org, capacity=80
+        community_id=JUNMEN,
+        name="军门社区长者食堂",
+        address="军门社区服务中心一楼",
+        operator=org,
+        capacity=80,
     )
     services.meal_enrol(profile=profile, point=point, by=worker)
     order = services.order_create(profile=profile, provider=org, hours_per_month=20, by=worker)
