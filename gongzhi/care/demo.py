@@ -74,9 +74,15 @@ def demo_care(ctx) -> None:
             )
         points = [
             MealPoint.objects.create(
-                community_id=COMMUNITY, name="军门社区长者食堂", address="军门社区服务中心一楼"
+                community_id=COMMUNITY,
+                name="军门社区长者食堂",
+                address="军门社区服务中心一楼",
+                capacity=80,
+                opening_days="1234567",
             ),
-            MealPoint.objects.create(community_id=COMMUNITY, name="军门社区助餐点（南）", address="南门兜"),
+            MealPoint.objects.create(
+                community_id=COMMUNITY, name="军门社区助餐点（南）", address="南门兜", capacity=40
+            ),
         ]
         enrolments = [
             services.meal_enrol(profile=prof, point=rng.choice(points), by=worker) for prof in profiles[::3]

@@ -114,10 +114,44 @@ class Call(models.Model):
         ]
 
 
+WEEKDAYS = (
+    ("1", _("周一")),
+    ("2", _("周二")),
+    ("3", _("周三")),
+    ("4", _("周四")),
+    ("5", _("周五")),
+    ("6", _("周六")),
+    ("7", _("周日")),
+)
+
+
 class MealPoint(models.Model):
     community = community_fk()
     name = models.CharField(_("助餐点"), max_length=60)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    # Who runs it (an organisation of the register), when known.
+    operator = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("运营机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Meals a day it can serve (null: not recorded yet, for points entered before the field).
+    capacity = models.PositiveSmallIntegerField(_("每日供餐能力（份）"), null=True, blank=True)
+    # The days of the week it serves meals: ISO weekday digits, 1 = Monday ("12345": Monday to Friday).
+    opening_days = models.CharField(_("开放日"), max_length=7, default="12345")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="care_meal_point_unique_name"),
+        ]
+
+    @property
+    def opening_labels(self) -> list:
+        labels = dict(WEEKDAYS)
+        return [labels[d] for d in self.opening_days if d in labels]
 
 
 class MealEnrolment(models.Model):

@@ -150,6 +150,33 @@ def meal_points(*, user, perm: str = rules.VIEW):
     return scoped(MealPoint.objects.order_by("community_id", "name", "pk"), user, perm)
 
 
+def meal_point_get(*, user, pk: int, perm: str = rules.VIEW) -> MealPoint:
+    p = meal_points(user=user, perm=perm).select_related("operator").filter(pk=pk).first()
+    if p is None:
+        raise NotFound()
+    return p
+
+
+def managed_communities(*, user) -> list:
+    """The communities in which the user manages care (care.manage): where meal points are set up."""
+    from gongzhi.core.models import Region
+    from gongzhi.core.scoping import scope_q
+
+    return list(Region.objects.filter(scope_q(user, rules.MANAGE, "code"), level=5).order_by("code")[:200])
+
+
+def operator_choices(*, communities) -> list:
+    """Organisations that may run a meal point of these communities: registered in their districts."""
+    from gongzhi.organizations.models import Organization
+
+    q = Q()
+    for district in {c.code[:6] for c in communities}:
+        q |= Q(region__code__startswith=district)
+    if not q:
+        return []
+    return list(Organization.objects.filter(q).order_by("name")[:200])
+
+
 def enrolments(*, user, ended: bool = False):
     """Open enrolments (or the ended ones, newest first), in scope of care.view."""
     qs = scoped(

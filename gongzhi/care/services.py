@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -389,9 +389,7 @@ def order_create(
         raise error("not_entitled")
     if hours_per_month > entitled:
         raise error("over_entitlement", n=entitled)
-    rate = HOURLY_RATE if hourly_rate is None else hourly_rate
-    if not isinstance(rate, Decimal) or not Decimal("1") <= rate <= Decimal("500"):
-        raise error("bad_rate")
+    rate = HOURLY_RATE if hourly_rate is None else _rate(hourly_rate)
     return ServiceOrder.objects.create(
         community_id=profile.community_id,
         profile=profile,
@@ -403,6 +401,109 @@ def order_create(
         starts_on=timezone.localdate(clock.now()),
         created_by=by,
     )
+
+
+MAX_RATE = Decimal("500")
+
+
+def _rate(value) -> Decimal:
+    """An hourly rate in yuan: more than 0, at most 500, at most two decimals (a string from a
+    form or a Decimal)."""
+    if isinstance(value, float) or value is None:
+        raise error("bad_rate")
+    try:
+        rate = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise error("bad_rate") from None
+    if not rate.is_finite() or not Decimal("0") < rate <= MAX_RATE or rate != rate.quantize(Decimal("0.01")):
+        raise error("bad_rate")
+    return rate.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def order_rate_set(*, order: ServiceOrder, rate, by) -> ServiceOrder:
+    """The staff who place orders (care.manage) set the price per hour. Once the elder or family
+    has confirmed a service on the order, the rate is settled: the statements already drawn on it
+    must not change, so it is refused (a new order carries a new rate)."""
+    require(by, rules.MANAGE, order, hide=True)
+    value = _rate(rate)
+    order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+    if value == order.hourly_rate:
+        return order
+    if order.records.filter(confirmed_at__isnull=False).exists():
+        raise error("rate_locked")
+    order.hourly_rate = value
+    order.save(update_fields=["hourly_rate"])
+    return order
+
+
+# ---- meal points (助餐点) ----------------------------------------------------------------------
+
+MAX_CAPACITY = 1000
+
+
+def _operator_ok(operator: Organization | None, community_id: str) -> None:
+    if operator is not None and not (
+        community_id.startswith(operator.region_id) or operator.region_id.startswith(community_id[:6])
+    ):
+        raise error("bad_operator")
+
+
+@transaction.atomic
+def meal_point_save(
+    *,
+    by,
+    name: str,
+    capacity,
+    opening_days,
+    address: str = "",
+    operator: Organization | None = None,
+    community: Region | None = None,
+    point: MealPoint | None = None,
+) -> MealPoint:
+    """Create a meal point in `community`, or edit `point` (care.manage over it)."""
+    if point is not None:
+        require(by, rules.MANAGE, point, hide=True)
+        point = MealPoint.objects.select_for_update().get(pk=point.pk)
+        community_id = point.community_id
+    else:
+        if community is None or community.level != 5 or not by.has_perm(rules.MANAGE, community):
+            raise error("bad_community")
+        community_id = community.code
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise error("point_name_required")
+    address = (address or "").strip()
+    if len(address) > 200:
+        raise error("address_too_long")
+    _operator_ok(operator, community_id)
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+        raise error("bad_capacity")
+    days = "".join(sorted({str(d) for d in (opening_days or [])}))
+    if not days or any(d not in "1234567" for d in days):
+        raise error("no_opening_days")
+    taken = MealPoint.objects.filter(community_id=community_id, name=name)
+    if point is not None:
+        taken = taken.exclude(pk=point.pk)
+    if taken.exists():
+        raise error("point_name_taken", name=name)
+    fields = {
+        "name": name,
+        "address": address,
+        "operator": operator,
+        "capacity": capacity,
+        "opening_days": days,
+    }
+    try:
+        with transaction.atomic():
+            if point is None:
+                return MealPoint.objects.create(community_id=community_id, **fields)
+            for k, v in fields.items():
+                setattr(point, k, v)
+            point.save(update_fields=list(fields))
+            return point
+    except IntegrityError:  # the same name saved meanwhile (the unique constraint)
+        raise error("point_name_taken", name=name) from None
 
 
 def _may_serve(order: ServiceOrder, by) -> None:

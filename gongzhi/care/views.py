@@ -20,7 +20,7 @@ from gongzhi.core.pii import mask_name
 
 from . import rules, selectors, services
 from .errors import error
-from .models import CareLevel, CareProfile, MealEnrolment, MealPoint, ServiceRecord
+from .models import WEEKDAYS, CareLevel, CareProfile, MealEnrolment, MealPoint, ServiceRecord
 
 PROVIDER_KINDS = ("social_org", "community_social_org", "resident_unit")
 
@@ -130,6 +130,7 @@ def order(request, pk: int):
             "month": month,
             "records": o.records.all()[:100],
             "may_record": selectors.may_record(user=request.user, order=o),
+            "may_set_rate": request.user.has_perm(rules.MANAGE, o),
             "now_input": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         },
     )
@@ -306,6 +307,81 @@ def enrolment_end(request, pk: int):
     return HttpResponseRedirect(_next(request) or reverse("care:enrolments"))
 
 
+# ---- meal points (助餐点) ----------------------------------------------------------------------
+
+
+@login_required
+def meal_points(request):
+    require(request.user, rules.VIEW)
+    communities = selectors.managed_communities(user=request.user)
+    return render(
+        request,
+        "care/meal_points.html",
+        {
+            "points": selectors.meal_points(user=request.user).select_related("operator", "community"),
+            "communities": communities,
+            "operators": selectors.operator_choices(communities=communities),
+            "weekdays": WEEKDAYS,
+            "form": {"opening_days": "12345"},
+        },
+    )
+
+
+def _point_fields(request) -> dict:
+    from gongzhi.organizations.models import Organization
+
+    operator_id = _int(request.POST.get("operator"))
+    operator = Organization.objects.filter(pk=operator_id).first() if operator_id > 0 else None
+    if request.POST.get("operator") and operator is None:
+        raise error("bad_operator")
+    return {
+        "name": request.POST.get("name", ""),
+        "address": request.POST.get("address", ""),
+        "operator": operator,
+        "capacity": _int(request.POST.get("capacity")),
+        "opening_days": request.POST.getlist("day"),
+    }
+
+
+@login_required
+@require_POST
+def meal_point_create(request):
+    from gongzhi.core.models import Region
+
+    require(request.user, rules.MANAGE)
+    community = Region.objects.filter(code=(request.POST.get("community") or "").strip()).first()
+    p = services.meal_point_save(by=request.user, community=community, **_point_fields(request))
+    messages.success(request, _("已设立助餐点“%(name)s”。") % {"name": p.name})
+    return HttpResponseRedirect(reverse("care:meal_points"))
+
+
+@login_required
+def meal_point_edit(request, pk: int):
+    point = selectors.meal_point_get(user=request.user, pk=pk, perm=rules.MANAGE)
+    if request.method == "POST":
+        services.meal_point_save(by=request.user, point=point, **_point_fields(request))
+        messages.success(request, _("已保存助餐点“%(name)s”。") % {"name": point.name})
+        return HttpResponseRedirect(reverse("care:meal_points"))
+    return render(
+        request,
+        "care/meal_point_edit.html",
+        {
+            "point": point,
+            "operators": selectors.operator_choices(communities=[point.community]),
+            "weekdays": WEEKDAYS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def order_rate(request, pk: int):
+    o = selectors.order_get(user=request.user, pk=pk)
+    services.order_rate_set(order=o, rate=request.POST.get("hourly_rate", ""), by=request.user)
+    messages.success(request, _("已将每小时单价定为%(rate)s元。") % {"rate": o.hourly_rate})
+    return HttpResponseRedirect(reverse("care:order", args=[o.pk]))
+
+
 def _next(request) -> str:
     url = request.POST.get("next", "")
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
@@ -374,7 +450,11 @@ def order_create(request):
     if provider is None:
         raise error("not_provider")
     services.order_create(
-        profile=profile, provider=provider, hours_per_month=_int(request.POST.get("hours")), by=request.user
+        profile=profile,
+        provider=provider,
+        hours_per_month=_int(request.POST.get("hours")),
+        hourly_rate=(request.POST.get("hourly_rate") or "").strip() or None,
+        by=request.user,
     )
     return HttpResponseRedirect(reverse("care:eligibility"))
 

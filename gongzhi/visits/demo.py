@@ -162,11 +162,14 @@ def demo_grid_work(ctx) -> None:
 
 
 def _courtyard(community: str, head, last_month: dt.date, moment) -> str:
-    """A courtyard without property management: monthly inspections, last month's with a finding."""
+    """A courtyard without property management: last month's inspection with a finding, the next
+    one scheduled (pipes, fire safety, waste, lighting), and its 准物业 arrangement — the
+    residents' self-management group cleans and keeps the door."""
     from gongzhi.core import clock
     from gongzhi.registry.models import Estate
 
-    from .courtyards import inspection_record, inspections_schedule
+    from .courtyards import arrangement_record, inspection_record, inspections_plan, inspections_schedule
+    from .models import CourtyardInspection, QuasiPropertyArrangement
 
     estate = (
         Estate.objects.filter(community_id=community, has_property_management=False).order_by("pk").first()
@@ -174,15 +177,32 @@ def _courtyard(community: str, head, last_month: dt.date, moment) -> str:
     if estate is None:
         return "—"
     with clock.at(moment(last_month, 9)):
-        first, *_rest = inspections_schedule(
-            estate=estate, by=head, start=last_month + dt.timedelta(days=9), count=3
+        (first,) = inspections_schedule(
+            estate=estate, by=head, start=last_month + dt.timedelta(days=9), count=1
         )
-    with clock.at(moment(last_month + dt.timedelta(days=10), 10)):
-        inspection_record(
-            inspection=first,
+    if first.done_at is None:
+        with clock.at(moment(last_month + dt.timedelta(days=10), 10)):
+            inspection_record(
+                inspection=first,
+                by=head,
+                note="巡查楼道、管网、消防设施",
+                item="fire",
+                description="3号楼楼道灭火器过期，需更换",
+            )
+    if not CourtyardInspection.objects.filter(estate=estate, done_at__isnull=True).exists():
+        inspections_plan(
+            estate_ids=[estate.pk],
+            items=["pipes", "fire", "waste", "lighting"],
+            due=timezone.localdate() + dt.timedelta(days=5),
             by=head,
-            note="巡查楼道、管网、消防设施",
-            item="fire",
-            description="3号楼楼道灭火器过期，需更换",
+        )
+    if not QuasiPropertyArrangement.objects.filter(estate=estate).exists():
+        arrangement_record(
+            estate=estate,
+            by=head,
+            provider_name="院落居民自管小组",
+            services=["cleaning", "security"],
+            fee="10",
+            starts_on=last_month.replace(month=1) if last_month.month > 1 else last_month,
         )
     return estate.name

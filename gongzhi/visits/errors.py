@@ -49,7 +49,32 @@ MESSAGES = {
     "bad_item": _("请选择巡查项目。"),
     "description_required": _("请描述发现的问题（不超过300字）。"),
     "already_resolved": _("该问题已整改完成。"),
+    "bad_date": _("“%(field)s”不是有效的日期，请写成 2026-05-17。"),
+    "no_courtyards": _("请至少选择一个院落。"),
+    "no_items": _("请至少选择一个巡查项目。"),
+    "due_required": _("请填写应巡查日期（如 2026-05-17）。"),
+    "due_past": _("应巡查日期不能早于今天。"),
+    "due_too_far": _("应巡查日期不能晚于一年以后。"),
+    "already_scheduled": _("“%(estate)s”在%(due)s已安排了巡查，请换一个日期。"),
+    "provider_required": _("请选择服务组织，或填写服务提供方名称（如居民自管小组），两者只填一项。"),
+    "provider_too_long": _("服务提供方名称不能超过60个字。"),
+    "org_out_of_area": _("该组织不在本院落所在社区、街道或区的服务范围内。"),
+    "no_services": _("请至少选择一项服务内容。"),
+    "bad_fee": _("每户每月收费须在0到1000元之间，最多两位小数；不收费请留空。"),
+    "start_required": _("请填写开始日期（如 2026-05-17）。"),
+    "ends_before_start": _("结束日期不能早于开始日期。"),
+    "overlapping_arrangement": _(
+        "“%(estate)s”在这段时间已有准物业安排（%(provider)s，%(period)s），同一院落同一时间只能有一项安排。"
+    ),
 }
 error = ErrorCatalogue(
-    MESSAGES, VisitError, statuses={"code_used": 409, "wrong_state": 409, "uuid_other_worker": 409}
+    MESSAGES,
+    VisitError,
+    statuses={
+        "overlapping_arrangement": 409,
+        "already_scheduled": 409,
+        "code_used": 409,
+        "wrong_state": 409,
+        "uuid_other_worker": 409,
+    },
 )

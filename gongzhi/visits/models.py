@@ -262,10 +262,21 @@ class CourtyardInspection(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.CharField(_("巡查情况"), max_length=500, blank=True)
+    # What to inspect (InspectionItem values, comma-separated); empty: every item.
+    items = models.CharField(_("巡查项目"), max_length=80, blank=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["due"]
         constraints = [models.UniqueConstraint(fields=["estate", "due"], name="visits_inspection_once_a_day")]
+
+    @property
+    def item_labels(self) -> list:
+        labels = dict(InspectionItem.choices)
+        codes = [c for c in self.items.split(",") if c] or list(labels)
+        return [labels.get(c, c) for c in codes]
 
 
 class Finding(models.Model):
@@ -283,3 +294,66 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["deadline", "id"]
+
+
+class QuasiService(models.TextChoices):
+    CLEANING = "cleaning", _("保洁")
+    SECURITY = "security", _("门卫安保")
+    GREENING = "greening", _("绿化")
+    REPAIRS = "repairs", _("维修")
+
+
+class QuasiPropertyArrangement(models.Model):
+    """准物业: who provides the basic services of a courtyard without a property company — an
+    organisation of the register or a named provider (the residents' self-management group, say) —
+    which services, the fee per household and month if any, from when to when. One estate has at
+    most one arrangement at a time (courtyards.arrangement_record refuses overlaps, under a lock
+    on the estate)."""
+
+    community = community_fk()
+    estate = models.ForeignKey(
+        "registry.Estate", verbose_name=_("院落"), on_delete=models.PROTECT, related_name="+"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("服务组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    provider_name = models.CharField(_("服务提供方"), max_length=60, blank=True)
+    services = models.CharField(_("服务内容"), max_length=60)
+    fee = models.DecimalField(_("每户每月收费（元）"), max_digits=7, decimal_places=2, null=True, blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("准物业安排")
+        verbose_name_plural = _("准物业安排")
+        ordering = ["estate_id", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="visits_quasi_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False, provider_name="")
+                | Q(organization__isnull=True) & ~Q(provider_name=""),
+                name="visits_quasi_one_provider",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee__isnull=True) | Q(fee__gte=0), name="visits_quasi_fee_not_negative"
+            ),
+        ]
+
+    @property
+    def provider(self) -> str:
+        return self.organization.name if self.organization is not None else self.provider_name
+
+    @property
+    def service_labels(self) -> list:
+        labels = dict(QuasiService.choices)
+        return [labels.get(c, c) for c in self.services.split(",") if c]

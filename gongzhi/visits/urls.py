@@ -24,6 +24,8 @@ urlpatterns = [
     path("ledger/<int:pk>/<str:action>/", views.ledger_action, name="ledger_action"),
     path("figures/", views.figures, name="figures"),
     path("courtyards/", views.courtyards, name="courtyards"),
+    path("courtyards/schedule/", views.inspections_plan, name="inspections_plan"),
+    path("courtyards/arrangement/", views.arrangement_create, name="arrangement_create"),
     path("courtyards/inspection/<int:pk>/", views.inspection_record, name="inspection_record"),
     path("courtyards/finding/<int:pk>/resolve/", views.finding_resolve, name="finding_resolve"),
 ]

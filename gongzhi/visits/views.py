@@ -426,15 +426,84 @@ def figures(request):
 
 @login_required
 def courtyards(request):
-    from .courtyards import courtyard_rows
-    from .models import InspectionItem
+    from . import courtyards as yards
+    from .models import InspectionItem, QuasiService
 
     require(request.user, rules.VIEW)
+    rows = yards.courtyard_rows(user=request.user)
+    manageable = list(yards.manageable_estates(request.user)) if yards.may_manage(request.user) else []
     return render(
         request,
         "visits/courtyards.html",
-        {"rows": courtyard_rows(user=request.user), "items": InspectionItem.choices},
+        {
+            "rows": rows,
+            "items": InspectionItem.choices,
+            "services": QuasiService.choices,
+            "manageable": manageable,
+            "providers": yards.provider_choices(manageable) if manageable else [],
+            "without": [r["estate"] for r in rows if r["arrangement"] is None],
+            "today": timezone.localdate(),
+        },
     )
+
+
+def _date_field(request, name: str, label) -> dt.date | None:
+    raw = (request.POST.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise error("bad_date", field=label) from None
+
+
+@login_required
+@require_POST
+def inspections_plan(request):
+    from django.contrib import messages
+
+    from .courtyards import inspections_plan as plan
+
+    done = plan(
+        estate_ids=[x for x in request.POST.getlist("estate") if x.isdigit()],
+        items=request.POST.getlist("item"),
+        due=_date_field(request, "due", _("应巡查日期")),
+        by=request.user,
+    )
+    messages.success(request, _("已安排%(n)d个院落的巡查。") % {"n": len(done)})
+    return HttpResponseRedirect(reverse("visits:courtyards"))
+
+
+@login_required
+@require_POST
+def arrangement_create(request):
+    from django.contrib import messages
+
+    from gongzhi.organizations.models import Organization
+    from gongzhi.registry.models import Estate
+
+    from .courtyards import arrangement_record
+
+    estate_id = request.POST.get("estate") or ""
+    estate = Estate.objects.filter(pk=int(estate_id)).first() if estate_id.isdigit() else None
+    if estate is None:
+        raise error("no_courtyards")
+    org_id = request.POST.get("organization") or ""
+    organization = Organization.objects.filter(pk=int(org_id)).first() if org_id.isdigit() else None
+    if org_id and organization is None:
+        raise error("provider_required")
+    arrangement_record(
+        estate=estate,
+        by=request.user,
+        organization=organization,
+        provider_name=request.POST.get("provider_name", ""),
+        services=request.POST.getlist("service"),
+        fee=request.POST.get("fee", ""),
+        starts_on=_date_field(request, "starts_on", _("开始日期")),
+        ends_on=_date_field(request, "ends_on", _("结束日期")),
+    )
+    messages.success(request, _("已记录“%(estate)s”的准物业安排。") % {"estate": estate.name})
+    return HttpResponseRedirect(reverse("visits:courtyards"))
 
 
 @login_required

@@ -1,5 +1,5 @@
 """Elderly care in a browser, on a desktop and at 375 px: the profile, devices and calls, meal
-enrolment, the provider's order and the monthly statement; no page scrolls sideways on the phone
+enrolment and the meal points, the provider's order and the monthly statement; no page scrolls sideways on the phone
 and none has critical or serious axe-core violations. Screenshots: test-artifacts/care-*.png."""
 
 from __future__ import annotations
@@ -43,13 +43,19 @@ def world():
     services.call_receive(serial=device.serial)
     old = services.device_install(profile=profile, serial="YJT0000", by=worker)
     services.device_deactivate(device=old, by=worker)
-    point = MealPoint.objects.create(community_id=JUNMEN, name="军门社区长者食堂")
+    point = MealPoint.objects.create(
+        community_id=JUNMEN,
+        name="军门社区长者食堂",
+        address="军门社区服务中心一楼",
+        operator=org,
+        capacity=80,
+    )
     services.meal_enrol(profile=profile, point=point, by=worker)
     order = services.order_create(profile=profile, provider=org, hours_per_month=20, by=worker)
     rec = services.record_add(order=order, by=provider, minutes=90, content="助浴")
     services.record_confirm(record=rec, by=provider, confirmer="本人")
     services.record_add(order=order, by=provider, minutes=60, content="助洁")
-    return {"profile": profile, "order": order}
+    return {"profile": profile, "order": order, "point": point}
 
 
 def _axe_serious(page) -> list[dict]:
@@ -101,6 +107,8 @@ def test_care_pages_on_desktop_and_phone(live_server, chromium, screenshot, worl
             ("profile", f"/care/profiles/{world['profile'].pk}/"),
             ("calls", "/care/calls/"),
             ("enrolments", "/care/meals/enrolments/"),
+            ("meal-points", "/care/meals/points/"),
+            ("meal-point", f"/care/meals/points/{world['point'].pk}/"),
             ("orders", "/care/orders/"),
             ("order", f"/care/orders/{order.pk}/"),
             ("statement", "/care/statement/"),

@@ -20,9 +20,9 @@ def test_findings_follow_the_responsibility_split(place, staff):
     from tests.factories import EstateFactory
 
     with pytest.raises(ApplicationError) as e:
-        courtyards.inspections_schedule(estate=EstateFactory(has_property_management=True), by=staff["grid"])
+        courtyards.inspections_schedule(estate=EstateFactory(has_property_management=True), by=staff["head"])
     assert e.value.code == "has_property_management"
-    first, second, third = courtyards.inspections_schedule(estate=place["estate"], by=staff["grid"])
+    first, second, third = courtyards.inspections_schedule(estate=place["estate"], by=staff["head"])
     assert (second.due - first.due).days == 30
     courtyards.inspection_record(inspection=first, by=staff["grid"], item="pipes", description="雨水管破裂")
     courtyards.inspection_record(inspection=first, by=staff["grid"], item="waste", description="垃圾堆放")
@@ -45,7 +45,7 @@ def test_findings_follow_the_responsibility_split(place, staff):
 
 @pytest.mark.parametrize("role,status", [("grid", 200), ("head", 200), ("street", 200), ("other_grid", 200)])
 def test_courtyard_page(client, place, staff, role, status):
-    courtyards.inspections_schedule(estate=place["estate"], by=staff["grid"])
+    courtyards.inspections_schedule(estate=place["estate"], by=staff["head"])
     client.force_login(staff[role])
     r = client.get(reverse("visits:courtyards"))
     assert r.status_code == status
@@ -53,7 +53,7 @@ def test_courtyard_page(client, place, staff, role, status):
 
 
 def test_courtyard_page_anonymous_and_out_of_scope_post(client, place, staff):
-    (first,) = courtyards.inspections_schedule(estate=place["estate"], by=staff["grid"], count=1)
+    (first,) = courtyards.inspections_schedule(estate=place["estate"], by=staff["head"], count=1)
     assert client.get(reverse("visits:courtyards")).status_code == 302
     client.force_login(staff["other_grid"])
     assert client.post(reverse("visits:inspection_record", args=[first.pk]), {"note": "x"}).status_code == 404
