@@ -146,6 +146,7 @@ LAYOUTS = (
                     "projects.paid_vs_committed",
                     "projects.on_time",
                     "projects.households",
+                    "projects.satisfaction",
                     "admission.admitted",
                     "admission.refused",
                 ),

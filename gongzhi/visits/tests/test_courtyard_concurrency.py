@@ -42,7 +42,6 @@ def _count(estate_pk: int) -> int:
 
 def test_parallel_overlapping_arrangements_make_one():
     require_postgres()
-    from gongzhi.core.errors import ApplicationError
     from gongzhi.core.models import User
     from gongzhi.registry.models import Estate
     from gongzhi.visits import courtyards
@@ -64,9 +63,9 @@ def test_parallel_overlapping_arrangements_make_one():
         n = 6
         results = race(n, record)
         made = [r for r in results if isinstance(r, int)]
-        refused = [r for r in results if isinstance(r, ApplicationError)]
+        refused = [r for r in results if isinstance(r, str)]  # a refusal comes back as its code
         assert len(made) == 1 and len(refused) == n - 1, results
-        assert {r.code for r in refused} == {"overlapping_arrangement"}
+        assert set(refused) == {"overlapping_arrangement"}
         assert in_thread(_count, ids["estate"]) == 1
     finally:
         in_thread(_teardown, ids)

@@ -5,17 +5,16 @@ violations, and scheduling an inspection from the form works. Screenshots: test-
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from gongzhi.core.models import Region
+from tests.browser.axe import axe_serious as _axe_serious
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 PASSWORD = "correct horse battery"
-AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
 JUNMEN = "350102004001"
 
 
@@ -43,17 +42,6 @@ def world():
     )
     courtyards.inspections_plan(estate_ids=[yard.pk], items=["pipes", "fire"], due=today, by=head)
     return {"yard": yard, "bare": bare}
-
-
-def _axe_serious(page) -> list[dict]:
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make assets` (npm ci) to install axe-core")
-    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-    violations = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-             .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"""
-    )
-    return [v for v in violations if v["impact"] in ("critical", "serious")]
 
 
 def test_courtyards_page_on_desktop_and_phone(live_server, chromium, screenshot, world):
