@@ -31,6 +31,14 @@ def world():
 
     if not Region.objects.filter(code=JUNMEN).exists():  # transactional tests start empty
         regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
+    from gongzhi.demands.models import Category
+
+    if not Category.objects.exists():  # the reference data migrations seeded, flushed by an earlier test
+        import importlib
+
+        from django.apps import apps as django_apps
+
+        importlib.import_module("gongzhi.demands.migrations.0002_seed_reference_data").seed(django_apps, None)
     junmen = Region.objects.get(code=JUNMEN)
     worker = user_with_role("community_worker", JUNMEN, username="junmen", password=PASSWORD)
     council = s.council_create(by=worker, region=junmen, level="community", name="军门社区议事会")
