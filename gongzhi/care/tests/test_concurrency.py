@@ -22,18 +22,30 @@ def _setup() -> dict:
     elder = PersonFactory(birth_date=dt.date(1940, 3, 1), dwelling=DwellingFactory())
     profile = services.profile_create(person=elder, by=worker)
     device = services.device_install(profile=profile, serial="RACE1", by=worker)
-    return {"worker": worker.pk, "person": elder.pk, "profile": profile.pk, "device": device.pk}
+    dwelling = elder.dwelling
+    return {
+        "worker": worker.pk,
+        "person": elder.pk,
+        "profile": profile.pk,
+        "device": device.pk,
+        "dwelling": dwelling.pk,
+        "building": dwelling.building_id,
+        "estate": dwelling.building.estate_id,
+    }
 
 
 def _teardown(ids: dict) -> None:
     from gongzhi.care.models import Call, CallDevice, CareProfile
     from gongzhi.core.models import RoleAssignment, User
-    from gongzhi.registry.models import Person
+    from gongzhi.registry.models import Building, Dwelling, Estate, Person
 
     Call.objects.filter(device_id=ids["device"]).delete()
     CallDevice.objects.filter(pk=ids["device"]).delete()
     CareProfile.objects.filter(pk=ids["profile"])._raw_delete(CareProfile.objects.db)
     Person.objects.filter(pk=ids["person"])._raw_delete(Person.objects.db)
+    # what the factories made for the elder's home: later tests count the community's estates
+    for model, key in ((Dwelling, "dwelling"), (Building, "building"), (Estate, "estate")):
+        model.objects.filter(pk=ids[key])._raw_delete(model.objects.db)
     RoleAssignment.objects.filter(user_id=ids["worker"]).delete()
     User.objects.filter(pk=ids["worker"]).delete()
 
