@@ -105,13 +105,15 @@ def premises_create(
     return room
 
 
-def _live(model, pk, by):
+def _live(model, pk, by, *, retired: str = "retired"):
+    """The record locked for a change by someone who may manage it; a retired one is refused
+    with the `retired` error (editing it, or retiring it again)."""
     obj = model.objects.select_for_update().filter(pk=pk).first() if pk else None
     if obj is None:
         raise NotFound()
     require(by, rules.MANAGE, obj.community_id, hide=True)
     if obj.retired_on is not None:
-        raise error("retired")
+        raise error(retired)
     return obj
 
 
@@ -146,12 +148,7 @@ def _retire(obj, reason: str) -> None:
 @transaction.atomic
 def premises_retire(*, premises: int, reason: str, by) -> Premises:
     """Retire a room: kept, no longer counted; its bookable space is freed for another room."""
-    room = Premises.objects.select_for_update().filter(pk=premises).first() if premises else None
-    if room is None:
-        raise NotFound()
-    require(by, rules.MANAGE, room.community_id, hide=True)
-    if room.retired_on is not None:
-        raise error("already_retired")
+    room = _live(Premises, premises, by, retired="already_retired")
     _retire(room, reason)
     room.space = None
     room.save(update_fields=["retired_on", "retired_reason", "space"])
@@ -270,12 +267,7 @@ def facility_update(
 
 @transaction.atomic
 def facility_retire(*, facility: int, reason: str, by) -> Facility:
-    f = Facility.objects.select_for_update().filter(pk=facility).first() if facility else None
-    if f is None:
-        raise NotFound()
-    require(by, rules.MANAGE, f.community_id, hide=True)
-    if f.retired_on is not None:
-        raise error("already_retired")
+    f = _live(Facility, facility, by, retired="already_retired")
     _retire(f, reason)
     f.save(update_fields=["retired_on", "retired_reason"])
     return f

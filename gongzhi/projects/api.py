@@ -402,6 +402,23 @@ def application_list(
     return {"count": qs.count(), "items": [_application(a, user) for a in qs[offset : offset + limit]]}
 
 
+def _fields(payload, call) -> dict:
+    """What creating and revising an application both pass to their services."""
+    return {
+        "community": _region(payload.community),
+        "title": payload.title,
+        "budget_total": payload.budget_total,
+        "requested": payload.requested,
+        "matched_funds": payload.matched_funds,
+        "households_target": payload.households_target,
+        "people_target": payload.people_target,
+        "summary": payload.summary,
+        "outputs": payload.outputs,
+        "item": call.items.filter(pk=payload.item_id).first() if payload.item_id else None,
+        **_rows(payload),
+    }
+
+
 @router.post("/applications", response={200: ApplicationOut, **WRITE}, summary="组织申报项目（草稿）")
 def application_create(request, payload: ApplicationIn):
     user = request.auth
@@ -414,17 +431,7 @@ def application_create(request, payload: ApplicationIn):
         by=user,
         call=call,
         organization=org,
-        community=_region(payload.community),
-        title=payload.title,
-        budget_total=payload.budget_total,
-        requested=payload.requested,
-        matched_funds=payload.matched_funds,
-        households_target=payload.households_target,
-        people_target=payload.people_target,
-        summary=payload.summary,
-        outputs=payload.outputs,
-        item=call.items.filter(pk=payload.item_id or 0).first() if payload.item_id else None,
-        **_rows(payload),
+        **_fields(payload, call),
     )
     return _application(app, user, detail=True)
 
@@ -452,17 +459,7 @@ def application_update(request, application_id: int, payload: ApplicationFieldsI
     app = services.application_update(
         by=user,
         application=app,
-        community=_region(payload.community),
-        title=payload.title,
-        budget_total=payload.budget_total,
-        requested=payload.requested,
-        matched_funds=payload.matched_funds,
-        households_target=payload.households_target,
-        people_target=payload.people_target,
-        summary=payload.summary,
-        outputs=payload.outputs,
-        item=app.call.items.filter(pk=payload.item_id or 0).first() if payload.item_id else None,
-        **_rows(payload),
+        **_fields(payload, app.call),
     )
     return _application(selectors.application_get(user=user, pk=app.pk), user, detail=True)
 
