@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -141,9 +141,25 @@ def plan_rows(
 # ---- ledger ----------------------------------------------------------------------------
 
 
-def ledger_items(*, user, state: str = "", overdue: bool = False, category: str = "", today=None):
+def ledger_items(
+    *,
+    user,
+    state: str = "",
+    overdue: bool = False,
+    category: str = "",
+    region: str = "",
+    grid: int | None = None,
+    today=None,
+):
+    """The ledger items the user may see; `region` a code prefix, `grid` a grid's id (0: none)."""
     today = today or timezone.localdate()
     qs = scoped(LedgerItem.objects.select_related("owner", "household", "demand"), user, rules.VIEW)
+    if region:
+        qs = qs.filter(community__code__startswith=region)
+    if grid == 0:
+        qs = qs.filter(Q(household__isnull=True) | Q(household__dwelling__building__grid__isnull=True))
+    elif grid is not None:
+        qs = qs.filter(household__dwelling__building__grid_id=grid)
     if state:
         qs = qs.filter(state=state)
     if category:
@@ -158,32 +174,6 @@ def ledger_item_get(*, user, pk: int) -> LedgerItem:
     if item is None or not user.has_perm(rules.VIEW, item):
         raise NotFound()
     return item
-
-
-LEVELS = {"community": 12, "street": 9, "district": 6}
-
-
-def ledger_rollup(*, user, level: str = "community") -> list[dict]:
-    """Items by region (community / street / district) and category: open, overdue, total."""
-    width = LEVELS.get(level, 12)
-    today = timezone.localdate()
-    rows: dict = defaultdict(Counter)
-    for code, category, state, deadline in ledger_items(user=user).values_list(
-        "community_id", "category", "state", "deadline"
-    ):
-        key = (code[:width], category)
-        rows[key]["total"] += 1
-        if state == ItemState.OPEN:
-            rows[key]["open"] += 1
-            if deadline < today:
-                rows[key]["overdue"] += 1
-    names = dict(Region.objects.filter(code__in={k[0] for k in rows}).values_list("code", "name"))
-    from .models import Category
-
-    return [
-        {"region": names.get(code, code), "code": code, "category": Category(cat).label, **c}
-        for (code, cat), c in sorted(rows.items())
-    ]
 
 
 # ---- figures ---------------------------------------------------------------------------

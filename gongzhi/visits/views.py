@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -21,7 +22,7 @@ from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
 
-from . import policy, rules, selectors, services
+from . import policy, rules, selectors, sentiment, services
 from .errors import error
 from .models import Category, ItemState, PlanItem
 from .workflow import WORKFLOW
@@ -330,6 +331,14 @@ def plan_move(request, pk: int):
     return HttpResponseRedirect(request.POST.get("next") or reverse("visits:my_day"))
 
 
+LEDGER_LEVELS = (
+    ("grid", gettext_lazy("按网格")),
+    ("community", gettext_lazy("按社区")),
+    ("street", gettext_lazy("按街道")),
+    ("district", gettext_lazy("按区")),
+)
+
+
 @login_required
 def ledger(request):
     require(request.user, rules.VIEW)
@@ -338,15 +347,27 @@ def ledger(request):
     category = request.GET.get("category") or ""
     category = category if category in Category.values else ""
     overdue = request.GET.get("overdue") == "1"
-    qs = selectors.ledger_items(user=request.user, state=state, overdue=overdue, category=category)
+    region = request.GET.get("region") or ""
+    region = region if region.isdigit() and len(region) in (6, 9, 12) else ""
+    grid_arg = request.GET.get("grid") or ""
+    grid = int(grid_arg) if grid_arg.isdigit() and len(grid_arg) < 10 else None
+    qs = selectors.ledger_items(
+        user=request.user, state=state, overdue=overdue, category=category, region=region, grid=grid
+    )
     level = request.GET.get("level") or "community"
+    level = level if level in sentiment.LEVELS else "community"
+    filters = {k: v for k, v in (("region", region), ("grid", grid_arg if grid is not None else "")) if v}
     return render(
         request,
         "visits/ledger.html",
         {
             "page": Paginator(qs, 30).get_page(request.GET.get("page")),
-            "rollup": selectors.ledger_rollup(user=request.user, level=level),
+            "rollup": sentiment.ledger_rollup(user=request.user, level=level),
+            "hot": sentiment.ledger_hot_issues(user=request.user),
             "level": level,
+            "levels": LEDGER_LEVELS,
+            "filtered": filters,
+            "filter_query": "&".join(f"{k}={v}" for k, v in filters.items()),
             "states": ItemState.choices,
             "categories": Category.choices,
             "state": state,
