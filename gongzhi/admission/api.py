@@ -115,7 +115,10 @@ class TaskOut(Schema):
     community: str
     title: str
     sender: str
+    source: str  # department / street / platform (the platform's own work)
     admitted: bool
+    listed_duty: str  # the list's duty that admits the platform's work ("" otherwise)
+    link: str  # where the platform's work is done
     state: str
     deadline: dt.date | None
     hours_spent: float
@@ -149,7 +152,10 @@ def _task_out(t) -> dict:
         "community": t.community_id,
         "title": t.title,
         "sender": t.sender,
-        "admitted": t.application_id is not None,
+        "source": t.source,
+        "admitted": t.admitted,
+        "listed_duty": f"{t.list_item.code} {t.list_item.title}" if t.list_item_id else "",
+        "link": t.link,
         "state": t.state,
         "deadline": t.deadline,
         "hours_spent": float(t.hours_spent),

@@ -51,9 +51,27 @@ TEMPLATES = {
 }
 
 
+# The platform's own work each duty covers (the apps' community_work keys). Left out on purpose:
+# communities rating departments, which the district asks for but no list names — it reaches the
+# inbox as not admitted, and a community may refuse it.
+PLATFORM_WORK = {
+    "YF03": "visits.courtyard_inspection",
+    "YF06": "visits.monthly_visits",
+    "YF07": "evaluation.household_survey",
+}
+
+
 def list_items() -> list[dict]:
     """The items as list_items_set takes them."""
     return [
-        {"kind": k, "code": c, "title": t, "basis": b, "note": "", "template": TEMPLATES.get(c, "")}
+        {
+            "kind": k,
+            "code": c,
+            "title": t,
+            "basis": b,
+            "note": "",
+            "template": TEMPLATES.get(c, ""),
+            "platform_work": PLATFORM_WORK.get(c, ""),
+        }
         for k, c, t, b in ITEMS
     ]

@@ -11,10 +11,11 @@ from .demo import demo_admission
 def inbox_panel(user):
     if not user.has_perm(rules.INBOX):
         return None
+    from .models import ADMITTED
     from .selectors import inbox
 
     qs = inbox(user=user, state="open")
-    unadmitted = qs.filter(application__isnull=True).count()
+    unadmitted = qs.exclude(ADMITTED).count()
     return HomePanel(
         _("社区工作准入"),
         [
@@ -70,6 +71,12 @@ def review_panel(user):
     )
 
 
+def _community_work(**work):
+    from .platform_work import platform_work_receive
+
+    platform_work_receive(**work)
+
+
 manifest = AppManifest(
     app_label="admission",
     permissions=rules.ROLE_PERMISSIONS,
@@ -95,4 +102,5 @@ manifest = AppManifest(
         Figure("admission.admitted", _("已准入事项"), "gongzhi.admission.selectors.admitted_items"),
     ),
     global_keys=(("FundAccount", ("department",)), ("Certificate", ("code",))),
+    hooks={"community_work": _community_work},
 )

@@ -69,6 +69,9 @@ class ListItem(models.Model):
     note = models.CharField(_("备注"), max_length=300, blank=True)
     # For a certificate kind only: the text printed, with placeholders the register fills.
     template = models.TextField(_("证明模板"), blank=True, default="")
+    # For a duty or an assisting duty: the platform's own work it covers (keys the apps declare in
+    # their manifests' `community_work`, comma-separated): such work reaches a community admitted.
+    platform_work = models.CharField(_("对应平台工作"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("清单事项")
@@ -80,6 +83,16 @@ class ListItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def work_labels(self) -> list:
+        """The platform's work this duty covers, by its labels (unknown keys as they are)."""
+        from gongzhi.core.manifests import community_work
+
+        from .platform_work import work_keys
+
+        labels = community_work()
+        return [labels.get(k, k) for k in work_keys(self.platform_work)]
 
 
 class ApplicationKind(models.TextChoices):
@@ -237,6 +250,20 @@ class InboxTask(models.Model):
         on_delete=models.PROTECT,
         related_name="tasks",
     )
+    # The platform's own work (source "platform"): the listed duty that admits it, if the district's
+    # list in force names the work; what work it is (app key and object, one task per object) and
+    # where it is done.
+    list_item = models.ForeignKey(
+        ListItem,
+        verbose_name=_("清单事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    work_key = models.CharField(_("平台工作"), max_length=60, blank=True, default="")
+    work_ref = models.CharField(max_length=120, blank=True, default="")
+    link = models.CharField(_("办理页面"), max_length=200, blank=True, default="")
     deadline = models.DateField(_("完成期限"), null=True, blank=True)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
     hours_spent = models.DecimalField(_("已用工时"), max_digits=8, decimal_places=1, default=0)
@@ -255,8 +282,17 @@ class InboxTask(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(hours_spent__gte=0), name="admission_task_hours_not_negative"),
             models.CheckConstraint(
-                condition=~Q(state="refused") | Q(application__isnull=True),
+                condition=~Q(state="refused") | Q(application__isnull=True, list_item__isnull=True),
                 name="admission_only_unadmitted_refused",
+            ),
+            models.CheckConstraint(
+                condition=Q(list_item__isnull=True) | Q(application__isnull=True),
+                name="admission_task_one_admission",
+            ),
+            models.UniqueConstraint(
+                fields=["community", "work_ref"],
+                condition=~Q(work_ref=""),
+                name="admission_task_one_per_work",
             ),
         ]
 
@@ -265,12 +301,17 @@ class InboxTask(models.Model):
 
     @property
     def admitted(self) -> bool:
-        return self.application_id is not None
+        return self.application_id is not None or self.list_item_id is not None
+
+
+# Admitted: through an approved application, or as the platform's work under a listed duty.
+ADMITTED = Q(application__isnull=False) | Q(list_item__isnull=False)
 
 
 class TaskEvent(AppendOnlyModel):
     class Kind(models.TextChoices):
         RECEIVED = "received", _("收到")
+        ADMITTED = "admitted", _("依清单准入")
         REFUSED = "refused", _("拒绝（未准入）")
         HOURS = "hours", _("登记工时")
         REPORTED = "reported", _("报送报表")

@@ -15,6 +15,7 @@ from gongzhi.core.scoping import scope_prefixes, scoped  # noqa: F401 (scope_pre
 
 from . import rules
 from .models import (
+    ADMITTED,
     Application,
     ApplicationEvent,
     FundEntry,
@@ -92,6 +93,7 @@ def list_workbook(version: ListVersion) -> bytes:
                 _safe(i.basis),
                 _safe(i.note),
                 _safe(i.template),
+                _safe(i.platform_work),
             ]
         )
     for letter, width in zip("ABCDEF", (18, 10, 40, 40, 24, 60), strict=True):
@@ -231,7 +233,11 @@ def review_overdue(*, user) -> QuerySet[Application]:
 
 
 def inbox(*, user, state: str = "") -> QuerySet[InboxTask]:
-    qs = scoped(InboxTask.objects.select_related("application", "department", "community"), user, rules.INBOX)
+    qs = scoped(
+        InboxTask.objects.select_related("application", "department", "community", "list_item"),
+        user,
+        rules.INBOX,
+    )
     if state in InboxTask.State.values:
         qs = qs.filter(state=state)
     return qs
@@ -331,8 +337,8 @@ def reconciliation(*, user, year: int | None = None) -> tuple[int, list[Departme
     per = {
         r["department_id"]: r
         for r in tasks.values("department_id", "department__name").annotate(
-            admitted=Count("pk", filter=Q(application__isnull=False)),
-            unadmitted=Count("pk", filter=Q(application__isnull=True)),
+            admitted=Count("pk", filter=ADMITTED),
+            unadmitted=Count("pk", filter=~ADMITTED),
             refused=Count("pk", filter=Q(state=InboxTask.State.REFUSED)),
             hours=Sum("hours_spent"),
             items=Count("application", distinct=True),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import clock
 from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.ledger import Movement, ledger_transfer
+from gongzhi.core.manifests import community_work
 from gongzhi.core.models import Department, Region
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
@@ -35,6 +36,7 @@ from .models import (
     TaskEvent,
     Withdrawal,
 )
+from .platform_work import platform_work_admit_open, work_keys
 from .workflow import WORKFLOW
 
 LEAD_WORKING_DAYS = 30  # 西城: apply at least 30 working days ahead
@@ -77,6 +79,7 @@ def list_draft_open(*, region, by) -> ListVersion:
                 basis=i.basis,
                 note=i.note,
                 template=i.template,
+                platform_work=i.platform_work,
             )
             for i in last.items.all()
         )
@@ -94,18 +97,33 @@ class ImportReport:
 
 
 KIND_BY_LABEL = {str(label): value for value, label in ListKind.choices}
-HEADERS = ("清单类别", "编号", "事项名称", "依据", "备注", "证明模板")
+HEADERS = ("清单类别", "编号", "事项名称", "依据", "备注", "证明模板", "对应平台工作")
 
 
 def _cell(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _template_problem(kind: str, template: str) -> str:
+def _template_problem(kind: str, template: str, work: str = "") -> str:
     if kind == ListKind.CERTIFICATE:
-        return template_problem(template)
-    if template:
-        return _("只有出具证明事项可以填写证明模板。")
+        problem = template_problem(template)
+    else:
+        problem = _("只有出具证明事项可以填写证明模板。") if template else ""
+    return problem or _work_problem(kind, work)
+
+
+def _work_problem(kind: str, work: str) -> str:
+    from .platform_work import COVERING_KINDS, unknown_work_keys
+
+    if not work:
+        return ""
+    if kind not in COVERING_KINDS:
+        return _("只有依法履职事项和协助政府工作事项可以对应平台工作。")
+    if unknown := unknown_work_keys(work):
+        return _("对应平台工作“%(k)s”不认识，可用的有：%(all)s。") % {
+            "k": "、".join(unknown),
+            "all": "、".join(sorted(community_work())),
+        }
     return ""
 
 
@@ -130,7 +148,8 @@ def list_import_check(*, data: bytes) -> tuple[ImportReport, list[dict]]:
             continue
         row = list(row) + [None] * len(HEADERS)
         vals = [_cell(row[c]) if c is not None else "" for c in cols]
-        kind_label, code, title, basis, note, template = vals
+        kind_label, code, title, basis, note, template, work = vals
+        work = ",".join(work_keys(work))
         problem = ""
         if kind_label not in kinds:
             problem = _("清单类别“%(k)s”不认识，应为：%(all)s。") % {
@@ -146,7 +165,7 @@ def list_import_check(*, data: bytes) -> tuple[ImportReport, list[dict]]:
         elif len(basis) > 300 or len(note) > 300:
             problem = _("依据和备注最多 300 个字符。")
         else:
-            problem = _template_problem(kinds[kind_label], template)
+            problem = _template_problem(kinds[kind_label], template, work)
         seen.add(code)
         report.rows.append({"row": n, "ok": not problem, "code": code, "message": problem or _("可以导入")})
         if not problem:
@@ -158,6 +177,7 @@ def list_import_check(*, data: bytes) -> tuple[ImportReport, list[dict]]:
                     "basis": basis,
                     "note": note,
                     "template": template,
+                    "platform_work": work,
                 }
             )
     return report, items
@@ -187,7 +207,7 @@ def list_items_set(*, version: ListVersion, items: list[dict], by) -> ListVersio
     if version.state != ListVersion.State.DRAFT:
         raise error("version_published")
     for i in items:
-        if problem := _template_problem(i.get("kind", ""), i.get("template", "")):
+        if problem := _template_problem(i.get("kind", ""), i.get("template", ""), i.get("platform_work", "")):
             raise error("certificate_template", code=i.get("code", ""), problem=problem)
     ListItem.objects.filter(version=version).delete()
     ListItem.objects.bulk_create(ListItem(version=version, **i) for i in items)
@@ -207,6 +227,7 @@ def list_publish(*, version: ListVersion, by, note: str = "") -> ListVersion:
     version.published_by = by
     version.note = (note or "")[:200]
     version.save()
+    platform_work_admit_open(version=version, by=by)
     return version
 
 
@@ -604,7 +625,7 @@ def task_refuse(*, task: InboxTask, by) -> InboxTask:
     """One click: refuse a task that was not admitted, citing the rule; recorded against its sender."""
     task = InboxTask.objects.select_for_update().get(pk=task.pk)
     require(by, rules.INBOX, task, hide=True)
-    if task.application_id is not None:
+    if task.admitted:
         raise error("task_admitted")
     if task.state != InboxTask.State.OPEN:
         raise error("task_closed")

@@ -122,6 +122,10 @@ class AppManifest:
     # "regions_imported" (codes=[...]), "department_created" (department=...). Called by the
     # service that did it, in its transaction (never from a signal, never on a GET).
     hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    # Work the platform itself puts on a community (a month's visit plan, a courtyard's inspection,
+    # a survey's sampled households): key → label. The app announces each piece through the
+    # "community_work" hook; the district's lists say which listed duty admits which key.
+    community_work: Mapping[str, Any] = field(default_factory=dict)
     # Pieces this app draws on other apps' pages: slot name → templates included there, with that
     # page's context (the host page writes {% app_slot "demands.detail" %}; web's gz tags).
     template_slots: Mapping[str, Sequence[str]] = field(default_factory=dict)
@@ -182,6 +186,11 @@ def run_hook(name: str, **kwargs) -> None:
         hook = m.hooks.get(name)
         if hook is not None:
             hook(**kwargs)
+
+
+def community_work() -> dict[str, Any]:
+    """Every app's declared community work, key → label (see AppManifest.community_work)."""
+    return {k: v for m in manifests() for k, v in m.community_work.items()}
 
 
 def slot_templates(name: str) -> list[str]:

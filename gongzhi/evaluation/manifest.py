@@ -6,6 +6,7 @@ from gongzhi.core.manifests import AppManifest, DemoStep, Figure, MenuEntry
 
 from . import rules
 from .demo import demo_evaluation
+from .services import WORK_DEPARTMENT_RATING, WORK_HOUSEHOLD_SURVEY
 
 manifest = AppManifest(
     app_label="evaluation",
@@ -36,4 +37,8 @@ manifest = AppManifest(
         ),
     ),
     global_keys=(("SampleHousehold", ("code_hash",)),),
+    community_work={
+        WORK_HOUSEHOLD_SURVEY: _("双评议入户调查（居民评社区）"),
+        WORK_DEPARTMENT_RATING: _("双评议社区评部门"),
+    },
 )

@@ -10,9 +10,12 @@ import secrets
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.urls import reverse
 
 from gongzhi.core import clock
 from gongzhi.core.errors import PermissionDenied
+from gongzhi.core.manifests import run_hook
 from gongzhi.core.models import Department, Region
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
@@ -32,6 +35,9 @@ from .models import (
 from .templates_data import TEMPLATES
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# The platform's own work an opened survey puts on communities (declared in the manifest).
+WORK_HOUSEHOLD_SURVEY = "evaluation.household_survey"
+WORK_DEPARTMENT_RATING = "evaluation.department_rating"
 AGE_GROUPS = ((0, 40, "<40"), (40, 60, "40-59"), (60, 200, "60+"), (None, None, "?"))
 
 
@@ -182,6 +188,36 @@ def sample_draw(
     return codes
 
 
+def _announce(survey: Survey, by) -> None:
+    """An opened survey reaches each community's inbox as the platform's work: visiting its sampled
+    households (residents rate the community), or rating the departments (communities rate them)."""
+    if survey.target == Survey.Target.COMMUNITY:
+        counts = dict(
+            SampleHousehold.objects.filter(survey=survey)
+            .values("community_id")
+            .annotate(n=Count("pk"))
+            .values_list("community_id", "n")
+        )
+        key, link = WORK_HOUSEHOLD_SURVEY, reverse("evaluation:visit", args=[survey.pk])
+        titles = {c: f"双评议入户调查：{survey.title}（抽样 {n} 户）" for c, n in counts.items()}
+    else:
+        codes = Region.objects.filter(code__startswith=survey.region_id, level=5).values_list(
+            "code", flat=True
+        )
+        key, link = WORK_DEPARTMENT_RATING, reverse("evaluation:rate", args=[survey.pk])
+        titles = {c: f"双评议社区评部门：{survey.title}" for c in codes}
+    for community, title in sorted(titles.items()):
+        run_hook(
+            "community_work",
+            key=key,
+            ref=f"evaluation.survey:{survey.pk}",
+            community_code=community,
+            title=title,
+            by=by,
+            link=link,
+        )
+
+
 @transaction.atomic
 def survey_set_state(*, survey: Survey, state: str, by) -> Survey:
     """Open a draft, or close an open survey. Closing makes the results final: what they decide
@@ -193,6 +229,8 @@ def survey_set_state(*, survey: Survey, state: str, by) -> Survey:
         raise error("not_open", state=survey.get_state_display())
     survey.state = state
     survey.save(update_fields=["state"])
+    if state == Survey.State.OPEN:
+        _announce(survey, by)
     if state == Survey.State.CLOSED:
         from .outcomes import survey_outcomes_apply
 

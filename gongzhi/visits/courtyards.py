@@ -9,11 +9,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound
+from gongzhi.core.manifests import run_hook
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import has_anywhere, scoped
 from gongzhi.registry.models import Estate
@@ -91,8 +93,23 @@ def inspections_schedule(
             due=due,
             defaults={"items": codes, "scheduled_by": by},
         )
+        _announce(obj, by)
         out.append(obj)
     return out
+
+
+def _announce(inspection: CourtyardInspection, by) -> None:
+    """The inspection reaches the community's inbox as the platform's work (the community inspects)."""
+    run_hook(
+        "community_work",
+        key=policy.WORK_COURTYARD_INSPECTION,
+        ref=f"visits.inspection:{inspection.pk}",
+        community_code=inspection.community_id,
+        title=f"老旧院落巡查：{inspection.estate.name}",
+        by=by,
+        deadline=inspection.due,
+        link=reverse("visits:inspection_record", args=[inspection.pk]),
+    )
 
 
 @transaction.atomic
@@ -119,12 +136,15 @@ def inspections_plan(*, estate_ids, items, due: dt.date | None, by) -> list[Cour
     taken = CourtyardInspection.objects.filter(estate__in=estates, due=due).select_related("estate").first()
     if taken is not None:
         raise error("already_scheduled", estate=taken.estate.name, due=due.isoformat())
-    return [
+    out = [
         CourtyardInspection.objects.create(
             community_id=e.community_id, estate=e, due=due, items=codes, scheduled_by=by
         )
         for e in estates
     ]
+    for inspection in out:
+        _announce(inspection, by)
+    return out
 
 
 # ---- 准物业 (quasi-property-management) arrangements --------------------------------------------

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.manifests import AppManifest, DemoStep, Figure, MenuEntry
 
-from . import rules
+from . import policy, rules
 from .demo import demo_grid_work
 from .home import head_panel, worker_panel
 
@@ -42,4 +42,8 @@ manifest = AppManifest(
         ),
     ),
     global_keys=(("Visit", ("client_uuid",)),),
+    community_work={
+        policy.WORK_MONTHLY_VISITS: _("包片联户每月入户走访"),
+        policy.WORK_COURTYARD_INSPECTION: _("老旧院落巡查"),
+    },
 )

@@ -60,3 +60,9 @@ def month_start(d: dt.date) -> dt.date:
 def month_end(d: dt.date) -> dt.date:
     nxt = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return nxt - dt.timedelta(days=1)
+
+
+# The platform's own work this app puts on a community (declared in the manifest; the district's
+# list says which listed duty admits it).
+WORK_MONTHLY_VISITS = "visits.monthly_visits"
+WORK_COURTYARD_INSPECTION = "visits.courtyard_inspection"

@@ -140,7 +140,9 @@ def ledger_hot_issues(*, user, now: dt.datetime | None = None, weeks: int = HOT_
     qs = ledger_items(user=user).filter(created_at__gte=now - dt.timedelta(weeks=weeks), created_at__lte=now)
     state = qs.aggregate(n=Count("id"), last=Max("id"), closed=Max("closed_at"))
     closed = state["closed"].timestamp() if state["closed"] else 0
-    key = f"visits:hot:v1:{get_language()}:{user.pk}:{weeks}:{now.date()}:{state['n']}:{state['last']}:{closed}"
+    key = (
+        f"visits:hot:v1:{get_language()}:{user.pk}:{weeks}:{now.date()}:{state['n']}:{state['last']}:{closed}"
+    )
     cached = cache.get(key)
     if cached is not None:
         return cached

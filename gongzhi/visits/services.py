@@ -14,10 +14,12 @@ from typing import TypedDict
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import clock, outbox, pii
+from gongzhi.core.manifests import run_hook
 from gongzhi.core.models import Region, RoleAssignment, User
 from gongzhi.core.permissions import require
 from gongzhi.registry.models import Household, HouseholdMember, PersonTag
@@ -275,6 +277,17 @@ def plans_generate(
     for plan, item in items:
         item.plan = plan
     PlanItem.objects.bulk_create([i for _p, i in items], batch_size=2000)
+    if plans:  # the month's visits reach the community's inbox as the platform's work
+        run_hook(
+            "community_work",
+            key=policy.WORK_MONTHLY_VISITS,
+            ref=f"visits.plans:{community.code}:{start:%Y-%m}",
+            community_code=community.code,
+            title=f"{start.year}年{start.month}月包片联户入户走访：{len(plans)} 名包户人员，{len(items)} 户",
+            by=by,
+            deadline=end,
+            link=f"{reverse('visits:plans')}?month={start:%Y-%m}",
+        )
     return plans
 
 

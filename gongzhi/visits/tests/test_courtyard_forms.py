@@ -376,3 +376,15 @@ def test_the_demo_courtyard_has_an_arrangement_and_a_scheduled_inspection(place,
     assert row["arrangement"].provider == "院落居民自管小组" and row["arrangement"].fee == Decimal("10.00")
     assert row["next"].items == "pipes,fire,waste,lighting" and row["state"] == "due"
     assert Finding.objects.count() == 1 and QuasiPropertyArrangement.objects.count() == 1
+
+
+def test_a_scheduled_inspection_reaches_the_communitys_inbox_with_its_due_date(place, roles):
+    from gongzhi.admission.models import InboxTask
+
+    (inspection,) = courtyards.inspections_plan(
+        estate_ids=[place["estate"].pk], items=["waste"], due=_today(), by=roles["head"]
+    )
+    (task,) = InboxTask.objects.filter(work_ref=f"visits.inspection:{inspection.pk}")
+    assert task.community_id == C and task.deadline == _today() and place["estate"].name in task.title
+    assert task.link == reverse("visits:inspection_record", args=[inspection.pk])
+    assert not task.admitted  # no list in force in this test: the community may refuse it

@@ -433,3 +433,16 @@ def test_the_database_keeps_capture_and_upload_times_in_order(place, staff):
         with pytest.raises(IntegrityError), transaction.atomic():
             Visit(recorded_at=now, **base, **fields).save()
     assert Visit.objects.count() == 0
+
+
+def test_a_months_plans_reach_the_communitys_inbox_once_as_the_platforms_work(place, staff):
+    from gongzhi.admission.models import InboxTask
+
+    services.coverage_apply(community=place["community"], by=staff["head"])
+    month = timezone.localdate().replace(day=1)
+    services.plans_generate(community=place["community"], month=month, by=staff["head"], minimum=3)
+    services.plans_generate(community=place["community"], month=month, by=staff["head"], minimum=4)
+    (task,) = InboxTask.objects.filter(community=place["community"])
+    assert task.source == InboxTask.Source.PLATFORM and task.work_key == policy.WORK_MONTHLY_VISITS
+    assert task.deadline == policy.month_end(month) and "2 名包户人员，8 户" in task.title
+    assert task.link.startswith("/visits/plans/?month=")
