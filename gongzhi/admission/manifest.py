@@ -77,6 +77,12 @@ def _community_work(**work):
     platform_work_receive(**work)
 
 
+def _community_work_done(**work):
+    from .platform_work import platform_work_done
+
+    platform_work_done(**work)
+
+
 manifest = AppManifest(
     app_label="admission",
     permissions=rules.ROLE_PERMISSIONS,
@@ -102,5 +108,5 @@ manifest = AppManifest(
         Figure("admission.admitted", _("已准入事项"), "gongzhi.admission.selectors.admitted_items"),
     ),
     global_keys=(("FundAccount", ("department",)), ("Certificate", ("code",))),
-    hooks={"community_work": _community_work},
+    hooks={"community_work": _community_work, "community_work_done": _community_work_done},
 )

@@ -135,3 +135,19 @@ def platform_work_admit_open(*, version, by) -> int:
         )
         n += 1
     return n
+
+
+def platform_work_done(*, ref: str, community_code: str, by=None) -> InboxTask | None:
+    """The hook "community_work_done": the work was done where it is done (an inspection recorded,
+    a survey closed); its open task in the inbox is done too, with the event."""
+    task = (
+        InboxTask.objects.select_for_update()
+        .filter(community_id=community_code, work_ref=ref[:120], state=InboxTask.State.OPEN)
+        .first()
+    )
+    if task is None:
+        return None
+    task.state = InboxTask.State.DONE
+    task.save(update_fields=["state"])
+    TaskEvent.objects.create(task=task, community_id=community_code, kind=TaskEvent.Kind.DONE, by=by)
+    return task

@@ -124,7 +124,8 @@ class AppManifest:
     hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     # Work the platform itself puts on a community (a month's visit plan, a courtyard's inspection,
     # a survey's sampled households): key → label. The app announces each piece through the
-    # "community_work" hook; the district's lists say which listed duty admits which key.
+    # "community_work" hook (and "community_work_done" when it is done where it is done); the
+    # district's lists say which listed duty admits which key.
     community_work: Mapping[str, Any] = field(default_factory=dict)
     # Pieces this app draws on other apps' pages: slot name → templates included there, with that
     # page's context (the host page writes {% app_slot "demands.detail" %}; web's gz tags).

@@ -188,6 +188,17 @@ def sample_draw(
     return codes
 
 
+def _announced(survey: Survey) -> list[str]:
+    """The communities whose inboxes an opened survey reached (see _announce)."""
+    if survey.target == Survey.Target.COMMUNITY:
+        return sorted(
+            set(SampleHousehold.objects.filter(survey=survey).values_list("community_id", flat=True))
+        )
+    return list(
+        Region.objects.filter(code__startswith=survey.region_id, level=5).values_list("code", flat=True)
+    )
+
+
 def _announce(survey: Survey, by) -> None:
     """An opened survey reaches each community's inbox as the platform's work: visiting its sampled
     households (residents rate the community), or rating the departments (communities rate them)."""
@@ -233,6 +244,11 @@ def survey_set_state(*, survey: Survey, state: str, by) -> Survey:
         _announce(survey, by)
     if state == Survey.State.CLOSED:
         from .outcomes import survey_outcomes_apply
+
+        for community in _announced(survey):
+            run_hook(
+                "community_work_done", ref=f"evaluation.survey:{survey.pk}", community_code=community, by=by
+            )
 
         survey_outcomes_apply(survey=survey)
     return survey

@@ -254,6 +254,12 @@ def inspection_record(
         inspection.inspector = by
         inspection.note = (note or "")[:500]
         inspection.save(update_fields=["done_at", "inspector", "note"])
+        run_hook(
+            "community_work_done",
+            ref=f"visits.inspection:{inspection.pk}",
+            community_code=inspection.community_id,
+            by=by,
+        )
     if item or description:
         finding_add(inspection=inspection, by=by, item=item, description=description, photo=photo)
     return inspection

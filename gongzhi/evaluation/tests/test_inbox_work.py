@@ -24,3 +24,8 @@ def test_opening_a_survey_puts_its_work_in_each_communitys_inbox(open_survey, of
 
     assert rated.count() == Region.objects.filter(code__startswith="350102", level=5).count()
     assert {t.work_key for t in rated} == {services.WORK_DEPARTMENT_RATING}
+    services.survey_set_state(survey=s, state="closed", by=office)
+    assert set(
+        InboxTask.objects.filter(work_ref=f"evaluation.survey:{s.pk}").values_list("state", flat=True)
+    ) == {InboxTask.State.DONE}
+    assert not InboxTask.objects.filter(work_ref=f"evaluation.survey:{d.pk}", state="done").exists()

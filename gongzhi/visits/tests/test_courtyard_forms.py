@@ -388,3 +388,7 @@ def test_a_scheduled_inspection_reaches_the_communitys_inbox_with_its_due_date(p
     assert task.community_id == C and task.deadline == _today() and place["estate"].name in task.title
     assert task.link == reverse("visits:inspection_record", args=[inspection.pk])
     assert not task.admitted  # no list in force in this test: the community may refuse it
+    courtyards.inspection_record(inspection=inspection, by=roles["head"], note="巡查完毕")
+    task.refresh_from_db()
+    assert task.state == InboxTask.State.DONE
+    assert list(task.events.values_list("kind", flat=True)) == ["received", "done"]
