@@ -288,6 +288,14 @@ def plans_generate(
             deadline=end,
             link=f"{reverse('visits:plans')}?month={start:%Y-%m}",
         )
+        # a new month's visits end the month before's: its task leaves the inbox's open work
+        before = policy.month_start(start - dt.timedelta(days=1))
+        run_hook(
+            "community_work_done",
+            ref=f"visits.plans:{community.code}:{before:%Y-%m}",
+            community_code=community.code,
+            by=by,
+        )
     return plans
 
 

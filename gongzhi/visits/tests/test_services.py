@@ -446,3 +446,9 @@ def test_a_months_plans_reach_the_communitys_inbox_once_as_the_platforms_work(pl
     assert task.source == InboxTask.Source.PLATFORM and task.work_key == policy.WORK_MONTHLY_VISITS
     assert task.deadline == policy.month_end(month) and "2 名包户人员，8 户" in task.title
     assert task.link.startswith("/visits/plans/?month=")
+    services.plans_generate(
+        community=place["community"], month=policy.month_end(month) + dt.timedelta(days=1), by=staff["head"]
+    )
+    task.refresh_from_db()
+    assert task.state == InboxTask.State.DONE
+    assert InboxTask.objects.filter(community=place["community"], state=InboxTask.State.OPEN).count() == 1
