@@ -436,6 +436,24 @@ def demo_spaces_build(ctx) -> None:
             n += 1
         except ApplicationError:
             pass
+    # The unit's hall on the coming weekend: bookings its contact (unitcontact) approves or refuses.
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    for by, day, hour, purpose in (
+        (users["resident"], saturday, 15, "业余篮球友谊赛"),
+        (users["socialorg"], saturday + dt.timedelta(days=1), 9, "亲子运动会"),
+    ):
+        try:
+            bookings.booking_create(
+                by=by,
+                space=hall,
+                starts_at=at(day, hour),
+                ends_at=at(day, hour + 2),
+                purpose=purpose,
+                attendees=30,
+            )
+            n += 1
+        except ApplicationError:
+            pass
     maintenance = today + dt.timedelta(days=8)
     bookings.block_create(
         by=worker,

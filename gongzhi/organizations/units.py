@@ -67,6 +67,7 @@ def resource_pledge(
     *, by, agreement: CoBuildingAgreement, kind: str, description: str, quantity, unit: str
 ) -> PledgedResource:
     """Record a resource the unit pledges under its agreement (场地、设备、技能、资金、志愿时间、物资)."""
+    require(by, PLEDGE)
     require(by, PLEDGE, agreement, hide=True)
     agreement = CoBuildingAgreement.objects.select_for_update().get(pk=agreement.pk)
     _current(agreement)
@@ -83,6 +84,7 @@ def resource_update(
     *, by, resource: PledgedResource, description: str, quantity, unit: str, used
 ) -> PledgedResource:
     """Update a pledged resource: what it is, how much is pledged and how much has been used."""
+    require(by, PLEDGE)
     require(by, PLEDGE, resource, hide=True)
     resource = PledgedResource.objects.select_for_update().select_related("agreement").get(pk=resource.pk)
     v = _clean(resource.kind, description, quantity, unit)
@@ -106,6 +108,7 @@ def resource_update(
 def resource_offer(*, by, need: Need, resource: PledgedResource, note: str = "") -> ResourceOffer:
     """The unit offers one of its pledged resources to a need of a community its agreement
     covers; community staff confirm or decline it."""
+    require(by, UNIT)
     require(by, UNIT, resource, hide=True)
     require(by, UNIT, need, hide=True)
     need = Need.objects.select_for_update().get(pk=need.pk)
@@ -135,6 +138,7 @@ def resource_offer(*, by, need: Need, resource: PledgedResource, note: str = "")
 @transaction.atomic
 def offer_decline(*, by, offer: ResourceOffer) -> ResourceOffer:
     """Community staff decline a unit's offer (the need stays open for others)."""
+    require(by, MANAGE)
     require(by, MANAGE, offer, hide=True)
     offer = ResourceOffer.objects.select_for_update().get(pk=offer.pk)
     if offer.status != OfferStatus.OFFERED:

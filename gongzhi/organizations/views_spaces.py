@@ -90,7 +90,9 @@ def space_detail(request, pk: int):
             starts, slots, weeks, attendees = parse_period(request.POST)
             ends = starts + dt.timedelta(minutes=space.slot_minutes * slots)
             purpose = request.POST.get("purpose", "")
-            if request.POST.get("block") and request.user.has_perm(MANAGE_SPACES, space):
+            # One who manages the space but may not book it (a unit contact) only blocks periods.
+            block = request.POST.get("block") or not request.user.has_perm(BOOK, space)
+            if block and request.user.has_perm(MANAGE_SPACES, space):
                 bookings.block_create(
                     by=request.user, space=space, starts_at=starts, ends_at=ends, reason=purpose
                 )

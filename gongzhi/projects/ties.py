@@ -58,10 +58,11 @@ def known_ties(*, expert, application: Application) -> list[Tie]:
     team = list(application.team.order_by("seq").values_list("name", flat=True))
 
     held = {
-        a.organization_id: a.organization
+        a.organization.pk: a.organization
         for a in RoleAssignment.objects.filter(user=expert, organization__isnull=False).select_related(
             "organization"
         )
+        if a.organization is not None
     }
     if application.organization_id in held:
         ties.append(Tie("same_organization", _("您在申报组织“%(org)s”任职") % {"org": org.name}))
