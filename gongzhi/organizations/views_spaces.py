@@ -163,7 +163,11 @@ def booking_list(request):
     for b in mine + handle:
         b.action_names = WORKFLOW.allowed(b, user, now)
         b.actions = [(a, WORKFLOW.steps[a].label) for a in b.action_names]
-    return render(request, "organizations/booking_list.html", {"mine": mine, "handle": handle})
+    return render(
+        request,
+        "organizations/booking_list.html",
+        {"mine": mine, "handle": handle, "can_book": user.has_perm(BOOK)},
+    )
 
 
 @login_required

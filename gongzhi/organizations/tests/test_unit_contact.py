@@ -465,3 +465,45 @@ def test_inactive_assignment_reaches_nothing(world):
     fresh = User.objects.get(pk=world["contact"].pk)
     assert _client(fresh).get("/organizations/unit/").status_code == 403
     assert not fresh.has_perm("organizations.manage_spaces", world["a"][3])
+
+
+def test_another_units_id_is_not_found_on_every_unit_endpoint(world):
+    client = _client(world["contact"])
+    other = world["b"][0].pk
+    assert client.get(f"/organizations/unit/?unit={other}").status_code == 404
+    for url in ("/unit/needs", "/unit/offers", "/unit/bookings"):
+        assert client.get(f"/api/organizations{url}?unit_id={other}").status_code == 404, url
+        assert client.get(f"/api/organizations{url}?unit_id={world['a'][0].pk}").status_code == 200, url
+    units_seen = client.get("/api/organizations/unit").json()
+    assert [u["id"] for u in units_seen] == [world["a"][0].pk]
+    assert [r["id"] for r in units_seen[0]["resources"]] == [world["a"][2].pk]
+    assert [s["id"] for s in units_seen[0]["spaces"]] == [world["a"][3].pk]
+
+
+def test_role_table_other_roles_only_gain_pledge():
+    """The organisations' permissions of every other role are those they had, plus
+    organizations.pledge for the staff who could already sign agreements (organizations.manage)."""
+    from gongzhi.core.roles import ROLE_PERMISSIONS
+
+    def org_perms(role):
+        return {p for p in ROLE_PERMISSIONS[role] if p.startswith("organizations.")}
+
+    staff = {
+        "organizations.view",
+        "organizations.manage",
+        "organizations.book",
+        "organizations.manage_spaces",
+    }
+    assert org_perms("resident") == {"organizations.book"}
+    assert org_perms("grid_worker") == {"organizations.view"}
+    assert org_perms("community_worker") == org_perms("community_head") == staff | {"organizations.pledge"}
+    assert org_perms("street_staff") == staff | {"organizations.pledge"}
+    assert org_perms("district_staff") == {
+        "organizations.view",
+        "organizations.manage",
+        "organizations.pledge",
+    }
+    assert org_perms("social_org_staff") == {"organizations.view", "organizations.book"}
+    assert org_perms("expert") == org_perms("department_staff") == set()
+    assert org_perms("unit_contact") == {"organizations.unit"}
+    assert {p for p in ROLE_PERMISSIONS["unit_contact"] if not p.startswith("organizations.")} == set()
