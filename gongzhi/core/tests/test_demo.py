@@ -153,3 +153,12 @@ def test_unit_contact_has_real_work(demo):
     assert counts["pending"] >= 1
     assert selectors.unit_needs(unit=unit).exists()
     assert ResourceOffer.objects.filter(resource__agreement__organization=unit, status="offered").exists()
+    from django.test import Client
+
+    client = Client()
+    with override_settings(GONGZHI_DEMO=True):  # demo accounts sign in only in demo mode
+        client.force_login(user)
+        home = client.get("/")
+        assert home.status_code == 200 and "本单位共建" in home.content.decode()
+        page = client.get("/organizations/unit/").content.decode()
+    assert unit.name in page and 'data-action="approve"' in page and 'data-action="offer"' in page
