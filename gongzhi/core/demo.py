@@ -38,6 +38,7 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount("district", Role.DISTRICT_STAFF, "鼓楼区民政工作人员", "region"),
     DemoAccount("department", Role.DEPARTMENT_STAFF, "鼓楼区民政局工作人员", "department"),
     DemoAccount("socialorg", Role.SOCIAL_ORG_STAFF, "社会组织工作人员", "organization"),
+    DemoAccount("unitcontact", Role.UNIT_CONTACT, "驻区单位联络员", "organization"),
     DemoAccount("expert", Role.EXPERT, "评审专家", "region"),
     DemoAccount("admin", Role.SYSTEM_ADMIN, "系统管理员", "region"),
 ]

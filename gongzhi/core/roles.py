@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     DISTRICT_STAFF = "district_staff", _("区民政工作人员")
     DEPARTMENT_STAFF = "department_staff", _("部门工作人员")
     SOCIAL_ORG_STAFF = "social_org_staff", _("社会组织工作人员")
+    UNIT_CONTACT = "unit_contact", _("驻区单位联络员")
     EXPERT = "expert", _("评审专家")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
 

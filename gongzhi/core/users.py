@@ -30,6 +30,7 @@ ROLE_SCOPE: dict[str, str] = {
     Role.DISTRICT_STAFF: "district",
     Role.DEPARTMENT_STAFF: "department",
     Role.SOCIAL_ORG_STAFF: "organization",
+    Role.UNIT_CONTACT: "organization",
     Role.EXPERT: "region",
     Role.SYSTEM_ADMIN: "region",
 }
@@ -140,7 +141,10 @@ def _check_scope(*, by, role: str, region: Region | None, department: Department
     if kind == "department" and department is None:
         raise ApplicationError("scope_kind", _("部门工作人员的管辖范围必须是一个部门。"), field="scope")
     if kind == "organization" and organization is None:
-        raise ApplicationError("scope_kind", _("社会组织工作人员的管辖范围必须是一个组织。"), field="scope")
+        raise ApplicationError("scope_kind", _("这个角色的管辖范围必须是一个组织。"), field="scope")
+    # A unit contact speaks for a unit based in the area (驻区单位), not for any organisation.
+    if role == Role.UNIT_CONTACT and getattr(organization, "kind", None) != "resident_unit":
+        raise ApplicationError("scope_kind", _("驻区单位联络员的管辖范围必须是一个驻区单位。"), field="scope")
     if kind in SCOPE_LEVEL and (region is None or region.level != SCOPE_LEVEL[kind]):
         raise ApplicationError(
             "scope_level",

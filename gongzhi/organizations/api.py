@@ -12,9 +12,9 @@ from gongzhi.core.permissions import require
 from gongzhi.core.schemas import MAX_OFFSET, ErrorOut
 from gongzhi.registry import selectors as registry
 
-from . import bookings, estates, selectors
+from . import bookings, estates, selectors, units
 from .errors import error
-from .rules import BOOK, MANAGE, VIEW, may_set_estates
+from .rules import BOOK, MANAGE, MANAGE_SPACES, PLEDGE, UNIT, VIEW, may_set_estates
 from .workflow import WORKFLOW
 
 router = Router(tags=["organizations"], auth=api_auth)
@@ -321,6 +321,238 @@ def booking_list(request):
 )
 def booking_act(request, booking_id: int, action: str):
     user = request.auth
-    require(user, BOOK)
+    if not user.has_perm(MANAGE_SPACES):  # a unit contact handles their spaces' bookings, books none
+        require(user, BOOK)
     booking = selectors.booking_get(user=user, pk=booking_id)
     return _booking(bookings.booking_act(by=user, booking=booking, action=action), user)
+
+
+# --- a unit based in the area, for its contact (驻区单位联络员) ----------------------------------
+
+
+class ResourceOut(Schema):
+    id: int
+    agreement_id: int
+    community: str
+    kind: str
+    description: str
+    quantity: str
+    unit: str
+    used: str
+
+
+class AgreementOut(Schema):
+    id: int
+    community: str
+    signed_on: dt.date
+    expires_on: dt.date | None
+    content: str
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    region: str
+    agreements: list[AgreementOut]
+    resources: list[ResourceOut]
+    spaces: list[SpaceOut]
+
+
+class ResourceIn(Schema):
+    kind: str
+    description: str
+    quantity: str
+    unit: str
+
+
+class ResourceUpdateIn(Schema):
+    description: str
+    quantity: str
+    unit: str
+    used: str = "0"
+
+
+class UnitNeedOut(Schema):
+    id: int
+    community: str
+    title: str
+    service_field: str
+    households: int
+    status: str
+
+
+class OfferIn(Schema):
+    resource_id: int
+    note: str = ""
+
+
+class OfferOut(Schema):
+    id: int
+    need_id: int
+    resource_id: int
+    status: str
+    note: str
+
+
+class BlockIn(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+
+
+def _resource(r) -> dict:
+    return {
+        "id": r.pk,
+        "agreement_id": r.agreement_id,
+        "community": r.community_id,
+        "kind": r.kind,
+        "description": r.description,
+        "quantity": str(r.quantity),
+        "unit": r.unit,
+        "used": str(r.used),
+    }
+
+
+def _offer(o) -> dict:
+    return {
+        "id": o.pk,
+        "need_id": o.need_id,
+        "resource_id": o.resource_id,
+        "status": o.status,
+        "note": o.note,
+    }
+
+
+def _object_or_404(model, pk: int, *related):
+    from gongzhi.core.errors import NotFound
+
+    obj = model.objects.select_related(*related).filter(pk=pk).first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+@router.get("/unit", response={200: list[UnitOut], **READ_ERRORS}, summary="本单位（驻区单位联络员）")
+def unit_list(request):
+    user = request.auth
+    require(user, UNIT)
+    return [
+        {
+            "id": u.pk,
+            "name": u.name,
+            "region": u.region_id,
+            "agreements": [
+                {
+                    "id": a.pk,
+                    "community": a.community_id,
+                    "signed_on": a.signed_on,
+                    "expires_on": a.expires_on,
+                    "content": a.content,
+                }
+                for a in selectors.unit_agreements(unit=u)
+            ],
+            "resources": [_resource(r) for r in selectors.unit_resources(unit=u)],
+            "spaces": [_space(s) for s in selectors.unit_spaces(unit=u)],
+        }
+        for u in selectors.unit_list(user=user).order_by("pk")
+    ]
+
+
+@router.post(
+    "/unit/agreements/{agreement_id}/resources",
+    response={200: ResourceOut, **WRITE_ERRORS},
+    summary="登记承诺资源",
+)
+def unit_resource_new(request, agreement_id: int, payload: ResourceIn):
+    from .models import CoBuildingAgreement
+
+    user = request.auth
+    require(user, PLEDGE)
+    agreement = _object_or_404(CoBuildingAgreement, agreement_id)
+    r = units.resource_pledge(
+        by=user,
+        agreement=agreement,
+        kind=payload.kind,
+        description=payload.description,
+        quantity=payload.quantity,
+        unit=payload.unit,
+    )
+    return _resource(r)
+
+
+@router.put(
+    "/unit/resources/{resource_id}", response={200: ResourceOut, **WRITE_ERRORS}, summary="更新承诺资源"
+)
+def unit_resource_edit(request, resource_id: int, payload: ResourceUpdateIn):
+    from .models import PledgedResource
+
+    user = request.auth
+    require(user, PLEDGE)
+    resource = _object_or_404(PledgedResource, resource_id, "agreement")
+    r = units.resource_update(
+        by=user,
+        resource=resource,
+        description=payload.description,
+        quantity=payload.quantity,
+        unit=payload.unit,
+        used=payload.used,
+    )
+    return _resource(r)
+
+
+@router.get("/unit/needs", response={200: list[UnitNeedOut], **READ_ERRORS}, summary="协议社区的居民需求")
+def unit_needs(request, unit_id: int | None = None):
+    user = request.auth
+    require(user, UNIT)
+    unit = selectors.unit_get(user=user, pk=unit_id)
+    return [
+        {
+            "id": n.pk,
+            "community": n.community_id,
+            "title": n.title,
+            "service_field": n.service_field,
+            "households": n.households,
+            "status": n.status,
+        }
+        for n in selectors.unit_needs(unit=unit)[:500]
+    ]
+
+
+@router.post(
+    "/unit/needs/{need_id}/offers", response={200: OfferOut, **WRITE_ERRORS}, summary="用本单位资源认领需求"
+)
+def unit_offer(request, need_id: int, payload: OfferIn):
+    from .models import Need, PledgedResource
+
+    user = request.auth
+    require(user, UNIT)
+    need = _object_or_404(Need, need_id)
+    resource = _object_or_404(PledgedResource, payload.resource_id, "agreement")
+    return _offer(units.resource_offer(by=user, need=need, resource=resource, note=payload.note))
+
+
+@router.get("/unit/offers", response={200: list[OfferOut], **READ_ERRORS}, summary="本单位的认领")
+def unit_offers(request, unit_id: int | None = None):
+    user = request.auth
+    require(user, UNIT)
+    unit = selectors.unit_get(user=user, pk=unit_id)
+    return [_offer(o) for o in selectors.unit_offers(unit=unit)[:500]]
+
+
+@router.get("/unit/bookings", response={200: list[BookingOut], **READ_ERRORS}, summary="本单位场地的待办预约")
+def unit_bookings(request, unit_id: int | None = None):
+    user = request.auth
+    require(user, UNIT)
+    unit = selectors.unit_get(user=user, pk=unit_id)
+    return [_booking(b, user) for b in selectors.unit_bookings_to_handle(user=user, unit=unit)[:500]]
+
+
+@router.post("/spaces/{space_id}/blocks", response={200: BookingOut, **WRITE_ERRORS}, summary="设置停用时段")
+def space_block(request, space_id: int, payload: BlockIn):
+    user = request.auth
+    require(user, MANAGE_SPACES)
+    space = selectors.space_get(user=user, pk=space_id, perm=MANAGE_SPACES)
+    b = bookings.block_create(
+        by=user, space=space, starts_at=payload.starts_at, ends_at=payload.ends_at, reason=payload.reason
+    )
+    return _booking(b, user)

@@ -449,6 +449,9 @@ def space_update(*, by, space: Space, owner: Organization | None = None, **field
     """Change a space's rules. Bookings already made keep their times and fees."""
     space = _locked(space)
     require(by, MANAGE_SPACES, space, hide=True)
+    # The rules of a space are set by the community's staff, not by a unit contact (who holds
+    # MANAGE_SPACES over their unit's spaces, for bookings, but not over the community).
+    require(by, MANAGE_SPACES, space.community, hide=True)
     v = _clean_space(community=space.community, owner=owner, values=fields)
     before = {k: str(getattr(space, k)) for k in v if getattr(space, k) != v[k]}
     for k, value in v.items():

@@ -25,6 +25,24 @@ def demo_organization_staff(users: dict) -> None:
     demo_account_assign(user, Role.SOCIAL_ORG_STAFF, organization=organization)
 
 
+def demo_unit_contact(users: dict) -> None:
+    """The unit contact's account over the unit based in 军门社区 that owns the sports hall (made
+    by the spaces step, which calls this again once the hall exists)."""
+    from .models import Space
+
+    user = users.get("unitcontact")
+    if user is None:
+        return
+    hall = (
+        Space.objects.filter(community_id=COMMUNITY, owner__kind=OrganizationKind.RESIDENT_UNIT)
+        .select_related("owner")
+        .order_by("pk")
+        .first()
+    )
+    if hall is not None:
+        demo_account_assign(user, Role.UNIT_CONTACT, organization=hall.owner)
+
+
 # --- the registers of the district (DemoStep 85) -------------------------------------------
 
 _DISTRICT_ORGS = [
@@ -306,13 +324,14 @@ def demo_spaces_build(ctx) -> None:
         opens=dt.time(8),
         closes=dt.time(18),
         open_weekdays="67",
-        approval_required=False,
+        approval_required=True,  # the unit approves its hall's bookings: its contact's work
         quota_hours_per_week=2,
         slot_minutes=60,
         window_days=7,
         price_per_hour=20,
     )
     spaces.append(hall)
+    demo_unit_contact({u.username: u for u in User.objects.filter(username="unitcontact")})
     tz = timezone.get_current_timezone()
     now = clock.now()
     today = timezone.localdate(now)
@@ -417,6 +436,24 @@ def demo_spaces_build(ctx) -> None:
             n += 1
         except ApplicationError:
             pass
+    # The unit's hall on the coming weekend: bookings its contact (unitcontact) approves or refuses.
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    for by, day, hour, purpose in (
+        (users["resident"], saturday, 15, "业余篮球友谊赛"),
+        (users["socialorg"], saturday + dt.timedelta(days=1), 9, "亲子运动会"),
+    ):
+        try:
+            bookings.booking_create(
+                by=by,
+                space=hall,
+                starts_at=at(day, hour),
+                ends_at=at(day, hour + 2),
+                purpose=purpose,
+                attendees=30,
+            )
+            n += 1
+        except ApplicationError:
+            pass
     maintenance = today + dt.timedelta(days=8)
     bookings.block_create(
         by=worker,
@@ -504,11 +541,35 @@ def demo_lists_build(ctx) -> None:
                 resource=None if partner else resource[0],
             )
             matched += 1
+    offered = _demo_unit_offer(community)
     first = Need.objects.filter(community=community, status="matched").order_by("-households").first()
     if first is not None:
         lead = first.matches.exclude(organization=None).first()
         lists.project_from_need(by=worker, need=first, lead=lead.organization if lead else None)
     ctx.out(
         f"  {len(_PUBLIC_SERVICES)} 项公共服务，{len(drawn)} 条需求由诉求归集，{len(_DIRECT_NEEDS)} 条居民提出，"
-        f"{matched} 条已对接（{time.perf_counter() - started:.1f} 秒）"
+        f"{matched} 条已对接，{offered} 条由驻区单位认领待确认（{time.perf_counter() - started:.1f} 秒）"
     )
+
+
+def _demo_unit_offer(community) -> int:
+    """The unit contact offers one of the unit's resources to an open need (waiting for staff)."""
+    from gongzhi.core.models import User
+
+    from .models import Need, PledgedResource
+    from .rules import contact_unit_ids
+    from .units import resource_offer
+
+    contact = User.objects.filter(username="unitcontact").first()
+    units = contact_unit_ids(contact) if contact is not None else frozenset()
+    resource = (
+        PledgedResource.objects.filter(community=community, agreement__organization_id__in=units)
+        .select_related("agreement")
+        .order_by("pk")
+        .first()
+    )
+    need = Need.objects.filter(community=community, status="open").order_by("-households").first()
+    if contact is None or resource is None or need is None:
+        return 0
+    resource_offer(by=contact, need=need, resource=resource, note="可在周末安排")
+    return 1

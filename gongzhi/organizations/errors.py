@@ -127,3 +127,18 @@ MESSAGES.update(
     }
 )
 error.statuses.update({"estate_out_of_scope": 403, "estate_managed_by_other": 409})
+
+MESSAGES.update(
+    {
+        "resource_kind_invalid": _("资源类型不正确，应为场地、设备、技能、资金、志愿时间或物资。"),
+        "resource_description_required": _("请填写资源说明。"),
+        "resource_unit_required": _("请填写计量单位（如 小时/周、元/年）。"),
+        "resource_used_exceeds": _("已使用数量（%(used)s）不能多于承诺数量。"),
+        "agreement_expired": _("这份共驻共建协议已到期，不能再登记资源。"),
+        "offer_need_closed": _("这条需求已满足，不再接受资源认领。"),
+        "offer_exists": _("这项资源已认领过这条需求。"),
+        "offer_already_matched": _("这项资源已与这条需求对接。"),
+        "offer_not_open": _("这条认领已处理（%(status)s）。"),
+    }
+)
+error.statuses.update({"offer_exists": 409, "offer_already_matched": 409, "offer_not_open": 409})

@@ -55,3 +55,24 @@ def bookings_panel(user) -> HomePanel | None:
         items.append(PanelItem(_("今日预约"), c["today"], url))
     items.append(PanelItem(_("预约场地"), None, reverse("organizations:space_list")))
     return HomePanel(_("场地预约"), items, order=61)
+
+
+def unit_panel(user) -> HomePanel | None:
+    """A unit contact's work: their spaces' bookings to handle, needs they could help with."""
+    from .rules import UNIT
+
+    if not user.has_perm(UNIT):
+        return None
+    c = selectors.unit_counts(user=user)
+    url = reverse("organizations:unit")
+    return HomePanel(
+        _("本单位共建"),
+        [
+            PanelItem(_("待审批预约"), c["pending"], f"{url}#bookings", "warn" if c["pending"] else ""),
+            PanelItem(_("今日预约"), c["today"], f"{url}#bookings"),
+            PanelItem(_("可认领的需求"), c["needs"], f"{url}#needs"),
+            PanelItem(_("待社区确认的认领"), c["offers"], f"{url}#offers"),
+            PanelItem(_("承诺资源"), None, f"{url}#agreements"),
+        ],
+        order=59,
+    )

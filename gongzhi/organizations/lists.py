@@ -157,8 +157,8 @@ def need_support(*, by, need: Need) -> Need:
 
 
 def match_suggestions(*, need: Need, limit: int = 5) -> dict:
-    """Organisations of the need's field serving its community, and the community's pledged
-    resources with quantity left: suggestions only, confirmed by staff."""
+    """Organisations of the need's field serving its community, the community's pledged
+    resources, and the units' open offers of theirs: suggestions only, confirmed by staff."""
     from .models import Organization
     from .selectors import organization_list  # noqa: F401 (same visibility rules)
 
@@ -178,7 +178,12 @@ def match_suggestions(*, need: Need, limit: int = 5) -> dict:
         .select_related("agreement__organization")
         .order_by("-quantity")[:limit]
     )
-    return {"organizations": list(orgs), "resources": list(resources)}
+    from .models import OfferStatus
+
+    offers = need.offers.filter(status=OfferStatus.OFFERED).select_related(
+        "resource__agreement__organization", "offered_by"
+    )
+    return {"organizations": list(orgs), "resources": list(resources), "offers": list(offers)}
 
 
 @transaction.atomic
@@ -208,6 +213,10 @@ def need_match(*, by, need: Need, organization=None, resource: PledgedResource |
     except IntegrityError:
         raise error("already_matched") from None
     Need.objects.filter(pk=need.pk, status=NeedStatus.OPEN).update(status=NeedStatus.MATCHED)
+    if resource is not None:
+        from .units import offers_close
+
+        offers_close(by=by, need=need, resource=resource)
     event_record(
         "need_matched",
         need,

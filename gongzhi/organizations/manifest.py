@@ -5,8 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.manifests import AppManifest, DemoStep, Figure, MenuEntry
 
 from . import rules
-from .demo import demo_lists_build, demo_organization_staff, demo_registers_build, demo_spaces_build
-from .home import bookings_panel, registers_panel
+from .demo import (
+    demo_lists_build,
+    demo_organization_staff,
+    demo_registers_build,
+    demo_spaces_build,
+    demo_unit_contact,
+)
+from .home import bookings_panel, registers_panel, unit_panel
 
 _S = "gongzhi.organizations.selectors."
 
@@ -17,12 +23,13 @@ manifest = AppManifest(
     reference_tables=("Organization", "OrganizationProfile"),
     menu_section=_("社会组织"),
     menu=(
+        MenuEntry(_("本单位"), "organizations:unit", rules.UNIT, order=59),
         MenuEntry(_("组织名册"), "organizations:register", rules.VIEW, order=60),
         MenuEntry(_("场地预约"), "organizations:space_list", rules.BOOK, order=61),
         MenuEntry(_("四个清单"), "organizations:lists", rules.VIEW, order=62),
         MenuEntry(_("共建共治指标"), "organizations:figures", rules.VIEW, order=64),
     ),
-    home_panels=(registers_panel, bookings_panel),
+    home_panels=(unit_panel, registers_panel, bookings_panel),
     api=("/organizations/", "gongzhi.organizations.api:router"),
     urls=(("organizations/", "gongzhi.organizations.urls"),),
     demo=(
@@ -30,7 +37,7 @@ manifest = AppManifest(
         DemoStep(86, _("共享场地与预约"), demo_spaces_build),
         DemoStep(87, _("四个清单与需求对接"), demo_lists_build),
     ),
-    demo_account_hooks=(demo_organization_staff,),
+    demo_account_hooks=(demo_organization_staff, demo_unit_contact),
     figures=(
         Figure("organizations.per_10k", _("每万名居民拥有社会组织数"), _S + "orgs_per_10k"),
         Figure("organizations.property_coverage", _("物业管理覆盖率"), _S + "property_coverage", "%"),

@@ -542,6 +542,46 @@ class NeedMatch(TimeStampedModel):
         ]
 
 
+class OfferStatus(models.TextChoices):
+    OFFERED = "offered", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    DECLINED = "declined", _("未采纳")
+
+
+class ResourceOffer(TimeStampedModel):
+    """A unit contact offers one of the unit's pledged resources to a need; community staff
+    confirm it (a NeedMatch, through the same matching service) or decline it."""
+
+    community = community_fk()
+    need = models.ForeignKey(Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="offers")
+    resource = models.ForeignKey(
+        PledgedResource, verbose_name=_("资源"), on_delete=models.CASCADE, related_name="offers"
+    )
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=OfferStatus.choices, default=OfferStatus.OFFERED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("资源认领")
+        verbose_name_plural = _("资源认领")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "need", "resource"], name="offer_resource_once")
+        ]
+
+
 class ProjectStatus(models.TextChoices):
     PLANNED = "planned", _("筹备中")
     RUNNING = "running", _("实施中")

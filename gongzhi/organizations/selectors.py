@@ -27,7 +27,7 @@ from .models import (
     PledgedResource,
     Space,
 )
-from .rules import BOOK, MANAGE_SPACES, VIEW
+from .rules import BOOK, MANAGE_SPACES, VIEW, contact_unit_ids, covered_communities
 
 SOCIAL_KINDS = (OrganizationKind.SOCIAL_ORGANIZATION, OrganizationKind.COMMUNITY_SOCIAL_ORGANIZATION)
 _LEVEL_LENGTHS = (2, 4, 6, 9)
@@ -270,8 +270,15 @@ MAX_SEARCH_DAYS = 14
 MAX_SEARCH_SPACES = 100
 
 
+def _spaces_q(user, perm: str) -> Q:
+    """Spaces in the user's scope for `perm`, and a unit contact's own unit's spaces."""
+    units = contact_unit_ids(user)
+    q = scope_q(user, perm)
+    return q | Q(owner_id__in=units) if units else q
+
+
 def space_list(*, user, kind: str = "", community: str = "", perm: str = BOOK) -> QuerySet[Space]:
-    qs = scoped(Space.objects.filter(active=True), user, perm).select_related("community", "owner")
+    qs = Space.objects.filter(active=True).filter(_spaces_q(user, perm)).select_related("community", "owner")
     if kind:
         qs = qs.filter(kind=kind)
     if community:
@@ -280,7 +287,9 @@ def space_list(*, user, kind: str = "", community: str = "", perm: str = BOOK) -
 
 
 def space_get(*, user, pk: int, perm: str = BOOK) -> Space:
-    space = scoped(Space.objects.all(), user, perm).select_related("community", "owner").filter(pk=pk).first()
+    space = (
+        Space.objects.filter(_spaces_q(user, perm)).select_related("community", "owner").filter(pk=pk).first()
+    )
     if space is None:
         raise NotFound()
     return space
@@ -414,7 +423,7 @@ def bookings_to_handle(*, user) -> QuerySet[Booking]:
     tz = timezone.get_current_timezone()
     day_start = dt.datetime.combine(today, dt.time(0), tzinfo=tz)
     return (
-        scoped(Booking.objects.all(), user, MANAGE_SPACES)
+        Booking.objects.filter(_managed_bookings_q(user))
         .filter(
             Q(status=BookingStatus.PENDING, starts_at__gt=clock.now())
             | Q(
@@ -444,9 +453,17 @@ def space_bookings(*, space: Space, day_from: dt.date, days: int = 7) -> QuerySe
     )
 
 
+def _managed_bookings_q(user) -> Q:
+    """Bookings of the spaces the user manages: in their MANAGE_SPACES scope, or of their units'
+    own spaces (a unit contact)."""
+    units = contact_unit_ids(user)
+    q = scope_q(user, MANAGE_SPACES)
+    return q | Q(space__owner_id__in=units) if units else q
+
+
 def booking_get(*, user, pk: int) -> Booking:
     booking = (
-        Booking.objects.filter(Q(booked_by=user) | scope_q(user, MANAGE_SPACES))
+        Booking.objects.filter(Q(booked_by=user) | _managed_bookings_q(user))
         .select_related("space", "series")
         .filter(pk=pk)
         .first()
@@ -529,3 +546,83 @@ def booking_counts(*, user) -> dict[str, int]:
         counts["pending"] = handle.filter(status=BookingStatus.PENDING).count()
         counts["today"] = handle.filter(status=BookingStatus.CONFIRMED).count()
     return counts
+
+
+# --- a unit based in the area, for its contact (驻区单位联络员) ----------------------------------
+
+
+def unit_list(*, user) -> QuerySet[Organization]:
+    """The units the user is the contact of."""
+    return Organization.objects.filter(pk__in=contact_unit_ids(user), kind=OrganizationKind.RESIDENT_UNIT)
+
+
+def unit_get(*, user, pk: int | None = None) -> Organization:
+    """One of the user's units (the first when no pk is given); any other unit is not found."""
+    units = unit_list(user=user).select_related("region").order_by("pk")
+    unit = units.filter(pk=pk).first() if pk is not None else units.first()
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+def unit_agreements(*, unit: Organization) -> QuerySet[CoBuildingAgreement]:
+    return CoBuildingAgreement.objects.filter(organization=unit).select_related("community")
+
+
+def unit_resources(*, unit: Organization) -> QuerySet[PledgedResource]:
+    return (
+        PledgedResource.objects.filter(agreement__organization=unit)
+        .select_related("agreement", "community")
+        .order_by("community_id", "kind", "pk")
+    )
+
+
+def unit_spaces(*, unit: Organization) -> QuerySet[Space]:
+    return Space.objects.filter(owner=unit).select_related("community").order_by("name")
+
+
+def unit_needs(*, unit: Organization):
+    """The open and matched needs of the communities the unit's current agreements cover (the
+    needs list: titles, fields, households counted — no one's personal data)."""
+    from .models import Need, NeedStatus
+
+    return (
+        Need.objects.filter(community_id__in=covered_communities([unit.pk]))
+        .exclude(status=NeedStatus.MET)
+        .select_related("community")
+        .order_by("-households", "pk")
+    )
+
+
+def unit_offers(*, unit: Organization):
+    from .models import ResourceOffer
+
+    return (
+        ResourceOffer.objects.filter(resource__agreement__organization=unit)
+        .select_related("need", "resource")
+        .order_by("-created_at")
+    )
+
+
+def unit_bookings_to_handle(*, user, unit: Organization) -> QuerySet[Booking]:
+    """Pending and today's bookings of the unit's own spaces."""
+    return bookings_to_handle(user=user).filter(space__owner=unit)
+
+
+def unit_counts(*, user) -> dict[str, int]:
+    """The unit contact's home panel: what waits for them."""
+    from .models import NeedStatus, OfferStatus, ResourceOffer
+
+    units = list(contact_unit_ids(user))
+    handle = bookings_to_handle(user=user).filter(space__owner_id__in=units)
+    from .models import Need
+
+    offered = ResourceOffer.objects.filter(resource__agreement__organization_id__in=units)
+    return {
+        "pending": handle.filter(status=BookingStatus.PENDING).count(),
+        "today": handle.filter(status=BookingStatus.CONFIRMED).count(),
+        "needs": Need.objects.filter(community_id__in=covered_communities(units), status=NeedStatus.OPEN)
+        .exclude(pk__in=offered.values("need"))
+        .count(),
+        "offers": offered.filter(status=OfferStatus.OFFERED).count(),
+    }

@@ -58,3 +58,13 @@ urlpatterns += [
     path("spaces/<int:pk>/edit/", views_forms.space_edit, name="space_edit"),
     path("needs/<int:pk>/activity/", views_forms.need_activity, name="need_activity"),
 ]
+
+from . import views_unit  # noqa: E402
+
+urlpatterns += [
+    path("unit/", views_unit.unit_home, name="unit"),
+    path("unit/agreements/<int:pk>/resources/", views_unit.unit_resource_new, name="unit_resource_new"),
+    path("unit/resources/<int:pk>/", views_unit.unit_resource_edit, name="unit_resource_edit"),
+    path("unit/needs/<int:pk>/offer/", views_unit.unit_offer, name="unit_offer"),
+    path("offers/<int:pk>/decline/", views_unit.offer_decline, name="offer_decline"),
+]

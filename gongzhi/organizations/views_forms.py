@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gongzhi.core import clock
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import NotFound, PermissionDenied
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
-from gongzhi.core.scoping import scoped
+from gongzhi.core.scoping import has_anywhere, scoped
 from gongzhi.web.forms import submit
 
 from . import bookings, lists, selectors, services
@@ -288,7 +288,10 @@ def _space_values(data: dict, owners) -> tuple[dict, Organization | None]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def space_new(request):
-    require(request.user, MANAGE_SPACES)
+    # Opening a space is for staff holding MANAGE_SPACES over a region; a unit contact holds it
+    # over their unit's spaces only (rules.py).
+    if not has_anywhere(request.user, MANAGE_SPACES):
+        raise PermissionDenied()
     owners = list(_space_owners(request.user))
     form = SpaceForm(request.POST or None, user=request.user, owners=owners)
     if request.method == "POST" and form.is_valid():
@@ -319,6 +322,8 @@ def space_new(request):
 def space_edit(request, pk: int):
     require(request.user, MANAGE_SPACES)
     space = selectors.space_get(user=request.user, pk=pk, perm=MANAGE_SPACES)
+    # A space's rules are the community's to set (a unit contact handles its bookings only).
+    require(request.user, MANAGE_SPACES, space.community, hide=True)
     owners = list(_space_owners(request.user))
     if space.owner is not None and space.owner not in owners:
         owners.append(space.owner)

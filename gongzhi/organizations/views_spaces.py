@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongzhi.core import clock
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.errors import ApplicationError, PermissionDenied
 from gongzhi.core.permissions import require
 
 from . import bookings, selectors
@@ -45,6 +45,13 @@ def parse_period(data) -> tuple[dt.datetime, int, int, int]:
     return starts, slots, weeks, attendees
 
 
+def _book_or_manage(user) -> None:
+    """Bookings pages: for those who book, and for those who manage spaces (a unit contact
+    manages only their unit's, and books none)."""
+    if not (user.has_perm(BOOK) or user.has_perm(MANAGE_SPACES)):
+        raise PermissionDenied()
+
+
 @login_required
 @require_GET
 def space_list(request):
@@ -75,7 +82,7 @@ def space_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def space_detail(request, pk: int):
-    require(request.user, BOOK)
+    _book_or_manage(request.user)
     space = selectors.space_get(user=request.user, pk=pk)
     today = timezone.localdate(clock.now())
     if request.method == "POST":
@@ -83,7 +90,9 @@ def space_detail(request, pk: int):
             starts, slots, weeks, attendees = parse_period(request.POST)
             ends = starts + dt.timedelta(minutes=space.slot_minutes * slots)
             purpose = request.POST.get("purpose", "")
-            if request.POST.get("block") and request.user.has_perm(MANAGE_SPACES, space):
+            # One who manages the space but may not book it (a unit contact) only blocks periods.
+            block = request.POST.get("block") or not request.user.has_perm(BOOK, space)
+            if block and request.user.has_perm(MANAGE_SPACES, space):
                 bookings.block_create(
                     by=request.user, space=space, starts_at=starts, ends_at=ends, reason=purpose
                 )
@@ -137,6 +146,8 @@ def _space_context(request, space, today) -> dict:
         "free": selectors.availability(user=request.user, date_from=day, date_to=day, space_ids=[space.pk]),
         "week": selectors.space_bookings(space=space, day_from=day),
         "can_manage": request.user.has_perm(MANAGE_SPACES, space),
+        "can_book": request.user.has_perm(BOOK, space),
+        "can_edit": request.user.has_perm(MANAGE_SPACES, space.community),
         "start": request.GET.get("start", ""),
     }
 
@@ -144,7 +155,7 @@ def _space_context(request, space, today) -> dict:
 @login_required
 @require_GET
 def booking_list(request):
-    require(request.user, BOOK)
+    _book_or_manage(request.user)
     user = request.user
     mine = list(selectors.bookings_mine(user=user)[:100])
     handle = list(selectors.bookings_to_handle(user=user)[:200]) if user.has_perm(MANAGE_SPACES) else []
@@ -152,13 +163,17 @@ def booking_list(request):
     for b in mine + handle:
         b.action_names = WORKFLOW.allowed(b, user, now)
         b.actions = [(a, WORKFLOW.steps[a].label) for a in b.action_names]
-    return render(request, "organizations/booking_list.html", {"mine": mine, "handle": handle})
+    return render(
+        request,
+        "organizations/booking_list.html",
+        {"mine": mine, "handle": handle, "can_book": user.has_perm(BOOK)},
+    )
 
 
 @login_required
 @require_POST
 def booking_act(request, pk: int, action: str):
-    require(request.user, BOOK)
+    _book_or_manage(request.user)
     booking = selectors.booking_get(user=request.user, pk=pk)
     try:
         bookings.booking_act(by=request.user, booking=booking, action=action)
@@ -173,7 +188,7 @@ def booking_act(request, pk: int, action: str):
 @login_required
 @require_POST
 def series_cancel(request, pk: int):
-    require(request.user, BOOK)
+    _book_or_manage(request.user)
     series = BookingSeries.objects.filter(pk=pk).first()
     # Visible to its booker and the space's managers only (else 404).
     first_pk = series.bookings.values_list("pk", flat=True).first() if series else None

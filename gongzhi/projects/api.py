@@ -160,6 +160,11 @@ class NoteIn(Schema):
     note: str = ""
 
 
+class TieOut(Schema):
+    code: str
+    reason: str
+
+
 class ReviewOut(Schema):
     id: int
     application_id: int
@@ -167,6 +172,8 @@ class ReviewOut(Schema):
     declared: bool
     conflict: bool | None
     submitted: bool
+    # Before the declaration: the ties the platform knows between the expert and the application.
+    known_ties: list[TieOut] = []
     # The application's content only once the expert declared no conflict (blind otherwise).
     title: str | None = None
     summary: str | None = None
@@ -490,6 +497,11 @@ def _review(a) -> dict:
         "conflict": a.conflict,
         "submitted": a.submitted_at is not None,
     }
+    if a.declared_at is None:
+        out["known_ties"] = [
+            {"code": t.code, "reason": t.reason}
+            for t in services.known_ties(expert=a.expert, application=a.application)
+        ]
     if a.declared_at is not None and not a.conflict:
         out |= {
             "title": a.application.title,

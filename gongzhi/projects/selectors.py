@@ -55,7 +55,7 @@ def application_get(*, user, pk: int, perm: str = VIEW) -> Application:
 def my_reviews(*, user) -> QuerySet[ReviewAssignment]:
     return (
         ReviewAssignment.objects.filter(expert=user)
-        .select_related("application__call", "application__organization")
+        .select_related("application__call", "application__organization", "expert")
         .order_by("submitted_at", "pk")
     )
 

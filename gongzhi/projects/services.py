@@ -14,7 +14,7 @@ from gongzhi.core.models import RoleAssignment
 from gongzhi.core.permissions import require
 from gongzhi.core.roles import Role
 
-from . import details
+from . import details, ties
 from .errors import error
 from .models import (
     MAX_GRANT_SHARE,
@@ -37,6 +37,7 @@ from .models import (
     Score,
 )
 from .rules import APPLY, MANAGE, REVIEW
+from .ties import Tie
 from .workflow import APPLICATION, APPLICATION_EDIT, EVALUATION, PAYMENT, is_staff_of
 
 CENT = Decimal("0.01")
@@ -456,12 +457,9 @@ def reviewers_assign(*, by, application: Application, experts) -> list[ReviewAss
     return out
 
 
-def known_ties(*, expert, application: Application) -> list[str]:
-    """Ties the platform knows: the expert works for the applying organisation (a role there)."""
-    ties = []
-    if RoleAssignment.objects.filter(user=expert, organization_id=application.organization_id).exists():
-        ties.append("同一组织")
-    return ties
+def known_ties(*, expert, application: Application) -> list[Tie]:
+    """Ties the platform knows between the expert and the application (ties.py)."""
+    return ties.known_ties(expert=expert, application=application)
 
 
 @transaction.atomic
@@ -477,12 +475,14 @@ def review_declare(*, by, assignment: ReviewAssignment, conflict: bool, note: st
     require(by, REVIEW, a)
     if a.declared_at is not None:
         raise error("already_declared")
-    ties = known_ties(expert=by, application=a.application)
-    if ties and not conflict:
-        raise error("known_tie", tie="、".join(ties))
+    found = known_ties(expert=by, application=a.application)
+    # A known tie answers "no conflict" with a refusal (nothing written); the declaration of a
+    # conflict records the ties the platform flagged with it, in its event.
+    if found and not conflict:
+        raise error("known_tie", tie="; ".join(t.reason for t in found))
     a.declared_at, a.conflict, a.conflict_note = clock.now(), bool(conflict), (note or "")[:200]
     a.save(update_fields=["declared_at", "conflict", "conflict_note", "updated_at"])
-    _event("review_declared", a, by, conflict=a.conflict)
+    _event("review_declared", a, by, conflict=a.conflict, ties=[[t.code, t.reason] for t in found])
     return a
 
 

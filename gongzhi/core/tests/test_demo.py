@@ -24,6 +24,7 @@ EXPECTED = {
     "district": ("district_staff", "region", "350102"),
     "department": ("department_staff", "department", "350102"),
     "socialorg": ("social_org_staff", "organization", "350102004001"),
+    "unitcontact": ("unit_contact", "organization", "350102004001"),
     "expert": ("expert", "region", "350102"),
     "admin": ("system_admin", "region", "350102"),
 }
@@ -63,7 +64,8 @@ def test_one_account_per_role_with_its_scope(demo):
         elif kind == "department":
             assert a.department.region_id == code and a.department.name == "鼓楼区民政局"
         else:
-            assert a.organization.region_id == code and a.organization.kind == "social_org"
+            kind = "resident_unit" if role == "unit_contact" else "social_org"
+            assert a.organization.region_id == code and a.organization.kind == kind
     resident = User.objects.get(username="resident")
     assert resident.person is not None and resident.person.community_id == "350102004001"
     grid = Grid.objects.get(worker__username="grid")
@@ -136,3 +138,27 @@ def test_demo_open311_key_works_only_in_demo_mode(demo, client):
         refused = client.post("/open311/v2/requests.json", {"api_key": "demo", "jurisdiction_id": "350102"})
     assert ok.status_code == 400  # the key is accepted; the request lacks a service_code
     assert refused.status_code == 403
+
+
+def test_unit_contact_has_real_work(demo):
+    """The unit contact's unit owns the sports hall: its bookings wait for them, and the needs of
+    军门社区 (covered by the unit's agreement) are there to offer resources to."""
+    from gongzhi.organizations import selectors
+    from gongzhi.organizations.models import ResourceOffer, Space
+
+    user = User.objects.get(username="unitcontact")
+    unit = selectors.unit_get(user=user)
+    assert Space.objects.filter(owner=unit, kind="sports").exists()
+    counts = selectors.unit_counts(user=user)
+    assert counts["pending"] >= 1
+    assert selectors.unit_needs(unit=unit).exists()
+    assert ResourceOffer.objects.filter(resource__agreement__organization=unit, status="offered").exists()
+    from django.test import Client
+
+    client = Client()
+    with override_settings(GONGZHI_DEMO=True):  # demo accounts sign in only in demo mode
+        client.force_login(user)
+        home = client.get("/")
+        assert home.status_code == 200 and "本单位共建" in home.content.decode()
+        page = client.get("/organizations/unit/").content.decode()
+    assert unit.name in page and 'data-action="approve"' in page and 'data-action="offer"' in page
