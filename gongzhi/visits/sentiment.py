@@ -91,6 +91,8 @@ def _grid_names(ids: set[int]) -> dict[int, str]:
 @dataclass
 class HotIssue:
     title: str
+    keywords: list[str]
+    estate: str  # the estate most of its items come from ("" when none is known)
     category: str
     items: list[LedgerItem]
     households: int
@@ -105,6 +107,11 @@ class HotIssue:
     @property
     def open(self) -> int:
         return sum(1 for i in self.items if i.state == ItemState.OPEN)
+
+
+def _estate_name(item: LedgerItem) -> str:
+    dwelling = item.household.dwelling if item.household is not None else None
+    return dwelling.building.estate.name if dwelling is not None else ""
 
 
 def _records(items: list[LedgerItem]) -> list[IssueRecord]:
@@ -156,9 +163,14 @@ def ledger_hot_issues(*, user, now: dt.datetime | None = None, weeks: int = HOT_
             continue
         members = [by_id[r.id] for r in cluster.records]
         category = Counter(i.category for i in members).most_common(1)[0][0]
+        # the words residents used most often, as one of them put it (keywords read badly)
+        title = Counter(i.title for i in members).most_common(1)[0][0]
+        estates = Counter(_estate_name(i) for i in members if _estate_name(i))
         out.append(
             HotIssue(
-                title=cluster.title or members[0].title,
+                title=title,
+                keywords=cluster.keywords[:3],
+                estate=estates.most_common(1)[0][0] if estates else "",
                 category=str(Category(category).label),
                 items=members,
                 households=len({i.household_id for i in members if i.household_id}),

@@ -331,6 +331,7 @@ def plan_move(request, pk: int):
     return HttpResponseRedirect(request.POST.get("next") or reverse("visits:my_day"))
 
 
+HOT_SHOWN = 10  # the largest hot issues on the ledger page
 LEDGER_LEVELS = (
     ("grid", gettext_lazy("按网格")),
     ("community", gettext_lazy("按社区")),
@@ -357,13 +358,15 @@ def ledger(request):
     level = request.GET.get("level") or "community"
     level = level if level in sentiment.LEVELS else "community"
     filters = {k: v for k, v in (("region", region), ("grid", grid_arg if grid is not None else "")) if v}
+    hot = sentiment.ledger_hot_issues(user=request.user)
     return render(
         request,
         "visits/ledger.html",
         {
             "page": Paginator(qs, 30).get_page(request.GET.get("page")),
             "rollup": sentiment.ledger_rollup(user=request.user, level=level),
-            "hot": sentiment.ledger_hot_issues(user=request.user),
+            "hot": hot[:HOT_SHOWN],
+            "hot_more": max(0, len(hot) - HOT_SHOWN),
             "level": level,
             "levels": LEDGER_LEVELS,
             "filtered": filters,
