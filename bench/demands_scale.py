@@ -159,7 +159,8 @@ def generate(n: int, seed: int) -> None:
         "id, tracking_code, channel, title, body, category_id, time_limit, community_id, contact_name_encrypted, "
         "contact_phone_encrypted, contact_phone_hash, state, unit_id, created_at, dispatched_at, sign_deadline, "
         "return_deadline, signed_at, due_at, extended, replied_at, reply, resolution_kind, called_back_at, "
-        "satisfaction, resolved, closed_at, reopen_count, supervise_count, remind_count, updated_at, address"
+        "satisfaction, resolved, closed_at, reopen_count, supervise_count, remind_count, updated_at, address, "
+        "prefill_category, prefill_unit"
     )
     a_cols = "community_id, demand_id, unit_id, dispatched_at, sign_deadline, signed_at, outcome"
     calendar.is_workday(dt.date.today())  # load the holiday calendar before COPY holds the connection
@@ -256,6 +257,8 @@ def generate(n: int, seed: int) -> None:
                         0,
                         closed or called or replied or signed or created,
                         "",
+                        False,
+                        False,
                     )
                 )
                 if dispatched is not None:
