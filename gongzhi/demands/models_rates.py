@@ -16,6 +16,7 @@ class RatesMonth(models.Model):
 
     month = models.DateField(_("月份"))  # the first day of the month
     community = models.CharField(_("社区代码"), max_length=12)
+    per_unit = models.BooleanField(_("按承办单位"), default=True)
     unit_id = models.IntegerField(_("承办单位"), null=True)
     dispatched = models.IntegerField(default=0)  # dispatches whose response is known
     signed_in_time = models.IntegerField(default=0)
@@ -37,9 +38,11 @@ class RatesMonth(models.Model):
         verbose_name = _("三率月度汇总")
         verbose_name_plural = _("三率月度汇总")
         constraints = [
-            models.UniqueConstraint(fields=["month", "community", "unit_id"], name="rates_month_unique"),
+            models.UniqueConstraint(
+                fields=["month", "per_unit", "community", "unit_id"], name="rates_month_unique"
+            ),
         ]
-        indexes = [models.Index(fields=["month", "community"], name="rates_month_community_idx")]
+        indexes = [models.Index(fields=["month", "per_unit", "community"], name="rates_month_community_idx")]
 
 
 class RatesMonthState(models.Model):

@@ -315,13 +315,21 @@ def _add(item: Rates, a=None, d=None, sign: int = 1) -> None:
 
 
 def _count(
-    rows: dict, region_code: str, period: Period, group, now=None, make_row=None, rolled_group=None
+    rows: dict,
+    region_code: str,
+    period: Period,
+    group,
+    now=None,
+    make_row=None,
+    rolled_group=None,
+    per_unit: bool = False,
 ) -> None:
     """Fill the rows: all counts, then the proactive tasks' taken off and kept apart.
     `make_row(keys)` adds rows for groups that had records but no row yet (units from
     elsewhere that handled the region's demands). The whole months the monthly rollup may
     stand in for come from it (`rolled_group` groups its rows as `group` groups the records);
-    the rest of the period is counted live (rates_rollup.py)."""
+    the rest of the period is counted live (rates_rollup.py); `per_unit`: the rollup's rows per
+    unit are needed (the unit rows), not only those per community."""
     from . import rates_rollup
 
     now = now or clock.now()
@@ -329,7 +337,11 @@ def _count(
     live = [Period(start, end, period.key, period.label) for start, end in parts]
     assignments = [r for p in live for r in _assignment_counts(region_code, p, group, now)]
     demands = [r for p in live for r in _demand_counts(region_code, p, group)]
-    rolled = rates_rollup.rollup_counts(region_code, months, rolled_group or group) if months else []
+    rolled = (
+        rates_rollup.rollup_counts(region_code, months, rolled_group or group, per_unit=per_unit)
+        if months
+        else []
+    )
     missing = {r["g"] for r in (*assignments, *demands, *rolled)} - set(rows)
     if missing and make_row is not None:
         rows.update(make_row(missing))
@@ -369,7 +381,7 @@ def rates_by_unit(region: Region, period: Period, *, now=None) -> list[Rates]:
         Q(region__code__startswith=region.code) | Q(kind="department", region=region)
     )
     rows = {u.id: Rates(key=u.id, name=u.name, kind=u.kind) for u in units}
-    _count(rows, region.code, period, F("unit_id"), now, make_row=_unit_rows)
+    _count(rows, region.code, period, F("unit_id"), now, make_row=_unit_rows, per_unit=True)
     return rank(list(rows.values()))
 
 

@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
@@ -147,11 +147,11 @@ def split(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> tuple[list[
     return sorted(usable), parts
 
 
-def rollup_counts(region_code: str, months: list[dt.date], group) -> list[dict]:
+def rollup_counts(region_code: str, months: list[dt.date], group, *, per_unit: bool = False) -> list[dict]:
     """The rollup's counts of the region for `months`, grouped by `group` (an expression on
-    RatesMonth), with the names of `Rates.COUNTS`."""
+    RatesMonth), with the names of `Rates.COUNTS`; from the rows per unit if `group` needs them."""
     return list(
-        RatesMonth.objects.filter(month__in=months, community__startswith=region_code)
+        RatesMonth.objects.filter(month__in=months, per_unit=per_unit, community__startswith=region_code)
         .annotate(g=group)
         .values("g")
         .annotate(**{k: Sum(k) for k in COUNT_FIELDS})
@@ -163,7 +163,7 @@ def rollup_shares(region_code: str, months: list[dt.date]) -> list[dict]:
     """The closed demands (tasks left out) per community and resolution kind, as rates'
     shares_622 counts them live: rows of community_id, resolution_kind ("" unspecified), n."""
     rows = (
-        RatesMonth.objects.filter(month__in=months, community__startswith=region_code)
+        RatesMonth.objects.filter(month__in=months, per_unit=False, community__startswith=region_code)
         .values("community")
         .annotate(**{col: Sum(col) for col in KIND_FIELDS.values()})
         .order_by()
@@ -253,7 +253,14 @@ def _month_rows(month: dt.date, now: dt.datetime) -> tuple[list[RatesMonth], dt.
         r.satisfied += d["satisfied"]
         col = KIND_FIELDS.get(d["resolution_kind"] or rates.UNSPECIFIED, "kind_unspecified")
         setattr(r, col, getattr(r, col) + d["closed"])
-    return list(rows.values()), settled
+    communities: dict[str, RatesMonth] = {}
+    for r in rows.values():
+        c = communities.setdefault(
+            r.community, RatesMonth(month=month, community=r.community, per_unit=False)
+        )
+        for col in (*COUNT_FIELDS, *KIND_FIELDS.values()):
+            setattr(c, col, getattr(c, col) + getattr(r, col))
+    return [*rows.values(), *communities.values()], settled
 
 
 def _refresh_month(month: dt.date) -> tuple[int | None, float]:
@@ -322,5 +329,9 @@ def rates_rollup_refresh(
             report.per_month[m] = seconds
         if progress is not None:
             progress(i, len(todo))
+    if report.months and connection.vendor == "postgresql":
+        # The planner's statistics for the rewritten rows (what autovacuum would do later).
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {RatesMonth._meta.db_table}")
     report.seconds = time.perf_counter() - t
     return report
