@@ -150,13 +150,14 @@ def split(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> tuple[list[
 def rollup_counts(region_code: str, months: list[dt.date], group, *, per_unit: bool = False) -> list[dict]:
     """The rollup's counts of the region for `months`, grouped by `group` (an expression on
     RatesMonth), with the names of `Rates.COUNTS`; from the rows per unit if `group` needs them."""
-    return list(
+    qs = (
         RatesMonth.objects.filter(month__in=months, per_unit=per_unit, community__startswith=region_code)
         .annotate(g=group)
         .values("g")
         .annotate(**{k: Sum(k) for k in COUNT_FIELDS})
         .order_by()
     )
+    return [dict(r) for r in qs]
 
 
 def rollup_shares(region_code: str, months: list[dt.date]) -> list[dict]:
@@ -169,7 +170,8 @@ def rollup_shares(region_code: str, months: list[dt.date]) -> list[dict]:
         .order_by()
     )
     out = []
-    for r in rows:
+    for row in rows:
+        r: dict = dict(row)
         for kind, col in KIND_FIELDS.items():
             if r[col]:
                 out.append(
