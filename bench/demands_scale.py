@@ -5,7 +5,11 @@
   2. the handler's work list (/demands/work/) for community workers — target p95 ≤ 50 ms;
   3. API intake throughput (POST /api/demands/, bearer token, hotline channel) against a
      trivial endpoint of the same server (GET /api/demands/ping), measured in the same run
-     against a real server process — target ratio ≥ 0.5.
+     against a real server process — target ratio ≥ 0.5;
+  4. with --rates-only (issue 15): the three rates' monthly rollup — its refresh time from the
+     records, then the district dashboard's figures for last month, the last 12 and the last
+     24 months from the rollup and live (rollup bypassed) in the same run, checked equal, and
+     the page from the rollup — target ≤ 300 ms for any period up to two years.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gz_bench_demands \\
         .venv/bin/python bench/demands_scale.py --demands 1000000
