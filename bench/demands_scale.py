@@ -5,7 +5,11 @@
   2. the handler's work list (/demands/work/) for community workers — target p95 ≤ 50 ms;
   3. API intake throughput (POST /api/demands/, bearer token, hotline channel) against a
      trivial endpoint of the same server (GET /api/demands/ping), measured in the same run
-     against a real server process — target ratio ≥ 0.5.
+     against a real server process — target ratio ≥ 0.5;
+  4. with --rates-only (issue 15): the three rates' monthly rollup — its refresh time from the
+     records, then the district dashboard's figures for last month, the last 12 and the last
+     24 months from the rollup and live (rollup bypassed) in the same run, checked equal, and
+     the page from the rollup — target ≤ 300 ms for any period up to two years.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gz_bench_demands \\
         .venv/bin/python bench/demands_scale.py --demands 1000000
@@ -60,6 +64,11 @@ def _args():
         choices=["gunicorn", "wsgiref"],
         default="gunicorn",
         help="the server for the intake measurement (default gunicorn, as production runs)",
+    )
+    p.add_argument(
+        "--rates-only",
+        action="store_true",
+        help="measure only the three-rates rollup: its refresh, and the dashboard from it against live",
     )
     p.add_argument(
         "--intake-only",
@@ -159,7 +168,8 @@ def generate(n: int, seed: int) -> None:
         "id, tracking_code, channel, title, body, category_id, time_limit, community_id, contact_name_encrypted, "
         "contact_phone_encrypted, contact_phone_hash, state, unit_id, created_at, dispatched_at, sign_deadline, "
         "return_deadline, signed_at, due_at, extended, replied_at, reply, resolution_kind, called_back_at, "
-        "satisfaction, resolved, closed_at, reopen_count, supervise_count, remind_count, updated_at, address"
+        "satisfaction, resolved, closed_at, reopen_count, supervise_count, remind_count, updated_at, address, "
+        "prefill_category, prefill_unit"
     )
     a_cols = "community_id, demand_id, unit_id, dispatched_at, sign_deadline, signed_at, outcome"
     calendar.is_workday(dt.date.today())  # load the holiday calendar before COPY holds the connection
@@ -256,6 +266,8 @@ def generate(n: int, seed: int) -> None:
                         0,
                         closed or called or replied or signed or created,
                         "",
+                        False,
+                        False,
                     )
                 )
                 if dispatched is not None:
@@ -345,6 +357,118 @@ def measure_pages(args) -> dict:
         (per_unit[0]["n"], per_unit[len(per_unit) // 2]["n"]) if per_unit else (0, 0)
     )
     return out
+
+
+def _dashboard_figures(region, period, now) -> tuple:
+    """What the dashboard shows for a period (rates.py, as the view calls it), comparable."""
+    from gongzhi.demands import rates
+
+    def rows(items):
+        return sorted((str(r.key), r.counts()) for r in items)
+
+    return (
+        rows(rates.rates_by_unit(region, period, now=now)),
+        rows(rates.rates_by_area(region, period, now=now)),
+        rates.rates_total(region, period, now=now).counts(),
+        [
+            (r["code"], r["total"], r["unspecified"], *(r[k] for k in r["shares"]))
+            for r in rates.shares_622(region, period)
+        ],
+    )
+
+
+def measure_rates(args) -> dict:
+    """Issue 15: the rollup's refresh time, then the district dashboard's figures for a month,
+    the last 12 and the last 24 months, from the rollup and live (the rollup bypassed), in the
+    same run, checking that both give the same figures; and the page itself from the rollup."""
+    from unittest import mock
+
+    from django.test import Client
+
+    from gongzhi.core import clock
+    from gongzhi.core.models import Region, User
+    from gongzhi.demands import rates, rates_rollup
+
+    out: dict = {}
+    t = time.perf_counter()
+    report = rates_rollup.rates_rollup_refresh(force=True)
+    out["refresh"] = (
+        time.perf_counter() - t,
+        len(report.months),
+        report.rows,
+        statistics.median(report.per_month.values()) * 1000 if report.per_month else 0,
+        max(report.per_month.values()) * 1000 if report.per_month else 0,
+        [f"{m:%Y-%m}" for m in report.skipped],
+    )
+    district = Region.objects.get(code=DISTRICT)
+    today = dt.date.today()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    periods = [
+        ("one month", rates.Period.parse(last_month)),
+        ("last 12 months", rates.Period.last_months(12)),
+        ("last 24 months", rates.Period.last_months(24)),
+    ]
+    live = mock.patch.object(rates_rollup, "split", lambda start, end, now: ([], [(start, end)]))
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=f"bench_{DISTRICT}"))
+    for label, period in periods:
+        now = clock.now()
+        months, parts = rates_rollup.split(period.start, period.end, now)
+        timings: dict = {"rollup": [], "live": []}
+        results = {}
+        for mode in ("rollup", "live"):
+            for i in range(args.dashboard_runs + 1):
+                t = time.perf_counter()
+                if mode == "live":
+                    with live:
+                        got = _dashboard_figures(district, period, now)
+                else:
+                    got = _dashboard_figures(district, period, now)
+                if i:  # the first run warms the caches
+                    timings[mode].append((time.perf_counter() - t) * 1000)
+                results[mode] = got
+        page = []
+        url = f"/demands/rates/?region={DISTRICT}&period={period.key}"
+        for i in range(args.dashboard_runs + 1):
+            ms, status = timed_get(client, url)
+            assert status == 200, status
+            if i:
+                page.append(ms)
+        out[label] = {
+            "key": period.key,
+            "months": len(months),
+            "live_parts": len(parts),
+            "equal": results["rollup"] == results["live"],
+            "closed": results["live"][2][3],
+            "rollup": (statistics.median(timings["rollup"]), pct(timings["rollup"], 95)),
+            "live": (statistics.median(timings["live"]), pct(timings["live"], 95)),
+            "page": (statistics.median(page), pct(page, 95)),
+        }
+        assert out[label]["equal"], f"{label}: the rollup's figures differ from the live ones"
+    return out
+
+
+def _print_rates(r: dict) -> None:
+    secs, months, rows, med, worst, skipped = r["refresh"]
+    print()
+    print("Three-rates rollup (issue 15):")
+    print()
+    print(
+        f"Refresh (all months, from the records): {secs:.1f} s for {months} months, {rows:,} rows "
+        f"(per month median {med:.0f} ms, max {worst:.0f} ms){'; not settled: ' + ', '.join(skipped) if skipped else ''}"
+    )
+    print()
+    print(
+        "| district dashboard figures | period | months from rollup | rollup median / p95 | live median / p95 | equal | page (rollup) median / p95 |"
+    )
+    print("|---|---|---:|---:|---:|---|---:|")
+    for label in ("one month", "last 12 months", "last 24 months"):
+        x = r[label]
+        print(
+            f"| {label} | {x['key']} ({x['closed']:,} closed) | {x['months']} (+{x['live_parts']} live part) | "
+            f"{x['rollup'][0]:.0f} / {x['rollup'][1]:.0f} ms | {x['live'][0]:.0f} / {x['live'][1]:.0f} ms | "
+            f"{'yes' if x['equal'] else 'NO'} | {x['page'][0]:.0f} / {x['page'][1]:.0f} ms |"
+        )
 
 
 def _free_port(port: int) -> int:
@@ -646,6 +770,9 @@ def main() -> None:
         build_world()
         print(f"schema, regions, units and users: {time.perf_counter() - t:.0f} s")
         generate(args.demands, args.seed)
+    if args.rates_only:
+        _print_rates(measure_rates(args))
+        return
     pages = None if args.intake_only else measure_pages(args)
     intake = measure_intake(args)
     from django.db import connection

@@ -58,6 +58,10 @@ MESSAGES = {
     "reopen_limit": _("该诉求已重新办理%(n)d次，请转上级协调。"),
     "close_unsatisfied": _("居民不满意或问题未解决，请先重新办理，或由上级确认后办结。"),
     "note_too_long": _("说明不能超过1000个字。"),
+    "bad_period": _(
+        "统计期格式不正确：请选择月份（如2026-03）、季度（2026-Q1）、年份（2026）或起止月份（2025-01~2026-12）。"
+    ),
+    "period_too_long": _("统计期最长%(n)d个月，请缩短起止月份。"),
     "bad_idempotency_key": _("Idempotency-Key 应为1–100个可见的ASCII字符。"),
     "idempotency_key_reused": _("该 Idempotency-Key 已用于另一件内容不同的诉求，请换一个新的键。"),
 }

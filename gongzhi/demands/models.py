@@ -728,3 +728,6 @@ class Notification(models.Model):
         verbose_name_plural = _("消息")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_recipient_idx")]
+
+
+from .models_rates import RatesMonth, RatesMonthState  # noqa: E402, F401 - the rates' rollup tables

@@ -49,7 +49,10 @@ from gongzhi.core import clock
 from gongzhi.core.models import Region
 
 from .calendar import TZ
+from .errors import error
 from .models import Assignment, Channel, Demand, HandlingUnit, ResolutionKind, Satisfaction
+
+MAX_MONTHS = 24  # the longest period the dashboard counts
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,16 @@ class Period:
 
     @classmethod
     def parse(cls, key: str | None, *, today: dt.date | None = None) -> Period:
-        """ "2026-11" (month), "2026-Q4" (quarter), "2026" (year); default: this month."""
-        today = today or timezone.localtime(clock.now()).date()
-        key = (key or "").strip()
+        """ "2026-11" (month), "2026-Q4" (quarter), "2026" (year), "2025-01~2026-12" (the months
+        from one to the other, both included, at most MAX_MONTHS); default: this month. Any
+        other key is refused with a message (DemandError "bad_period" or "period_too_long")."""
+        try:
+            return cls._parse((key or "").strip(), today or timezone.localtime(clock.now()).date())
+        except (ValueError, OverflowError):  # a year out of range
+            raise error("bad_period") from None
+
+    @classmethod
+    def _parse(cls, key: str, today: dt.date) -> Period:
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})", key):
             y, mo = int(m[1]), int(m[2])
             if 1 <= mo <= 12:
@@ -77,10 +87,39 @@ class Period:
         if m := re.fullmatch(r"(\d{4})", key):
             y = int(m[1])
             return cls._make(dt.date(y, 1, 1), dt.date(y + 1, 1, 1), str(y), f"{y}年")
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})\s*~\s*(\d{4})-(\d{1,2})", key):
+            return cls.months(int(m[1]), int(m[2]), int(m[3]), int(m[4]))
+        if key:
+            raise error("bad_period")
         first = today.replace(day=1)
         return cls._make(
             first, _add_months(first, 1), f"{today.year}-{today.month:02d}", f"{today.year}年{today.month}月"
         )
+
+    @classmethod
+    def months(cls, y1: int, m1: int, y2: int, m2: int) -> Period:
+        """The months from y1-m1 to y2-m2, both included (at most MAX_MONTHS)."""
+        if not (1 <= m1 <= 12 and 1 <= m2 <= 12 and y1 >= 1 and 1 <= y2 <= 9998):
+            raise error("bad_period")
+        n = (y2 - y1) * 12 + (m2 - m1) + 1
+        if n < 1:
+            raise error("bad_period")
+        if n > MAX_MONTHS:
+            raise error("period_too_long", n=MAX_MONTHS)
+        first = dt.date(y1, m1, 1)
+        return cls._make(
+            first,
+            _add_months(first, n),
+            f"{y1}-{m1:02d}~{y2}-{m2:02d}",
+            _("%(y1)s年%(m1)s月至%(y2)s年%(m2)s月") % {"y1": y1, "m1": m1, "y2": y2, "m2": m2},
+        )
+
+    @classmethod
+    def last_months(cls, n: int, *, today: dt.date | None = None) -> Period:
+        """The n months up to and including this one."""
+        today = today or timezone.localtime(clock.now()).date()
+        first = _add_months(today.replace(day=1), 1 - n)
+        return cls.months(first.year, first.month, today.year, today.month)
 
     @classmethod
     def _make(cls, first: dt.date, after: dt.date, key: str, label: str) -> Period:
@@ -90,6 +129,17 @@ class Period:
             key,
             label,
         )
+
+    @property
+    def first_month(self) -> str:
+        """ "2025-01": the month the period starts in."""
+        return f"{self.start.year}-{self.start.month:02d}"
+
+    @property
+    def last_month(self) -> str:
+        """ "2026-12": the month of the period's last day."""
+        last = (self.end - dt.timedelta(days=1)).date()
+        return f"{last.year}-{last.month:02d}"
 
     def previous_months(self, n: int) -> list[str]:
         d = self.start.date()
@@ -264,14 +314,35 @@ def _add(item: Rates, a=None, d=None, sign: int = 1) -> None:
         item.satisfied += sign * d["satisfied"]
 
 
-def _count(rows: dict, region_code: str, period: Period, group, now=None, make_row=None) -> None:
+def _count(
+    rows: dict,
+    region_code: str,
+    period: Period,
+    group,
+    now=None,
+    make_row=None,
+    rolled_group=None,
+    per_unit: bool = False,
+) -> None:
     """Fill the rows: all counts, then the proactive tasks' taken off and kept apart.
     `make_row(keys)` adds rows for groups that had records but no row yet (units from
-    elsewhere that handled the region's demands)."""
+    elsewhere that handled the region's demands). The whole months the monthly rollup may
+    stand in for come from it (`rolled_group` groups its rows as `group` groups the records);
+    the rest of the period is counted live (rates_rollup.py); `per_unit`: the rollup's rows per
+    unit are needed (the unit rows), not only those per community."""
+    from . import rates_rollup
+
     now = now or clock.now()
-    assignments = list(_assignment_counts(region_code, period, group, now))
-    demands = list(_demand_counts(region_code, period, group))
-    missing = {r["g"] for r in (*assignments, *demands)} - set(rows)
+    months, parts = rates_rollup.split(period.start, period.end, now)
+    live = [Period(start, end, period.key, period.label) for start, end in parts]
+    assignments = [r for p in live for r in _assignment_counts(region_code, p, group, now)]
+    demands = [r for p in live for r in _demand_counts(region_code, p, group)]
+    rolled = (
+        rates_rollup.rollup_counts(region_code, months, rolled_group or group, per_unit=per_unit)
+        if months
+        else []
+    )
+    missing = {r["g"] for r in (*assignments, *demands, *rolled)} - set(rows)
     if missing and make_row is not None:
         rows.update(make_row(missing))
     for r in assignments:
@@ -280,17 +351,22 @@ def _count(rows: dict, region_code: str, period: Period, group, now=None, make_r
     for r in demands:
         if (item := rows.get(r["g"])) is not None:
             _add(item, d=r)
-    tasks = _proactive_ids(region_code)
+    for r in rolled:
+        if (item := rows.get(r["g"])) is not None:
+            for k in Rates.COUNTS:
+                setattr(item, k, getattr(item, k) + r[k])
+    tasks = _proactive_ids(region_code) if live else []
     if not tasks:
         return
-    for r in _assignment_counts(region_code, period, group, now, tasks):
-        if (item := rows.get(r["g"])) is not None:
-            _add(item, a=r, sign=-1)
-            item.tasks_dispatched += r["all"]
-    for r in _demand_counts(region_code, period, group, tasks):
-        if (item := rows.get(r["g"])) is not None:
-            _add(item, d=r, sign=-1)
-            item.tasks_closed += r["closed"]
+    for p in live:
+        for r in _assignment_counts(region_code, p, group, now, tasks):
+            if (item := rows.get(r["g"])) is not None:
+                _add(item, a=r, sign=-1)
+                item.tasks_dispatched += r["all"]
+        for r in _demand_counts(region_code, p, group, tasks):
+            if (item := rows.get(r["g"])) is not None:
+                _add(item, d=r, sign=-1)
+                item.tasks_closed += r["closed"]
 
 
 def _unit_rows(ids) -> dict:
@@ -305,7 +381,7 @@ def rates_by_unit(region: Region, period: Period, *, now=None) -> list[Rates]:
         Q(region__code__startswith=region.code) | Q(kind="department", region=region)
     )
     rows = {u.id: Rates(key=u.id, name=u.name, kind=u.kind) for u in units}
-    _count(rows, region.code, period, F("unit_id"), now, make_row=_unit_rows)
+    _count(rows, region.code, period, F("unit_id"), now, make_row=_unit_rows, per_unit=True)
     return rank(list(rows.values()))
 
 
@@ -321,8 +397,10 @@ def rates_by_area(region: Region, period: Period, *, now=None) -> list[Rates]:
         Region.objects.filter(parent=region) if len(region.code) < 12 else Region.objects.filter(pk=region.pk)
     )
     rows = {c.code: Rates(key=c.code, name=c.short_name, kind="area") for c in children}
-    group = Substr("community_id", 1, _child_len(region))
-    _count(rows, region.code, period, group, now)
+    n = _child_len(region)
+    _count(
+        rows, region.code, period, Substr("community_id", 1, n), now, rolled_group=Substr("community", 1, n)
+    )
     return rank(list(rows.values()))
 
 
@@ -359,19 +437,29 @@ def shares_622(region: Region, period: Period) -> list[dict]:
     total here is its `closed` in the area rows. A closed demand without a resolution kind
     is counted as unspecified rather than dropped."""
 
-    def counts(only_ids=None):
-        qs = _closings(region.code, period)
+    from . import rates_rollup
+
+    months, parts = rates_rollup.split(period.start, period.end, clock.now())
+    live = [Period(start, end, period.key, period.label) for start, end in parts]
+
+    def counts(p: Period, only_ids=None):
+        qs = _closings(region.code, p)
         if only_ids is not None:
             qs = qs.filter(id__in=only_ids)
         return qs.values("community_id", "resolution_kind").annotate(n=Count("closed_at")).order_by()
 
-    rows = [dict(r) for r in counts()]
-    tasks = _proactive_ids(region.code)
-    if tasks:
-        less = {(r["community_id"], r["resolution_kind"]): r["n"] for r in counts(tasks)}
-        for r in rows:
-            r["n"] -= less.get((r["community_id"], r["resolution_kind"]), 0)
-        rows = [r for r in rows if r["n"] > 0]
+    tasks = _proactive_ids(region.code) if live else []
+    rows: list[dict] = []
+    for p in live:
+        part = [dict(r) for r in counts(p)]
+        if tasks:
+            less = {(r["community_id"], r["resolution_kind"]): r["n"] for r in counts(p, tasks)}
+            for r in part:
+                r["n"] -= less.get((r["community_id"], r["resolution_kind"]), 0)
+        rows += part
+    if months:
+        rows += rates_rollup.rollup_shares(region.code, months)
+    rows = [r for r in rows if r["n"] > 0]
     names = dict(Region.objects.filter(code__startswith=region.code, level=5).values_list("code", "name"))
     kinds = [*ResolutionKind.values, UNSPECIFIED]
     table: dict[str, dict] = {}

@@ -36,6 +36,7 @@ from .models import (
     Satisfaction,
     TimeLimitClass,
 )
+from .rates_rollup import rates_demand_stale, rates_months_stale
 from .rules import INTAKE
 from .workflow import STEPS, WORKFLOW, check_state
 
@@ -352,6 +353,7 @@ def demand_dispatch(
         dispatched_by=by,
         sign_deadline=demand.sign_deadline,
     )
+    rates_months_stale([now])  # a new dispatch in the month of `now` (response rate)
     demand_event_record(
         demand=demand,
         kind=EventKind.DISPATCHED,
@@ -382,9 +384,11 @@ def demand_sign(*, demand: Demand, by) -> Demand:
     ).update(state=DemandState.HANDLING, signed_at=now, updated_at=now)
     if updated != 1:
         raise error("already_signed")
-    Assignment.objects.filter(
+    signing = Assignment.objects.filter(
         demand=demand, outcome=Assignment.Outcome.ACTIVE, signed_at__isnull=True
-    ).update(signed_at=now, signed_by=by)
+    )
+    rates_months_stale(list(signing.values_list("dispatched_at", flat=True)))  # their response
+    signing.update(signed_at=now, signed_by=by)
     demand.state, demand.signed_at = DemandState.HANDLING, now
     demand_event_record(
         demand=demand,
@@ -463,6 +467,7 @@ def return_decide(*, demand: Demand, by, accept: bool, note: str = "") -> Demand
     else:
         demand.state = request.from_state
     _save(demand, "state", "unit", "dispatched_at", "sign_deadline", "return_deadline", "due_at", "signed_at")
+    rates_demand_stale(demand, dispatches=True)
     demand_event_record(
         demand=demand,
         kind=EventKind.RETURN_ACCEPTED if accept else EventKind.RETURN_REFUSED,
@@ -582,6 +587,7 @@ def demand_reply(*, demand: Demand, by, reply: str, resolution_kind: str) -> Dem
     demand.reply, demand.resolution_kind, demand.replied_at = reply, resolution_kind, now
     demand.state = DemandState.REPLIED
     _save(demand, "reply", "resolution_kind", "replied_at", "state")
+    rates_demand_stale(demand)  # the 622 kind of its closing month, if it was ever closed
     Assignment.objects.filter(demand=demand, outcome=Assignment.Outcome.ACTIVE).update(
         outcome=Assignment.Outcome.DONE
     )
@@ -609,6 +615,7 @@ def _record_callback(demand: Demand, by, satisfaction: str, resolved, note: str)
     demand.satisfaction, demand.resolved, demand.called_back_at = satisfaction, resolved, now
     demand.state = DemandState.CALLED_BACK
     _save(demand, "satisfaction", "resolved", "called_back_at", "state")
+    rates_demand_stale(demand)  # resolution and satisfaction of its closing month, if any
     label = f"{Satisfaction(satisfaction).label}，{'已解决' if resolved else '未解决'}"
     demand_event_record(
         demand=demand,
@@ -705,6 +712,7 @@ def demand_reopen(*, demand: Demand, by, note: str = "") -> Demand:
     Assignment.objects.filter(demand=demand, unit=demand.unit, outcome=Assignment.Outcome.DONE).update(
         outcome=Assignment.Outcome.ACTIVE
     )
+    rates_demand_stale(demand)  # the rating it had no longer counts
     demand_event_record(
         demand=demand,
         kind=EventKind.REOPENED,
@@ -729,8 +737,10 @@ def demand_close(*, demand: Demand, by, note: str = "", force: bool = False) -> 
     ):
         raise error("close_unsatisfied")
     now = clock.now()
+    before = demand.closed_at
     demand.state, demand.closed_at = DemandState.CLOSED, now
     _save(demand, "state", "closed_at")
+    rates_months_stale([before, now])  # the month it now counts in (and any it counted in before)
     demand_event_record(
         demand=demand,
         kind=EventKind.CLOSED,

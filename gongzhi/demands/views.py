@@ -500,12 +500,21 @@ def _pct(x):
     return None if x is None else round(100 * x, 1)
 
 
+def _period(request) -> rates.Period:
+    """The period asked for: a key (month, quarter, year, or "2025-01~2026-12"), or a range
+    from the picker's two month fields ("from", "to"). A bad one is refused with a message."""
+    start, end = request.GET.get("from"), request.GET.get("to")
+    if start or end:
+        return rates.Period.parse(f"{start or ''}~{end or ''}")
+    return rates.Period.parse(request.GET.get("period"))
+
+
 @login_required
 @require_GET
 def rates_dashboard(request):
     require(request.user, VIEW_RATES)
     region = _dashboard_region(request, VIEW_RATES)
-    period = rates.Period.parse(request.GET.get("period"))
+    period = _period(request)
     # One "now" for the whole page: every card, row and chart counts the same records.
     now = clock.now()
     by_unit = rates.rates_by_unit(region, period, now=now)
@@ -520,6 +529,7 @@ def rates_dashboard(request):
         "labels": [_("响应率"), _("解决率"), _("满意率")],
     }
     periods = period.previous_months(12)
+    last = [rates.Period.last_months(n) for n in (12, 24)]
     return render(
         request,
         "demands/rates.html",
@@ -530,6 +540,8 @@ def rates_dashboard(request):
             else None,
             "period": period,
             "periods": periods,
+            "ranges": [(last[0].key, _("近12个月")), (last[1].key, _("近24个月"))],
+            "max_months": rates.MAX_MONTHS,
             "by_unit": by_unit,
             "by_area": by_area,
             "total": total,
@@ -547,7 +559,7 @@ def rates_dashboard(request):
 def rates_drill(request):
     require(request.user, VIEW_RATES)
     region = _dashboard_region(request, VIEW_RATES)
-    period = rates.Period.parse(request.GET.get("period"))
+    period = _period(request)
     metric = request.GET.get("metric", "response")
     if metric not in rates.METRIC_LABELS:
         metric = "response"
