@@ -34,6 +34,11 @@ def demo_demands_history(ctx) -> None:
             f"退单待审 {s['return_pending']}，待回访 {s['replied']}，已回访 {s['called_back']}；"
             f"超期 {report.overdue}，未诉先办 {report.proactive}"
         )
+    if not report.skipped:  # the past months' three rates, rolled up as the nightly timer would
+        from .rates_rollup import rates_rollup_refresh
+
+        rolled = rates_rollup_refresh()
+        ctx.out(f"  三率月度汇总：{len(rolled.months)} 个月，{rolled.rows} 行（{rolled.seconds:.1f} 秒）")
     if report.skipped and demand_classifier_load() is not None:
         return
     started = time.perf_counter()
