@@ -119,7 +119,7 @@ APPS_TOUR = [
     ("grid", "/visits/", r"^/visits/household/\d+/$", "visits-household-phone", True),
     ("head", "/visits/coverage/", None, "visits-coverage", False),
     ("grid", "/visits/ledger/?level=grid", None, "visits-ledger-phone", True),
-    ("community", "/admission/inbox/", None, "admission-inbox-platform", False),
+    ("community", "/admission/inbox/", None, "admission-inbox", False),
     ("unitcontact", "/organizations/unit/", None, "organizations-unit-contact", False),
     ("community", "/care/", None, "care-home", False),
     ("head", "/elections/", r"^/elections/\d+/$", "elections-detail", False),

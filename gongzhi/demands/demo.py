@@ -249,7 +249,10 @@ def demands_history_generate(
         return HistoryReport(skipped=True)
     started = time.perf_counter()
     generator = _Generator(district, n=n, months=months, seed=seed, now=now or clock.now(), progress=progress)
-    report = generator.run()
+    from .rates_rollup import rates_marks_deferred
+
+    with rates_marks_deferred():  # the months of the history are marked once, at the end
+        report = generator.run()
     report.seconds = time.perf_counter() - started
     return report
 

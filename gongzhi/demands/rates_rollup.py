@@ -33,9 +33,11 @@ earliest.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -87,12 +89,39 @@ def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
 # --------------------------------------------------------------------------- marking stale
 
 
+# Inside `rates_marks_deferred`, the months to mark are gathered here and marked once, at the end.
+_DEFERRED: ContextVar[set[dt.date] | None] = ContextVar("rates_deferred", default=None)
+
+
+@contextlib.contextmanager
+def rates_marks_deferred():
+    """For bulk writers (the demo's history, imports): every month the services mark while this
+    runs is marked stale once when it ends, in one statement, instead of once per write."""
+    months: set[dt.date] = set()
+    token = _DEFERRED.set(months)
+    try:
+        yield months
+    finally:
+        _DEFERRED.reset(token)
+        if months:
+            _mark(sorted(months))
+
+
 def rates_months_stale(moments: Iterable[dt.datetime | None]) -> list[dt.date]:
     """Mark the months of `moments` stale (call inside the writing service's transaction).
     Months not over yet are skipped: no rollup of them can exist. Returns the months marked."""
     real_now = max(timezone.now(), clock.now())
     months = sorted({month_of(m) for m in moments if m is not None})
     months = [m for m in months if month_end(m) <= real_now]
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.update(months)
+        return months
+    _mark(months)
+    return months
+
+
+def _mark(months: list[dt.date]) -> None:
     if months:
         RatesMonthState.objects.bulk_create(
             [RatesMonthState(month=m, stale=True) for m in months],
@@ -100,7 +129,6 @@ def rates_months_stale(moments: Iterable[dt.datetime | None]) -> list[dt.date]:
             unique_fields=["month"],
             update_fields=["stale"],
         )
-    return months
 
 
 def rates_demand_stale(demand: Demand, *, dispatches: bool = False) -> list[dt.date]:

@@ -360,6 +360,19 @@ def test_a_write_the_services_did_not_mark_is_caught(history):
         _check(district, p, NOW)
 
 
+def test_marks_deferred_for_a_bulk_writer_are_made_once_at_the_end(history):
+    with freeze_time(NOW):
+        rates_rollup.rates_rollup_refresh()
+        closed = list(Demand.objects.filter(closed_at__year=2025).values_list("closed_at", flat=True)[:50])
+        months = {rates_rollup.month_of(c) for c in closed}
+        with rates_rollup.rates_marks_deferred() as gathered:
+            for c in closed:
+                rates_rollup.rates_months_stale([c])
+            assert not RatesMonthState.objects.filter(stale=True).exists()  # nothing marked yet
+        assert gathered == months
+        assert set(RatesMonthState.objects.filter(stale=True).values_list("month", flat=True)) == months
+
+
 def test_unsettled_and_current_months_are_not_rolled_up(history):
     with freeze_time(at(2026, 11, 1, 0, 30)):  # October is over, but its last sign-for limits run on
         report = rates_rollup.rates_rollup_refresh(months=[dt.date(2026, 10, 1), dt.date(2026, 11, 1)])
