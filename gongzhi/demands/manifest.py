@@ -14,7 +14,8 @@ manifest = AppManifest(
     app_label="demands",
     permissions=rules.ROLE_PERMISSIONS,
     scoped_permissions=rules.SCOPED,
-    reference_tables=("Category", "HolidayCalendar", "HandlingUnit"),
+    # RatesMonthState: one row per month (is its rollup stale), small and global like a code table.
+    reference_tables=("Category", "HolidayCalendar", "HandlingUnit", "RatesMonthState"),
     menu_section=_("诉求办理"),
     menu=(
         MenuEntry(_("诉求办理"), "demands:work_list", rules.HANDLE, order=30),

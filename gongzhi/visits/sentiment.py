@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -145,11 +145,14 @@ def ledger_hot_issues(*, user, now: dt.datetime | None = None, weeks: int = HOT_
     """
     now = now or timezone.now()
     qs = ledger_items(user=user).filter(created_at__gte=now - dt.timedelta(weeks=weeks), created_at__lte=now)
-    state = qs.aggregate(n=Count("id"), last=Max("id"), closed=Max("closed_at"))
-    closed = state["closed"].timestamp() if state["closed"] else 0
-    key = (
-        f"visits:hot:v1:{get_language()}:{user.pk}:{weeks}:{now.date()}:{state['n']}:{state['last']}:{closed}"
+    state = qs.aggregate(
+        n=Count("id"),
+        open=Count("id", filter=Q(state=ItemState.OPEN)),
+        last=Max("id"),
+        closed=Max("closed_at"),
     )
+    closed = state["closed"].timestamp() if state["closed"] else 0
+    key = f"visits:hot:v1:{get_language()}:{user.pk}:{weeks}:{now.date()}:{state['n']}:{state['open']}:{state['last']}:{closed}"
     cached = cache.get(key)
     if cached is not None:
         return cached

@@ -13,6 +13,17 @@ from gongzhi.visits.models import LedgerItem
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Hot issues are cached per process; a rolled-back test's ids come back in the next one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 C = "350102004001"
 
 
