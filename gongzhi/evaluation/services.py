@@ -188,20 +188,10 @@ def sample_draw(
     return codes
 
 
-def _announced(survey: Survey) -> list[str]:
-    """The communities whose inboxes an opened survey reached (see _announce)."""
-    if survey.target == Survey.Target.COMMUNITY:
-        return sorted(
-            set(SampleHousehold.objects.filter(survey=survey).values_list("community_id", flat=True))
-        )
-    return list(
-        Region.objects.filter(code__startswith=survey.region_id, level=5).values_list("code", flat=True)
-    )
-
-
-def _announce(survey: Survey, by) -> None:
-    """An opened survey reaches each community's inbox as the platform's work: visiting its sampled
-    households (residents rate the community), or rating the departments (communities rate them)."""
+def _survey_work(survey: Survey) -> tuple[str, str, dict[str, str]]:
+    """The work an opened survey puts on communities: its key, where it is done, and a title per
+    community — visiting its sampled households (residents rate the community), or rating the
+    departments (communities rate them)."""
     if survey.target == Survey.Target.COMMUNITY:
         counts = dict(
             SampleHousehold.objects.filter(survey=survey)
@@ -209,24 +199,24 @@ def _announce(survey: Survey, by) -> None:
             .annotate(n=Count("pk"))
             .values_list("community_id", "n")
         )
-        key, link = WORK_HOUSEHOLD_SURVEY, reverse("evaluation:visit", args=[survey.pk])
         titles = {c: f"双评议入户调查：{survey.title}（抽样 {n} 户）" for c, n in counts.items()}
-    else:
-        codes = Region.objects.filter(code__startswith=survey.region_id, level=5).values_list(
-            "code", flat=True
-        )
-        key, link = WORK_DEPARTMENT_RATING, reverse("evaluation:rate", args=[survey.pk])
-        titles = {c: f"双评议社区评部门：{survey.title}" for c in codes}
+        return WORK_HOUSEHOLD_SURVEY, reverse("evaluation:visit", args=[survey.pk]), titles
+    codes = Region.objects.filter(code__startswith=survey.region_id, level=5).values_list("code", flat=True)
+    titles = {c: f"双评议社区评部门：{survey.title}" for c in codes}
+    return WORK_DEPARTMENT_RATING, reverse("evaluation:rate", args=[survey.pk]), titles
+
+
+def _announce(survey: Survey, by, *, done: bool = False) -> None:
+    """Opened, the survey's work reaches each community's inbox; closed (`done`), it leaves it."""
+    key, link, titles = _survey_work(survey)
+    ref = f"evaluation.survey:{survey.pk}"
     for community, title in sorted(titles.items()):
-        run_hook(
-            "community_work",
-            key=key,
-            ref=f"evaluation.survey:{survey.pk}",
-            community_code=community,
-            title=title,
-            by=by,
-            link=link,
-        )
+        if done:
+            run_hook("community_work_done", ref=ref, community_code=community, by=by)
+        else:
+            run_hook(
+                "community_work", key=key, ref=ref, community_code=community, title=title, by=by, link=link
+            )
 
 
 @transaction.atomic
@@ -245,10 +235,7 @@ def survey_set_state(*, survey: Survey, state: str, by) -> Survey:
     if state == Survey.State.CLOSED:
         from .outcomes import survey_outcomes_apply
 
-        for community in _announced(survey):
-            run_hook(
-                "community_work_done", ref=f"evaluation.survey:{survey.pk}", community_code=community, by=by
-            )
+        _announce(survey, by, done=True)
 
         survey_outcomes_apply(survey=survey)
     return survey

@@ -423,15 +423,6 @@ def _offer(o) -> dict:
     }
 
 
-def _object_or_404(model, pk: int, *related):
-    from gongzhi.core.errors import NotFound
-
-    obj = model.objects.select_related(*related).filter(pk=pk).first()
-    if obj is None:
-        raise NotFound()
-    return obj
-
-
 @router.get("/unit", response={200: list[UnitOut], **READ_ERRORS}, summary="本单位（驻区单位联络员）")
 def unit_list(request):
     user = request.auth
@@ -468,7 +459,7 @@ def unit_resource_new(request, agreement_id: int, payload: ResourceIn):
 
     user = request.auth
     require(user, PLEDGE)
-    agreement = _object_or_404(CoBuildingAgreement, agreement_id)
+    agreement = selectors.object_or_404(CoBuildingAgreement, agreement_id)
     r = units.resource_pledge(
         by=user,
         agreement=agreement,
@@ -488,7 +479,7 @@ def unit_resource_edit(request, resource_id: int, payload: ResourceUpdateIn):
 
     user = request.auth
     require(user, PLEDGE)
-    resource = _object_or_404(PledgedResource, resource_id, "agreement")
+    resource = selectors.object_or_404(PledgedResource, resource_id, "agreement")
     r = units.resource_update(
         by=user,
         resource=resource,
@@ -526,8 +517,8 @@ def unit_offer(request, need_id: int, payload: OfferIn):
 
     user = request.auth
     require(user, UNIT)
-    need = _object_or_404(Need, need_id)
-    resource = _object_or_404(PledgedResource, payload.resource_id, "agreement")
+    need = selectors.object_or_404(Need, need_id)
+    resource = selectors.object_or_404(PledgedResource, payload.resource_id, "agreement")
     return _offer(units.resource_offer(by=user, need=need, resource=resource, note=payload.note))
 
 

@@ -626,3 +626,14 @@ def unit_counts(*, user) -> dict[str, int]:
         .count(),
         "offers": offered.filter(status=OfferStatus.OFFERED).count(),
     }
+
+
+def object_or_404(model, pk, *related):
+    """The row by its id (a number, or digits as a form posts them), before the caller's guard;
+    anything else, or no such row, is not found."""
+    if not isinstance(pk, int):
+        pk = int(pk) if str(pk).isdigit() and len(str(pk)) < 19 else None
+    obj = model.objects.select_related(*related).filter(pk=pk).first() if pk is not None else None
+    if obj is None:
+        raise NotFound()
+    return obj

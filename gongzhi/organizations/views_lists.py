@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from gongzhi.core.errors import ApplicationError, NotFound
+from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scoped, user_regions
+from gongzhi.web.forms import act
 
 from . import lists
 from .models import Need, Organization, PledgedResource, ServiceField
@@ -72,16 +72,6 @@ def need_detail(request, pk: int):
     )
 
 
-def _done(request, fn, ok: str):
-    try:
-        fn()
-        messages.success(request, ok)
-    except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, str(exc.message))
-
-
 @login_required
 @require_POST
 def need_match(request, pk: int):
@@ -89,7 +79,7 @@ def need_match(request, pk: int):
     need = _need(request.user, pk, MANAGE)
     org = Organization.objects.filter(pk=request.POST.get("organization") or 0).first()
     resource = PledgedResource.objects.filter(pk=request.POST.get("resource") or 0).first()
-    _done(
+    act(
         request,
         lambda: lists.need_match(by=request.user, need=need, organization=org, resource=resource),
         _("已确认对接。"),
@@ -103,7 +93,7 @@ def need_to_project(request, pk: int):
     require(request.user, MANAGE)
     need = _need(request.user, pk, MANAGE)
     lead = need.matches.exclude(organization=None).select_related("organization").first()
-    _done(
+    act(
         request,
         lambda: lists.project_from_need(by=request.user, need=need, lead=lead.organization if lead else None),
         _("已转为共建项目。"),
@@ -121,7 +111,7 @@ def needs_harvest(request):
     if community is None:
         raise NotFound()
     result: list = []
-    _done(
+    act(
         request,
         lambda: result.extend(lists.needs_from_demands(by=request.user, community=community)),
         _("已从诉求中归集需求。"),
@@ -141,7 +131,7 @@ def need_submit(request):
     )
     if community is None:
         raise NotFound()
-    _done(
+    act(
         request,
         lambda: lists.need_submit(
             by=request.user,

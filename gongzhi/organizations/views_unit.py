@@ -4,15 +4,14 @@ that it may offer a resource to (thin: guard, selector or service, template)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core import clock
-from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.permissions import require
+from gongzhi.web.forms import act
 
 from . import selectors, units
 from .models import CoBuildingAgreement, Need, PledgedResource, ResourceKind, ResourceOffer
@@ -62,16 +61,6 @@ def unit_home(request):
     )
 
 
-def _done(request, fn, ok: str) -> None:
-    try:
-        fn()
-        messages.success(request, ok)
-    except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, str(exc.message))
-
-
 def _back(unit_pk):
     return redirect(f"/organizations/unit/?unit={unit_pk}")
 
@@ -80,12 +69,10 @@ def _back(unit_pk):
 @require_POST
 def unit_resource_new(request, pk: int):
     require(request.user, PLEDGE)
-    agreement = CoBuildingAgreement.objects.filter(pk=pk).first()
-    if agreement is None:
-        raise NotFound()
+    agreement = selectors.object_or_404(CoBuildingAgreement, pk)
     require(request.user, PLEDGE, agreement, hide=True)
     p = request.POST
-    _done(
+    act(
         request,
         lambda: units.resource_pledge(
             by=request.user,
@@ -104,12 +91,10 @@ def unit_resource_new(request, pk: int):
 @require_POST
 def unit_resource_edit(request, pk: int):
     require(request.user, PLEDGE)
-    resource = PledgedResource.objects.select_related("agreement").filter(pk=pk).first()
-    if resource is None:
-        raise NotFound()
+    resource = selectors.object_or_404(PledgedResource, pk, "agreement")
     require(request.user, PLEDGE, resource, hide=True)
     p = request.POST
-    _done(
+    act(
         request,
         lambda: units.resource_update(
             by=request.user,
@@ -128,19 +113,11 @@ def unit_resource_edit(request, pk: int):
 @require_POST
 def unit_offer(request, pk: int):
     require(request.user, UNIT)
-    need = Need.objects.filter(pk=pk).first()
-    if need is None:
-        raise NotFound()
+    need = selectors.object_or_404(Need, pk)
     require(request.user, UNIT, need, hide=True)
-    resource = (
-        PledgedResource.objects.select_related("agreement")
-        .filter(pk=request.POST.get("resource") or 0)
-        .first()
-    )
-    if resource is None:
-        raise NotFound()
+    resource = selectors.object_or_404(PledgedResource, request.POST.get("resource", ""), "agreement")
     require(request.user, UNIT, resource, hide=True)
-    _done(
+    act(
         request,
         lambda: units.resource_offer(
             by=request.user, need=need, resource=resource, note=request.POST.get("note", "")
@@ -155,9 +132,7 @@ def unit_offer(request, pk: int):
 def offer_decline(request, pk: int):
     """Community staff decline a unit's offer (from the need's page)."""
     require(request.user, MANAGE)
-    offer = ResourceOffer.objects.filter(pk=pk).first()
-    if offer is None:
-        raise NotFound()
+    offer = selectors.object_or_404(ResourceOffer, pk)
     require(request.user, MANAGE, offer, hide=True)
-    _done(request, lambda: units.offer_decline(by=request.user, offer=offer), _("已标记为不采纳。"))
+    act(request, lambda: units.offer_decline(by=request.user, offer=offer), _("已标记为不采纳。"))
     return redirect("organizations:need_detail", pk=offer.need_id)

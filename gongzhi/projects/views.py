@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from gongzhi.core.errors import ApplicationError
 from gongzhi.core.permissions import require
+from gongzhi.web.forms import act
 
 from . import details, selectors, services
 from .models import Evaluation, Instalment
 from .rules import APPLY, APPROVE, MANAGE, REVIEW, VIEW
 from .workflow import APPLICATION, EVALUATION, PAYMENT
-
-
-def _done(request, fn, ok: str) -> None:
-    try:
-        fn()
-        messages.success(request, ok)
-    except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, str(exc.message))
 
 
 @login_required
@@ -51,7 +40,7 @@ def index(request):
 def application_act(request, pk: int, action: str):
     require(request.user, VIEW)
     app = selectors.application_get(user=request.user, pk=pk)
-    _done(
+    act(
         request,
         lambda: services.application_act(
             by=request.user, application=app, action=action, note=request.POST.get("note", "")
@@ -82,7 +71,7 @@ def review(request, pk: int):
 def review_declare(request, pk: int):
     require(request.user, REVIEW)
     a = selectors.review_get(user=request.user, pk=pk)
-    _done(
+    act(
         request,
         lambda: services.review_declare(
             by=request.user,
@@ -101,7 +90,7 @@ def review_score(request, pk: int):
     require(request.user, REVIEW)
     a = selectors.review_get(user=request.user, pk=pk)
     scores = {r["key"]: request.POST.get(f"score_{r['key']}", "") for r in a.application.call.rubric}
-    _done(
+    act(
         request,
         lambda: services.review_submit(
             by=request.user, assignment=a, scores=scores, comment=request.POST.get("comment", "")
@@ -152,7 +141,7 @@ def evaluation_act(request, pk: int, action: str):
     ev = Evaluation.objects.filter(pk=pk).first()
     p = selectors.project_get(user=request.user, pk=ev.project_id if ev else 0)
     assert ev is not None  # project_get raised NotFound otherwise
-    _done(
+    act(
         request,
         lambda: services.evaluation_act(
             by=request.user, evaluation=ev, action=action, text=request.POST.get("text", "")
@@ -170,7 +159,7 @@ def instalment_pay(request, pk: int):
     inst = Instalment.objects.filter(pk=pk).first()
     p = selectors.project_get(user=request.user, pk=inst.project_id if inst else 0, perm=APPROVE)
     assert inst is not None  # project_get raised NotFound otherwise
-    _done(request, lambda: services.instalment_pay(by=request.user, instalment=inst), _("已拨付。"))
+    act(request, lambda: services.instalment_pay(by=request.user, instalment=inst), _("已拨付。"))
     return redirect("projects:project_detail", pk=p.pk)
 
 

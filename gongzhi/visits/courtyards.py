@@ -103,7 +103,7 @@ def _announce(inspection: CourtyardInspection, by) -> None:
     run_hook(
         "community_work",
         key=policy.WORK_COURTYARD_INSPECTION,
-        ref=f"visits.inspection:{inspection.pk}",
+        ref=policy.inspection_work_ref(inspection.pk),
         community_code=inspection.community_id,
         title=f"老旧院落巡查：{inspection.estate.name}",
         by=by,
@@ -256,7 +256,7 @@ def inspection_record(
         inspection.save(update_fields=["done_at", "inspector", "note"])
         run_hook(
             "community_work_done",
-            ref=f"visits.inspection:{inspection.pk}",
+            ref=policy.inspection_work_ref(inspection.pk),
             community_code=inspection.community_id,
             by=by,
         )

@@ -66,3 +66,13 @@ def month_end(d: dt.date) -> dt.date:
 # list says which listed duty admits it).
 WORK_MONTHLY_VISITS = "visits.monthly_visits"
 WORK_COURTYARD_INSPECTION = "visits.courtyard_inspection"
+
+
+def plans_work_ref(community_code: str, month: dt.date) -> str:
+    """The reference of a community's month of visits as the platform's work (one inbox task)."""
+    return f"visits.plans:{community_code}:{month:%Y-%m}"
+
+
+def inspection_work_ref(inspection_pk: int) -> str:
+    """The reference of a courtyard inspection as the platform's work (one inbox task)."""
+    return f"visits.inspection:{inspection_pk}"

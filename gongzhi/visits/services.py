@@ -281,7 +281,7 @@ def plans_generate(
         run_hook(
             "community_work",
             key=policy.WORK_MONTHLY_VISITS,
-            ref=f"visits.plans:{community.code}:{start:%Y-%m}",
+            ref=policy.plans_work_ref(community.code, start),
             community_code=community.code,
             title=f"{start.year}年{start.month}月包片联户入户走访：{len(plans)} 名包户人员，{len(items)} 户",
             by=by,
@@ -292,7 +292,7 @@ def plans_generate(
         before = policy.month_start(start - dt.timedelta(days=1))
         run_hook(
             "community_work_done",
-            ref=f"visits.plans:{community.code}:{before:%Y-%m}",
+            ref=policy.plans_work_ref(community.code, before),
             community_code=community.code,
             by=by,
         )

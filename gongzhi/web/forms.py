@@ -72,3 +72,19 @@ def submit(form, call: Callable[[], T], *, show: Callable | None = None) -> tupl
         else:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         return False, cast(T, None)
+
+
+def act(request, call: Callable[[], object], ok) -> bool:
+    """Run a button's service call (no form to show errors beside): its success message, or the
+    refusal as an error message (403 and 404 go to the error pages). True when it went through."""
+    from django.contrib import messages
+
+    try:
+        call()
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, str(exc.message))
+        return False
+    messages.success(request, ok)
+    return True

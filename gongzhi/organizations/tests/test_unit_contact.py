@@ -414,6 +414,14 @@ def test_offers_refused_for_other_units_resources_and_uncovered_needs(world):
     assert not ResourceOffer.objects.exists()
 
 
+@pytest.mark.parametrize("resource", ["abc", "", "1.5", "9" * 30])
+def test_a_malformed_resource_in_the_offer_form_is_not_found_not_a_server_error(world, resource):
+    client = _client(world["contact"])
+    r = client.post(f"/organizations/unit/needs/{world['need'].pk}/offer/", {"resource": resource})
+    assert r.status_code == 404
+    assert not ResourceOffer.objects.exists()
+
+
 def test_staff_decline_an_offer_unit_contact_cannot(world, make_user):
     offer = units.resource_offer(by=world["contact"], need=world["need"], resource=world["a"][2])
     assert _client(world["contact"]).post(f"/organizations/offers/{offer.pk}/decline/").status_code == 403
