@@ -51,7 +51,11 @@ def user_department_ids(user) -> set[int]:
     if cached is None:
         cached = set(
             RoleAssignment.objects.filter(
-                user=user, active=True, role=Role.DEPARTMENT_STAFF, department__isnull=False
+                # by id: the ledgers measure for a stand-in of the user (`ledgers.viewers`), not the user row
+                user_id=getattr(user, "pk", None),
+                active=True,
+                role=Role.DEPARTMENT_STAFF,
+                department__isnull=False,
             ).values_list("department_id", flat=True)
         )
         user._admission_departments = cached

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 
@@ -13,6 +14,9 @@ from . import rules
 from .meetings import Meeting
 from .models import Council, CouncilLevel, Outcome, QuorumRule, Resolution, Topic, TopicState
 from .polls import Poll, PollState
+
+if TYPE_CHECKING:
+    from gongzhi.core.models import Region
 
 
 def _visible_q(user, field_name: str = "region_id") -> Q:
@@ -145,13 +149,14 @@ class Settled:
         )
 
 
-def settled_share(*, user, region: str = "", kind: str = "") -> Settled:
+def settled_share(*, user, region: str | Region = "", kind: str = "") -> Settled:
     """Yuhuatai's 622 for a community or street: of the closed matters — demands closed with a
     resolution kind, and topics closed with an outcome — the share settled by deliberation, by
     social-organisation service and by referral. The records are what was counted (filtered to one
     kind for the drill-down)."""
     from gongzhi.demands.models import Demand, DemandState
 
+    region = getattr(region, "code", region) or ""  # the ledgers pass the Region, pages its code
     prefixes = scope_prefixes(user, rules.MANAGE)
     if not prefixes:
         return Settled(region=region)

@@ -181,3 +181,28 @@ def test_ledger_fill_for_the_admission_app(make_user, data):
 
     with pytest.raises(PermissionDenied):
         ledger_fill(fields, OTHER, user=make_user("community_worker", JM))
+
+
+@pytest.mark.parametrize(
+    "role, scope",
+    [
+        ("system", None),
+        ("district_head", "350102"),
+        ("street_staff", "350102004"),
+        ("community_head", JM),
+        ("community_worker", JM),
+    ],
+)
+def test_every_figure_computes_for_every_ledger_level(make_user, data, role, scope):
+    """No figure of any manifest fails in the ledgers: a figure that raises shows as an error on
+    every dashboard (the 622 share and the refused tasks once did, for every user)."""
+    from gongzhi.ledgers.viewers import SYSTEM
+
+    user = SYSTEM if role == "system" else make_user(role, scope)
+    period = clock.now().strftime("%Y-%m")
+    for code in ("350102", "350102004", JM):
+        if scope and not code.startswith(scope):
+            continue
+        region = Region.objects.get(code=code)
+        failed = {k: v.error for k in figures() if (v := compute(k, user=user, region=region, period=period)).error}
+        assert failed == {}, (code, failed)
