@@ -204,5 +204,7 @@ def test_every_figure_computes_for_every_ledger_level(make_user, data, role, sco
         if scope and not code.startswith(scope):
             continue
         region = Region.objects.get(code=code)
-        failed = {k: v.error for k in figures() if (v := compute(k, user=user, region=region, period=period)).error}
+        failed = {
+            k: v.error for k in figures() if (v := compute(k, user=user, region=region, period=period)).error
+        }
         assert failed == {}, (code, failed)
