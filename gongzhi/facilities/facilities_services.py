@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 from django.db import IntegrityError, transaction
-from django.db.models import Avg
 from django.utils import timezone
 
 from gongzhi.core import clock
@@ -20,12 +20,16 @@ from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
 
 from . import rules
+from .circle import nearest
 from .errors import error
 from .geo import out_of_china, to_wgs84
 from .models import Facility, FacilityKind, Premises, RoomUse, Tenure
 
 AREA_LIMIT = Decimal("10000")  # no single community room is larger: more is a typing mistake
-DISTRICT_RADIUS_KM = 30  # a facility serving the community lies within this of the district's estates
+# A facility the district's households use lies within this of one of its located estates: well
+# past the 15-minute circle (800–1,000 m). A point farther from every estate of the district serves
+# none of its households on foot; it is a mistyped or swapped coordinate, or another district's.
+NEAR_ESTATE_M = 2_000
 
 
 def _community(code: str) -> Region:
@@ -155,15 +159,10 @@ def premises_retire(*, premises: int, reason: str, by) -> Premises:
     return room
 
 
-def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
-
-
 def _location(region: Region, latitude, longitude, datum: str) -> tuple[float, float]:
-    """A point as WGS-84, checked: a number, in range, in China, and near the district (its
-    located estates' centre) when the district has any."""
+    """A point as WGS-84, checked: a number, in range, in China, and within NEAR_ESTATE_M of one
+    of the district's located estates when the district has any (not a radius around the
+    district's centre, which let a point in the next district through)."""
     try:
         lat, lng = float(str(latitude).strip()), float(str(longitude).strip())
     except (TypeError, ValueError):
@@ -177,11 +176,15 @@ def _location(region: Region, latitude, longitude, datum: str) -> tuple[float, f
     lat, lng = to_wgs84(lat, lng, datum)
     from gongzhi.registry.models import Estate
 
-    centre = Estate.objects.filter(
-        community__code__startswith=region.code[:6], latitude__isnull=False, longitude__isnull=False
-    ).aggregate(a=Avg("latitude"), b=Avg("longitude"))
-    if centre["a"] is not None and _distance_km((lat, lng), (centre["a"], centre["b"])) > DISTRICT_RADIUS_KM:
-        raise error("outside_district", km=DISTRICT_RADIUS_KM)
+    estates = list(
+        Estate.objects.filter(
+            community__code__startswith=region.code[:6], latitude__isnull=False, longitude__isnull=False
+        ).values_list("latitude", "longitude")
+    )
+    if estates:
+        metres = float(nearest(np.array([[lat, lng]]), np.array(estates, dtype=float))[0])
+        if metres > NEAR_ESTATE_M:
+            raise error("outside_district", km=f"{metres / 1000:.1f}", limit=NEAR_ESTATE_M // 1000)
     return round(lat, 7), round(lng, 7)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gongzhi.core.errors import NotFound
@@ -140,7 +141,7 @@ def circle(request):
         ],
         "uncovered": [{"lat": b["lat"], "lng": b["lng"]} for b in res.uncovered],
         "facilities": facilities
-        + [{"name": "（假设新增）", "latitude": a, "longitude": b, "operator": ""} for a, b in extra],
+        + [{"name": _("（假设新增）"), "latitude": a, "longitude": b, "operator": ""} for a, b in extra],
         "estates": selectors.circle_estates(user=request.user, prefix=region.code),
         "radius": 500,
     }

@@ -168,14 +168,22 @@ def export(request):
     period = _period(request)
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = cell_text(f"{period}月度台账")[:31]
-    append_row(sheet, [f"{region.name} 月度电子台账"])
+    sheet.title = cell_text(_("%(period)s月度台账") % {"period": period})[:31]
+    append_row(sheet, [_("%(region)s 月度电子台账") % {"region": region.name}])
     sheet["A1"].font = Font(bold=True, size=14)
     append_row(
-        sheet, ["填报单位", region.name, "统计期", period, "生成时间", clock.now().strftime("%Y-%m-%d %H:%M")]
+        sheet,
+        [
+            _("填报单位"),
+            region.name,
+            _("统计期"),
+            period,
+            _("生成时间"),
+            clock.now().strftime("%Y-%m-%d %H:%M"),
+        ],
     )
     append_row(sheet, [])
-    append_row(sheet, ["指标", "单位", "数值", "计入记录数", "编号"])
+    append_row(sheet, [_("指标"), _("单位"), _("数值"), _("计入记录数"), _("编号")])
     for cell in sheet[4]:
         cell.font = Font(bold=True)
     for v in selectors.ledger(user=request.user, region=region, period=period):

@@ -198,7 +198,11 @@ def test_premises_bad_input(client, make_user, data, change, message):
         ({"latitude": "0", "longitude": "0"}, "不在中国境内"),
         ({"latitude": "119.3", "longitude": "26.08"}, "纬度在-90到90之间"),  # swapped
         ({"latitude": "26.08", "longitude": "26.08"}, "不在中国境内"),
-        ({"latitude": "39.9", "longitude": "116.4"}, "离本区太远"),  # Beijing
+        ({"latitude": "39.9", "longitude": "116.4"}, "最近的已定位小区也有"),  # Beijing
+        # 10 km north of the district's estate, in 福州 still: the old 30 km radius let it through
+        ({"latitude": "26.17", "longitude": "119.30"}, "最近的已定位小区也有10.0公里（超过2公里）"),
+        # 2.2 km east: past the walking circles of every estate of the district
+        ({"latitude": "26.08", "longitude": "119.322"}, "最近的已定位小区也有2.2公里"),
         ({"name": ""}, "请填写名称"),
         ({"name": "军门服务站"}, "本社区已有同名记录"),
         ({"operator": "社区居委会", "operator_org": "ORG"}, "运营方只需填一处"),
@@ -230,6 +234,25 @@ def test_facility_bad_input(client, make_user, data, change, message):
     assert (
         list(Facility.objects.values_list("pk", "name", "latitude", "operator_org").order_by("pk")) == before
     )
+
+
+def test_a_facility_near_any_estate_of_the_district_is_accepted(client, make_user, data):
+    """The check is the distance to the nearest located estate, not to the district's centre: a
+    point 1.8 km east of one estate is taken, and so is one 10 km north once an estate of the
+    district stands there."""
+    from tests.factories import EstateFactory
+
+    client.force_login(make_user("community_worker", JM))
+    new = {"kind": "meal_point", "longitude": "119.318"}
+    r = client.post(
+        f"/facilities/community/{JM}/facilities/new/", {**new, "name": "东侧", "latitude": "26.08"}
+    )
+    assert r.status_code == 302, r.content.decode()[:300]
+    far = {**new, "name": "北侧", "latitude": "26.17", "longitude": "119.30"}
+    assert client.post(f"/facilities/community/{JM}/facilities/new/", far).status_code == 400
+    EstateFactory(latitude=26.165, longitude=119.30)
+    assert client.post(f"/facilities/community/{JM}/facilities/new/", far).status_code == 302
+    assert set(Facility.objects.filter(community_id=JM).values_list("name", flat=True)) >= {"东侧", "北侧"}
 
 
 def test_missing_fields_in_api_are_plain_messages_not_500(client, make_user, data):
