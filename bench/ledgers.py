@@ -12,7 +12,8 @@ other apps' data, then
   4. the dashboard as it was before rollups (every figure of the district and its streets
      computed live), once;
   5. `rollups_check`: the rollups of the district, its streets and one street's communities (all
-     regions with --check-all) computed live again and compared — must be empty.
+     regions with --check-all) computed live again, as of the moment the refresh measured them,
+     and compared — must be empty.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gz_bench_ledgers \\
         .venv/bin/python bench/ledgers.py --residents 1000000 --demands 1000000
@@ -272,7 +273,8 @@ def main() -> None:
     report = rollups_refresh(region_code=DISTRICT, period=period, regions=regions)
     say(
         f"- **rollup refresh**: {report.cells:,} rollups ({report.regions} regions × "
-        f"{len(report.by_figure_ms)} figures) in **{report.seconds:.1f} s**, {report.errors} errors; slowest "
+        f"{len(report.by_figure_ms)} figures, as of {report.at:%H:%M:%S} UTC) in **{report.seconds:.1f} s**, "
+        f"{report.errors} errors; slowest "
         "figures (ms summed over the regions): " + ", ".join(f"{k} {ms:,}" for k, ms in report.slowest(6))
     )
 

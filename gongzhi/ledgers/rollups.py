@@ -3,8 +3,12 @@ scale answers from one indexed read instead of calling every app's selector for 
 
 A rollup is recomputed from the records by the figure's own selector (`figures.compute`, the
 same call the drill-down page makes), for `SYSTEM` narrowed to the region; nothing is summed
-from the children, so a rate is never averaged. `rollups_check` computes the figures live again
-and lists every cell where the stored rollup differs: a test and the benchmark assert it is empty.
+from the children, so a rate is never averaged. A refresh measures every figure as of one moment
+(its start: the clock is held there, so a rate whose denominator grows with time — dispatches
+past their sign-for limit — is the rate at that moment in every region). `rollups_check` computes
+each figure live again as of the moment its rollup was computed, and lists every cell where the
+stored rollup differs: a record written since, or a wrong rollup. A test and the benchmark assert
+it is empty.
 
 Rollups are refreshed by the task queue (`ledgers.rollup_refresh`, started from the dashboard),
 by `manage.py ledger_rollup` (cron) and by the demo; a dashboard shows when its rollups were
@@ -50,6 +54,7 @@ class RefreshReport:
     cells: int = 0
     errors: int = 0
     seconds: float = 0.0
+    at: dt.datetime | None = None  # the moment every figure was measured as of
     by_figure_ms: dict[str, int] = field(default_factory=dict)
 
     def slowest(self, n: int = 5) -> list[tuple[str, int]]:
@@ -64,13 +69,21 @@ def rollups_refresh(
     regions: list[Region] | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> RefreshReport:
-    """Compute every figure (or `keys`) for every region under `region_code` for the month and
-    store it, replacing what was there. Each region's figures are written in one short
-    transaction, so a refresh never holds a long one and a dashboard reads old or new, never half."""
+    """Compute every figure (or `keys`) for every region under `region_code` for the month, as
+    of the refresh's start, and store it, replacing what was there. Each region's figures are
+    written in one short transaction, so a refresh never holds a long one and a dashboard reads
+    old or new, never half."""
     keys = list(keys or figures())
     regions = regions_under(region_code) if regions is None else regions
-    report = RefreshReport(regions=len(regions))
+    report = RefreshReport(regions=len(regions), at=clock.now())
     started = time.perf_counter()
+    with clock.at(report.at):
+        _refresh(report, keys, regions, period, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _refresh(report: RefreshReport, keys: list[str], regions: list[Region], period: str, progress) -> None:
     for i, region in enumerate(regions, start=1):
         rows = []
         for key in keys:
@@ -89,7 +102,7 @@ def rollups_refresh(
                     records=count,
                     below=v.below,
                     error=v.error[:60],
-                    computed_at=clock.now(),
+                    computed_at=report.at,
                     took_ms=took,
                 )
             )
@@ -103,8 +116,6 @@ def rollups_refresh(
         report.cells += len(rows)
         if progress:
             progress(i, len(regions))
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 @dataclass
@@ -125,7 +136,9 @@ def rollups_check(
     *, region_code: str, period: str, keys: Iterable[str] | None = None, regions: list[Region] | None = None
 ) -> list[Mismatch]:
     """Compute the figures live again and compare with the stored rollups: the list of cells
-    that differ (a missing rollup is a difference). Empty means the rollups are the figures."""
+    that differ (a missing rollup is a difference). Each is computed as of the moment its rollup
+    was (a missing one as of now), so what differs was written since or was stored wrong; the
+    clock alone moving on is not a difference. Empty means the rollups are the figures."""
     keys = list(keys or figures())
     regions = regions_under(region_code) if regions is None else regions
     stored = {
@@ -135,9 +148,10 @@ def rollups_check(
     out = []
     for region in regions:
         for key in keys:
-            v = compute(key, user=SYSTEM, region=region, period=period)
-            live = (v.number, _records(v), v.below)
             row = stored.get((region.code, key))
+            with clock.at(row.computed_at if row is not None else clock.now()):
+                v = compute(key, user=SYSTEM, region=region, period=period)
+                live = (v.number, _records(v), v.below)
             if row is None:
                 out.append(Mismatch(region.code, key, (), live))
             elif not (_same(row.value, v.number) and row.records == live[1] and row.below == v.below):

@@ -12,7 +12,7 @@ from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core import pii
+from gongzhi.core import clock, pii
 from gongzhi.core.errors import NotFound
 from gongzhi.core.history import history_for
 from gongzhi.core.models import ChangeRecord, Region
@@ -105,7 +105,7 @@ class PersonSearch(QuerySet[Person]):
 
 
 def _current_tags(kind: str) -> QuerySet[PersonTag]:
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     return PersonTag.objects.filter(kind=kind, valid_from__lte=today).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=today)
     )
@@ -367,7 +367,7 @@ def communities_in_scope(*, user, perm: str = VIEW_PERSON) -> QuerySet[Region]:
 
 def current_tags_prefetch() -> Prefetch:
     """Prefetch each person's tags that hold today, into `current_tags`."""
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     return Prefetch(
         "tags",
         queryset=PersonTag.objects.filter(valid_from__lte=today)
@@ -482,7 +482,7 @@ def estate_overview(*, user, community: str = "", perm: str = VIEW_PERSON) -> Qu
 
 def registry_summary(*, user, perm: str = VIEW_PERSON) -> dict:
     """Counts for the home page: residents, households, estates and current group tags in scope."""
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     people = person_queryset(user=user, perm=perm).filter(status="active")
     tags = (
         scoped(PersonTag.objects.all(), user, perm)
@@ -507,7 +507,7 @@ def community_table(*, user, perm: str = VIEW_PERSON) -> list[dict]:
     scope wider than one street, one row per street (a district has a hundred communities)."""
     communities = list(communities_in_scope(user=user, perm=perm).select_related("parent"))
     codes = [c.code for c in communities]
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     counts = {
         "people": dict(
             Person.objects.filter(community__in=codes, status="active")
@@ -657,7 +657,7 @@ def with_current_tags(qs: QuerySet[Person]) -> QuerySet[Person]:
     """Prefetch each person's current group tags into `current_tags` (one query per page)."""
     from django.db.models import Prefetch
 
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     current = (
         PersonTag.objects.filter(valid_from__lte=today)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))

@@ -62,6 +62,43 @@ def test_the_check_notices_a_stale_rollup_and_a_refresh_mends_it(data):
     ]
 
 
+def test_a_refresh_is_as_of_its_start_and_the_check_compares_as_of_then(data):
+    """A figure can change with the clock alone (a tag that starts tomorrow; a dispatch whose
+    sign-for limit passes). Every rollup of a refresh is measured as of its start, and the check
+    computes each figure as of then: time moving on is not a difference, a record written since is."""
+    import datetime as dt
+
+    from gongzhi.core import clock
+    from gongzhi.registry.models import PersonTag
+
+    today = dt.date(2026, 10, 20)
+    moment = dt.datetime(2026, 10, 20, 23, 59, tzinfo=dt.UTC)
+    PersonTag.objects.create(
+        community_id=JM,
+        person=PersonFactory(community_id=JM),
+        kind="elderly_80",
+        valid_from=today + dt.timedelta(2),
+    )
+    keys = ["registry.elderly_80", "registry.residents"]
+    with clock.at(moment):
+        report = rollups_refresh(region_code=JM, period=PERIOD, keys=keys)
+    assert report.at == moment
+    assert set(Rollup.objects.filter(period=PERIOD).values_list("computed_at", flat=True)) == {moment}
+    assert Rollup.objects.get(region_id=JM, figure="registry.elderly_80").value == 0
+    later = moment + dt.timedelta(days=3)
+    with clock.at(later):
+        assert (
+            compute(
+                "registry.elderly_80", user=SYSTEM, region=Region.objects.get(code=JM), period=PERIOD
+            ).number
+            == 1
+        )
+        assert rollups_check(region_code=JM, period=PERIOD, keys=keys) == []
+        PersonFactory(community_id=JM)
+        diff = rollups_check(region_code=JM, period=PERIOD, keys=keys)
+    assert [(d.figure, d.stored[0], d.live[0]) for d in diff] == [("registry.residents", 4, 5)]
+
+
 def test_a_figure_without_a_region_parameter_measures_the_region(data, make_user):
     """The organisations' coverage figures take only `user`: for a community they must measure
     the community, not the district user's whole scope."""
