@@ -4,6 +4,8 @@ dashboard and the overdue board. Views read input, call selectors/services and r
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -535,6 +537,8 @@ def rates_dashboard(request):
         "demands/rates.html",
         {
             "region": region,
+            # the drill-down's address, built once (the tables link every cell to it)
+            "drill": f"{reverse('demands:rates_drill')}?{urlencode({'region': region.code, 'period': period.key})}",
             "parent": region.parent
             if len(region.code) > 6 and request.user.has_perm(VIEW_RATES, region.parent_id)
             else None,
