@@ -57,7 +57,7 @@ manifest = AppManifest(
         Figure(
             "deliberation.settled_622",
             _("622 协商解决占比"),
-            "gongzhi.deliberation.selectors.settled_share",
+            "gongzhi.deliberation.figures.settled_622",
             "%",
         ),
     ),

@@ -149,23 +149,35 @@ class Settled:
         )
 
 
-def settled_share(*, user, region: str | Region = "", kind: str = "") -> Settled:
-    """Yuhuatai's 622 for a community or street: of the closed matters — demands closed with a
-    resolution kind, and topics closed with an outcome — the share settled by deliberation, by
-    social-organisation service and by referral. The records are what was counted (filtered to one
-    kind for the drill-down)."""
+def settled_matters(*, user, region: str | Region = ""):
+    """The closed matters a 622 counts, in the user's scope (narrowed to `region`): demands
+    closed with a resolution kind, and topics closed with an outcome. None when the user may not
+    manage deliberation anywhere."""
     from gongzhi.demands.models import Demand, DemandState
 
     region = getattr(region, "code", region) or ""  # the ledgers pass the Region, pages its code
     prefixes = scope_prefixes(user, rules.MANAGE)
     if not prefixes:
-        return Settled(region=region)
+        return None
     if region and not any(region.startswith(p) for p in prefixes):
         raise NotFound()
     area = Q(community__code__startswith=region) if region else scope_q(user, rules.MANAGE, "community_id")
     demands = Demand.objects.filter(area, state=DemandState.CLOSED).exclude(resolution_kind="")
     topic_area = Q(region__code__startswith=region) if region else scope_q(user, rules.MANAGE, "region_id")
     closed_topics = Topic.objects.filter(topic_area, state=TopicState.CLOSED).exclude(outcome="")
+    return demands, closed_topics
+
+
+def settled_share(*, user, region: str | Region = "", kind: str = "") -> Settled:
+    """Yuhuatai's 622 for a community or street: of the closed matters — demands closed with a
+    resolution kind, and topics closed with an outcome — the share settled by deliberation, by
+    social-organisation service and by referral. The records are what was counted (filtered to one
+    kind for the drill-down)."""
+    region = getattr(region, "code", region) or ""
+    matters = settled_matters(user=user, region=region)
+    if matters is None:
+        return Settled(region=region)
+    demands, closed_topics = matters
     out = Settled(region=region)
     for k in Outcome.values:
         out.counts[k] = demands.filter(resolution_kind=k).count() + closed_topics.filter(outcome=k).count()

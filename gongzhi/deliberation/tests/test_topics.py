@@ -12,7 +12,7 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.deliberation import resolution_services
 from gongzhi.deliberation import services as s
 from gongzhi.deliberation.eligibility import household_of
-from gongzhi.deliberation.models import Notice, Topic, TopicSupport
+from gongzhi.deliberation.models import Notice, Topic, TopicState, TopicSupport
 from gongzhi.deliberation.workflow import TOPIC
 from gongzhi.demands.models import HandlingUnit
 
@@ -407,3 +407,49 @@ def test_phone_page_support_button(council, staff, make_resident, client):
     assert Topic.objects.get(pk=topic.pk).support_count == 1
     r = client.post(f"/deliberation/council/{council.pk}/propose/", {"title": "", "body": ""})
     assert r.status_code == 200 and Topic.objects.count() == 1
+
+
+def test_the_ledgers_622_figure_is_the_months_share_settled_by_deliberation(
+    councils, council, staff, make_user
+):
+    """Hand-worked: in 2026-10 the community closed three demands (two by deliberation, one by
+    referral) and one topic (by deliberation); a demand closed in September does not count. The
+    share is 3 of 4, and the drill-down lists those three."""
+    from gongzhi.core.models import Region
+    from gongzhi.deliberation.figures import settled_622
+    from gongzhi.demands.models import Demand
+    from gongzhi.demands.units import unit_for_region
+    from gongzhi.ledgers.figures import compute
+
+    junmen = Region.objects.get(code=JUNMEN)
+    unit = unit_for_region(junmen)
+    oct_, sep = dt.datetime(2026, 10, 12, 10, tzinfo=dt.UTC), dt.datetime(2026, 9, 12, 10, tzinfo=dt.UTC)
+    for title, kind, closed in [
+        ("路灯", "deliberation", oct_),
+        ("停车", "deliberation", oct_),
+        ("低保", "referral", oct_),
+        ("九月的", "deliberation", sep),
+    ]:
+        Demand.objects.create(
+            community_id=JUNMEN,
+            unit=unit,
+            title=title,
+            body="x",
+            state="closed",
+            resolution_kind=kind,
+            closed_at=closed,
+        )
+    topic = s.topic_propose(by=staff, council=council, title="加装电梯")
+    Topic.objects.filter(pk=topic.pk).update(state=TopicState.CLOSED, outcome="deliberation", closed_at=oct_)
+    share = settled_622(user=staff, region=junmen, period="2026-10")
+    assert share.number == 0.75 and share.records.count() == 3
+    rows = share.records[:200]
+    assert len(rows) == 3 and any("加装电梯" in r for r in rows) and not any("九月的" in r for r in rows)
+    assert settled_622(user=staff, region=junmen, period="2026-08").number is None  # nothing closed
+    v = compute(
+        "deliberation.settled_622",
+        user=make_user("district_staff", "350102"),
+        region=junmen,
+        period="2026-10",
+    )
+    assert (v.number, v.count, v.display) == (0.75, 3, "75.0%")
