@@ -49,14 +49,16 @@ def user_department_ids(user) -> set[int]:
         return set()
     cached = getattr(user, "_admission_departments", None)
     if cached is None:
-        cached = set(
-            RoleAssignment.objects.filter(
-                # by id: the ledgers measure for a stand-in of the user (`ledgers.viewers`), not the user row
-                user_id=getattr(user, "pk", None),
-                active=True,
-                role=Role.DEPARTMENT_STAFF,
-                department__isnull=False,
-            ).values_list("department_id", flat=True)
+        # by id: the ledgers measure for a stand-in of the user (`ledgers.viewers`), not the user row
+        pk = getattr(user, "pk", None)
+        cached = (
+            set()
+            if pk is None
+            else set(
+                RoleAssignment.objects.filter(
+                    user_id=pk, active=True, role=Role.DEPARTMENT_STAFF, department__isnull=False
+                ).values_list("department_id", flat=True)
+            )
         )
         user._admission_departments = cached
     return cached

@@ -149,13 +149,18 @@ class Settled:
         )
 
 
+def _code(region: str | Region) -> str:
+    """The ledgers pass the Region, the pages its code."""
+    return region if isinstance(region, str) else region.code
+
+
 def settled_matters(*, user, region: str | Region = ""):
     """The closed matters a 622 counts, in the user's scope (narrowed to `region`): demands
     closed with a resolution kind, and topics closed with an outcome. None when the user may not
     manage deliberation anywhere."""
     from gongzhi.demands.models import Demand, DemandState
 
-    region = getattr(region, "code", region) or ""  # the ledgers pass the Region, pages its code
+    region = _code(region)
     prefixes = scope_prefixes(user, rules.MANAGE)
     if not prefixes:
         return None
@@ -173,7 +178,7 @@ def settled_share(*, user, region: str | Region = "", kind: str = "") -> Settled
     resolution kind, and topics closed with an outcome — the share settled by deliberation, by
     social-organisation service and by referral. The records are what was counted (filtered to one
     kind for the drill-down)."""
-    region = getattr(region, "code", region) or ""
+    region = _code(region)
     matters = settled_matters(user=user, region=region)
     if matters is None:
         return Settled(region=region)

@@ -75,15 +75,18 @@ def rollups_refresh(
     old or new, never half."""
     keys = list(keys or figures())
     regions = regions_under(region_code) if regions is None else regions
-    report = RefreshReport(regions=len(regions), at=clock.now())
+    at = clock.now()
+    report = RefreshReport(regions=len(regions), at=at)
     started = time.perf_counter()
-    with clock.at(report.at):
-        _refresh(report, keys, regions, period, progress)
+    with clock.at(at):
+        _refresh(report, keys, regions, period, progress, at)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _refresh(report: RefreshReport, keys: list[str], regions: list[Region], period: str, progress) -> None:
+def _refresh(
+    report: RefreshReport, keys: list[str], regions: list[Region], period: str, progress, at: dt.datetime
+) -> None:
     for i, region in enumerate(regions, start=1):
         rows = []
         for key in keys:
@@ -102,7 +105,7 @@ def _refresh(report: RefreshReport, keys: list[str], regions: list[Region], peri
                     records=count,
                     below=v.below,
                     error=v.error[:60],
-                    computed_at=report.at,
+                    computed_at=at,
                     took_ms=took,
                 )
             )
