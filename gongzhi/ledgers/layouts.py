@@ -180,22 +180,14 @@ def _previous(period: str) -> str:
     return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
-def layout_workbook(*, user, region: Region, period: str, layout: Layout, progress=None) -> bytes:
-    """The ledger as the office files it. This month's numbers from `selectors.ledger`; last
-    month's from its snapshot (blank where none was taken)."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
+def _headed_sheet(book, *, name: str, title: str, region: Region, period: str, columns: list):
+    """A ledger sheet's head as offices file it: the title, the issuer, the period and when it
+    was generated, a blank row, then the column names in bold (row 4)."""
+    from openpyxl.styles import Font
 
-    from .models import Snapshot
-    from .selectors import ledger
-
-    cells = {c.figure.key: c for c in ledger(user=user, region=region, period=period)}
-    before = _previous(period)
-    last = dict(Snapshot.objects.filter(region=region, period=before).values_list("figure", "value"))
-    book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = cell_text(str(layout.title))[:31]
-    append_row(sheet, [f"{region.name}{layout.title}"])
+    sheet.title = cell_text(name)[:31]
+    append_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
     append_row(
         sheet,
@@ -209,12 +201,66 @@ def layout_workbook(*, user, region: Region, period: str, layout: Layout, progre
         ],
     )
     append_row(sheet, [])
-    append_row(
-        sheet,
-        [_("序号"), _("指标"), _("单位"), _("本月"), _("上月（%(p)s）") % {"p": before}, _("计入记录数")],
-    )
+    append_row(sheet, columns)
     for cell in sheet[4]:
         cell.font = Font(bold=True)
+    return sheet
+
+
+def monthly_workbook(*, user, region: Region, period: str) -> bytes:
+    """The region's monthly ledger as Excel: the head, then every figure with its unit, value,
+    records counted and key (the dashboard's numbers, from `selectors.ledger`)."""
+    import openpyxl
+
+    from .selectors import ledger
+
+    book = openpyxl.Workbook()
+    sheet = _headed_sheet(
+        book,
+        name=_("%(period)s月度台账") % {"period": period},
+        title=_("%(region)s 月度电子台账") % {"region": region.name},
+        region=region,
+        period=period,
+        columns=[_("指标"), _("单位"), _("数值"), _("计入记录数"), _("编号")],
+    )
+    for v in ledger(user=user, region=region, period=period):
+        append_row(sheet, [str(v.figure.label), v.figure.unit, v.display, v.count, v.figure.key])
+    for col, width in zip("ABCDE", (34, 8, 14, 12, 30), strict=True):
+        sheet.column_dimensions[col].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def layout_workbook(*, user, region: Region, period: str, layout: Layout, progress=None) -> bytes:
+    """The ledger as the office files it. This month's numbers from `selectors.ledger`; last
+    month's from its snapshot (blank where none was taken)."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+
+    from .models import Snapshot
+    from .selectors import ledger
+
+    cells = {c.figure.key: c for c in ledger(user=user, region=region, period=period)}
+    before = _previous(period)
+    last = dict(Snapshot.objects.filter(region=region, period=before).values_list("figure", "value"))
+    book = openpyxl.Workbook()
+    sheet = _headed_sheet(
+        book,
+        name=str(layout.title),
+        title=f"{region.name}{layout.title}",
+        region=region,
+        period=period,
+        columns=[
+            _("序号"),
+            _("指标"),
+            _("单位"),
+            _("本月"),
+            _("上月（%(p)s）") % {"p": before},
+            _("计入记录数"),
+        ],
+    )
+    for cell in sheet[4]:
         cell.alignment = Alignment(horizontal="center")
     n = 0
     for i, (title, keys) in enumerate(layout.sections, start=1):

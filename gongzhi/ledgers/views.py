@@ -18,7 +18,6 @@ from gongzhi.core.manifests import figures
 from gongzhi.core.models import Region, RegionLevel
 from gongzhi.core.permissions import require
 from gongzhi.core.scoping import scope_prefixes
-from gongzhi.core.spreadsheets import append_row, cell_text
 
 from . import layouts, rollups, rules, selectors
 from .figures import compute, definition, records_rows
@@ -158,42 +157,12 @@ def figure_detail(request, key: str):
 @login_required
 @require_GET
 def export(request):
-    """The region's monthly ledger as Excel: title, issuer, period, then each figure with its unit."""
-    import io
-
-    import openpyxl
-    from openpyxl.styles import Font
-
+    """The region's monthly ledger as Excel (`layouts.monthly_workbook`)."""
     region = region_for(request)
     period = _period(request)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = cell_text(_("%(period)s月度台账") % {"period": period})[:31]
-    append_row(sheet, [_("%(region)s 月度电子台账") % {"region": region.name}])
-    sheet["A1"].font = Font(bold=True, size=14)
-    append_row(
-        sheet,
-        [
-            _("填报单位"),
-            region.name,
-            _("统计期"),
-            period,
-            _("生成时间"),
-            clock.now().strftime("%Y-%m-%d %H:%M"),
-        ],
-    )
-    append_row(sheet, [])
-    append_row(sheet, [_("指标"), _("单位"), _("数值"), _("计入记录数"), _("编号")])
-    for cell in sheet[4]:
-        cell.font = Font(bold=True)
-    for v in selectors.ledger(user=request.user, region=region, period=period):
-        append_row(sheet, [str(v.figure.label), v.figure.unit, v.display, v.count, v.figure.key])
-    for col, width in zip("ABCDE", (34, 8, 14, 12, 30), strict=True):
-        sheet.column_dimensions[col].width = width
-    out = io.BytesIO()
-    book.save(out)
+    body = layouts.monthly_workbook(user=request.user, region=region, period=period)
     resp = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     resp["Content-Disposition"] = f'attachment; filename="ledger-{region.code}-{period}.xlsx"'
     return resp
