@@ -9,6 +9,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import clock
 from gongzhi.core.errors import NotFound
 from gongzhi.core.pii import mask_name
 from gongzhi.core.scoping import scoped
@@ -63,7 +64,7 @@ def profile_card(*, user, profile: CareProfile) -> dict:
     from .eligibility import RULE_LABELS
     from .services import profile_entitlement
 
-    today = timezone.localdate()
+    today = timezone.localdate(clock.now())
     person = profile.person
     hours, basis = profile_entitlement(profile, today)
     enrolments = list(
@@ -118,7 +119,7 @@ def call_get(*, user, pk: int) -> Call:
 
 
 def meals_today(*, user, day: dt.date | None = None) -> list[dict]:
-    day = day or timezone.localdate()
+    day = day or timezone.localdate(clock.now())
     served = set(
         scoped(MealLog.objects.filter(day=day), user, rules.SERVE).values_list("enrolment_id", flat=True)
     )
@@ -320,7 +321,7 @@ def calls_answered_in_time(*, user, **params):
 
 
 def meals_served(*, user, month: dt.date | None = None, **params):
-    start = (month or timezone.localdate()).replace(day=1)
+    start = (month or timezone.localdate(clock.now())).replace(day=1)
     qs = scoped(MealLog.objects.filter(day__gte=start), user, rules.VIEW)
     rows = qs.values("community_id", "enrolment__point__name").annotate(n=Count("pk"), subsidy=Sum("subsidy"))
     records = [(r["community_id"], r["enrolment__point__name"], r["n"], r["subsidy"]) for r in rows]
@@ -342,7 +343,7 @@ def eligibility_records(*, user, today: dt.date | None = None) -> list[tuple]:
 
     from .eligibility import RULE_LABELS, entitlement, facts
 
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(clock.now())
     people = scoped(Person.objects.all(), user, rules.VIEW)
     ordered = set(
         scoped(ServiceOrder.objects.all(), user, rules.VIEW).values_list("profile__person_id", flat=True)

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import clock
 from gongzhi.core.errors import NotFound
 from gongzhi.core.models import Region
 from gongzhi.core.permissions import require
@@ -59,7 +60,7 @@ def household_card(*, user, household: Household) -> dict:
 
     require(user, rules.VIEW, household, hide=True)
     people = HouseholdMember.objects.filter(household=household).values_list("person_id", flat=True)
-    since = timezone.now() - dt.timedelta(days=90)
+    since = clock.now() - dt.timedelta(days=90)
     demands = Demand.objects.filter(person_id__in=list(people), created_at__gte=since).order_by(
         "-created_at"
     )[:5]
@@ -110,7 +111,7 @@ def plan_rows(
     *, user, worker, month: dt.date, today: dt.date | None = None
 ) -> tuple[VisitPlan | None, list[dict]]:
     """A worker's plan for the month, each row with its due state (the one rule: policy.due_state)."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(clock.now())
     start, end = policy.month_start(month), policy.month_end(month)
     plan = VisitPlan.objects.filter(worker=worker, month=start).first()
     if plan is None:
@@ -152,7 +153,7 @@ def ledger_items(
     today=None,
 ):
     """The ledger items the user may see; `region` a code prefix, `grid` a grid's id (0: none)."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(clock.now())
     qs = scoped(LedgerItem.objects.select_related("owner", "household", "demand"), user, rules.VIEW)
     if region:
         qs = qs.filter(community__code__startswith=region)
@@ -214,7 +215,7 @@ def households_per_worker(*, user, **params):
 
 
 def visits_per_worker(*, user, month: dt.date | None = None, **params):
-    month = policy.month_start(month or timezone.localdate())
+    month = policy.month_start(month or timezone.localdate(clock.now()))
     end = policy.month_end(month)
     since, until = _day_range(month, end)
     rows = (
@@ -246,7 +247,7 @@ def vulnerable_on_time(*, user, today: dt.date | None = None, **params):
 
     from gongzhi.registry.models import PersonTag
 
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(clock.now())
     tags = (
         scoped(PersonTag.objects.all(), user, rules.VIEW)
         .filter(kind__in=policy.FREQUENCY_DAYS, person__membership__isnull=False)
@@ -274,7 +275,7 @@ def vulnerable_on_time(*, user, today: dt.date | None = None, **params):
 
 
 def ledger_open_overdue(*, user, today: dt.date | None = None, **params):
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(clock.now())
     qs = ledger_items(user=user, state=ItemState.OPEN, today=today)
     records = [
         (i.community_id, i.title, i.owner.display_name or i.owner.username, i.deadline, i.deadline < today)
@@ -289,7 +290,7 @@ def ledger_open_overdue(*, user, today: dt.date | None = None, **params):
 def today_counts(*, user, today: dt.date | None = None, rows: list[dict] | None = None) -> dict:
     """The grid worker's home panel: this month's plan, due this week, overdue, open items
     (`rows`: this month's plan rows when the caller has them already)."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(clock.now())
     if rows is None:
         _plan, rows = plan_rows(user=user, worker=user, month=today, today=today)
     c = Counter(r["state"] for r in rows)

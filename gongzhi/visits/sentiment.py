@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from gongzhi.core import clock
 from gongzhi.core.models import Region
 from gongzhi.demands.hotissues import ClusterParams, IssueRecord, cluster_records
 
@@ -40,7 +41,7 @@ def ledger_rollup(*, user, level: str = "community", today: dt.date | None = Non
     """Items by region (or grid) and category: total, open, overdue — each with its filter."""
     level = level if level in LEVELS else "community"
     width = LEVELS[level]
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(clock.now())
     fields = ["community_id", "category", "state", "deadline"]
     if level == "grid":
         fields.append("household__dwelling__building__grid_id")
@@ -143,7 +144,7 @@ def ledger_hot_issues(*, user, now: dt.datetime | None = None, weeks: int = HOT_
     Computed over the items the user may see, so a street sees its communities' issues and a
     worker those of their community; cached until an item is added or changes state.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     qs = ledger_items(user=user).filter(created_at__gte=now - dt.timedelta(weeks=weeks), created_at__lte=now)
     state = qs.aggregate(
         n=Count("id"),
