@@ -10,6 +10,7 @@ import pytest
 
 from gongzhi.core.models import Region
 from tests.browser.axe import axe_serious as _axe_serious
+from tests.browser.session import log_in, regions_loaded
 from tests.factories import DwellingFactory, PersonFactory, user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,11 +21,8 @@ JUNMEN = "350102004001"
 
 @pytest.fixture
 def world():
-    from conftest import REGION_DIR
-    from gongzhi.core.regions import regions_import
 
-    if not Region.objects.filter(code=JUNMEN).exists():  # transactional tests start empty
-        regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
+    regions_loaded()  # transactional tests start empty
     _reseed_reference_data()
     dwelling = DwellingFactory(building__estate__name="军门小区", building__name="3号楼", number="301")
     person = PersonFactory(
@@ -68,14 +66,6 @@ def _phone(chromium):
     return context, context.new_page()
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def _no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width}px wide"
@@ -94,7 +84,7 @@ def _tab_bar_works(page, base, label, path):
 def test_resident_on_a_phone(live_server, chromium, screenshot, world):
     base = live_server.url
     context, page = _phone(chromium)
-    _login(page, base, "linxy")
+    log_in(page, base, "linxy")
     screenshot(page, "phone-01-resident-home")
     problems = {}
     for path in ("/", "/demands/submit/", "/demands/mine/", "/demands/track/"):
@@ -114,7 +104,7 @@ def test_resident_on_a_phone(live_server, chromium, screenshot, world):
 def test_grid_worker_on_a_phone(live_server, chromium, screenshot, world):
     base = live_server.url
     context, page = _phone(chromium)
-    _login(page, base, "grid1")
+    log_in(page, base, "grid1")
     screenshot(page, "phone-03-grid-home")
     problems = {}
     for path in ("/", "/registry/people/", "/registry/places/", "/demands/intake/", "/demands/reported/"):
@@ -139,7 +129,7 @@ def test_grid_worker_on_a_phone(live_server, chromium, screenshot, world):
 def test_community_worker_menu_button_on_a_phone(live_server, chromium, screenshot, world):
     base = live_server.url
     context, page = _phone(chromium)
-    _login(page, base, "junmen")
+    log_in(page, base, "junmen")
     assert page.locator("[data-testid=tabbar]").count() == 0
     menu = page.locator("[data-testid=phone-menu]")
     assert menu.is_visible()

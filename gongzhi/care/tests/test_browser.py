@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from gongzhi.core.models import Region
 from tests.browser.axe import axe_serious as _axe_serious
+from tests.browser.session import regions_loaded, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1280, "height": 900}
@@ -20,15 +20,12 @@ JUNMEN = "350102004001"
 
 @pytest.fixture
 def world():
-    from conftest import REGION_DIR
     from gongzhi.care import services
     from gongzhi.care.models import MealPoint
-    from gongzhi.core.regions import regions_import
     from gongzhi.registry.models import PersonTag
     from tests.factories import OrganizationFactory, PersonFactory, user_with_role
 
-    if not Region.objects.filter(code=JUNMEN).exists():  # transactional tests start empty
-        regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
+    regions_loaded()  # transactional tests start empty
     worker = user_with_role("community_worker", JUNMEN, username="junmen", password=PASSWORD)
     org = OrganizationFactory(kind="social_org", name="军门社区邻里互助服务社")
     provider = user_with_role("social_org_staff", org, username="socialorg", password=PASSWORD)
@@ -61,13 +58,7 @@ def _tour(chromium, screenshot, base, username, pages, tag):
     problems: dict[str, object] = {}
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         phone = name == "phone"
-        context = chromium.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, locale="zh-CN")
-        page = context.new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        context, page = signed_in(chromium, base, username, viewport, phone=phone)
         for slug, path in pages:
             response = page.goto(f"{base}{path}")
             assert response is not None and response.status == 200, path

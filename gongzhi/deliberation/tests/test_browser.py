@@ -11,6 +11,7 @@ import pytest
 
 from gongzhi.core.models import Region
 from tests.browser.axe import axe_serious as _axe_serious
+from tests.browser.session import regions_loaded, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1280, "height": 900}
@@ -21,16 +22,13 @@ JUNMEN = "350102004001"
 
 @pytest.fixture
 def world():
-    from conftest import REGION_DIR
     from gongzhi.budgeting import services as bs
-    from gongzhi.core.regions import regions_import
     from gongzhi.deliberation import resolution_services as rs
     from gongzhi.deliberation import services as s
     from gongzhi.demands.units import unit_for_region
     from tests.factories import user_with_role
 
-    if not Region.objects.filter(code=JUNMEN).exists():  # transactional tests start empty
-        regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
+    regions_loaded()  # transactional tests start empty
     from gongzhi.demands.models import Category
 
     if not Category.objects.exists():  # the reference data migrations seeded, flushed by an earlier test
@@ -89,13 +87,7 @@ def test_council_and_resolution_pages_on_phone_and_desktop(live_server, chromium
     problems: dict[str, object] = {}
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         phone = name == "phone"
-        context = chromium.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, locale="zh-CN")
-        page = context.new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", "junmen")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        context, page = signed_in(chromium, base, "junmen", viewport, phone=phone)
         for slug, path in pages:
             response = page.goto(f"{base}{path}")
             assert response is not None and response.status == 200, path

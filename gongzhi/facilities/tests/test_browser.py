@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from gongzhi.core.models import Region
 from tests.browser.axe import axe_serious as _axe_serious
+from tests.browser.session import regions_loaded, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1280, "height": 900}
@@ -19,14 +19,11 @@ JUNMEN = "350102004001"
 
 @pytest.fixture
 def world():
-    from conftest import REGION_DIR
-    from gongzhi.core.regions import regions_import
     from gongzhi.facilities.demo import standards_seed
     from gongzhi.facilities.models import Facility, Premises
     from tests.factories import EstateFactory, OrganizationFactory, user_with_role
 
-    if not Region.objects.filter(code=JUNMEN).exists():  # transactional tests start empty
-        regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
+    regions_loaded()  # transactional tests start empty
     standards_seed()
     user_with_role("community_worker", JUNMEN, username="junmen", password=PASSWORD)
     user_with_role("district_staff", "350102", username="district", password=PASSWORD)
@@ -43,17 +40,6 @@ def world():
         operator_org=org,
     )
     return {"room": room, "facility": f}
-
-
-def _login(chromium, base, username, viewport, phone):
-    context = chromium.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return context, page
 
 
 def _check(page, screenshot, problems, name, slug, phone):
@@ -74,7 +60,7 @@ def test_register_pages_on_desktop_and_phone(live_server, chromium, screenshot, 
     problems: dict[str, object] = {}
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         phone = name == "phone"
-        context, page = _login(chromium, base, "junmen", viewport, phone)
+        context, page = signed_in(chromium, base, "junmen", viewport, phone=phone)
         pages = [
             ("community", f"/facilities/community/{JUNMEN}/"),
             ("premises-new", f"/facilities/community/{JUNMEN}/premises/new/"),
@@ -119,7 +105,7 @@ def test_register_pages_on_desktop_and_phone(live_server, chromium, screenshot, 
         assert abs(f.latitude - 26.08) < 0.05 and abs(f.longitude - 119.3) < 0.05
         context.close()
 
-        context, page = _login(chromium, base, "district", viewport, phone)
+        context, page = signed_in(chromium, base, "district", viewport, phone=phone)
         for slug, path in (
             ("standards", "/facilities/standards/"),
             ("standard-new", "/facilities/standards/new/?code=service-share"),

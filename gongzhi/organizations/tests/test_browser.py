@@ -11,6 +11,7 @@ import pytest
 from gongzhi.core import clock
 from gongzhi.core.models import Region
 from tests.browser.axe import axe_serious as _axe_serious
+from tests.browser.session import log_in, regions_loaded
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1280, "height": 900}
@@ -21,15 +22,12 @@ JUNMEN = "350102004001"
 
 @pytest.fixture
 def world():
-    from conftest import REGION_DIR
-    from gongzhi.core.regions import regions_import
     from gongzhi.organizations import bookings, lists, services
     from gongzhi.projects import services as funding
     from gongzhi.registry.models import Building, Dwelling, DwellingOwner, Estate, Person
     from tests.factories import user_with_role
 
-    if not Region.objects.filter(code=JUNMEN).exists():  # transactional tests start empty
-        regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
+    regions_loaded()  # transactional tests start empty
     junmen, district = Region.objects.get(code=JUNMEN), Region.objects.get(code="350102")
     worker = user_with_role(
         "community_worker", JUNMEN, username="junmen", display_name="王芳", password=PASSWORD
@@ -169,20 +167,12 @@ def _context(chromium, viewport):
     return context, context.new_page()
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def _tour(chromium, screenshot, base, username, pages, tag):
     """Every page on a desktop and at 375 px: screenshot, axe, and no sideways scroll on the phone."""
     problems: dict[str, object] = {}
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         context, page = _context(chromium, viewport)
-        _login(page, base, username)
+        log_in(page, base, username)
         for slug, path in pages:
             response = page.goto(f"{base}{path}")
             assert response is not None and response.status == 200, path
@@ -258,7 +248,7 @@ def test_a_booking_with_a_fee_on_the_phone(live_server, chromium, screenshot, wo
 
     base = live_server.url
     context, page = _context(chromium, PHONE)
-    _login(page, base, "linxy")
+    log_in(page, base, "linxy")
     tomorrow = (clock.now() + dt.timedelta(days=1)).date().isoformat()
     page.goto(f"{base}/organizations/spaces/{world['space'].pk}/?date={tomorrow}&start=10:00")
     page.fill("input[name=purpose]", "合唱排练")

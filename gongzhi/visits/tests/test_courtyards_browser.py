@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from gongzhi.core.models import Region
 from tests.browser.axe import axe_serious as _axe_serious
+from tests.browser.session import regions_loaded, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1280, "height": 900}
@@ -20,13 +20,10 @@ JUNMEN = "350102004001"
 
 @pytest.fixture
 def world():
-    from conftest import REGION_DIR
-    from gongzhi.core.regions import regions_import
     from gongzhi.visits import courtyards
     from tests.factories import EstateFactory, OrganizationFactory, user_with_role
 
-    if not Region.objects.filter(code=JUNMEN).exists():  # transactional tests start empty
-        regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
+    regions_loaded()  # transactional tests start empty
     head = user_with_role("community_head", JUNMEN, username="junmenhead", password=PASSWORD)
     OrganizationFactory(name="军门社区物业服务社")
     yard = EstateFactory(name="福州路老院落", address="福州路12号", has_property_management=False)
@@ -51,13 +48,7 @@ def test_courtyards_page_on_desktop_and_phone(live_server, chromium, screenshot,
     problems: dict[str, object] = {}
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         phone = name == "phone"
-        context = chromium.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, locale="zh-CN")
-        page = context.new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", "junmenhead")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        context, page = signed_in(chromium, base, "junmenhead", viewport, phone=phone)
         response = page.goto(f"{base}/visits/courtyards/")
         assert response is not None and response.status == 200
         assert "院落居民自管小组" in page.content()

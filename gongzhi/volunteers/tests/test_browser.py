@@ -12,6 +12,7 @@ import pytest
 from gongzhi.core import clock
 from gongzhi.core.models import Region
 from tests.browser.axe import axe_serious as _axe_serious
+from tests.browser.session import log_in, regions_loaded
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
@@ -21,14 +22,11 @@ JUNMEN = "350102004001"
 
 @pytest.fixture
 def world():
-    from conftest import REGION_DIR
-    from gongzhi.core.regions import regions_import
     from gongzhi.volunteers import points, services
     from gongzhi.volunteers.models import Shift, SignUp
     from tests.factories import PersonFactory, user_with_role
 
-    if not Region.objects.filter(code=JUNMEN).exists():  # transactional tests start empty
-        regions_import(paths=sorted(REGION_DIR.glob("*.csv")))
+    regions_loaded()  # transactional tests start empty
     junmen = Region.objects.get(code=JUNMEN)
     staff = user_with_role("community_worker", JUNMEN, username="junmen", password=PASSWORD)
     person = PersonFactory(name="林秀英", sex="F", birth_date=dt.date(1968, 3, 12))
@@ -69,14 +67,6 @@ def world():
     return {"resident": resident, "activity": activity}
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def _no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width}px wide"
@@ -90,7 +80,7 @@ def test_resident_checks_in_from_the_phone(live_server, chromium, screenshot, wo
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
     page = context.new_page()
     try:
-        _login(page, base, "linxy")
+        log_in(page, base, "linxy")
         activity = world["activity"]
         page.goto(
             f"{base}/volunteers/activities/{activity.pk}/checkin/?code={checkin_code(activity.pk, clock.now())}"
@@ -163,7 +153,7 @@ def test_a_newcomer_registers_signs_up_and_checks_in_by_the_leaders_qr(
         screenshot(page, f"volunteers-phone-{name}")
 
     try:
-        _login(page, base, "chenm")
+        log_in(page, base, "chenm")
         page.goto(f"{base}/volunteers/")
         check("register")
         page.fill("input[name=skills]", "摄影")
@@ -183,7 +173,7 @@ def test_a_newcomer_registers_signs_up_and_checks_in_by_the_leaders_qr(
 
         # The leader's screen (any device): the QR code of this minute's check-in link.
         leader = chromium.new_context(viewport={"width": 800, "height": 900}, locale="zh-CN").new_page()
-        _login(leader, base, "junmen2")
+        log_in(leader, base, "junmen2")
         leader.goto(f"{base}/volunteers/activities/{activity.pk}/code/")
         assert leader.locator("[data-testid=checkin-qr] svg[role=img]").is_visible()
         link = leader.locator(".card a").first.get_attribute("href")
