@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 
 from gongzhi.core.models import Region
+from tests.browser.session import log_in
 from tests.browser.test_phone_browser import (
     JUNMEN,
     PASSWORD,
     PHONE,
-    _login,
     _no_sideways_scroll,
     _reseed_reference_data,
 )
@@ -84,7 +84,7 @@ def test_the_diary_opens_offline_and_a_visit_made_there_is_uploaded_once(
         permissions=["geolocation"],
     )
     page = context.new_page()
-    _login(page, base, "grid1")
+    log_in(page, base, "grid1")
     sw = page.request.get(f"{base}/visits/sw.js")
     assert sw.ok and sw.headers["service-worker-allowed"] == "/visits/"
     assert sw.headers["content-type"].startswith("text/javascript")
