@@ -246,23 +246,12 @@ def records(*, user):
     )
 
 
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The first instant of the month and of the next, local time."""
-    start = month.replace(day=1)
-    end = (start + dt.timedelta(days=32)).replace(day=1)
-    tz = timezone.get_current_timezone()
-    return (
-        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
-        dt.datetime.combine(end, dt.time.min, tzinfo=tz),
-    )
-
-
 def monthly_statement(*, user, month: dt.date, order: ServiceOrder | None = None) -> list[dict]:
     """The month's statement per provider, one line per order running in the month: records,
     confirmed and not, confirmed hours, billable hours (confirmed, at most the order's hours a
     month) and the amount (billable hours × the order's rate). A provider's figures are the sums
     of its lines; only confirmed records are paid."""
-    start, end = month_bounds(month)
+    start, end = clock.month_bounds(month)
     qs = orders(user=user).filter(starts_on__lt=end.date()).order_by("provider__name", "provider_id", "pk")
     if order is not None:
         qs = qs.filter(pk=order.pk)

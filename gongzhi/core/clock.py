@@ -49,3 +49,14 @@ class SettableClock:
 
     def __exit__(self, *exc) -> None:
         _moment.reset(self._token)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of the month and of the next, local time."""
+    start = month.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end, dt.time.min, tzinfo=tz),
+    )

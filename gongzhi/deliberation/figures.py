@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from gongzhi.core import clock
 
 from .models import Outcome
 from .selectors import settled_matters
@@ -39,20 +40,14 @@ class SettledShare:
     records: SettledRecords | None
 
 
-def _month(period: str) -> tuple[dt.datetime, dt.datetime]:
-    year, month = (int(x) for x in period.split("-"))
-    start = dt.datetime(year, month, 1)
-    end = dt.datetime(year + month // 12, month % 12 + 1, 1)
-    return timezone.make_aware(start), timezone.make_aware(end)
-
-
 def settled_622(*, user, region, period: str) -> SettledShare:
     """“622”：本月办结的诉求（已注明解决方式）和本月结束的议题（已注明结果）中，由社区协商解决的占比（目标60%）。
     钻取列出由协商解决的诉求和议题。"""
     matters = settled_matters(user=user, region=region)
     if matters is None:
         return SettledShare(None, None)
-    start, end = _month(period)
+    year, month = (int(x) for x in period.split("-"))
+    start, end = clock.month_bounds(dt.date(year, month, 1))
     demands, topics = (qs.filter(closed_at__gte=start, closed_at__lt=end) for qs in matters)
     total = demands.count() + topics.count()
     settled = SettledRecords(
